@@ -1,0 +1,79 @@
+# 归途 Guitu — the two commands a user runs: `make demo` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PG_URL ?= postgres://postgres@127.0.0.1:5432/guitu
+# Debian packages the project needs: the browser for tests and a CJK font for PDFs.
+DEB_PACKAGES := chromium fonts-noto-cjk
+
+.PHONY: demo test install sysdeps lock test-sqlite test-pg lint check run worker bench clean
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_seed
+	$(PY) manage.py collectstatic --noinput -v 0
+	@echo "归途 Guitu: http://127.0.0.1:8000/  (Ctrl-C 停止 / to stop)"
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py run_huey --workers 1 & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+test: install sysdeps
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory test-sqlite
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || $(PY) -c "import socket;socket.create_connection(('127.0.0.1',5432),1)" 2>/dev/null; then \
+	  $(MAKE) --no-print-directory test-pg; \
+	else echo "PostgreSQL 127.0.0.1:5432 unreachable: PostgreSQL run skipped"; [ -z "$$CI" ]; fi
+
+check:
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -c "import face_recognition" 2>/dev/null && echo "face_recognition imports"
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	DATABASE_URL= $(PY) -m pytest -q -p no:randomly
+
+test-pg:
+	@echo "== test suite on PostgreSQL ($(PG_URL)) =="
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -m "not e2e" --ignore=guitu_match
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.lock
+	# face_recognition declares dlib, which would compile for minutes; dlib-bin (in the lock) provides it.
+	$(PIP) install -q --no-deps face-recognition==1.3.0
+	$(PIP) install -q --no-deps -e .
+	touch $@
+
+sysdeps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Re-pin requirements.lock from requirements.in (run after changing requirements.in).
+lock:
+	rm -rf /tmp/guitu-lock && $(PYTHON) -m venv /tmp/guitu-lock
+	/tmp/guitu-lock/bin/pip install -q --upgrade pip
+	/tmp/guitu-lock/bin/pip install -q -r requirements.in
+	( echo "# pinned by 'make lock' from requirements.in; face-recognition is installed separately with --no-deps"; \
+	  /tmp/guitu-lock/bin/pip freeze --all | grep -vE '^(pip|wheel)==' ) > requirements.lock
+
+run: install
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(PY) manage.py run_huey
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var/

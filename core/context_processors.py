@@ -1,0 +1,31 @@
+from django.urls import NoReverseMatch, reverse
+
+from core.models import Role
+
+# (label, url name, roles that see it; empty = everyone logged in)
+NAV = [
+    ("首页", "home", ()),
+    ("人员档案", "people:list", ()),
+    ("求助登记", "intake:new", (Role.RECEPTION, Role.HEAD, Role.ADMIN)),
+    ("在站人员", "stay:board", ()),
+    ("离站记录", "leaving:list", ()),
+    ("机构与用户", "core:org_list", (Role.ADMIN, Role.HEAD)),
+    ("审计日志", "core:audit_list", (Role.ADMIN, Role.AUDITOR, Role.HEAD, Role.SUPERVISOR)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for label, name, roles in NAV:
+        if roles and not (user.is_superuser or user.has_role(*roles)):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": active})
+    return {"nav_items": items}

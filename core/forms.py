@@ -1,0 +1,96 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from core.models import Division, DivisionLevel, Organisation, OrgKind, Role, User
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。",
+        "inactive": "该账号已停用。",
+    }
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "code", "short_name", "kind", "division", "supervisor", "address", "phone",
+                  "bed_capacity", "is_active", "region"]
+        widgets = {"region": forms.SelectMultiple(attrs={"size": 6, "wide": "1"})}
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division"].queryset = Division.objects.filter(
+            level__in=[DivisionLevel.PROVINCE, DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP,
+                       DivisionLevel.VILLAGE])
+        self.fields["region"].queryset = Division.objects.filter(level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY,
+                                                                            DivisionLevel.PROVINCE])
+        self.fields["region"].help_text = "仅区域性中心填写：其指导、调度的区域。"
+        if organisations is not None:
+            self.fields["supervisor"].queryset = organisations
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if not code.replace("-", "").isalnum():
+            raise forms.ValidationError("机构编码只能包含字母、数字和短横线。")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("region") and data.get("kind") != OrgKind.REGIONAL_CENTRE:
+            self.add_error("region", "只有区域性中心可以设置服务区域。")
+        return data
+
+
+class UserForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    password = forms.CharField(label="密码", required=False, widget=forms.PasswordInput(render_value=False),
+                               help_text="新建用户必填；修改时留空表示不变。至少8位。", min_length=8)
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "phone", "email", "organisation", "is_active"]
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].required = True
+        if self.instance.pk:
+            self.initial.setdefault("roles", sorted(self.instance.role_codes))
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and not data.get("password"):
+            self.add_error("password", "新建用户必须设置密码。")
+        return data
+
+
+class DivisionForm(forms.Form):
+    parent = forms.ModelChoiceField(label="上级区划（县级或乡级）", queryset=Division.objects.none())
+    code = forms.CharField(label="区划代码", max_length=12, help_text="乡镇/街道9位，村/居12位")
+    name = forms.CharField(label="名称", max_length=64)
+
+    def __init__(self, *args, divisions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = divisions if divisions is not None else Division.objects.all()
+        self.fields["parent"].queryset = qs.filter(level__in=[DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP])
+
+
+class AuditFilterForm(forms.Form):
+    q = forms.CharField(label="关键词", required=False)
+    action = forms.ChoiceField(label="操作", required=False, choices=[("", "全部")])
+    actor = forms.CharField(label="操作人", required=False)
+    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    person = forms.UUIDField(label="人员档案", required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from core.models import AuditAction
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "全部"), *AuditAction.choices]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="令牌用途", max_length=100)

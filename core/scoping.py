@@ -1,0 +1,148 @@
+"""The one scoping mechanism: what a user's organisation may see and change.
+
+Ladder (see docs/scoping.md):
+- everyone sees their own organisation's records;
+- a civil-affairs department (民政部门) also sees every organisation it supervises, transitively;
+- a regional centre (区域性中心) also sees the organisations located in its region;
+- a superuser sees everything (installation administrators only).
+Police, hospitals, care facilities and supervisors see only their own organisation's records here;
+named items addressed to them (identity checks, placements) are scoped by their own apps.
+
+Every protected model declares how it belongs to organisations with a classmethod
+``scope_q(org_ids) -> Q``, or the simpler attribute ``scope_field`` (path to an Organisation FK).
+Lists use :func:`scoped`, single objects :func:`get_scoped_or_404`; writes are checked with
+:func:`require_write` (read-only viewers get 403, outsiders 404 because they never find the object).
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from core.models import Division, Organisation, OrgKind, Role
+
+
+def division_prefix(code: str) -> str:
+    """The code prefix shared by a division and everything under it (440000 → 44, 441800 → 4418)."""
+    if len(code) == 6:
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
+def _subtree_ids(root_ids: Iterable[int]) -> set[int]:
+    pairs = list(Organisation.objects.values_list("id", "supervisor_id"))
+    children: dict[int, list[int]] = {}
+    for org_id, sup_id in pairs:
+        if sup_id is not None:
+            children.setdefault(sup_id, []).append(org_id)
+    seen: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        stack.extend(children.get(current, ()))
+    return seen
+
+
+def _region_org_ids(org: Organisation) -> set[int]:
+    prefixes = [division_prefix(code) for code in org.region.values_list("code", flat=True)]
+    if not prefixes:
+        return set()
+    query = Q()
+    for prefix in prefixes:
+        query |= Q(division__code__startswith=prefix)
+    return set(Organisation.objects.filter(query).values_list("id", flat=True))
+
+
+def visible_org_ids(user) -> frozenset[int]:
+    """Ids of the organisations whose records ``user`` may read (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_visible_org_ids", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        ids: set[int] = set(Organisation.objects.values_list("id", flat=True))
+    elif user.organisation_id is None:
+        ids = set()
+    else:
+        org = user.organisation
+        ids = {org.id}
+        if org.kind == OrgKind.CIVIL_AFFAIRS:
+            ids |= _subtree_ids([org.id])
+        if org.kind == OrgKind.REGIONAL_CENTRE:
+            ids |= _region_org_ids(org)
+    result = frozenset(ids)
+    user._visible_org_ids = result
+    return result
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(id__in=visible_org_ids(user))
+
+
+def visible_divisions(user) -> QuerySet[Division]:
+    """Divisions a user may administer: those under their organisation's division."""
+    if user.is_superuser:
+        return Division.objects.all()
+    if not user.organisation_id:
+        return Division.objects.none()
+    prefixes = {division_prefix(user.organisation.division.code)}
+    for code in user.organisation.region.values_list("code", flat=True):
+        prefixes.add(division_prefix(code))
+    query = Q()
+    for prefix in prefixes:
+        query |= Q(code__startswith=prefix)
+    return Division.objects.filter(query)
+
+
+def _scope_q(model: type[Model], org_ids: frozenset[int]) -> Q:
+    if hasattr(model, "scope_q"):
+        return model.scope_q(org_ids)
+    field = getattr(model, "scope_field", None)
+    if field is None:
+        raise TypeError(f"{model.__name__} declares neither scope_q nor scope_field")
+    return Q(**{f"{field}__in": org_ids})
+
+
+def scoped(queryset: QuerySet, user) -> QuerySet:
+    """Narrow ``queryset`` to what ``user``'s organisation may read."""
+    org_ids = visible_org_ids(user)
+    if not org_ids:
+        return queryset.none()
+    q = _scope_q(queryset.model, org_ids)
+    filtered = queryset.filter(q)
+    if getattr(queryset.model, "scope_distinct", False):
+        filtered = filtered.distinct()
+    return filtered
+
+
+def get_scoped_or_404(queryset: QuerySet, user, **lookup):
+    """One object within the user's scope; 'does not exist' and 'not yours' look the same (404)."""
+    try:
+        return scoped(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+
+
+def can_write(user, organisation: Organisation | None, *roles: str) -> bool:
+    """Writes happen only in the user's own organisation, by a user holding one of ``roles``."""
+    if user is None or not user.is_authenticated or organisation is None:
+        return False
+    if user.is_superuser:
+        return True
+    if user.organisation_id != organisation.id:
+        return False
+    return not roles or user.has_role(*roles) or user.has_role(Role.ADMIN, Role.HEAD)
+
+
+def require_write(user, organisation: Organisation | None, *roles: str) -> None:
+    """Raise 403 when ``user`` may read but not change records of ``organisation`` (optionally by role)."""
+    if not can_write(user, organisation, *roles):
+        raise PermissionDenied("您只有查看权限，不能修改该机构的记录。")

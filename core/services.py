@@ -1,0 +1,152 @@
+"""Writes to divisions, organisations, users and API tokens — each in a transaction, each audited."""
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit, audit_create, audit_update, snapshot
+from core.models import ApiToken, AuditAction, Division, DivisionLevel, Organisation, Role, User, UserRole
+from core.scoping import division_prefix, visible_org_ids
+
+_CHILD_LEVEL = {
+    DivisionLevel.COUNTY: (DivisionLevel.TOWNSHIP, 9),
+    DivisionLevel.TOWNSHIP: (DivisionLevel.VILLAGE, 12),
+}
+
+
+def _require_admin(by: User) -> None:
+    if not (by.is_superuser or by.has_role(Role.ADMIN)):
+        raise PermissionDenied("只有系统管理员可以管理机构、用户和区划。")
+
+
+@transaction.atomic
+def division_create(*, by: User, parent: Division, code: str, name: str) -> Division:
+    """Add a township under a county or a village under a township (GB/T 2260 extended codes)."""
+    _require_admin(by)
+    if parent.level not in _CHILD_LEVEL:
+        raise ValidationError({"parent": "只能在县级区划下添加乡镇/街道，或在乡镇/街道下添加村/居。"})
+    level, length = _CHILD_LEVEL[parent.level]
+    code = (code or "").strip()
+    errors = {}
+    if not (code.isdigit() and len(code) == length):
+        errors["code"] = f"{level.label}区划代码应为{length}位数字。"
+    elif not code.startswith(parent.code if len(parent.code) > 6 else division_prefix(parent.code)[:6]):
+        errors["code"] = f"区划代码应以上级区划代码 {parent.code} 开头。"
+    elif Division.objects.filter(code=code).exists():
+        errors["code"] = "该区划代码已存在。"
+    if not (name or "").strip():
+        errors["name"] = "请填写名称。"
+    if errors:
+        raise ValidationError(errors)
+    division = Division.objects.create(code=code, name=name.strip(), level=level, parent=parent,
+                                       full_name=f"{parent.full_name or parent.name}{name.strip()}")
+    audit_create(actor=by, obj=division, summary=f"新增区划 {code} {division.name}", organisation=by.organisation)
+    return division
+
+
+def _check_org_scope(by: User, org: Organisation | None) -> None:
+    if org is not None and not by.is_superuser and org.pk not in visible_org_ids(by):
+        raise PermissionDenied("该机构不在您的管理范围内。")
+
+
+@transaction.atomic
+def organisation_save(*, by: User, org: Organisation | None, data: dict[str, Any], region=None) -> Organisation:
+    """Create (``org=None``) or update an organisation within the administrator's subtree."""
+    _require_admin(by)
+    _check_org_scope(by, org)
+    supervisor = data.get("supervisor")
+    if supervisor is not None:
+        _check_org_scope(by, supervisor)
+        if org is not None and (supervisor.pk == org.pk or _is_descendant(supervisor, org)):
+            raise ValidationError({"supervisor": "主管机构不能是本机构或其下级机构。"})
+    if org is None and not by.is_superuser and supervisor is None:
+        raise ValidationError({"supervisor": "请选择主管机构。"})
+    creating = org is None
+    before = {} if creating else snapshot(org)
+    org = org or Organisation()
+    for field, value in data.items():
+        setattr(org, field, value)
+    org.full_clean()
+    org.save()
+    if region is not None:
+        org.region.set(region)
+    if creating:
+        audit_create(actor=by, obj=org, summary=f"新增机构 {org.name}", organisation=org)
+    else:
+        audit_update(actor=by, obj=org, before=before, summary=f"修改机构 {org.name}", organisation=org)
+    return org
+
+
+def _is_descendant(candidate: Organisation, root: Organisation) -> bool:
+    current = candidate.supervisor
+    seen = set()
+    while current is not None and current.pk not in seen:
+        if current.pk == root.pk:
+            return True
+        seen.add(current.pk)
+        current = current.supervisor
+    return False
+
+
+@transaction.atomic
+def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[str],
+              password: str | None = None) -> User:
+    """Create or update a user of an organisation in the administrator's scope, with their roles."""
+    _require_admin(by)
+    org = data.get("organisation")
+    _check_org_scope(by, org)
+    if user is not None:
+        _check_org_scope(by, user.organisation)
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError({"roles": f"未知角色：{'、'.join(sorted(unknown))}"})
+    if not roles:
+        raise ValidationError({"roles": "请至少选择一个角色。"})
+    creating = user is None
+    before = {} if creating else {**snapshot(user), "roles": sorted(user.role_codes)}
+    user = user or User()
+    for field, value in data.items():
+        setattr(user, field, value)
+    if password:
+        user.set_password(password)
+    elif creating:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
+    for role in roles:
+        UserRole.objects.get_or_create(user=user, role=role)
+    user._role_codes = set(roles)
+    after = {**snapshot(user), "roles": sorted(roles)}
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    audit(actor=by, action=AuditAction.CREATE if creating else AuditAction.UPDATE, obj=user,
+          summary=f"{'新增' if creating else '修改'}用户 {user.username}", organisation=user.organisation,
+          changes=changes)
+    return user
+
+
+@transaction.atomic
+def api_token_create(*, by: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a bearer token for ``by``; the clear token is returned once and never stored."""
+    if not name.strip():
+        raise ValidationError({"name": "请填写令牌用途。"})
+    raw = "gt_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=by, name=name.strip(), key_hash=hashlib.sha256(raw.encode()).hexdigest(),
+                                    prefix=raw[:8])
+    audit(actor=by, action=AuditAction.CREATE, obj=token, summary=f"创建 API 令牌 {token.name}",
+          organisation=by.organisation)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, by: User, token: ApiToken) -> None:
+    if token.user_id != by.pk:
+        raise PermissionDenied("只能吊销自己的令牌。")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    audit(actor=by, action=AuditAction.UPDATE, obj=token, summary=f"吊销 API 令牌 {token.name}",
+          organisation=by.organisation)

@@ -1,0 +1,203 @@
+"""Login, home dashboard, and the administrator's pages for organisations, users, divisions and audit."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from core import selectors, services
+from core.audit import audit
+from core.forms import ApiTokenForm, AuditFilterForm, DivisionForm, LoginForm, OrganisationForm, UserForm
+from core.models import ApiToken, AuditAction, Division, Organisation, OrgKind, Role, User
+from core.paging import paginate
+from core.scoping import get_scoped_or_404, visible_divisions, visible_organisations
+
+
+def form_errors_from(exc: ValidationError, form) -> None:
+    """Attach a service's ValidationError to the form so the page shows it next to the fields."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
+    template_name = "registration/login.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        audit(actor=user, action=AuditAction.LOGIN, obj=user, summary=f"登录 {user.username}",
+              organisation=user.organisation)
+        return response
+
+    def form_invalid(self, form):
+        username = (form.data.get("username") or "")[:50]
+        audit(actor=None, action=AuditAction.LOGIN_FAILED, object_type="core.User", object_id=username,
+              summary=f"登录失败：{username}")
+        return super().form_invalid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit(actor=self.request.user, action=AuditAction.UPDATE, obj=self.request.user, summary="修改本人密码",
+              organisation=self.request.user.organisation)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", {"message": str(exception) if exception else ""}, status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+@login_required
+def home(request):
+    """The dashboard: counts of episodes by state for the organisations in scope."""
+    from people.selectors import dashboard_counts
+
+    return render(request, "core/home.html", {"counts": dashboard_counts(user=request.user),
+                                              "now": timezone.now()})
+
+
+def _require_admin(request) -> None:
+    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN, Role.HEAD)):
+        raise PermissionDenied("只有系统管理员或站长可以查看机构与用户。")
+
+
+def _require_admin_write(request) -> None:
+    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN)):
+        raise PermissionDenied("只有系统管理员可以修改机构、用户和区划。")
+
+
+@login_required
+def org_list(request):
+    _require_admin(request)
+    kind = request.GET.get("kind", "")
+    qs = selectors.organisation_list(user=request.user, kind=kind, q=request.GET.get("q", "").strip())
+    qs = qs.annotate(user_count=Count("users", distinct=True))
+    return render(request, "core/org_list.html", {**paginate(request, qs), "kinds": OrgKind.choices, "kind": kind,
+                                                  "q": request.GET.get("q", "")})
+
+
+@login_required
+def org_edit(request, uuid=None):
+    _require_admin_write(request)
+    org = get_scoped_or_404(Organisation.objects.all(), request.user, uuid=uuid) if uuid else None
+    orgs = visible_organisations(request.user)
+    form = OrganisationForm(request.POST or None, instance=org, organisations=orgs)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "region"}
+        try:
+            saved = services.organisation_save(by=request.user, org=org, data=data,
+                                               region=form.cleaned_data.get("region"))
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已保存机构：{saved.name}")
+            return redirect("core:org_list")
+    return render(request, "core/org_form.html", {"form": form, "org": org})
+
+
+@login_required
+def user_list(request):
+    _require_admin(request)
+    qs = selectors.user_list(user=request.user, q=request.GET.get("q", "").strip())
+    return render(request, "core/user_list.html", {**paginate(request, qs), "q": request.GET.get("q", "")})
+
+
+@login_required
+def user_edit(request, uuid=None):
+    _require_admin_write(request)
+    target = get_scoped_or_404(User.objects.all(), request.user, uuid=uuid) if uuid else None
+    form = UserForm(request.POST or None, instance=target, organisations=visible_organisations(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("roles", "password")}
+        try:
+            saved = services.user_save(by=request.user, user=target, data=data, roles=form.cleaned_data["roles"],
+                                       password=form.cleaned_data.get("password") or None)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已保存用户：{saved.username}")
+            return redirect("core:user_list")
+    return render(request, "core/user_form.html", {"form": form, "target": target})
+
+
+@login_required
+def division_list(request):
+    _require_admin(request)
+    q = request.GET.get("q", "").strip()
+    parent_code = request.GET.get("parent", "")
+    qs = visible_divisions(request.user).select_related("parent")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    elif parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    else:
+        qs = qs.filter(parent__isnull=True) if request.user.is_superuser else qs.filter(level__in=["city", "county"])
+    form = DivisionForm(divisions=visible_divisions(request.user))
+    return render(request, "core/division_list.html", {**paginate(request, qs, 100), "q": q, "form": form})
+
+
+@login_required
+def division_add(request):
+    _require_admin_write(request)
+    form = DivisionForm(request.POST or None, divisions=visible_divisions(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            division = services.division_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已新增区划：{division.code} {division.name}")
+            return redirect(f"/manage/divisions/?parent={division.parent.code}")
+    return render(request, "core/division_form.html", {"form": form})
+
+
+@login_required
+def audit_list(request):
+    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN, Role.AUDITOR, Role.HEAD, Role.SUPERVISOR)):
+        raise PermissionDenied("只有系统管理员、审计员、站长和民政监管员可以查看审计日志。")
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.audit_list(user=request.user, filters=filters)
+    return render(request, "core/audit_list.html", {**paginate(request, qs), "form": form})
+
+
+@login_required
+def profile(request):
+    """The user's own page: roles, organisation, API tokens."""
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and request.POST.get("revoke"):
+        token = ApiToken.objects.filter(user=request.user, prefix=request.POST["revoke"], revoked_at__isnull=True).first()
+        if token:
+            services.api_token_revoke(by=request.user, token=token)
+            messages.success(request, f"已吊销令牌：{token.name}")
+        return redirect("core:profile")
+    if request.method == "POST" and form.is_valid():
+        _, new_token = services.api_token_create(by=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "core/profile.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+def division_children(request):
+    """htmx helper: the options of a division's children (for cascading selects)."""
+    parent = request.GET.get("parent", "")
+    children = Division.objects.filter(parent__code=parent).order_by("code") if parent else Division.objects.none()
+    return render(request, "core/division_options.html", {"children": children})

@@ -1,0 +1,103 @@
+"""The JSON API (django-ninja): /api/v1/…, schema at /api/openapi.json, page at /api/docs.
+
+Same permissions as the pages: session or bearer-token authentication, every query through
+core.scoping, every write through the apps' services. One error shape:
+``{"code": "...", "message": "中文说明", "fields": {"field": ["…"]}}``.
+"""
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from core.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``; tokens are created on the user's profile page."""
+
+    def authenticate(self, request, token: str):
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        api_token = (
+            ApiToken.objects.select_related("user", "user__organisation")
+            .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if api_token is None:
+            return None
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        request.user = api_token.user
+        return api_token.user
+
+
+api = NinjaAPI(
+    title="归途 Guitu API",
+    version="1",
+    description="生活无着的流浪乞讨人员救助管理信息系统接口。所有接口按用户所属机构的数据范围过滤。",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=[TokenAuth(), django_auth],
+)
+
+
+def _error(request, status: int, code: str, message: str, fields=None):
+    return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+    message = "；".join(exc.messages) if exc.messages else "输入有误。"
+    return _error(request, 400, "invalid", message, fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", [])[1:]) or "body"
+        fields.setdefault(loc, []).append(err.get("msg", "格式不正确"))
+    return _error(request, 422, "invalid", "请求数据格式不正确：" + "；".join(fields), fields)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, "not_found", "未找到该记录，或您无权查看。")
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return _error(request, 403, "forbidden", str(exc) or "您没有执行该操作的权限。")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return _error(request, 401, "unauthenticated", "请先登录或提供有效的 API 令牌。")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+def _register_routers() -> None:
+    from core.api import router as core_router
+    from intake.api import router as intake_router
+    from leaving.api import router as leaving_router
+    from people.api import router as people_router
+    from stay.api import router as stay_router
+
+    api.add_router("/v1/core", core_router, tags=["基础"])
+    api.add_router("/v1/people", people_router, tags=["人员档案"])
+    api.add_router("/v1/intake", intake_router, tags=["接待服务"])
+    api.add_router("/v1/stay", stay_router, tags=["站内照料"])
+    api.add_router("/v1/leaving", leaving_router, tags=["离站服务"])
+
+
+_register_routers()

@@ -1,0 +1,170 @@
+"""Django settings for 归途 Guitu, read from the environment (see docs/deployment.md).
+
+SQLite is the embedded default so a checkout just runs; PostgreSQL is selected with DATABASE_URL.
+"""
+
+import hashlib
+from pathlib import Path
+
+import dj_database_url
+
+from guitu.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("GUITU_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("GUITU_DEBUG", True)
+_DEV_SECRET = "guitu-insecure-development-key-change-me"
+SECRET_KEY = env_str("GUITU_SECRET_KEY", _DEV_SECRET if DEBUG else None)
+ALLOWED_HOSTS = env_list("GUITU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("GUITU_CSRF_TRUSTED_ORIGINS", [])
+
+# Keys protecting ID-card numbers at rest: a Fernet key for encryption and an HMAC key for the
+# searchable hash. Production must set both; development derives them from SECRET_KEY.
+GUITU_ID_ENCRYPTION_KEY = env_str("GUITU_ID_ENCRYPTION_KEY", "" if DEBUG else None)
+GUITU_ID_HASH_KEY = env_str(
+    "GUITU_ID_HASH_KEY", hashlib.sha256(("hash:" + SECRET_KEY).encode()).hexdigest() if DEBUG else None
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "core",
+    "people",
+    "intake",
+    "stay",
+    "leaving",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.AuditContextMiddleware",
+]
+
+ROOT_URLCONF = "guitu.urls"
+WSGI_APPLICATION = "guitu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL selects PostgreSQL (postgres://user@host:5432/name); empty → SQLite file.
+_db_url = env_str("DATABASE_URL", "")
+if _db_url:
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=env_int("GUITU_DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL; leave it empty for SQLite")
+    DATABASES["default"]["TEST"] = {"NAME": env_str("GUITU_TEST_DB_NAME", "test_guitu")}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("GUITU_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Many users on one file: wait for locks instead of failing, take write locks up front.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Photos and scans of vulnerable people: never under STATIC/public URLs, only served by scoped views.
+MEDIA_ROOT = Path(env_str("GUITU_MEDIA_ROOT", str(VAR_DIR / "private")))
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+GUITU_MAX_PHOTO_BYTES = env_int("GUITU_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("GUITU_SESSION_AGE", 12 * 3600)
+SESSION_COOKIE_SECURE = env_bool("GUITU_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("GUITU_BEHIND_PROXY", False) else None
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# Task queue: huey on SQLite by default, Redis in production (REDIS_URL).
+_redis_url = env_str("REDIS_URL", "")
+if _redis_url:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "guitu", "url": _redis_url, "immediate": False}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "guitu",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": env_bool("GUITU_HUEY_IMMEDIATE", False),
+    }
+
+# Local rules that vary by city (rules.md: "Items marked (local) vary by province: make them settings").
+GUITU_RULES = {
+    "N5_MAX_STAY_DAYS": env_int("GUITU_N5_MAX_STAY_DAYS", 10),
+    "N6_RECORDING_RETENTION_DAYS": env_int("GUITU_N6_RECORDING_RETENTION_DAYS", 92),
+    "N8_CASH_CAP_YUAN": env_int("GUITU_N8_CASH_CAP_YUAN", 20),
+    "N9_MIN_AGE_TO_LEAVE_ALONE": env_int("GUITU_N9_MIN_AGE", 16),
+    "I6_REQUESTS": env_int("GUITU_I6_REQUESTS", 3),
+    "I6_WINDOW_DAYS": env_int("GUITU_I6_WINDOW_DAYS", 183),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("GUITU_LOG_LEVEL", "WARNING")},
+}
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from core import views as core_views
+from guitu.api import api
+
+urlpatterns = [
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", core_views.PasswordChangeView.as_view(), name="password_change"),
+    path("", core_views.home, name="home"),
+    path("manage/", include("core.urls")),
+    path("people/", include("people.urls")),
+    path("intake/", include("intake.urls")),
+    path("stay/", include("stay.urls")),
+    path("leaving/", include("leaving.urls")),
+    path("api/", api.urls),
+]
+
+handler403 = "core.views.error_403"
+handler404 = "core.views.error_404"

@@ -1,0 +1,204 @@
+"""Every write to people and episodes: one function per action, in a transaction, with its audit entry."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+
+from core.audit import audit, audit_create, audit_update, snapshot
+from core.crypto import encrypt_id, hash_id, mask_id
+from core.models import AuditAction, Organisation
+from guitu_match.idcard import InvalidIdNumber, parse_id_number
+from people.models import Episode, EpisodeTransition, IdentityStatus, Person, Sequence
+from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus, TransitionNotAllowed, check_transition
+
+
+def next_sequence(key: str) -> int:
+    """Allocate the next number for ``key`` atomically (file numbers, provisional names)."""
+    with transaction.atomic():
+        seq, _ = Sequence.objects.select_for_update().get_or_create(key=key)
+        Sequence.objects.filter(pk=seq.pk).update(value=F("value") + 1)
+        seq.refresh_from_db(fields=["value"])
+        return seq.value
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """Toneless pinyin ("zhang san") and initials ("zs") of a name, for search."""
+    if not name:
+        return "", ""
+    syllables = [s for s in lazy_pinyin(name, errors="ignore") if s.strip()]
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore"))
+    return " ".join(syllables).lower(), initials.lower()
+
+
+def provisional_name(station: Organisation, year: int) -> str:
+    """无名氏-站-年-序号, e.g. 无名氏-清远站-2026-007."""
+    seq = next_sequence(f"provisional:{station.pk}:{year}")
+    return f"无名氏-{station.display_short}-{year}-{seq:03d}"
+
+
+def _apply_id_number(person: Person, id_number: str) -> None:
+    """Validate (GB 11643) and store an ID number encrypted, hashed and masked; check it against sex/birth."""
+    id_number = (id_number or "").strip()
+    if not id_number:
+        person.id_number_enc = person.id_number_hash = person.id_number_masked = ""
+        return
+    try:
+        info = parse_id_number(id_number)
+    except InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    errors = {}
+    if person.sex and person.sex != info.sex:
+        errors["sex"] = f"身份证号显示性别为“{info.sex}”，与填写的性别“{person.sex}”不符。"
+    if person.birth_date and person.birth_date != info.birth_date:
+        errors["birth_date"] = f"身份证号显示出生日期为 {info.birth_date:%Y-%m-%d}，与填写的出生日期不符。"
+    if errors:
+        raise ValidationError(errors)
+    person.sex = person.sex or info.sex
+    person.birth_date = person.birth_date or info.birth_date
+    person.id_number_enc = encrypt_id(info.number)
+    person.id_number_hash = hash_id(info.number)
+    person.id_number_masked = mask_id(info.number)
+
+
+def _derive(person: Person, today: datetime.date) -> None:
+    person.name_pinyin, person.name_initials = name_pinyin(person.name)
+    if person.birth_date:
+        person.birth_year_est = person.birth_date.year
+    elif person.age_min is not None and person.age_max is not None and not person.birth_year_est:
+        person.birth_year_est = today.year - (person.age_min + person.age_max) // 2
+    age = person.age_on(today)
+    if age is None and person.age_max is not None:
+        age = person.age_max
+    if age is not None:
+        person.is_minor = age < 18
+        person.is_elderly = age >= 60
+
+
+def _validate_person(person: Person, today: datetime.date) -> None:
+    errors: dict[str, str] = {}
+    if person.birth_date and person.birth_date > today:
+        errors["birth_date"] = "出生日期不能晚于今天。"
+    if person.birth_date and person.birth_date.year < 1900:
+        errors["birth_date"] = "出生日期不合理（早于1900年）。"
+    if person.birth_year_est and not (1900 <= person.birth_year_est <= today.year):
+        errors["birth_year_est"] = f"估计出生年份应在1900年至{today.year}年之间。"
+    if person.age_min is not None and person.age_max is not None and person.age_min > person.age_max:
+        errors["age_max"] = "年龄上限不能小于下限。"
+    if person.height_cm is not None and not (40 <= person.height_cm <= 250):
+        errors["height_cm"] = "身高应在40至250厘米之间。"
+    if not person.name.strip():
+        errors["name"] = "请填写姓名；身份不明时选择“使用临时姓名”。"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def person_create(*, by, station: Organisation, data: dict[str, Any], id_number: str = "",
+                  use_provisional_name: bool = False) -> Person:
+    """Open a new lifelong file (rule E4); unknown people get a provisional name."""
+    today = timezone.localdate()
+    person = Person(**data, registered_by=station, current_station=station)
+    if use_provisional_name or not (person.name or "").strip():
+        person.name = provisional_name(station, today.year)
+        person.name_is_provisional = True
+    _apply_id_number(person, id_number)
+    if person.id_number_hash and person.identity_status == IdentityStatus.UNIDENTIFIED and not person.name_is_provisional:
+        person.identity_status = IdentityStatus.PENDING
+    _derive(person, today)
+    _validate_person(person, today)
+    person.file_no = f"{station.code}-{today.year}-{next_sequence(f'file:{station.pk}:{today.year}'):05d}"
+    person.save()
+    audit_create(actor=by, obj=person, summary=f"建立人员档案 {person.file_no} {person.name}",
+                 organisation=station, person_uuid=person.uuid)
+    return person
+
+
+@transaction.atomic
+def person_update(*, by, person: Person, data: dict[str, Any], id_number: str | None = None) -> Person:
+    """Change a file's fields; ``id_number=None`` leaves the stored number untouched."""
+    today = timezone.localdate()
+    before = snapshot(person)
+    for field, value in data.items():
+        setattr(person, field, value)
+    if id_number is not None:
+        _apply_id_number(person, id_number)
+    _derive(person, today)
+    _validate_person(person, today)
+    person.save()
+    audit_update(actor=by, obj=person, before=before, summary=f"修改人员档案 {person.file_no}",
+                 organisation=person.current_station or person.registered_by, person_uuid=person.uuid)
+    return person
+
+
+@transaction.atomic
+def episode_open(*, by, person: Person, station: Organisation, channel: str,
+                 requested_at: datetime.datetime | None = None) -> Episode:
+    """Record a request for help (rule I1): every request opens an episode, also those later refused."""
+    requested_at = requested_at or timezone.now()
+    if requested_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"requested_at": "求助时间不能晚于当前时间。"})
+    if Episode.objects.filter(person=person, status__in=list(IN_CARE) + [EpisodeStatus.REQUESTED]).exclude(
+        station=station
+    ).exists():
+        raise ValidationError("该人员在其他机构尚有未结束的救助过程，请先办理离站或转出。")
+    year = timezone.localtime(requested_at).year
+    episode = Episode.objects.create(
+        number=f"{station.code}-J{year}-{next_sequence(f'episode:{station.pk}:{year}'):05d}",
+        person=person,
+        station=station,
+        channel=channel,
+        requested_at=requested_at,
+        created_by=by,
+        status=EpisodeStatus.REQUESTED,
+    )
+    EpisodeTransition.objects.create(episode=episode, from_status="", to_status=EpisodeStatus.REQUESTED,
+                                     at=requested_at, by=by, note="求助登记")
+    if person.current_station_id != station.pk:
+        Person.objects.filter(pk=person.pk).update(current_station=station)
+        person.current_station = station
+    audit_create(actor=by, obj=episode, summary=f"求助登记 {episode.number}", organisation=station,
+                 person_uuid=person.uuid)
+    return episode
+
+
+@transaction.atomic
+def episode_transition(*, by, episode: Episode, to: str, at: datetime.datetime | None = None,
+                       note: str = "") -> Episode:
+    """Move an episode along an allowed edge of the state machine, recording who and when."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    at = at or timezone.now()
+    try:
+        check_transition(episode.status, to)
+    except TransitionNotAllowed as exc:
+        raise ValidationError(str(exc)) from exc
+    if at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError("变更时间不能晚于当前时间。")
+    last = episode.transitions.order_by("-at", "-id").first()
+    if last and at < last.at:
+        raise ValidationError(f"变更时间不能早于上一次状态变更（{timezone.localtime(last.at):%Y-%m-%d %H:%M}）。")
+    before = snapshot(episode, ["status", "admitted_at", "left_at", "closed_reason"])
+    from_status = episode.status
+    episode.status = to
+    if to == EpisodeStatus.ADMITTED and not episode.admitted_at:
+        episode.admitted_at = at
+    if to == EpisodeStatus.IN_HOSPITAL and not episode.admitted_at:
+        episode.admitted_at = at  # rule I3: emergency care first; the stay counts from here
+    if to in (EpisodeStatus.LEFT, EpisodeStatus.TERMINATED, EpisodeStatus.REFUSED):
+        episode.left_at = at if episode.admitted_at else None
+        if episode.admitted_at and at < episode.admitted_at:
+            raise ValidationError("离站时间不能早于入站时间。")
+        episode.closed_reason = note[:300]
+    episode.save()
+    EpisodeTransition.objects.create(episode=episode, from_status=from_status, to_status=to, at=at, by=by, note=note)
+    audit(actor=by, action=AuditAction.TRANSITION, obj=episode,
+          summary=f"{episode.number}：{STATUS_LABELS[from_status]} → {STATUS_LABELS[to]}",
+          organisation=episode.station, person_uuid=episode.person.uuid,
+          changes={k: v for k, v in {
+              key: [before[key], val] for key, val in snapshot(episode, before.keys()).items()
+          }.items() if v[0] != v[1]})
+    return episode
