@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from core.demo import login_lines
+
+
+class Command(BaseCommand):
+    help = "打印演示账号 / print the demo logins"
+
+    def handle(self, *args, **options):
+        for line in login_lines():
+            self.stdout.write(line)
