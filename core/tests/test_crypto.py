@@ -1,0 +1,23 @@
+"""ID numbers at rest: encrypted, searchable through a keyed hash, masked on screen."""
+
+from core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
+
+
+def test_an_id_number_round_trips_through_encryption_and_the_ciphertext_hides_it():
+    token = encrypt_id("11010519491231002x")
+    assert "110105" not in token
+    assert decrypt_id(token) == "11010519491231002X"
+
+
+def test_the_hash_is_stable_and_keyed():
+    assert hash_id(" 11010519491231002x ") == hash_id("11010519491231002X")
+    assert hash_id("11010519491231002X") != hash_id("110105194912310029")
+    assert len(hash_id("11010519491231002X")) == 64
+
+
+def test_masking_hides_the_birth_date():
+    assert mask_id("11010519491231002X") == "110105********002X"
+
+
+def test_a_corrupt_ciphertext_decrypts_to_nothing():
+    assert decrypt_id("not-a-token") == ""
