@@ -156,6 +156,7 @@ class PersonPhoto(TimeStamped):
 
 
 class FamilyContact(TimeStamped):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField("姓名", max_length=50)
     relationship = models.CharField("关系", max_length=20)
@@ -212,6 +213,7 @@ class Episode(TimeStamped):
             models.Index(fields=["station", "status", "requested_at"]),
             models.Index(fields=["status", "admitted_at"]),
             models.Index(fields=["person", "requested_at"]),
+            models.Index(fields=["person", "status"], name="episode_person_status"),
         ]
         constraints = [
             models.CheckConstraint(

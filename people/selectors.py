@@ -1,14 +1,19 @@
 """Reads of people and episodes, always through the user's scope."""
 
 import datetime
+import importlib
+import re
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import timezone
 
 from core.crypto import hash_id
-from core.models import Organisation
-from core.scoping import scoped, visible_org_ids
-from people.models import Episode, IdentityStatus, Person
+from core.models import AuditAction, AuditEntry, Organisation, Role
+from core.scoping import get_scoped_or_404, scoped, visible_org_ids
+from people.models import Episode, EpisodeTransition, FamilyContact, IdentityStatus, Person, PersonPhoto
 from people.services import name_pinyin
 from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus
 
@@ -127,3 +132,152 @@ def likely_same_person(*, user, name: str = "", sex: str = "", birth_year: int |
         })
     candidates.sort(key=lambda c: (not c["same_id"], -c["score"], c["file_no"]))
     return candidates[:limit]
+
+
+# --- the file: lists, single files, timeline, access log, episodes ---------------------------------------
+
+ID_NUMBER_RE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
+LATIN_RE = re.compile(r"^[A-Za-z][A-Za-z ]*$")
+SPECIAL_GROUPS = [
+    ("is_minor", "未成年人"),
+    ("is_elderly", "老年人"),
+    ("has_disability", "残疾"),
+    ("has_mental_disorder", "精神障碍（疑似）"),
+    ("is_pregnant", "孕妇"),
+    ("suspected_foreign", "疑似外籍"),
+]
+
+
+def person_list(*, user, q: str = "", sex: str = "", age_min: int | None = None, age_max: int | None = None,
+                station=None, identity_status: str = "", special_group: str = "", in_care: str = "",
+                today: datetime.date | None = None) -> QuerySet[Person]:
+    """Files in the user's scope, searched by name / pinyin / initials / ID number (exact) / file number."""
+    today = today or timezone.localdate()
+    qs = scoped(Person.objects.filter(merged_into__isnull=True), user)
+    q = (q or "").strip()
+    if q:
+        if ID_NUMBER_RE.match(q):
+            qs = qs.filter(Q(id_number_hash=hash_id(q)) | Q(file_no__iexact=q))
+        elif LATIN_RE.match(q):
+            compact = q.lower().replace(" ", "")
+            qs = qs.annotate(_py=Replace("name_pinyin", Value(" "), Value(""))).filter(
+                Q(_py__startswith=compact) | Q(name_initials=compact) | Q(file_no__istartswith=q)
+            )
+        else:
+            qs = qs.filter(Q(name__icontains=q) | Q(aliases__icontains=q) | Q(file_no__istartswith=q))
+    if sex:
+        qs = qs.filter(sex=sex)
+    # Age range through the (estimated) birth year; birth_year_est is also set from an exact birth date.
+    if age_min is not None:
+        qs = qs.filter(birth_year_est__lte=today.year - age_min)
+    if age_max is not None:
+        qs = qs.filter(birth_year_est__gte=today.year - age_max)
+    if station is not None:
+        qs = qs.filter(current_station=station)
+    if identity_status:
+        qs = qs.filter(identity_status=identity_status)
+    if special_group in dict(SPECIAL_GROUPS):
+        qs = qs.filter(**{special_group: True})
+    if in_care in ("yes", "no"):
+        open_episode = Episode.objects.filter(person=OuterRef("pk"), status__in=list(IN_CARE))
+        qs = qs.filter(Exists(open_episode)) if in_care == "yes" else qs.exclude(Exists(open_episode))
+    return qs.select_related("current_station").order_by("-created_at", "-id")
+
+
+def person_get(*, user, uuid) -> Person:
+    """One file in the user's scope (404 otherwise)."""
+    return get_scoped_or_404(
+        Person.objects.select_related("current_station", "registered_by", "hukou_division"), user, uuid=uuid
+    )
+
+
+def person_episodes(*, person: Person, user) -> list[Episode]:
+    """All episodes of a file across stations (the file is lifelong, rule E4); ``linkable`` marks those in scope."""
+    org_ids = visible_org_ids(user)
+    episodes = list(person.episodes.select_related("station").order_by("-requested_at"))
+    for episode in episodes:
+        episode.linkable = episode.station_id in org_ids
+    return episodes
+
+
+TIMELINE_HIDDEN = (AuditAction.VIEW, AuditAction.REVEAL, AuditAction.EXPORT)
+
+
+def person_timeline(*, person: Person) -> list[dict]:
+    """Everything that happened to the person, across episodes and stations, oldest first (rule E4: 全程留痕).
+
+    Merges the audit entries recorded against the person (excluding reads) with the episodes' state
+    changes. An episode's TRANSITION audit entry is left out because its EpisodeTransition row
+    tells the same event with the note.
+    """
+    entries = (
+        AuditEntry.objects.filter(person_uuid=person.uuid)
+        .exclude(action__in=TIMELINE_HIDDEN)
+        .exclude(action=AuditAction.TRANSITION, object_type="people.Episode")
+        .select_related("organisation")
+    )
+    items = [
+        {"at": e.at, "who": e.actor_name, "org": e.organisation.name if e.organisation else "", "what": e.summary,
+         "kind": e.get_action_display(), "changes": e.changes if e.action == AuditAction.UPDATE else {}}
+        for e in entries
+    ]
+    transitions = EpisodeTransition.objects.filter(episode__person=person).select_related("episode__station", "by")
+    for t in transitions:
+        what = f"{t.episode.number}：{t.from_label} → {t.to_label}" if t.from_status else f"{t.episode.number}：{t.to_label}"
+        items.append({"at": t.at, "who": str(t.by), "org": t.episode.station.name,
+                      "what": what + (f"（{t.note}）" if t.note else ""), "kind": "状态变更", "changes": {}})
+    items.sort(key=lambda item: item["at"])
+    return items
+
+
+ACCESS_LOG_ROLES = (Role.HEAD, Role.ADMIN, Role.AUDITOR, Role.SUPERVISOR)
+
+
+def may_see_access_log(user) -> bool:
+    return user.is_superuser or user.has_role(*ACCESS_LOG_ROLES)
+
+
+def person_access_log(*, person: Person, user, limit: int = 200) -> list[AuditEntry]:
+    """Who opened, revealed or printed this file (查阅记录); only for heads, admins, auditors, supervisors."""
+    if not may_see_access_log(user):
+        return []
+    return list(
+        AuditEntry.objects.filter(person_uuid=person.uuid, action__in=TIMELINE_HIDDEN)
+        .select_related("organisation").order_by("-at", "-id")[:limit]
+    )
+
+
+def photo_get(*, user, uuid) -> PersonPhoto:
+    return get_scoped_or_404(PersonPhoto.objects.select_related("person"), user, uuid=uuid)
+
+
+def contact_get(*, user, uuid) -> FamilyContact:
+    return get_scoped_or_404(FamilyContact.objects.select_related("person"), user, uuid=uuid)
+
+
+def episode_get(*, user, uuid) -> Episode:
+    return get_scoped_or_404(Episode.objects.select_related("person", "station", "created_by"), user, uuid=uuid)
+
+
+PANEL_APPS = ("intake", "stay", "leaving")
+
+
+def episode_panels(*, episode: Episode, user) -> list[dict]:
+    """Panels other apps contribute to the episode page (``<app>.selectors.episode_panel``), when present."""
+    panels = []
+    for app in PANEL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.selectors")
+        except ImportError:
+            continue
+        func = getattr(module, "episode_panel", None)
+        if func is None:
+            continue
+        try:
+            get_template(f"{app}/episode_panel.html")
+        except TemplateDoesNotExist:
+            continue
+        panel = func(episode=episode, user=user)
+        if panel is not None:
+            panels.append({"app": app, "template": f"{app}/episode_panel.html", "panel": panel})
+    return panels

@@ -3,17 +3,28 @@
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image
 from pypinyin import Style, lazy_pinyin
 
 from core.audit import audit, audit_create, audit_update, snapshot
-from core.crypto import encrypt_id, hash_id, mask_id
-from core.models import AuditAction, Organisation
+from core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
+from core.models import AuditAction, Organisation, Role
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
-from people.models import Episode, EpisodeTransition, IdentityStatus, Person, Sequence
+from people.models import (
+    Episode,
+    EpisodeTransition,
+    FamilyContact,
+    IdentityStatus,
+    Person,
+    PersonPhoto,
+    PhotoKind,
+    Sequence,
+)
 from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus, TransitionNotAllowed, check_transition
 
 
@@ -125,6 +136,8 @@ def person_update(*, by, person: Person, data: dict[str, Any], id_number: str | 
     before = snapshot(person)
     for field, value in data.items():
         setattr(person, field, value)
+    if before["name_is_provisional"] and person.name != before["name"] and "name_is_provisional" not in data:
+        person.name_is_provisional = False  # a real name replaces the provisional one
     if id_number is not None:
         _apply_id_number(person, id_number)
     _derive(person, today)
@@ -202,3 +215,137 @@ def episode_transition(*, by, episode: Episode, to: str, at: datetime.datetime |
               key: [before[key], val] for key, val in snapshot(episode, before.keys()).items()
           }.items() if v[0] != v[1]})
     return episode
+
+
+# --- the file's own records: photos, family contacts, views and reveals ------------------------------
+
+#: Formats Pillow reports for the photos we accept.
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+#: Who may see a full ID number (besides police of the person's own organisation).
+REVEAL_ROLES = (Role.HEAD, Role.RECEPTION, Role.TRACER, Role.ADMIN)
+
+
+def _person_org(person: Person) -> Organisation:
+    return person.current_station or person.registered_by
+
+
+def _check_photo(image, taken_on: datetime.date | None, today: datetime.date) -> str:
+    """Validate an upload: a real JPEG/PNG/WebP within the size limit, taken on a real date. Returns the extension."""
+    errors: dict[str, str] = {}
+    ext = ""
+    if image is None:
+        errors["image"] = "请选择要上传的照片。"
+    elif image.size > settings.GUITU_MAX_PHOTO_BYTES:
+        errors["image"] = f"照片过大（{image.size // 1024} KB），不能超过 {settings.GUITU_MAX_PHOTO_BYTES // 1024 // 1024} MB。"
+    else:
+        try:
+            image.seek(0)
+            with Image.open(image) as img:
+                fmt = img.format
+                img.verify()
+        except Exception:  # Pillow raises many types for broken files
+            fmt = None
+        finally:
+            image.seek(0)
+        if fmt not in PHOTO_FORMATS:
+            errors["image"] = "文件不是有效的照片，只接受 JPEG、PNG 或 WebP 格式的图片。"
+        else:
+            ext = PHOTO_FORMATS[fmt]
+    if taken_on is None:
+        errors["taken_on"] = "请填写拍摄日期。"
+    elif taken_on > today:
+        errors["taken_on"] = "拍摄日期不能晚于今天。"
+    elif taken_on.year < 1900:
+        errors["taken_on"] = "拍摄日期不合理。"
+    if errors:
+        raise ValidationError(errors)
+    return ext
+
+
+@transaction.atomic
+def photo_add(*, by, person: Person, image, kind: str = PhotoKind.PORTRAIT, taken_on: datetime.date | None = None,
+              note: str = "") -> PersonPhoto:
+    """Store one photo of a person privately (rule N6: photo at intake; rule T3 uses it for announcements)."""
+    ext = _check_photo(image, taken_on, timezone.localdate())
+    if kind not in PhotoKind.values:
+        raise ValidationError({"kind": "照片类型不正确。"})
+    image.name = f"photo.{ext}"
+    photo = PersonPhoto(person=person, image=image, kind=kind, taken_on=taken_on, note=note[:200], uploaded_by=by,
+                        organisation=by.organisation or _person_org(person))
+    photo.save()
+    audit_create(actor=by, obj=photo, summary=f"上传照片（{photo.get_kind_display()}，{taken_on:%Y-%m-%d}）",
+                 organisation=_person_org(person), person_uuid=person.uuid)
+    return photo
+
+
+def _validate_contact(contact: FamilyContact) -> None:
+    errors = {}
+    if not contact.name.strip():
+        errors["name"] = "请填写亲属姓名。"
+    if not contact.relationship.strip():
+        errors["relationship"] = "请填写与受助人员的关系。"
+    if contact.phone and not all(ch.isdigit() or ch in "+-() " for ch in contact.phone):
+        errors["phone"] = "电话号码只能包含数字和“+-()”。"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contact_create(*, by, person: Person, data: dict[str, Any]) -> FamilyContact:
+    """Add a relative or friend to contact (rule N2)."""
+    contact = FamilyContact(person=person, **data)
+    _validate_contact(contact)
+    contact.save()
+    audit_create(actor=by, obj=contact, summary=f"添加亲属联系人 {contact.name}（{contact.relationship}）",
+                 organisation=_person_org(person), person_uuid=person.uuid)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, by, contact: FamilyContact, data: dict[str, Any]) -> FamilyContact:
+    before = snapshot(contact)
+    for field, value in data.items():
+        setattr(contact, field, value)
+    _validate_contact(contact)
+    contact.save()
+    audit_update(actor=by, obj=contact, before=before, summary=f"修改亲属联系人 {contact.name}",
+                 organisation=_person_org(contact.person), person_uuid=contact.person.uuid)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, by, contact: FamilyContact) -> None:
+    person = contact.person
+    audit(actor=by, action=AuditAction.DELETE, obj=contact, object_id=str(contact.pk),
+          summary=f"删除亲属联系人 {contact.name}（{contact.relationship}）", organisation=_person_org(person),
+          person_uuid=person.uuid, changes={k: [v, None] for k, v in snapshot(contact).items() if v})
+    contact.delete()
+
+
+def person_record_view(*, by, person: Person, via: str = "页面") -> None:
+    """Rule E4: opening a person's file is logged (who, when, from where)."""
+    audit(actor=by, action=AuditAction.VIEW, obj=person, summary=f"查阅人员档案 {person.file_no}（{via}）",
+          organisation=_person_org(person), person_uuid=person.uuid)
+
+
+def may_reveal_id(user, person: Person) -> bool:
+    """Full ID numbers: head, reception, tracer, admin; police only of the person's own organisation."""
+    if user.is_superuser or user.has_role(*REVEAL_ROLES):
+        return True
+    if user.has_role(Role.POLICE) and user.organisation_id:
+        orgs = {person.registered_by_id, person.current_station_id}
+        return user.organisation_id in orgs or person.episodes.filter(station_id=user.organisation_id).exists()
+    return False
+
+
+@transaction.atomic
+def person_reveal_id(*, by, person: Person) -> str:
+    """Return the full ID number; every reveal is audited (AuditAction.REVEAL). Others get 403."""
+    if not may_reveal_id(by, person):
+        raise PermissionDenied("您的角色不能查看完整身份证号。")
+    number = decrypt_id(person.id_number_enc)
+    if not number:
+        raise ValidationError("该档案没有登记身份证号。")
+    audit(actor=by, action=AuditAction.REVEAL, obj=person, summary=f"查看完整身份证号 {person.file_no}",
+          organisation=_person_org(person), person_uuid=person.uuid)
+    return number

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from people import views
 
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_new, name="new"),
+    path("divisions/", views.division_search, name="division_search"),
+    path("<uuid:uuid>/", views.person_detail, name="detail"),
+    path("<uuid:uuid>/edit/", views.person_edit, name="edit"),
+    path("<uuid:uuid>/reveal-id/", views.reveal_id, name="reveal_id"),
+    path("<uuid:uuid>/photos/add/", views.photo_add, name="photo_add"),
+    path("<uuid:uuid>/contacts/add/", views.contact_add, name="contact_add"),
+    path("<uuid:uuid>/print/", views.print_file, name="print_file"),
+    path("photos/<uuid:uuid>/", views.photo, name="photo"),
+    path("contacts/<uuid:uuid>/", views.contact_edit, name="contact_edit"),
+    path("episodes/<uuid:uuid>/", views.episode_detail, name="episode"),
+    path("episodes/<uuid:uuid>/transition/", views.episode_transition, name="episode_transition"),
+]

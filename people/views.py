@@ -1,0 +1,289 @@
+"""Pages of the person's file (一人一档): list/search, create, file, edit, photos, contacts, episodes, print.
+
+Views in four steps: scoped fetch → form → service → render. Out of scope → 404, read-only → 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.models import Division, DivisionLevel, Role
+from core.paging import paginate
+from core.printing import print_response
+from core.scoping import require_write, visible_organisations
+from core.views import form_errors_from
+from people import selectors, services
+from people.forms import ContactForm, PersonForm, PersonSearchForm, PhotoForm, TransitionForm
+from people.states import allowed_targets
+
+#: Who may open files and edit them (besides head/admin, which core.scoping always allows).
+EDIT_ROLES = (Role.RECEPTION, Role.TRACER)
+PHOTO_ROLES = (Role.RECEPTION, Role.TRACER, Role.CARER, Role.MEDICAL)
+TRANSITION_ROLES = (Role.RECEPTION, Role.CARER, Role.MEDICAL, Role.TRACER)
+
+
+def _owner(person):
+    """Writes to a file belong to the station currently responsible for the person."""
+    return person.current_station or person.registered_by
+
+
+def _require_station_creator(user):
+    org = user.organisation
+    if not user.is_superuser and (org is None or not org.is_station):
+        raise PermissionDenied("只有救助管理机构的工作人员可以建立人员档案。")
+    require_write(user, org, *EDIT_ROLES)
+
+
+@login_required
+def person_list(request):
+    organisations = visible_organisations(request.user).filter(
+        kind__in=["station", "regional_centre", "minor_centre"]).order_by("name")
+    form = PersonSearchForm(request.GET or None, organisations=organisations)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.person_list(user=request.user, **{k: v for k, v in filters.items() if v not in (None, "")})
+    can_create = (request.user.is_superuser or (request.user.organisation and request.user.organisation.is_station
+                  and request.user.has_role(Role.RECEPTION, Role.TRACER, Role.HEAD, Role.ADMIN)))
+    return render(request, "people/person_list.html", {**paginate(request, qs), "form": form,
+                                                       "can_create": can_create})
+
+
+@login_required
+def person_new(request):
+    _require_station_creator(request.user)
+    form = PersonForm(request.POST or None)
+    candidates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(
+                by=request.user, station=request.user.organisation, data=form.person_data(),
+                id_number=form.cleaned_data["id_number"], use_provisional_name=form.cleaned_data["use_provisional_name"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已建立人员档案 {person.file_no}。")
+            return redirect("people:detail", uuid=person.uuid)
+    if form.is_bound and form.is_valid() is False and form.data.get("name"):
+        candidates = selectors.likely_same_person(user=request.user, name=form.data.get("name", ""),
+                                                  sex=form.data.get("sex", ""), id_number=form.data.get("id_number", ""))
+    return render(request, "people/person_form.html", {"form": form, "candidates": candidates, "creating": True})
+
+
+@login_required
+def person_detail(request, uuid):
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    services.person_record_view(by=request.user, person=person)  # rule E4
+    owner = _owner(person)
+    ctx = {
+        "person": person,
+        "episodes": selectors.person_episodes(person=person, user=request.user),
+        "timeline": selectors.person_timeline(person=person),
+        "photos": list(person.photos.all()),
+        "contacts": list(person.contacts.all()),
+        "access_log": selectors.person_access_log(person=person, user=request.user),
+        "may_see_access_log": selectors.may_see_access_log(request.user),
+        "may_reveal": person.id_number_enc and services.may_reveal_id(request.user, person),
+        "may_edit": _can(request.user, owner, *EDIT_ROLES),
+        "may_add_photo": _can(request.user, owner, *PHOTO_ROLES),
+        "aliases": [a.strip() for a in person.aliases.replace("；", ";").split(";") if a.strip()],
+        "now": timezone.now(),
+        "photo_form": PhotoForm(),
+        "contact_form": ContactForm(),
+    }
+    return render(request, "people/person_detail.html", ctx)
+
+
+def _can(user, org, *roles) -> bool:
+    try:
+        require_write(user, org, *roles)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@login_required
+def person_edit(request, uuid):
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    require_write(request.user, _owner(person), *EDIT_ROLES)
+    form = PersonForm(request.POST or None, instance=person, editing=True)
+    if request.method == "POST" and form.is_valid():
+        id_number = form.cleaned_data["id_number"].strip() or None  # blank = unchanged
+        try:
+            services.person_update(by=request.user, person=person, data=form.person_data(), id_number=id_number)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+            person.refresh_from_db()
+        else:
+            messages.success(request, "档案已保存。")
+            return redirect("people:detail", uuid=person.uuid)
+    return render(request, "people/person_form.html", {"form": form, "person": person, "creating": False})
+
+
+@login_required
+@require_POST
+def reveal_id(request, uuid):
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    number = services.person_reveal_id(by=request.user, person=person)
+    if request.headers.get("HX-Request"):
+        return render(request, "people/id_revealed.html", {"number": number})
+    return JsonResponse({"id_number": number}, headers={"Cache-Control": "private, no-store"})
+
+
+@login_required
+def photo(request, uuid):
+    """Stream a photo through the scope check; never a public URL, never cached."""
+    item = selectors.photo_get(user=request.user, uuid=uuid)
+    try:
+        handle = item.image.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("照片文件不存在。") from exc
+    response = FileResponse(handle, content_type=_content_type(item.image.name))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _content_type(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1].lower()
+    return {"png": "image/png", "webp": "image/webp"}.get(ext, "image/jpeg")
+
+
+@login_required
+def photo_add(request, uuid):
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    require_write(request.user, _owner(person), *PHOTO_ROLES)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        files = request.FILES.getlist("image")
+        if form.is_valid():
+            try:
+                _add_all(request.user, person, files, form.cleaned_data)  # several photos: all or nothing
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, f"已上传 {len(files)} 张照片。")
+                return redirect(f"{person_url(person)}#photos")
+    return render(request, "people/photo_form.html", {"form": form, "person": person})
+
+
+def _add_all(user, person, files, data):
+    with transaction.atomic():
+        for upload in files:
+            services.photo_add(by=user, person=person, image=upload, kind=data["kind"], taken_on=data["taken_on"],
+                               note=data["note"])
+
+
+def person_url(person) -> str:
+    return reverse("people:detail", kwargs={"uuid": person.uuid})
+
+
+@login_required
+def contact_add(request, uuid):
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    require_write(request.user, _owner(person), *EDIT_ROLES)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_create(by=request.user, person=person, data=form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已添加亲属联系人。")
+            return redirect(f"{person_url(person)}#contacts")
+    return render(request, "people/contact_form.html", {"form": form, "person": person})
+
+
+@login_required
+def contact_edit(request, uuid):
+    contact = selectors.contact_get(user=request.user, uuid=uuid)
+    person = contact.person
+    require_write(request.user, _owner(person), *EDIT_ROLES)
+    if request.method == "POST" and request.POST.get("delete"):
+        services.contact_delete(by=request.user, contact=contact)
+        messages.success(request, "已删除亲属联系人。")
+        return redirect(f"{person_url(person)}#contacts")
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(by=request.user, contact=contact, data=form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已保存亲属联系人。")
+            return redirect(f"{person_url(person)}#contacts")
+    return render(request, "people/contact_form.html", {"form": form, "person": person, "contact": contact})
+
+
+@login_required
+def episode_detail(request, uuid):
+    episode = selectors.episode_get(user=request.user, uuid=uuid)
+    ctx = {
+        "episode": episode,
+        "person": episode.person,
+        "transitions": list(episode.transitions.select_related("by")),
+        "panels": selectors.episode_panels(episode=episode, user=request.user),
+        "form": TransitionForm(current=episode.status),
+        "may_transition": bool(allowed_targets(episode.status))
+        and _can(request.user, episode.station, *TRANSITION_ROLES),
+        "now": timezone.now(),
+    }
+    return render(request, "people/episode_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def episode_transition(request, uuid):
+    episode = selectors.episode_get(user=request.user, uuid=uuid)
+    require_write(request.user, episode.station, *TRANSITION_ROLES)
+    form = TransitionForm(request.POST, current=episode.status)
+    if form.is_valid():
+        try:
+            services.episode_transition(by=request.user, episode=episode, to=form.cleaned_data["to"],
+                                        at=form.cleaned_data["at"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "状态已变更。")
+            return redirect("people:episode", uuid=episode.uuid)
+    ctx = {
+        "episode": episode, "person": episode.person, "transitions": list(episode.transitions.select_related("by")),
+        "panels": selectors.episode_panels(episode=episode, user=request.user), "form": form,
+        "may_transition": True, "now": timezone.now(),
+    }
+    return render(request, "people/episode_detail.html", ctx, status=400)
+
+
+@login_required
+def print_file(request, uuid):
+    """The whole file for the paper archive (rule E4), HTML or ``?format=pdf``; audited as an export."""
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    ctx = {
+        "person": person,
+        "episodes": selectors.person_episodes(person=person, user=request.user),
+        "transitions": selectors.person_timeline(person=person),
+        "contacts": list(person.contacts.all()),
+        "printed_at": timezone.now(),
+        "printed_by": request.user,
+    }
+    return print_response(request, "people/print_file.html", ctx, filename=f"file-{person.file_no}",
+                          organisation=_owner(person), person_uuid=person.uuid, title=f"人员档案 {person.file_no}")
+
+
+@login_required
+def division_search(request):
+    """htmx helper: county-level divisions matching the typed text (options for a datalist)."""
+    q = request.GET.get("q") or request.GET.get("hukou_division") or ""
+    q = q.strip()
+    divisions = Division.objects.none()
+    if q:
+        divisions = Division.objects.filter(level=DivisionLevel.COUNTY).filter(
+            Q(name__contains=q) | Q(full_name__contains=q) | Q(code__startswith=q.split()[0])
+        ).order_by("code")[:30]
+    return render(request, "people/division_options.html", {"divisions": divisions})
