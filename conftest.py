@@ -3,6 +3,13 @@
 import pytest
 
 
+def pytest_configure(config):
+    # Tasks run inline in tests (huey's immediate mode: same code path, in-memory storage).
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 @pytest.fixture
 def cast(db):
     from core.testing import make_cast
