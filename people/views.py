@@ -3,6 +3,8 @@
 Views in four steps: scoped fetch → form → service → render. Out of scope → 404, read-only → 403.
 """
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -112,14 +114,15 @@ def _can(user, org, *roles) -> bool:
 def person_edit(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
     require_write(request.user, _owner(person), *EDIT_ROLES)
-    form = PersonForm(request.POST or None, instance=person, editing=True)
+    # The form gets a copy: ModelForm validation writes into its instance, and the service must
+    # snapshot the stored values for the audit diff.
+    form = PersonForm(request.POST or None, instance=copy.copy(person), editing=True)
     if request.method == "POST" and form.is_valid():
         id_number = form.cleaned_data["id_number"].strip() or None  # blank = unchanged
         try:
             services.person_update(by=request.user, person=person, data=form.person_data(), id_number=id_number)
         except ValidationError as exc:
             form_errors_from(exc, form)
-            person.refresh_from_db()
         else:
             messages.success(request, "档案已保存。")
             return redirect("people:detail", uuid=person.uuid)
@@ -209,7 +212,7 @@ def contact_edit(request, uuid):
         services.contact_delete(by=request.user, contact=contact)
         messages.success(request, "已删除亲属联系人。")
         return redirect(f"{person_url(person)}#contacts")
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(request.POST or None, instance=copy.copy(contact))
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(by=request.user, contact=contact, data=form.cleaned_data)
