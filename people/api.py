@@ -1,3 +1,230 @@
-from ninja import Router
+"""People API (/api/v1/people): the same selectors, services and permission policy as the pages."""
+
+import datetime
+import uuid
+
+from django.core.exceptions import ValidationError
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from core.models import Organisation
+from core.paging import PAGE_SIZE
+from core.scoping import require_write, visible_org_ids
+from people import selectors, services
+from people.forms import find_county
+from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, owner, require_station_creator
+from people.states import allowed_targets
 
 router = Router()
+
+
+class PersonListOut(Schema):
+    uuid: uuid.UUID
+    file_no: str
+    name: str
+    name_is_provisional: bool
+    sex: str
+    birth_year: int | None
+    identity_status: str
+    special_groups: list[str]
+    current_station: str | None = Field(default=None, alias="current_station.name")
+
+
+class PersonOut(PersonListOut):
+    aliases: str
+    birth_date: datetime.date | None
+    age_min: int | None
+    age_max: int | None
+    id_number_masked: str
+    ethnicity: str
+    hukou_division_code: str | None = Field(default=None, alias="hukou_division.code")
+    hukou_text: str
+    residence_text: str
+    dialect: str
+    height_cm: int | None
+    build: str
+    marks: str
+    registered_by: str = Field(alias="registered_by.name")
+
+
+class PersonIn(Schema):
+    name: str = ""
+    use_provisional_name: bool = False
+    id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改")
+    aliases: str = ""
+    sex: str = ""
+    birth_date: datetime.date | None = None
+    birth_year_est: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    ethnicity: str = ""
+    hukou_division_code: str = ""
+    hukou_text: str = ""
+    residence_text: str = ""
+    dialect: str = ""
+    height_cm: int | None = None
+    build: str = ""
+    marks: str = ""
+    identity_status: str = "unidentified"
+    is_minor: bool = False
+    is_elderly: bool = False
+    has_disability: bool = False
+    has_mental_disorder: bool = False
+    is_pregnant: bool = False
+    suspected_foreign: bool = False
+
+
+class RevealOut(Schema):
+    id_number: str
+
+
+class PhotoOut(Schema):
+    uuid: uuid.UUID
+    kind: str
+    taken_on: datetime.date
+    note: str
+
+
+class EpisodeOut(Schema):
+    uuid: uuid.UUID
+    number: str
+    person_uuid: uuid.UUID = Field(alias="person.uuid")
+    station: str = Field(alias="station.name")
+    channel: str
+    status: str
+    status_label: str
+    requested_at: datetime.datetime
+    admitted_at: datetime.datetime | None
+    left_at: datetime.datetime | None
+    stranded_days: int
+    allowed_targets: list[str]
+
+    @staticmethod
+    def resolve_stranded_days(obj) -> int:
+        return obj.stranded_days()
+
+    @staticmethod
+    def resolve_allowed_targets(obj) -> list[str]:
+        return allowed_targets(obj.status)
+
+
+class TransitionIn(Schema):
+    to: str
+    at: datetime.datetime | None = None
+    note: str = ""
+
+
+class CandidateOut(Schema):
+    uuid: uuid.UUID
+    in_scope: bool
+    name: str
+    sex: str
+    birth_year: int | None
+    file_no: str
+    station_name: str
+    reasons: list[str]
+    score: int
+    same_id: bool
+
+
+_CHOICE_FIELDS = {"sex": ("男", "女", ""), "build": ("thin", "medium", "heavy", ""),
+                  "identity_status": ("identified", "unidentified", "pending")}
+
+
+def _person_data(payload: PersonIn, fields: set[str] | None = None) -> dict:
+    raw = payload.dict(exclude={"use_provisional_name", "id_number", "hukou_division_code"})
+    errors = {}
+    for field, allowed in _CHOICE_FIELDS.items():
+        if raw.get(field) not in allowed:
+            errors[field] = f"取值不正确，可选：{'、'.join(a or '空' for a in allowed)}。"
+    data = {k: v for k, v in raw.items() if fields is None or k in fields}
+    if fields is None or "hukou_division_code" in fields:
+        division = find_county(payload.hukou_division_code) if payload.hukou_division_code else None
+        if payload.hukou_division_code and division is None:
+            errors["hukou_division_code"] = "未找到该行政区划代码。"
+        data["hukou_division"] = division
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@router.get("/persons", response=list[PersonListOut], summary="检索人员档案（姓名/拼音/身份证号/档案号）")
+def person_list(request, q: str = "", sex: str = "", age_min: int | None = None, age_max: int | None = None,
+                station: uuid.UUID | None = None, identity_status: str = "", special_group: str = "",
+                in_care: str = "", page: int = 1):
+    station_obj = None
+    if station:
+        station_obj = Organisation.objects.filter(uuid=station, id__in=visible_org_ids(request.user)).first()
+        if station_obj is None:
+            raise ValidationError({"station": "机构不存在或不在您的数据范围内。"})
+    qs = selectors.person_list(user=request.user, q=q, sex=sex, age_min=age_min, age_max=age_max, station=station_obj,
+                               identity_status=identity_status, special_group=special_group, in_care=in_care)
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return list(qs[start:start + PAGE_SIZE])
+
+
+@router.get("/persons/likely-same", response=list[CandidateOut], summary="可能为同一人的已有档案（规则 I4）")
+def likely_same(request, name: str = "", sex: str = "", birth_year: int | None = None, id_number: str = "",
+                limit: int = 10):
+    return selectors.likely_same_person(user=request.user, name=name, sex=sex, birth_year=birth_year,
+                                        id_number=id_number, limit=min(max(limit, 1), 50))
+
+
+@router.get("/persons/{person_uuid}", response=PersonOut, summary="人员档案（记录查阅，规则 E4）")
+def person_get(request, person_uuid: uuid.UUID):
+    person = selectors.person_get(user=request.user, uuid=person_uuid)
+    services.person_record_view(by=request.user, person=person, via="API")
+    return person
+
+
+@router.post("/persons", response={201: PersonOut}, summary="建立人员档案")
+def person_create(request, payload: PersonIn):
+    require_station_creator(request.user)
+    person = services.person_create(by=request.user, station=request.user.organisation, data=_person_data(payload),
+                                    id_number=payload.id_number or "",
+                                    use_provisional_name=payload.use_provisional_name)
+    return Status(201, person)
+
+
+@router.patch("/persons/{person_uuid}", response=PersonOut, summary="修改人员档案（只改提交的字段）")
+def person_update(request, person_uuid: uuid.UUID, payload: PersonIn):
+    person = selectors.person_get(user=request.user, uuid=person_uuid)
+    require_write(request.user, owner(person), *EDIT_ROLES)
+    sent = payload.model_fields_set - {"use_provisional_name", "id_number"}
+    id_number = payload.id_number if "id_number" in payload.model_fields_set else None
+    return services.person_update(by=request.user, person=person, data=_person_data(payload, sent),
+                                  id_number=id_number)
+
+
+@router.post("/persons/{person_uuid}/reveal-id", response=RevealOut, summary="查看完整身份证号（记录审计）")
+def reveal_id(request, person_uuid: uuid.UUID):
+    person = selectors.person_get(user=request.user, uuid=person_uuid)
+    return {"id_number": services.person_reveal_id(by=request.user, person=person)}
+
+
+@router.post("/persons/{person_uuid}/photos", response={201: PhotoOut}, summary="上传照片")
+def photo_add(request, person_uuid: uuid.UUID, image: File[UploadedFile], taken_on: Form[datetime.date],
+              kind: Form[str] = "portrait", note: Form[str] = ""):
+    person = selectors.person_get(user=request.user, uuid=person_uuid)
+    require_write(request.user, owner(person), *PHOTO_ROLES)
+    return Status(201, services.photo_add(by=request.user, person=person, image=image, kind=kind, taken_on=taken_on, note=note))
+
+
+@router.get("/persons/{person_uuid}/episodes", response=list[EpisodeOut], summary="该人员的救助过程（数据范围内）")
+def person_episodes(request, person_uuid: uuid.UUID):
+    person = selectors.person_get(user=request.user, uuid=person_uuid)
+    return [e for e in selectors.person_episodes(person=person, user=request.user) if e.linkable]
+
+
+@router.get("/episodes/{episode_uuid}", response=EpisodeOut, summary="救助过程")
+def episode_get(request, episode_uuid: uuid.UUID):
+    return selectors.episode_get(user=request.user, uuid=episode_uuid)
+
+
+@router.post("/episodes/{episode_uuid}/transition", response=EpisodeOut, summary="变更救助过程状态")
+def episode_transition(request, episode_uuid: uuid.UUID, payload: TransitionIn):
+    episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
+    require_write(request.user, episode.station, *TRANSITION_ROLES)
+    episode = services.episode_transition(by=request.user, episode=episode, to=payload.to, at=payload.at,
+                                          note=payload.note)
+    return selectors.episode_get(user=request.user, uuid=episode.uuid)

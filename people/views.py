@@ -7,7 +7,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -23,24 +23,8 @@ from core.scoping import require_write, visible_organisations
 from core.views import form_errors_from
 from people import selectors, services
 from people.forms import ContactForm, PersonForm, PersonSearchForm, PhotoForm, TransitionForm
+from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, can, owner, require_station_creator
 from people.states import allowed_targets
-
-#: Who may open files and edit them (besides head/admin, which core.scoping always allows).
-EDIT_ROLES = (Role.RECEPTION, Role.TRACER)
-PHOTO_ROLES = (Role.RECEPTION, Role.TRACER, Role.CARER, Role.MEDICAL)
-TRANSITION_ROLES = (Role.RECEPTION, Role.CARER, Role.MEDICAL, Role.TRACER)
-
-
-def _owner(person):
-    """Writes to a file belong to the station currently responsible for the person."""
-    return person.current_station or person.registered_by
-
-
-def _require_station_creator(user):
-    org = user.organisation
-    if not user.is_superuser and (org is None or not org.is_station):
-        raise PermissionDenied("只有救助管理机构的工作人员可以建立人员档案。")
-    require_write(user, org, *EDIT_ROLES)
 
 
 @login_required
@@ -58,7 +42,7 @@ def person_list(request):
 
 @login_required
 def person_new(request):
-    _require_station_creator(request.user)
+    require_station_creator(request.user)
     form = PersonForm(request.POST or None)
     candidates = []
     if request.method == "POST" and form.is_valid():
@@ -82,7 +66,7 @@ def person_new(request):
 def person_detail(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
     services.person_record_view(by=request.user, person=person)  # rule E4
-    owner = _owner(person)
+    owner_org = owner(person)
     ctx = {
         "person": person,
         "episodes": selectors.person_episodes(person=person, user=request.user),
@@ -92,8 +76,8 @@ def person_detail(request, uuid):
         "access_log": selectors.person_access_log(person=person, user=request.user),
         "may_see_access_log": selectors.may_see_access_log(request.user),
         "may_reveal": person.id_number_enc and services.may_reveal_id(request.user, person),
-        "may_edit": _can(request.user, owner, *EDIT_ROLES),
-        "may_add_photo": _can(request.user, owner, *PHOTO_ROLES),
+        "may_edit": can(request.user, owner_org, *EDIT_ROLES),
+        "may_add_photo": can(request.user, owner_org, *PHOTO_ROLES),
         "aliases": [a.strip() for a in person.aliases.replace("；", ";").split(";") if a.strip()],
         "now": timezone.now(),
         "photo_form": PhotoForm(),
@@ -102,18 +86,10 @@ def person_detail(request, uuid):
     return render(request, "people/person_detail.html", ctx)
 
 
-def _can(user, org, *roles) -> bool:
-    try:
-        require_write(user, org, *roles)
-    except PermissionDenied:
-        return False
-    return True
-
-
 @login_required
 def person_edit(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
-    require_write(request.user, _owner(person), *EDIT_ROLES)
+    require_write(request.user, owner(person), *EDIT_ROLES)
     # The form gets a copy: ModelForm validation writes into its instance, and the service must
     # snapshot the stored values for the audit diff.
     form = PersonForm(request.POST or None, instance=copy.copy(person), editing=True)
@@ -161,7 +137,7 @@ def _content_type(name: str) -> str:
 @login_required
 def photo_add(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
-    require_write(request.user, _owner(person), *PHOTO_ROLES)
+    require_write(request.user, owner(person), *PHOTO_ROLES)
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         files = request.FILES.getlist("image")
@@ -190,7 +166,7 @@ def person_url(person) -> str:
 @login_required
 def contact_add(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
-    require_write(request.user, _owner(person), *EDIT_ROLES)
+    require_write(request.user, owner(person), *EDIT_ROLES)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -207,7 +183,7 @@ def contact_add(request, uuid):
 def contact_edit(request, uuid):
     contact = selectors.contact_get(user=request.user, uuid=uuid)
     person = contact.person
-    require_write(request.user, _owner(person), *EDIT_ROLES)
+    require_write(request.user, owner(person), *EDIT_ROLES)
     if request.method == "POST" and request.POST.get("delete"):
         services.contact_delete(by=request.user, contact=contact)
         messages.success(request, "已删除亲属联系人。")
@@ -234,7 +210,7 @@ def episode_detail(request, uuid):
         "panels": selectors.episode_panels(episode=episode, user=request.user),
         "form": TransitionForm(current=episode.status),
         "may_transition": bool(allowed_targets(episode.status))
-        and _can(request.user, episode.station, *TRANSITION_ROLES),
+        and can(request.user, episode.station, *TRANSITION_ROLES),
         "now": timezone.now(),
     }
     return render(request, "people/episode_detail.html", ctx)
@@ -276,7 +252,7 @@ def print_file(request, uuid):
         "printed_by": request.user,
     }
     return print_response(request, "people/print_file.html", ctx, filename=f"file-{person.file_no}",
-                          organisation=_owner(person), person_uuid=person.uuid, title=f"人员档案 {person.file_no}")
+                          organisation=owner(person), person_uuid=person.uuid, title=f"人员档案 {person.file_no}")
 
 
 @login_required
