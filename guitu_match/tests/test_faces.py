@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 from guitu_match import faces
 from guitu_match.faces import (
@@ -52,7 +52,14 @@ def _sha256(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def face_images() -> dict[str, bytes]:
-    """{'portrait': png bytes, 'group': jpg bytes} read from the cached insightface wheel."""
+    return load_face_images()
+
+
+def load_face_images() -> dict[str, bytes]:
+    """{'portrait': png bytes, 'group': jpg bytes} read from the cached insightface wheel.
+
+    Also used by bench/match/faces_bench.py.
+    """
     cache = _cache_dir()
     wheel = cache / INSIGHTFACE_WHEEL
     if not wheel.exists() or _sha256(wheel) != INSIGHTFACE_SHA256:
@@ -206,7 +213,8 @@ def _variants(png: bytes) -> dict[str, bytes]:
         "flipped": _png(ImageOps.mirror(im)),
         "cropped": _png(im.crop((4, 4, w - 4, h - 2))),
         "low-quality jpeg": jpeg.getvalue(),
-        "grey": _png(ImageOps.grayscale(im)),
+        "blurred": _png(im.filter(ImageFilter.GaussianBlur(1))),
+        "more contrast": _png(ImageEnhance.Contrast(im).enhance(1.4)),
     }
 
 

@@ -1,0 +1,3 @@
+from guitu_match.cli import main
+
+raise SystemExit(main())

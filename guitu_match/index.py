@@ -1,0 +1,392 @@
+"""Online query (who could this person be?), batch link and dedupe.
+
+`MatchIndex` keeps the prepared records of everything indexed (files, reports, registry) in
+memory with a key → rows map per blocking key, so one query touches only its candidates; the
+candidates are then scored by Splink with the trained model, exactly as in batch runs (rule I4:
+first identification at intake; rule T7: reports compared with everyone in care).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from guitu_match import model as mm
+from guitu_match.records import Record
+
+log = logging.getLogger(__name__)
+
+EXPLAIN_COLUMNS = list(mm.COMPARISON_LABELS)
+MAX_BLOCK = 20_000  # a key shared by more rows than this is too common to block on alone
+
+
+@dataclass
+class Reason:
+    comparison: str  # 'name', 'birth_year', ...
+    label: str  # Chinese level label, e.g. '姓名读音相同（同音字/多音字）'
+    weight: float  # log2 Bayes factor: > 0 supports a match, < 0 speaks against it
+
+    @property
+    def agrees(self) -> bool:
+        return self.weight > 0
+
+
+@dataclass
+class Candidate:
+    record_id: str
+    probability: float
+    match_weight: float
+    reasons: list[Reason] = field(default_factory=list)
+    id_number_match: bool = False  # shown first and loudly; still confirmed by a person
+
+    @property
+    def explanation(self) -> str:
+        """One line a caseworker reads: agreements, then disagreements, then what is missing."""
+        agree = [r.label for r in self.reasons if r.weight > 0.5]
+        disagree = [r.label for r in self.reasons if r.weight < -0.5]
+        parts = []
+        if self.id_number_match:
+            parts.append("【身份证号码完全相同，请优先人工核实】")
+        if agree:
+            parts.append("相符：" + "；".join(agree))
+        if disagree:
+            parts.append("不符：" + "；".join(disagree))
+        missing = [mm.COMPARISON_LABELS[r.comparison] for r in self.reasons if r.label == "缺少信息"]
+        if missing:
+            parts.append("无法比较：" + "、".join(missing))
+        return "。".join(parts) + "。" if parts else "无可比较的信息。"
+
+
+def _explain_row(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list[Reason]:
+    reasons = []
+    for comp in EXPLAIN_COLUMNS:
+        g = row.get(f"gamma_{comp}")
+        if g is None:
+            continue
+        g = int(g)
+        mw = row.get(f"mw_{comp}")  # Splink 5 reports per-comparison match weights as mw_*
+        w = 0.0 if g == -1 or mw is None or (isinstance(mw, float) and math.isnan(mw)) else float(mw)
+        reasons.append(Reason(comp, labels[comp].get(g, str(g)), round(w, 2)))
+    reasons.sort(key=lambda r: -abs(r.weight))
+    return reasons
+
+
+def _candidates_from_scored(df: pd.DataFrame, model: mm.MatchModel, id_col: str = "unique_id_r") -> list[Candidate]:
+    labels = model.level_labels()
+    out = []
+    for row in df.to_dict("records"):
+        out.append(
+            Candidate(
+                record_id=str(row[id_col]),
+                probability=float(row["match_probability"]),
+                match_weight=float(row["match_weight"]),
+                reasons=_explain_row(row, labels),
+                id_number_match=int(row.get("gamma_id_number", -1)) == 1,
+            )
+        )
+    # Exact ID agreement first (review contract), then by probability.
+    out.sort(key=lambda c: (not c.id_number_match, -c.probability))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _key_series(df: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    s = df[keys[0]].astype("string")
+    for k in keys[1:]:
+        s = s + "\x1f" + df[k].astype("string")
+    return s
+
+
+class MatchIndex:
+    """Everything indexed for online queries, plus the model that scores it."""
+
+    def __init__(self, table: pa.Table, model: mm.MatchModel):
+        self.table = table
+        self.model = model
+        self.ids = np.asarray(table.column("unique_id").to_pylist(), dtype=object)
+        self._db_api = mm.duckdb_api()
+        self._linker = None
+        self._build_maps()
+        self._face_index = None
+        self._build_faces()
+
+    # -- building ----------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        records: Iterable[Record],
+        *,
+        model: mm.MatchModel | None = None,
+        train_with: Iterable[Record] | None = None,
+    ) -> MatchIndex:
+        """Prepare and index records; train a model on them (or on `train_with` × them) if
+        none is given."""
+        table = mm.prepare_table(records)
+        if model is None:
+            left = mm.prepare_table(train_with) if train_with is not None else None
+            if left is not None:
+                model = mm.train_default_if_small(left, table)
+            else:
+                model = mm.train_default_if_small(table)
+        return cls(table, model)
+
+    def _build_maps(self) -> None:
+        cols = sorted({k for keys in mm.BATCH_BLOCKING_KEYS for k in keys})
+        # Keys as strings in Arrow first: pandas would turn nullable ints into floats ('199.0').
+        df = pd.DataFrame({c: self.table.column(c).cast(pa.string()).to_pandas() for c in cols})
+        self._maps: list[tuple[tuple[str, ...], dict[str, np.ndarray]]] = []
+        for keys in mm.BATCH_BLOCKING_KEYS:
+            s = _key_series(df, keys)
+            s = s[s.notna()]
+            groups = pd.Series(np.arange(len(df))[s.index], index=s.values).groupby(level=0).indices if len(s) else {}
+            pos = s.index.to_numpy()
+            m = {k: pos[v] for k, v in groups.items()}
+            self._maps.append((keys, m))
+
+    def _build_faces(self) -> None:
+        col = self.table.column("face_emb")
+        if col.null_count == len(col):
+            return
+        from guitu_match import faces
+
+        ids, vecs = [], []
+        for i, v in enumerate(col.to_pylist()):
+            if v is not None:
+                ids.append(i)
+                vecs.append(v)
+        self._face_index = faces.FaceIndex.build(ids, np.asarray(vecs, dtype=np.float32))
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, directory: str | os.PathLike) -> None:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        pq.write_table(self.table, d / "records.parquet")
+        self.model.save(d / "model.json")
+        (d / "index.json").write_text(
+            json.dumps({"format": "guitu-match-index/1", "n": self.table.num_rows}, ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> MatchIndex:
+        d = Path(directory)
+        table = pq.read_table(d / "records.parquet", schema=mm.SCHEMA)
+        return cls(table, mm.MatchModel.load(d / "model.json"))
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    # -- querying ----------------------------------------------------------------------------
+    def candidate_rows(self, q: dict[str, Any]) -> np.ndarray:
+        parts = []
+        for keys, m in self._maps:
+            vals = [q.get(k) for k in keys]
+            if any(v is None for v in vals):
+                continue
+            rows = m.get("\x1f".join(str(v) for v in vals))
+            if rows is not None and len(rows) <= MAX_BLOCK:
+                parts.append(rows)
+        if self._face_index is not None and q.get("face_emb") is not None:
+            hits = self._face_index.search(np.asarray(q["face_emb"], dtype=np.float32), k=20)
+            parts.append(np.asarray([int(h[0]) for h in _face_hits(hits)], dtype=np.int64))
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(parts))
+
+    def _get_linker(self):
+        if self._linker is None:
+            empty = self._db_api.register(self.table.slice(0, 0), table_name="gm_empty")
+            self._linker = mm.linker_for(self.model, [empty], self._db_api, "link_only")
+        return self._linker
+
+    def score(self, left: pa.Table, right: pa.Table) -> pd.DataFrame:
+        """Score every left × right pair with the model (no blocking)."""
+        con = self._db_api._con
+        con.register("gm_left", left)
+        con.register("gm_right", right)
+        linker = self._get_linker()
+        lt = self._db_api.table_to_splink_dataframe("gm_left", "gm_left")
+        rt = self._db_api.table_to_splink_dataframe("gm_right", "gm_right")
+        out = linker.inference.score_pairs(lt, rt).as_pandas_dataframe()
+        return out
+
+    def query(self, record: Record, k: int = 10, *, min_probability: float = 0.0, store: Any = None) -> list[Candidate]:
+        """Top-k candidates for one record, with probability and a Chinese explanation.
+
+        `store` (a review.DecisionStore): pairs a person rejected or confirmed are left out.
+        """
+        qt = mm.prepare_table([record])
+        q = qt.to_pylist()[0]
+        rows = self.candidate_rows(q)
+        if len(rows) == 0:
+            return []
+        cands = self.table.take(pa.array(rows))
+        scored = self.score(qt, cands)
+        scored = scored[scored["match_probability"] >= min_probability]
+        if store is not None:
+            from guitu_match.review import CONFIRMED, REJECTED
+
+            def decided(rid: str) -> bool:
+                d = store.get(str(record.id), str(rid))
+                return d is not None and d.decision in (CONFIRMED, REJECTED)
+
+            scored = scored[[not decided(r) for r in scored["unique_id_r"]]]
+        top = scored.nlargest(k, "match_weight")
+        return _candidates_from_scored(top, self.model)[:k]
+
+
+def _face_hits(hits: Any) -> list[tuple[Any, float]]:
+    """FaceIndex.search results as (id, similarity) pairs, whatever tuple shape it returns."""
+    out = []
+    for h in hits:
+        if isinstance(h, tuple):
+            out.append((h[0], float(h[1])))
+        else:  # object with attributes
+            out.append((getattr(h, "id", getattr(h, "face_id", None)), float(getattr(h, "similarity", getattr(h, "score", 0.0)))))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch
+
+
+def _db_api_for(backend: str, spark: Any = None):
+    if backend == "duckdb":
+        return mm.duckdb_api()
+    if backend == "spark":
+        from splink import SparkAPI
+
+        if spark is None:
+            spark = spark_session()
+        return SparkAPI(spark_session=spark)
+    raise ValueError(f"未知后端：{backend}（应为 duckdb 或 spark）")
+
+
+def spark_session(master: str | None = None, app_name: str = "guitu-match"):
+    """A SparkSession: local[*] by default, or the cluster in SPARK_MASTER / `master`."""
+    from pyspark.sql import SparkSession
+
+    master = master or os.environ.get("SPARK_MASTER", "local[2]")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.shuffle.partitions", os.environ.get("GUITU_SPARK_PARTITIONS", "8"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", os.environ.get("GUITU_SPARK_DRIVER_MEMORY", "2g"))
+    )
+    return builder.getOrCreate()
+
+
+def _to_backend_table(table: pa.Table, db_api: Any, backend: str):
+    if backend == "spark":
+        spark = db_api.spark
+        df = table.to_pandas()
+        # Spark cannot infer element types from empty or null lists; give the schema.
+        from pyspark.sql import types as T
+
+        arr = T.ArrayType(T.StringType())
+        schema = T.StructType(
+            [
+                T.StructField(f.name, {"string": T.StringType(), "int32": T.IntegerType(), "double": T.DoubleType()}.get(str(f.type), arr if "string" in str(f.type) else T.ArrayType(T.DoubleType())), True)
+                for f in mm.SCHEMA
+            ]
+        )
+        rows = []
+        for rec in df.to_dict("records"):
+            rows.append({k: (None if (isinstance(v, float) and math.isnan(v)) else (list(v) if isinstance(v, np.ndarray) else v)) for k, v in rec.items()})
+        for r in rows:
+            for k in ("by_min", "by_max"):
+                if r[k] is not None:
+                    r[k] = int(r[k])
+        return db_api.register(spark.createDataFrame(rows, schema=schema))
+    return db_api.register(table)
+
+
+def link(
+    left: Iterable[Record] | pa.Table,
+    right: Iterable[Record] | pa.Table,
+    *,
+    model: mm.MatchModel | None = None,
+    threshold: float | None = None,
+    backend: str = "duckdb",
+    spark: Any = None,
+) -> tuple[pd.DataFrame, mm.MatchModel]:
+    """Pairs (left_id, right_id, probability, match_weight, id_number_match) above threshold.
+
+    Rule T7: everyone in care (left) against every missing-person report (right).
+    Trains a model on the two sets when none is given.
+    """
+    lt = left if isinstance(left, pa.Table) else mm.prepare_table(left)
+    rt = right if isinstance(right, pa.Table) else mm.prepare_table(right)
+    if model is None:
+        model = mm.train_default_if_small(lt, rt)
+    threshold = model.threshold if threshold is None else threshold
+    db_api = _db_api_for(backend, spark)
+    sl = _to_backend_table(lt, db_api, backend)
+    sr = _to_backend_table(rt, db_api, backend)
+    linker = mm.linker_for(model, [sl, sr], db_api, "link_only")
+    pred = linker.inference.predict(threshold_match_probability=threshold)
+    df = _pairs_frame(pred, sl, lt, rt)
+    return df, model
+
+
+def dedupe(
+    records: Iterable[Record] | pa.Table,
+    *,
+    model: mm.MatchModel | None = None,
+    threshold: float | None = None,
+    backend: str = "duckdb",
+    spark: Any = None,
+) -> tuple[pd.DataFrame, mm.MatchModel]:
+    """Candidate duplicate pairs within one register (left_id < right_id) above threshold."""
+    t = records if isinstance(records, pa.Table) else mm.prepare_table(records)
+    if model is None:
+        model = mm.train_default_if_small(t)
+    threshold = model.threshold if threshold is None else threshold
+    db_api = _db_api_for(backend, spark)
+    st = _to_backend_table(t, db_api, backend)
+    linker = mm.linker_for(model, [st], db_api, "dedupe_only")
+    pred = linker.inference.predict(threshold_match_probability=threshold)
+    return _pairs_frame(pred, st, t, t), model
+
+
+def _pairs_frame(pred: Any, left_sdf: Any, lt: pa.Table, rt: pa.Table) -> pd.DataFrame:
+    df = pred.as_pandas_dataframe()
+    has_source = "source_dataset_l" in df.columns
+    if has_source and len(df):
+        # Splink may put either input on the left; orient pairs as (left input, right input).
+        left_name = left_sdf.templated_name
+        swap = df["source_dataset_l"] != left_name
+        df.loc[swap, ["unique_id_l", "unique_id_r"]] = df.loc[swap, ["unique_id_r", "unique_id_l"]].to_numpy()
+    out = pd.DataFrame(
+        {
+            "left_id": df["unique_id_l"].astype(str),
+            "right_id": df["unique_id_r"].astype(str),
+            "probability": df["match_probability"].astype(float).round(6),
+            "match_weight": df["match_weight"].astype(float).round(3),
+        }
+    )
+    # Exact ID-number agreement is flagged loudly for review (never merged automatically).
+    lid = dict(zip(lt.column("unique_id").to_pylist(), lt.column("id_number").to_pylist()))
+    rid = lid if rt is lt else dict(zip(rt.column("unique_id").to_pylist(), rt.column("id_number").to_pylist()))
+    out["id_number_match"] = [
+        lid.get(a) is not None and lid.get(a) == rid.get(b) for a, b in zip(out["left_id"], out["right_id"])
+    ]
+    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(drop=True)
+
+
+def write_pairs(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """CSV with left_id, right_id, probability (+ match_weight, id_number_match)."""
+    df.to_csv(path, index=False, encoding="utf-8")

@@ -1,0 +1,540 @@
+"""The linkage model: record preparation, Splink comparisons, training, saving and scoring.
+
+One model scores every pair the same way, whether the pair comes from an online query
+(`index.MatchIndex.query`), a batch link or a dedupe run: all of them hand prepared records to
+Splink with the same trained settings.  Columns are computed in Python first (pinyin, places):
+a DuckDB Python UDF inside Splink was ~3,000× slower.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from guitu_match import normalise as nz
+from guitu_match.records import Record
+
+log = logging.getLogger(__name__)
+
+MODEL_FORMAT = "guitu-match-model/1"
+DEFAULT_THRESHOLD = 0.5  # precision ≥ 0.95 on the benchmark (docs/benchmarks.md)
+M_FLOOR = 5e-3  # no trained level may veto a pair on its own (the −129 weight pitfall)
+U_FLOOR = 1e-9  # u may be tiny (exact names are rare among random pairs) but never zero
+
+# ---------------------------------------------------------------------------------------------
+# Prepared records
+
+SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.string()),
+        ("name_full", pa.string()),
+        ("surname", pa.string()),
+        ("surname_fz", pa.string()),
+        ("given_py", pa.string()),
+        ("given_fz", pa.string()),
+        ("given_last_fz", pa.string()),
+        ("name_py", pa.string()),
+        ("name_fz", pa.string()),
+        ("names_py", pa.list_(pa.string())),
+        ("names_fz", pa.list_(pa.string())),
+        ("sex", pa.string()),
+        ("by_min", pa.int32()),
+        ("by_max", pa.int32()),
+        ("by_decade", pa.int32()),
+        ("id_number", pa.string()),
+        ("prov", pa.string()),
+        ("city", pa.string()),
+        ("county", pa.string()),
+        ("dialect", pa.string()),
+        ("height", pa.float64()),
+        ("marks", pa.list_(pa.string())),
+        ("face_emb", pa.list_(pa.float64())),
+    ]
+)
+COLUMNS = [f.name for f in SCHEMA]
+
+
+def prepare_record(r: Record) -> dict[str, Any]:
+    """The model's view of one record (see SCHEMA)."""
+    row: dict[str, Any] = {"unique_id": str(r.id)}
+    row.update({k: v for k, v in nz.name_features(r.name, r.aliases).items() if k in COLUMNS})
+    info = nz.id_info(r.id_number)
+    # Sex: the ID number wins over what was written down.
+    row["sex"] = info.sex if info else (r.sex if r.sex in ("男", "女") else None)
+    # Birth year as an interval: exact from the ID, else the stated year, else the range.
+    if info:
+        lo = hi = info.birth_date.year
+    elif r.birth_year:
+        lo = hi = r.birth_year
+        if r.birth_year_min and r.birth_year_max and r.birth_year_min <= r.birth_year <= r.birth_year_max:
+            lo, hi = r.birth_year_min, r.birth_year_max
+    else:
+        lo, hi = r.birth_year_min, r.birth_year_max
+        if lo and not hi:
+            hi = lo + 10
+        if hi and not lo:
+            lo = hi - 10
+    row["by_min"], row["by_max"] = lo, hi
+    row["by_decade"] = ((lo + hi) // 2) // 10 if lo and hi else None
+    gfz = row.get("given_fz")
+    row["given_last_fz"] = gfz.split()[-1] if gfz else None
+    row["id_number"] = info.number if info else None
+    # Place: explicit division code, else hukou text, else the ID number's issuing place.
+    place = nz.Place()
+    if r.division_code:
+        place = nz.Place.from_code(r.division_code)
+    if not place.code and r.hukou_text:
+        place = nz.parse_place(r.hukou_text)
+    if not place.code and info:
+        place = nz.Place.from_code(info.division_code)
+    row["prov"], row["city"], row["county"] = place.province, place.city, place.county
+    row["dialect"] = nz.normalise_dialect(r.dialect)
+    row["height"] = float(r.height_cm) if r.height_cm else None
+    row["marks"] = nz.marks_tokens(r.marks)
+    emb = r.face_embedding
+    if emb is not None and len(emb):
+        v = np.asarray(emb, dtype=np.float64)
+        n = float(np.linalg.norm(v))
+        row["face_emb"] = (v / n).tolist() if n > 0 else None
+    else:
+        row["face_emb"] = None
+    return row
+
+
+def prepare_table(records: Iterable[Record]) -> pa.Table:
+    """Prepared records as an Arrow table with the fixed SCHEMA (zero-copy into DuckDB)."""
+    rows = [prepare_record(r) for r in records]
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def prepare_frame(records: Iterable[Record]) -> pd.DataFrame:
+    return prepare_table(records).to_pandas()
+
+
+def fingerprint(table: pa.Table) -> str:
+    """SHA-256 over the prepared training data, saved with the model it trained."""
+    h = hashlib.sha256()
+    h.update(",".join(table.column_names).encode())
+    for batch in table.to_batches(max_chunksize=65536):
+        for col in batch.columns:
+            h.update(str(col.to_pylist()).encode("utf-8"))
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons
+
+def _face_cos_thresholds() -> list[tuple[str, float, str]]:
+    """The faces module's face_sim levels expressed as cosine thresholds for SQL."""
+    from guitu_match import faces
+
+    out = []
+    for key, sim, label in faces.face_sim_levels():
+        d = faces.SIM_CENTRE_DISTANCE + faces.SIM_SCALE * math.log(1.0 / sim - 1.0)
+        out.append((key, round(1.0 - d * d / 2.0, 4), label))
+    return out
+
+
+def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
+    """Comparison levels per comparison, strongest first, each with a Chinese label.
+
+    Kept as plain dicts so the same model can be rebuilt for DuckDB or Spark SQL.
+    """
+    from splink.internals.comparison_level_library import ArrayIntersectLevel
+    from splink.internals.dialects import SplinkDialect
+
+    dialect = SplinkDialect.from_string(dialect_str)
+
+    def arr(col: str, n: int = 1) -> str:
+        return ArrayIntersectLevel(col, n).create_sql(dialect)
+
+    jw = dialect.jaro_winkler_function_name
+
+    if dialect_str == "duckdb":
+        cos = "list_cosine_similarity(face_emb_l, face_emb_r)"
+    else:
+        cos = dialect.cosine_similarity_sql("face_emb_l", "face_emb_r")
+
+    def lvl(sql: str, label: str, m: float | None = None, u: float | None = None, **kw: Any) -> dict[str, Any]:
+        d: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+        if m is not None:
+            d["m_probability"] = m
+        if u is not None:
+            d["u_probability"] = u
+        d.update(kw)
+        return d
+
+    def null(sql: str) -> dict[str, Any]:
+        return {"sql_condition": sql, "label_for_charts": "缺少信息", "is_null_level": True}
+
+    face_levels = [null("face_emb_l IS NULL OR face_emb_r IS NULL")]
+    # Fixed from dlib's published accuracy: photos are rare in training data, so EM would
+    # have nothing to learn from; tune on confirmed local pairs later (docs/matching.md).
+    face_m_u = {"strong": (0.80, 0.0005), "medium": (0.12, 0.003), "weak": (0.05, 0.02)}
+    for key, c, label in _face_cos_thresholds():
+        m, u = face_m_u.get(key, (0.02, 0.05))
+        face_levels.append(lvl(f"{cos} >= {c}", label, m, u, fix_m_probability=True, fix_u_probability=True))
+    face_levels.append(lvl("ELSE", "人脸不相似", 0.03, 0.977, fix_m_probability=True, fix_u_probability=True))
+
+    return {
+        "name": [
+            null("names_fz_l IS NULL OR names_fz_r IS NULL"),
+            lvl("name_full_l = name_full_r", "姓名完全相同", 0.45),
+            lvl(f"name_fz_l IS NOT NULL AND name_fz_r IS NOT NULL AND {arr('names_py')}", "姓名读音相同（同音字/多音字）", 0.2),
+            lvl("name_fz_l = name_fz_r", "姓名读音相近（平翘舌、前后鼻音等）", 0.08),
+            lvl(arr("names_fz"), "别名或小名与姓名读音相同", 0.06),
+            lvl(f"surname_fz_l = surname_fz_r AND {jw}(given_py_l, given_py_r) >= 0.85", "同姓，名字读音接近", 0.05),
+            lvl("given_fz_l = given_fz_r", "名字读音相同，姓不同或不详", 0.03),
+            lvl("surname_fz_l = surname_fz_r AND (given_py_l IS NULL OR given_py_r IS NULL)", "同姓，一方只有姓", 0.05),
+            lvl("surname_fz_l = surname_fz_r", "同姓，名字不同", 0.03),
+            lvl("ELSE", "姓名不同", 0.05),
+        ],
+        "sex": [
+            null("sex_l IS NULL OR sex_r IS NULL"),
+            lvl("sex_l = sex_r", "性别相同", 0.97),
+            lvl("ELSE", "性别不同", 0.03),
+        ],
+        "birth_year": [
+            null("by_min_l IS NULL OR by_min_r IS NULL"),
+            lvl("by_min_l = by_min_r AND by_max_l = by_max_r AND by_min_l = by_max_l", "出生年份相同", 0.35),
+            lvl("greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)", "出生年份在估计范围内", 0.2),
+            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 2", "出生年份相差2年以内", 0.25),
+            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 5", "出生年份相差5年以内", 0.15),
+            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 10", "出生年份相差10年以内", 0.03),
+            lvl("ELSE", "出生年份相差10年以上", 0.02),
+        ],
+        "id_number": [
+            null("id_number_l IS NULL OR id_number_r IS NULL"),
+            # Fixed: identical valid ID numbers are almost never a coincidence.
+            lvl("id_number_l = id_number_r", "身份证号码完全相同", 0.95, 1e-7, fix_m_probability=True, fix_u_probability=True),
+            lvl("ELSE", "身份证号码不同", 0.05, 1.0, fix_m_probability=True, fix_u_probability=True),
+        ],
+        "place": [
+            null("prov_l IS NULL OR prov_r IS NULL"),
+            lvl("county_l = county_r", "户籍地同一县（区）", 0.5),
+            lvl("city_l = city_r", "户籍地同一地市", 0.2),
+            lvl("prov_l = prov_r", "户籍地同一省份", 0.2),
+            lvl("ELSE", "户籍地省份不同", 0.1),
+        ],
+        "dialect": [
+            null("dialect_l IS NULL OR dialect_r IS NULL"),
+            lvl("dialect_l = dialect_r", "口音/方言相同", 0.85),
+            lvl("ELSE", "口音/方言不同", 0.15),
+        ],
+        "height": [
+            null("height_l IS NULL OR height_r IS NULL"),
+            lvl("abs(height_l - height_r) <= 3", "身高相差3厘米以内", 0.6),
+            lvl("abs(height_l - height_r) <= 8", "身高相差8厘米以内", 0.3),
+            lvl("ELSE", "身高相差8厘米以上", 0.1),
+        ],
+        "marks": [
+            null("marks_l IS NULL OR marks_r IS NULL"),
+            lvl(arr("marks", 3), "体貌特征描述多处相同", 0.5),
+            lvl(arr("marks", 1), "体貌特征描述部分相同", 0.3),
+            lvl("ELSE", "体貌特征描述不同", 0.2),
+        ],
+        "face_sim": face_levels,
+    }
+
+
+COMPARISON_LABELS = {
+    "name": "姓名", "sex": "性别", "birth_year": "出生年份", "id_number": "身份证号码", "place": "户籍地",
+    "dialect": "口音", "height": "身高", "marks": "体貌特征", "face_sim": "人脸",
+}
+
+# Pairs are only scored if they share one of these keys (the same in batch and online).
+# Each key is chosen for one kind of damage the others cannot survive.
+BLOCKING_KEYS: list[tuple[str, ...]] = [
+    ("name_fz",),  # whole name heard alike (张/章, 李/黎)
+    ("id_number",),
+    ("surname_fz", "prov", "sex"),  # given name dropped or miscopied
+    ("given_fz", "prov"),  # surname miscopied or unknown
+    ("given_last_fz", "prov"),  # nicknames: 小明 / 阿明 / 明儿 for 张晓明
+    ("county", "sex"),  # no usable name at all
+    ("surname_fz", "sex", "by_decade"),  # surname only, place unknown
+    ("given_fz", "by_decade"),  # surname miscopied and place unknown
+    ("given_last_fz", "sex", "by_decade"),  # nickname and place unknown
+]
+BATCH_BLOCKING_KEYS = BLOCKING_KEYS
+
+
+def blocking_rules(dialect_str: str) -> list[dict[str, Any]]:
+    out = []
+    for keys in BATCH_BLOCKING_KEYS:
+        out.append({"blocking_rule": " AND ".join(f"l.{k} = r.{k}" for k in keys)})
+    return out
+
+
+def settings_dict(dialect_str: str = "duckdb", link_type: str = "link_only") -> dict[str, Any]:
+    comparisons = []
+    for name, levels in _levels(dialect_str).items():
+        comparisons.append(
+            {
+                "output_column_name": name,
+                "comparison_description": COMPARISON_LABELS[name],
+                "comparison_levels": copy.deepcopy(levels),
+            }
+        )
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": 1e-6,
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": blocking_rules(dialect_str),
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "sql_dialect": dialect_str,
+        "em_convergence": 0.001,
+        "max_iterations": 25,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The trained model
+
+
+@dataclass
+class MatchModel:
+    """Trained parameters (m, u per level and the prior) plus what they were trained on."""
+
+    params: dict[str, Any]  # {"lambda": float, "levels": {comparison: [[m, u], ...]}}
+    meta: dict[str, Any] = field(default_factory=dict)
+    threshold: float = DEFAULT_THRESHOLD
+
+    # -- persistence -------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {"format": MODEL_FORMAT, "threshold": self.threshold, "params": self.params, "meta": self.meta}
+
+    def save(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> MatchModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"不是归途匹配模型文件：{path}")
+        return cls(params=data["params"], meta=data.get("meta", {}), threshold=data.get("threshold", DEFAULT_THRESHOLD))
+
+    @classmethod
+    def default(cls) -> MatchModel:
+        """Untrained priors (the starting values); useful for tiny data sets and tests."""
+        s = settings_dict()
+        levels = {}
+        for c in s["comparisons"]:
+            levels[c["output_column_name"]] = [
+                [lv.get("m_probability"), lv.get("u_probability")]
+                for lv in c["comparison_levels"]
+                if not lv.get("is_null_level")
+            ]
+        # Default u: spread so each level's prior weight is sensible without data.
+        return cls(params={"lambda": 1e-5, "levels": levels}, meta={"trained": False})
+
+    # -- Splink settings ---------------------------------------------------------------------
+    def splink_settings(self, dialect_str: str = "duckdb", link_type: str = "link_only") -> dict[str, Any]:
+        """Full Splink settings for a backend, with this model's trained m and u filled in."""
+        s = settings_dict(dialect_str, link_type)
+        s["probability_two_random_records_match"] = self.params["lambda"]
+        for c in s["comparisons"]:
+            trained = self.params["levels"].get(c["output_column_name"])
+            non_null = [lv for lv in c["comparison_levels"] if not lv.get("is_null_level")]
+            if not trained or len(trained) != len(non_null):
+                continue
+            for lv, (m, u) in zip(non_null, trained):
+                if m is not None:
+                    lv["m_probability"] = m
+                if u is not None:
+                    lv["u_probability"] = u
+        return s
+
+    def level_labels(self) -> dict[str, dict[int, str]]:
+        """gamma value → Chinese label per comparison (Splink numbers levels n-1 … 0, null -1)."""
+        out: dict[str, dict[int, str]] = {}
+        for c in settings_dict()["comparisons"]:
+            non_null = [lv for lv in c["comparison_levels"] if not lv.get("is_null_level")]
+            labels = {-1: "缺少信息"}
+            for i, lv in enumerate(non_null):
+                labels[len(non_null) - 1 - i] = lv["label_for_charts"]
+            out[c["output_column_name"]] = labels
+        return out
+
+    def weights_table(self) -> list[dict[str, Any]]:
+        """Per level: m, u and match weight (log2 m/u) — for inspection and the docs."""
+        rows = []
+        labels = self.level_labels()
+        for comp, levels in self.params["levels"].items():
+            n = len(levels)
+            for i, (m, u) in enumerate(levels):
+                w = math.log2(m / u) if m and u else float("nan")
+                rows.append({"comparison": comp, "level": labels[comp][n - 1 - i], "m": m, "u": u, "weight": w})
+        return rows
+
+
+def _params_from_splink(model_json: dict[str, Any]) -> dict[str, Any]:
+    levels = {}
+    for c in model_json["comparisons"]:
+        levels[c["output_column_name"]] = [
+            [lv.get("m_probability"), lv.get("u_probability")]
+            for lv in c["comparison_levels"]
+            if not lv.get("is_null_level")
+        ]
+    return {"lambda": model_json["probability_two_random_records_match"], "levels": levels}
+
+
+def guard_parameters(params: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
+    """Repair trained parameters in place so that no level vetoes or forces a match by accident.
+
+    * an m (or u) that trained to zero or went missing gets the floor (a zero m gives a weight
+      near −129, silently vetoing every pair in that level), then the column is renormalised;
+    * a level EM never saw keeps its prior.
+    Returns Chinese notes on what was changed (kept in the model's metadata).
+    """
+    notes: list[str] = []
+    for comp, levels in params["levels"].items():
+        prior = defaults["levels"].get(comp, [])
+        for which in (0, 1):  # m, then u
+            floor = M_FLOOR if which == 0 else U_FLOOR
+            vals = []
+            for i, pair in enumerate(levels):
+                v = pair[which]
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    v = prior[i][which] if i < len(prior) and prior[i][which] is not None else floor
+                    notes.append(f"{COMPARISON_LABELS[comp]}第{i + 1}级{'mu'[which]}概率未训练，使用先验值")
+                if v < floor:
+                    notes.append(f"{COMPARISON_LABELS[comp]}第{i + 1}级{'mu'[which]}概率训练为{v:.2g}，已提升到{floor}")
+                    v = floor
+                vals.append(v)
+            total = sum(vals)
+            for pair, v in zip(levels, vals):
+                pair[which] = v / total
+    lam = params.get("lambda") or 1e-6
+    params["lambda"] = float(min(max(lam, 1e-9), 0.5))
+    return notes
+
+
+def _default_u(params: dict[str, Any]) -> None:
+    """Fill missing u values with a uniform spread (used before any data is seen)."""
+    for levels in params["levels"].values():
+        missing = [p for p in levels if p[1] is None]
+        if missing:
+            n = len(levels)
+            for i, p in enumerate(levels):
+                if p[1] is None:
+                    # stronger levels rarer among random pairs
+                    p[1] = 0.02 * (i + 1) / n if i < n - 1 else 0.9
+
+
+def duckdb_api():
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()
+
+
+def train(
+    left: pa.Table,
+    right: pa.Table | None = None,
+    *,
+    max_pairs: float = 2e6,
+    seed: int = 42,
+    sample_records: int = 300_000,
+    db_api: Any = None,
+) -> MatchModel:
+    """Estimate u by random sampling and m by EM; prior λ from deterministic rules.
+
+    With `right`, trains on pairs between the two sets (people in care × reports) — the
+    usual case.  Without it, on pairs within `left` (deduplication of one register).
+    """
+    from splink import Linker
+
+    rng = np.random.default_rng(seed)
+
+    def sample(t: pa.Table) -> pa.Table:
+        if t.num_rows <= sample_records:
+            return t
+        idx = np.sort(rng.choice(t.num_rows, sample_records, replace=False))
+        return t.take(pa.array(idx))
+
+    left_s = sample(left)
+    right_s = sample(right) if right is not None else None
+    db_api = db_api or duckdb_api()
+    link_type = "link_only" if right_s is not None else "dedupe_only"
+    inputs = [db_api.register(left_s)] + ([db_api.register(right_s)] if right_s is not None else [])
+    linker = Linker(inputs, settings_dict(_dialect_of(db_api), link_type), log_level=logging.WARNING)
+
+    n_l = left_s.num_rows
+    n_r = right_s.num_rows if right_s is not None else left_s.num_rows
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            ["l.id_number = r.id_number", "l.name_full = r.name_full AND l.by_min = r.by_min AND l.county = r.county"],
+            recall=0.4,
+        )
+    except Exception as e:  # too few deterministic matches in small data
+        log.info("prior λ from default: %s", e)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    sessions = [
+        "l.name_fz = r.name_fz",
+        "l.county = r.county AND l.by_min = r.by_min AND l.sex = r.sex",
+    ]
+    for br in sessions:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(br)
+        except Exception as e:  # e.g. no pairs for a rule on small data
+            log.warning("EM session %s skipped: %s", br, e)
+    trained = linker.misc.save_model_to_json()
+    params = _params_from_splink(trained)
+    defaults = MatchModel.default().params
+    _default_u(defaults)
+    notes = guard_parameters(params, defaults)
+    meta = {
+        "trained": True,
+        "trained_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "link_type": link_type,
+        "n_left": left.num_rows,
+        "n_right": right.num_rows if right is not None else None,
+        "n_sampled": [n_l, n_r],
+        "fingerprint": fingerprint(left) + (":" + fingerprint(right) if right is not None else ""),
+        "guard_notes": notes,
+        "splink_version": _splink_version(),
+    }
+    return MatchModel(params=params, meta=meta)
+
+
+def _splink_version() -> str:
+    import splink
+
+    return splink.__version__
+
+
+def _dialect_of(db_api: Any) -> str:
+    return db_api.sql_dialect.sql_dialect_str
+
+
+def linker_for(model: MatchModel, tables: Sequence[Any], db_api: Any, link_type: str):
+    from splink import Linker
+
+    registered = [t if hasattr(t, "physical_name") else db_api.register(t) for t in tables]
+    return Linker(registered, model.splink_settings(_dialect_of(db_api), link_type), log_level=logging.WARNING)
+
+
+def train_default_if_small(left: pa.Table, right: pa.Table | None = None, **kw: Any) -> MatchModel:
+    """Train when there is enough data for EM (a few hundred records), else use the priors."""
+    n = left.num_rows + (right.num_rows if right is not None else 0)
+    if n < 200:
+        m = MatchModel.default()
+        _default_u(m.params)
+        guard_parameters(m.params, m.params)
+        m.meta.update({"n_left": left.num_rows, "note": "数据太少，使用先验参数"})
+        return m
+    return train(left, right, **kw)

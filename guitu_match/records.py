@@ -1,0 +1,240 @@
+"""One record shape for every source (files, police reports, at-risk registry) and its CSV form.
+
+CSV: UTF-8 (a BOM is accepted), header row, columns in COLUMNS; only `id` and `source` are
+required.  Reading never raises on bad data: each problem becomes a RowError with the CSV row
+number (the header is row 1) and a Chinese reason, and the rest of the file is still read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from typing import IO
+
+from guitu_match.divisions import canonical_code
+from guitu_match.idcard import InvalidIdNumber, parse_id_number
+
+COLUMNS = (
+    "id", "source", "name", "aliases", "sex", "birth_year", "birth_year_min", "birth_year_max",
+    "id_number", "hukou_text", "division_code", "dialect", "height_cm", "marks", "photo_path",
+)
+SOURCES = ("file", "report", "registry")
+SOURCE_LABELS = {"file": "档案", "report": "走失报案", "registry": "易走失人员库"}
+SEXES = ("男", "女")
+_SEX_ALIASES = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女", "1": "男", "2": "女"}
+MIN_BIRTH_YEAR = 1900
+
+
+@dataclass
+class Record:
+    id: str
+    source: str
+    name: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    sex: str | None = None
+    birth_year: int | None = None
+    birth_year_min: int | None = None
+    birth_year_max: int | None = None
+    id_number: str | None = None
+    hukou_text: str | None = None
+    division_code: str | None = None
+    dialect: str | None = None
+    height_cm: float | None = None
+    marks: str | None = None
+    photo_path: str | None = None
+    # Not a CSV column: a face embedding (unit-length floats) filled by the face pipeline.
+    face_embedding: list[float] | None = None
+
+    def to_row(self) -> dict[str, str]:
+        d = asdict(self)
+        d.pop("face_embedding", None)
+        d["aliases"] = ";".join(self.aliases)
+        return {k: "" if d[k] is None else str(d[k]) for k in COLUMNS}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # CSV line-based row number, header = 1
+    column: str | None
+    message: str  # Chinese, for the person who fixes the file
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" + (f"（{self.column}）" if self.column else "")
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class ReadResult:
+    records: list[Record]
+    errors: list[RowError]
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+def _int(value: str) -> int:
+    return int(float(value)) if "." in value else int(value)
+
+
+def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Record | None, list[RowError]]:
+    """Validate one row.  Field-level problems drop the field and report it; a missing id or
+    source drops the row."""
+    errors: list[RowError] = []
+
+    def err(col: str | None, msg: str) -> None:
+        errors.append(RowError(rownum, col, msg))
+
+    g = {k: (str(v).strip() if v is not None else "") for k, v in row.items() if k is not None}
+    rid = g.get("id", "")
+    source = g.get("source", "").lower()
+    if not rid:
+        err("id", "缺少编号（id），整行跳过")
+        return None, errors
+    if source not in SOURCES:
+        err("source", f"来源“{g.get('source', '')}”无效，应为 file / report / registry 之一，整行跳过")
+        return None, errors
+    rec = Record(id=rid, source=source)
+    rec.name = g.get("name") or None
+    rec.aliases = [a.strip() for a in g.get("aliases", "").replace("；", ";").split(";") if a.strip()]
+    sex = g.get("sex", "")
+    if sex:
+        if sex.lower() in _SEX_ALIASES:
+            rec.sex = _SEX_ALIASES[sex.lower()]
+        else:
+            err("sex", f"性别“{sex}”无法识别，应为 男 / 女 / 空，已忽略")
+    this_year = _dt.date.today().year
+    for col in ("birth_year", "birth_year_min", "birth_year_max"):
+        v = g.get(col, "")
+        if not v:
+            continue
+        try:
+            y = _int(v)
+        except ValueError:
+            err(col, f"出生年份“{v}”不是数字，已忽略")
+            continue
+        if not MIN_BIRTH_YEAR <= y <= this_year:
+            err(col, f"出生年份{y}不可能（应在{MIN_BIRTH_YEAR}–{this_year}之间），已忽略")
+            continue
+        setattr(rec, col, y)
+    if rec.birth_year_min and rec.birth_year_max and rec.birth_year_min > rec.birth_year_max:
+        err("birth_year_min", f"出生年份范围{rec.birth_year_min}–{rec.birth_year_max}上下限颠倒，已交换")
+        rec.birth_year_min, rec.birth_year_max = rec.birth_year_max, rec.birth_year_min
+    idn = g.get("id_number", "")
+    if idn:
+        try:
+            info = parse_id_number(idn)
+            rec.id_number = info.number
+            if rec.sex and rec.sex != info.sex:
+                err("sex", f"性别“{rec.sex}”与身份证号码（{info.sex}）不一致，以身份证为准")
+                rec.sex = info.sex
+        except InvalidIdNumber as e:
+            err("id_number", f"{e}，已忽略该号码")
+    rec.hukou_text = g.get("hukou_text") or None
+    dc = g.get("division_code", "")
+    if dc:
+        c = canonical_code(dc)
+        if c is None:
+            err("division_code", f"行政区划代码“{dc}”应为6位数字，已忽略")
+        else:
+            rec.division_code = c
+    rec.dialect = g.get("dialect") or None
+    h = g.get("height_cm", "")
+    if h:
+        try:
+            hv = float(h)
+            if not 40 <= hv <= 250:
+                raise ValueError
+            rec.height_cm = hv
+        except ValueError:
+            err("height_cm", f"身高“{h}”不合理（应为40–250厘米），已忽略")
+    rec.marks = g.get("marks") or None
+    rec.photo_path = g.get("photo_path") or None
+    return rec, errors
+
+
+def read_csv(src: str | os.PathLike | IO[str]) -> ReadResult:
+    """Read records from a CSV path or text stream; never raises on bad rows."""
+    if isinstance(src, (str, os.PathLike)):
+        try:
+            with open(src, encoding="utf-8-sig", newline="") as fh:
+                return _read(fh)
+        except UnicodeDecodeError:
+            return ReadResult([], [RowError(0, None, "文件不是UTF-8编码，请另存为UTF-8后重试")])
+        except OSError as e:
+            return ReadResult([], [RowError(0, None, f"无法打开文件：{e.strerror or e}")])
+    return _read(src)
+
+
+def _read(fh: IO[str]) -> ReadResult:
+    try:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as e:
+        return ReadResult([], [RowError(1, None, f"表头无法解析：{e}")])
+    if not header:
+        return ReadResult([], [RowError(1, None, "文件为空，缺少表头")])
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    result = ReadResult([], [])
+    result.unknown_columns = [h for h in header if h and h not in COLUMNS]
+    if result.unknown_columns:
+        result.errors.append(
+            RowError(1, None, f"未知列已忽略：{'、'.join(result.unknown_columns)}")
+        )
+    missing = [c for c in ("id", "source") if c not in header]
+    if missing:
+        result.errors.append(RowError(1, None, f"缺少必需列：{'、'.join(missing)}"))
+        return result
+    seen: set[tuple[str, str]] = set()
+    rownum = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, UnicodeDecodeError) as e:
+            rownum += 1
+            result.errors.append(RowError(rownum, None, f"该行格式错误，已跳过：{e}"))
+            continue
+        rownum = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            result.errors.append(
+                RowError(rownum, None, f"该行有{len(values)}列，表头有{len(header)}列，已跳过")
+            )
+            continue
+        row = {h: v for h, v in zip(header, values) if h in COLUMNS}
+        rec, errs = record_from_dict(row, rownum)
+        result.errors.extend(errs)
+        if rec is None:
+            continue
+        key = (rec.source, rec.id)
+        if key in seen:
+            result.errors.append(RowError(rownum, "id", f"编号“{rec.id}”重复，已跳过"))
+            continue
+        seen.add(key)
+        result.records.append(rec)
+    return result
+
+
+def write_csv(records: Iterable[Record], dest: str | os.PathLike | IO[str]) -> None:
+    if isinstance(dest, (str, os.PathLike)):
+        with open(dest, "w", encoding="utf-8", newline="") as fh:
+            write_csv(records, fh)
+        return
+    w = csv.DictWriter(dest, fieldnames=list(COLUMNS))
+    w.writeheader()
+    for r in records:
+        w.writerow(r.to_row())
+
+
+def records_to_csv_text(records: Iterable[Record]) -> str:
+    buf = io.StringIO()
+    write_csv(records, buf)
+    return buf.getvalue()
+
+
+def iter_field_names() -> Iterator[str]:
+    return (f.name for f in fields(Record))

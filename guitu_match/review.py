@@ -1,0 +1,112 @@
+"""Review of proposed pairs: the engine proposes, a person decides (issue 3, rule T8).
+
+Pure Python; the Django side persists decisions (e.g. in a table keyed by the unordered pair)
+and passes them back in.  Contract:
+
+* ``confirmed``  — a person confirmed the pair: an identification event.  Merging two files of
+  one person is the Django side's job: keep both histories, make it undoable.
+* ``rejected``   — never proposed again for that pair, whatever later scores say.
+* ``deferred``   — proposed again, but after undecided pairs.
+* Exact ID-number agreement is shown first and loudly — still confirmed by a person.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Protocol
+
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+DEFERRED = "deferred"
+DECISIONS = {CONFIRMED: "已确认为同一人", REJECTED: "已排除（不再提示）", DEFERRED: "暂缓判断"}
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    """Decisions hold for the unordered pair."""
+    return (a, b) if a <= b else (b, a)
+
+
+@dataclass(frozen=True)
+class Decision:
+    left_id: str
+    right_id: str
+    decision: str
+    by: str = ""
+    at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.decision not in DECISIONS:
+            raise ValueError(f"无效的审核结论“{self.decision}”，应为 confirmed / rejected / deferred")
+
+
+class DecisionStore(Protocol):
+    def get(self, left_id: str, right_id: str) -> Decision | None: ...
+    def put(self, decision: Decision) -> None: ...
+
+
+class MemoryDecisionStore:
+    """In-memory store (tests, CLI); the Django side implements the same two methods on a model."""
+
+    def __init__(self, decisions: Iterable[Decision] = ()):
+        self._d: dict[tuple[str, str], Decision] = {}
+        for d in decisions:
+            self.put(d)
+
+    def get(self, left_id: str, right_id: str) -> Decision | None:
+        return self._d.get(pair_key(left_id, right_id))
+
+    def put(self, decision: Decision) -> None:
+        self._d[pair_key(decision.left_id, decision.right_id)] = decision
+
+    def __iter__(self) -> Iterator[Decision]:
+        return iter(self._d.values())
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+@dataclass
+class Proposal:
+    left_id: str
+    right_id: str
+    probability: float
+    id_number_match: bool = False
+    explanation: str = ""
+    previous: Decision | None = None
+
+    @property
+    def loud(self) -> bool:
+        return self.id_number_match
+
+
+def proposals(
+    pairs: Iterable[tuple[str, str, float, bool, str]] | Iterable[dict],
+    store: DecisionStore,
+) -> list[Proposal]:
+    """Filter and order candidate pairs for review.
+
+    Rejected pairs are dropped (never again); confirmed pairs are dropped (already an
+    identification); deferred ones follow the undecided ones.  Within each group: exact
+    ID-number agreement first, then by probability.
+    """
+    out = []
+    for p in pairs:
+        if isinstance(p, dict):
+            l, r = str(p["left_id"]), str(p["right_id"])
+            prob, idm, ex = float(p["probability"]), bool(p.get("id_number_match", False)), p.get("explanation", "")
+        else:
+            l, r, prob, idm, ex = p
+        prev = store.get(l, r)
+        if prev is not None and prev.decision in (REJECTED, CONFIRMED):
+            continue
+        out.append(Proposal(l, r, prob, idm, ex, prev))
+    out.sort(key=lambda x: (x.previous is not None, not x.id_number_match, -x.probability))
+    return out
+
+
+def decide(store: DecisionStore, left_id: str, right_id: str, decision: str, *, by: str = "", note: str = "") -> Decision:
+    d = Decision(left_id, right_id, decision, by=by, note=note)
+    store.put(d)
+    return d
