@@ -1,0 +1,145 @@
+"""Reads for intake, always through the user's scope (core.scoping)."""
+
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.models import Organisation, OrgKind
+from core.scoping import can_write, get_scoped_or_404, scoped
+from intake.models import Belonging, HealthCheck, IntakeRecord, Notice, PoliceHandover, SafetyCheck
+from people.models import Channel, Episode, Person
+from people.selectors import likely_same_person
+from people.states import IN_CARE, EpisodeStatus
+
+#: Roles that may write intake records (站长 and 系统管理员 always may, see core.scoping.can_write).
+INTAKE_ROLES = ("reception", "medical")
+
+
+def intake_list(*, user, filters: dict[str, Any]) -> QuerySet[Episode]:
+    """Every request of the stations in scope, newest first — refused and terminated ones too (rule I1)."""
+    qs = scoped(Episode.objects.select_related("person", "station", "intake"), user)
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("decision"):
+        qs = qs.filter(intake__decision=filters["decision"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("flagged"):
+        qs = qs.filter(flag_repeat_requests=True)
+    tz = timezone.get_current_timezone()
+    if filters.get("date_from"):
+        qs = qs.filter(requested_at__gte=datetime.datetime.combine(filters["date_from"], datetime.time.min, tz))
+    if filters.get("date_to"):
+        end = filters["date_to"] + datetime.timedelta(days=1)
+        qs = qs.filter(requested_at__lt=datetime.datetime.combine(end, datetime.time.min, tz))
+    return qs.order_by("-requested_at", "-id")
+
+
+def episode_get(*, user, uuid) -> Episode:
+    """One episode in the user's scope (404 otherwise)."""
+    return get_scoped_or_404(Episode.objects.select_related("person", "station"), user, uuid=uuid)
+
+
+def notice_get(*, user, uuid) -> Notice:
+    return get_scoped_or_404(Notice.objects.select_related("episode__person", "episode__station", "issued_by"),
+                             user, uuid=uuid)
+
+
+def belongings_outstanding(episode: Episode) -> QuerySet[Belonging]:
+    """Belongings of ``episode`` still kept by the station (not yet returned)."""
+    return Belonging.objects.filter(episode=episode, returned_at__isnull=True).order_by("id")
+
+
+def may_write(user, episode: Episode) -> bool:
+    return can_write(user, episode.station, *INTAKE_ROLES)
+
+
+def duplicate_candidates(*, user, name: str = "", sex: str = "", birth_year: int | None = None,
+                         id_number: str = "", exclude=None, limit: int = 10) -> list[dict]:
+    """Likely earlier files of the same person (rules I4, E4), from the people app's query."""
+    if not (name or id_number):
+        return []
+    return likely_same_person(user=user, name=name, sex=sex, birth_year=birth_year, id_number=id_number,
+                              exclude=exclude, limit=limit)
+
+
+def attachable_person(*, user, uuid, name: str = "", sex: str = "", birth_year: int | None = None,
+                      id_number: str = "") -> Person:
+    """The file a request may be attached to: one in the user's scope, or a candidate the duplicate
+    query itself offered for the data entered (a file at another station; rule E4). Anything else → 404."""
+    found = scoped(Person.objects.filter(uuid=uuid, merged_into__isnull=True), user).first()
+    if found is not None:
+        return found
+    for candidate in duplicate_candidates(user=user, name=name, sex=sex, birth_year=birth_year,
+                                          id_number=id_number, limit=50):
+        if str(candidate["uuid"]) == str(uuid):
+            return Person.objects.get(uuid=uuid)
+    from django.http import Http404
+
+    raise Http404("未找到该记录，或您无权查看。")
+
+
+def police_units(*, user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=OrgKind.POLICE, is_active=True).order_by("name")
+
+
+def escort_units(*, user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind__in=[OrgKind.POLICE, OrgKind.CHENGGUAN], is_active=True).order_by("name")
+
+
+def hospitals(*, user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=OrgKind.HOSPITAL, is_active=True).order_by("name")
+
+
+def episode_panel(*, episode: Episode, user) -> dict:
+    """Everything intake knows about ``episode`` for its page (template intake/episode_panel.html).
+
+    ``episode`` must already come from a scoped fetch. ``can_write`` decides whether the action
+    links and forms are shown; ``missing`` lists what still blocks admission.
+    """
+    record = IntakeRecord.objects.filter(episode=episode).select_related("received_by").first()
+    safety = list(SafetyCheck.objects.filter(episode=episode).select_related("checked_by")
+                  .prefetch_related("items__reported_to"))
+    health = list(HealthCheck.objects.filter(episode=episode).select_related("checked_by", "hospital", "police"))
+    handovers = list(PoliceHandover.objects.filter(episode=episode).select_related("escort_org", "received_by"))
+    belongings = list(Belonging.objects.filter(episode=episode).select_related("returned_by"))
+    notices = list(Notice.objects.filter(episode=episode).select_related("issued_by"))
+    missing = []
+    if episode.status == EpisodeStatus.REQUESTED:
+        if not safety:
+            missing.append("安全检查（规则I2）")
+        if not health:
+            missing.append("初步检视（规则I3）")
+        elif health[-1].outcome != "admitted":
+            missing.append("初步检视结果须为“正常入站”")
+        if episode.channel in (Channel.POLICE, Channel.CHENGGUAN) and not handovers:
+            missing.append("护送交接表（规则I5）")
+    warnings = []
+    if record and not record.fingerprint_taken:
+        warnings.append("尚未采集指纹（规则N6、I4）")
+    if record and not record.photo_taken:
+        warnings.append("尚未采集人像照片（规则N6、I4）")
+    writable = may_write(user, episode)
+    is_open = episode.status in {EpisodeStatus.REQUESTED, *IN_CARE}
+    return {
+        "episode": episode,
+        "record": record,
+        "safety_checks": safety,
+        "health_checks": health,
+        "handovers": handovers,
+        "belongings": belongings,
+        "outstanding_count": sum(1 for b in belongings if b.returned_at is None),
+        "notices": notices,
+        "missing": missing,
+        "warnings": warnings,
+        "flag_repeat": episode.flag_repeat_requests,
+        "flag_foreign": episode.flag_foreign,
+        "can_write": writable,
+        "can_add": writable and is_open,
+        "can_admit": writable and episode.status == EpisodeStatus.REQUESTED and not missing,
+        "can_refuse": writable and episode.status == EpisodeStatus.REQUESTED,
+        "can_terminate": writable and episode.status in IN_CARE,
+        "needs_handover": episode.channel in (Channel.POLICE, Channel.CHENGGUAN),
+    }

@@ -1,0 +1,256 @@
+"""Intake pages (接待服务): thin views — scoped fetch → form → service → render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.paging import paginate
+from core.printing import print_response
+from core.scoping import can_write, require_write
+from core.views import form_errors_from
+from intake import selectors, services
+from intake.forms import (
+    BelongingForm,
+    DangerousItemFormSet,
+    HandoverForm,
+    HealthCheckForm,
+    IntakeFilterForm,
+    NoticeForm,
+    RegisterForm,
+    SafetyCheckForm,
+)
+from intake.models import NoticeKind, PoliceHandover
+from intake.selectors import INTAKE_ROLES
+
+
+def _episode_for_write(request, uuid, *roles):
+    episode = selectors.episode_get(user=request.user, uuid=uuid)
+    require_write(request.user, episode.station, *(roles or INTAKE_ROLES))
+    return episode
+
+
+@login_required
+def intake_list(request):
+    """Today's and recent requests, refused ones included (rule I1)."""
+    form = IntakeFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.intake_list(user=request.user, filters=filters)
+    can_register = request.user.organisation is not None and can_write(
+        request.user, request.user.organisation, *INTAKE_ROLES)
+    return render(request, "intake/list.html", {**paginate(request, qs), "form": form,
+                                                "can_register": can_register})
+
+
+def _candidates_for(request, form: RegisterForm) -> list[dict]:
+    d = form.cleaned_data
+    return selectors.duplicate_candidates(user=request.user, name=(d.get("name") or "").strip(), sex=d.get("sex") or "",
+                                          birth_year=form.birth_year(), id_number=d.get("id_number") or "")
+
+
+@login_required
+def intake_new(request):
+    """求助登记: step 1 enters the data; if earlier files may be the same person, step 2 asks staff to
+    attach the request to one of them or to open a new file (rules I4, E4). The save is one transaction."""
+    station = request.user.organisation
+    require_write(request.user, station, *INTAKE_ROLES)
+    form = RegisterForm(request.POST or None)
+    candidates: list[dict] = []
+    if request.method == "POST" and form.is_valid():
+        candidates = _candidates_for(request, form)
+        match = form.cleaned_data.get("match") or ""
+        if candidates and not match:
+            messages.warning(request, "系统发现可能是同一人的已有档案，请确认后再保存（一人一档）。")
+        else:
+            d = form.cleaned_data
+            person = None
+            if match and match != "new":
+                try:
+                    person = selectors.attachable_person(
+                        user=request.user, uuid=match, name=(d.get("name") or "").strip(), sex=d.get("sex") or "",
+                        birth_year=form.birth_year(), id_number=d.get("id_number") or "")
+                except (Http404, ValidationError):
+                    form.add_error(None, "所选档案不存在或不可关联，请重新选择。")
+            if not form.errors:
+                try:
+                    episode = services.intake_register(
+                        by=request.user, station=station, channel=d["channel"], requested_at=d["requested_at"],
+                        person=person, person_data=form.person_data(), id_number=d.get("id_number") or "",
+                        use_provisional_name=d.get("use_provisional_name", False), answers=form.answers())
+                except ValidationError as exc:
+                    form_errors_from(exc, form)
+                else:
+                    if episode.flag_repeat_requests:
+                        messages.error(request, "注意：该人员6个月内已多次求助，请重点甄别（规则I6）。")
+                    messages.success(request, f"已登记求助 {episode.number}：{episode.person.name}")
+                    return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/new.html", {"form": form, "candidates": candidates})
+
+
+@login_required
+def intake_candidates(request):
+    """htmx: likely earlier files for the name / ID number typed so far (rules I4, E4)."""
+    require_write(request.user, request.user.organisation, *INTAKE_ROLES)
+    form = RegisterForm(request.GET)
+    form.is_valid()  # partial data: use whatever cleaned
+    if "id_number" in form.errors:
+        form.cleaned_data["id_number"] = ""
+    form.cleaned_data.setdefault("name", request.GET.get("name", ""))
+    candidates = _candidates_for(request, form)
+    return render(request, "intake/_candidates.html", {"candidates": candidates, "live": True})
+
+
+@login_required
+def episode_detail(request, uuid):
+    episode = selectors.episode_get(user=request.user, uuid=uuid)
+    return render(request, "intake/episode.html", {"episode": episode,
+                                                   "panel": selectors.episode_panel(episode=episode,
+                                                                                    user=request.user)})
+
+
+@login_required
+def safety_add(request, uuid):
+    episode = _episode_for_write(request, uuid)
+    form = SafetyCheckForm(request.POST or None)
+    items = DangerousItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        rows = [f.cleaned_data for f in items.forms if f.cleaned_data]
+        try:
+            services.safety_check_add(by=request.user, episode=episode, checked_at=form.cleaned_data["checked_at"],
+                                      note=form.cleaned_data["note"], items=rows)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已记录安全检查。")
+            return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/safety_form.html", {"episode": episode, "form": form, "items": items})
+
+
+def _model_form_action(request, uuid, form_class, service, template: str, done: str, roles=()):
+    episode = _episode_for_write(request, uuid, *roles)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(by=request.user, episode=episode, data=form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, done)
+            return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/action_form.html", {"episode": episode, "form": form, "title": template})
+
+
+@login_required
+def health_add(request, uuid):
+    return _model_form_action(request, uuid, HealthCheckForm, services.health_check_add, "初步检视（规则I3）",
+                              "已记录初步检视。")
+
+
+@login_required
+def handover_add(request, uuid):
+    return _model_form_action(request, uuid, HandoverForm, services.handover_add,
+                              "公安机关护送流浪乞讨人员交接表（规则I5）", "已记录护送交接。")
+
+
+@login_required
+def belonging_add(request, uuid):
+    episode = _episode_for_write(request, uuid)
+    form = BelongingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.belonging_add(by=request.user, episode=episode, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已登记代管物品：{form.cleaned_data['item']}")
+            return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/action_form.html", {"episode": episode, "form": form,
+                                                       "title": "物品代管登记（规则I2）"})
+
+
+@login_required
+@require_POST
+def belongings_return(request, uuid):
+    episode = _episode_for_write(request, uuid)
+    try:
+        count = services.belongings_return_all(by=request.user, episode=episode)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已归还代管物品 {count} 件。")
+    return redirect("intake:episode", uuid=episode.uuid)
+
+
+@login_required
+@require_POST
+def admit(request, uuid):
+    episode = _episode_for_write(request, uuid)
+    try:
+        services.intake_admit(by=request.user, episode=episode)
+    except ValidationError as exc:
+        messages.error(request, "不能入站：" + "；".join(exc.messages))
+    else:
+        messages.success(request, f"{episode.number} 已办理入站。")
+    return redirect("intake:episode", uuid=episode.uuid)
+
+
+def _notice_action(request, uuid, service, title: str):
+    episode = _episode_for_write(request, uuid)
+    form = NoticeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = service(by=request.user, episode=episode, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已出具{notice.get_kind_display()} {notice.number}。")
+            return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/action_form.html", {"episode": episode, "form": form, "title": title,
+                                                       "danger": True})
+
+
+@login_required
+def refuse(request, uuid):
+    return _notice_action(request, uuid, services.intake_refuse, "不予救助（规则N3、I1）")
+
+
+@login_required
+def terminate(request, uuid):
+    return _notice_action(request, uuid, services.intake_terminate, "终止救助（规则N3）")
+
+
+@login_required
+def print_registration(request, uuid):
+    """求助登记表 (rule N12)."""
+    episode = selectors.episode_get(user=request.user, uuid=uuid)
+    panel = selectors.episode_panel(episode=episode, user=request.user)
+    if panel["record"] is None:
+        raise Http404("该救助过程没有求助登记。")
+    return print_response(request, "intake/print_registration.html", panel, filename=f"求助登记表-{episode.number}",
+                          organisation=episode.station, person_uuid=episode.person.uuid, title="求助登记表")
+
+
+@login_required
+def print_handover(request, uuid):
+    """公安机关护送流浪乞讨人员交接表 (rules I5, N12)."""
+    episode = selectors.episode_get(user=request.user, uuid=uuid)
+    handover = PoliceHandover.objects.filter(episode=episode).select_related("escort_org", "received_by").last()
+    if handover is None:
+        raise Http404("该救助过程没有护送交接记录。")
+    return print_response(request, "intake/print_handover.html", {"episode": episode, "h": handover},
+                          filename=f"护送交接表-{episode.number}", organisation=episode.station,
+                          person_uuid=episode.person.uuid, title="公安机关护送流浪乞讨人员交接表")
+
+
+@login_required
+def print_notice(request, uuid):
+    """不予救助通知书 / 终止救助通知书 (rules N3, N12)."""
+    notice = selectors.notice_get(user=request.user, uuid=uuid)
+    title = notice.get_kind_display()
+    return print_response(request, "intake/print_notice.html",
+                          {"notice": notice, "episode": notice.episode, "title": title,
+                           "is_refusal": notice.kind == NoticeKind.REFUSAL},
+                          filename=f"{title}-{notice.number}", organisation=notice.episode.station,
+                          person_uuid=notice.episode.person.uuid, title=title)
