@@ -228,7 +228,7 @@ def markdown(m: dict, emb: dict, search: list[dict]) -> str:
         f"Python {m['python']}, dlib {m['dlib']}, faiss {m['faiss']}. "
         "Command: `.venv/bin/python bench/match/faces_bench.py`. "
         f"Load average (1 min) at start {m['load_start']:.2f}, at end {m['load_end']:.2f}: "
-        "other processes shared the two cores, so means are pessimistic; “min” is the quiet-machine figure.",
+        "other processes shared the two cores, so means are pessimistic; “min” is the closest to an idle machine.",
         "",
         "**Embedding one photo** (decode, EXIF rotation, downscale to ≤ 1000 px, HOG detection, "
         "5-point alignment, ResNet descriptor; one process, real photos from the insightface wheel):",
