@@ -1,1 +1,166 @@
-from django.db import models  # noqa: F401
+"""Care in the station: zones and beds (rules C1, N4), occupancy (C3), N5 stay reasons, and
+placements in hospital or outside care (rules I3, C4, C5)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import Organisation, TimeStamped
+
+
+class ZoneCategory(models.TextChoices):
+    """Rule C1: care by category and zone — at least by sex, minors, elderly, illness/disability/mental disorder."""
+
+    MEN = "men", "男区"
+    WOMEN = "women", "女区"
+    MINORS = "minors", "未成年人区"
+    ELDERLY = "elderly", "老年区"
+    MEDICAL = "medical", "医疗观察区（疾病、残疾、精神障碍）"
+
+
+class SexRestriction(models.TextChoices):
+    MALE = "男", "仅限男性"
+    FEMALE = "女", "仅限女性"
+    ANY = "any", "不限性别"
+
+
+class Zone(TimeStamped):
+    """A part of a station where one category of people is housed (分区照料)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    station = models.ForeignKey(Organisation, verbose_name="救助机构", on_delete=models.PROTECT, related_name="zones")
+    name = models.CharField("区域名称", max_length=50)
+    category = models.CharField("区域类别", max_length=16, choices=ZoneCategory.choices)
+    sex_restriction = models.CharField("性别限制", max_length=4, choices=SexRestriction.choices,
+                                       default=SexRestriction.ANY)
+    is_active = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    scope_field = "station"
+
+    class Meta:
+        ordering = ["station", "category", "name"]
+        verbose_name = verbose_name_plural = "照料区域"
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="stay_zone_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bed(TimeStamped):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    zone = models.ForeignKey(Zone, verbose_name="区域", on_delete=models.PROTECT, related_name="beds")
+    code = models.CharField("床位号", max_length=20)
+    is_active = models.BooleanField("启用", default=True)
+
+    scope_field = "zone__station"
+
+    class Meta:
+        ordering = ["zone", "code"]
+        verbose_name = verbose_name_plural = "床位"
+        constraints = [models.UniqueConstraint(fields=["zone", "code"], name="stay_bed_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.zone.name} {self.code}"
+
+
+class BedAssignment(TimeStamped):
+    """A person's stay in one bed; open while ``released_at`` is empty."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
+                                related_name="bed_assignments")
+    bed = models.ForeignKey(Bed, verbose_name="床位", on_delete=models.PROTECT, related_name="assignments")
+    assigned_at = models.DateTimeField("入住时间")
+    released_at = models.DateTimeField("退床时间", null=True, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="安排人", on_delete=models.PROTECT,
+                                    related_name="+")
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="退床操作人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    housed_as = models.CharField("按性别安置", max_length=2, blank=True,
+                                 help_text="性别不详时由工作人员选择的安置性别（规则 N4）")
+    zone_reason = models.CharField("区域安排说明", max_length=300, blank=True,
+                                   help_text="未成年人未安排在未成年人区时的原因（规则 I8/C1）")
+    release_note = models.CharField("退床说明", max_length=200, blank=True)
+
+    scope_field = "episode__station"
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        verbose_name = verbose_name_plural = "床位安排"
+        constraints = [
+            # A bed holds at most one person, a person at most one bed (partial unique indexes:
+            # supported by SQLite and PostgreSQL alike).
+            models.UniqueConstraint(fields=["bed"], condition=Q(released_at__isnull=True), name="stay_one_person_per_bed"),
+            models.UniqueConstraint(fields=["episode"], condition=Q(released_at__isnull=True),
+                                    name="stay_one_bed_per_person"),
+            models.CheckConstraint(condition=Q(released_at__isnull=True) | Q(released_at__gte=models.F("assigned_at")),
+                                   name="stay_released_after_assigned"),
+        ]
+
+
+class StayExtension(TimeStamped):
+    """Rule N5: the recorded reason for a stay beyond the limit, and whether it went to the department."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
+                                related_name="stay_extensions")
+    reason = models.TextField("延长在站原因")
+    reported_to_department = models.BooleanField("已报上级民政部门", default=False)
+    reported_on = models.DateField("报告日期", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    scope_field = "episode__station"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "超期在站原因"
+
+
+class PlacementKind(models.TextChoices):
+    HOSPITAL = "hospital", "送医"
+    OUTSIDE_CARE = "outside_care", "站外托养"
+
+
+class Placement(TimeStamped):
+    """A stretch of care outside the station: in a designated hospital or an outside-care facility."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
+                                related_name="placements")
+    kind = models.CharField("类型", max_length=16, choices=PlacementKind.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name="医院/托养机构", on_delete=models.PROTECT,
+                                     related_name="placements")
+    started_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    agreement_ref = models.CharField("托养协议编号", max_length=100, blank=True,
+                                     help_text="站外托养必须签订协议（规则 C5）")
+    note = models.CharField("说明", max_length=300, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
+                                   related_name="+")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="结束经办人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    end_note = models.CharField("结束说明", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = verbose_name_plural = "送医/站外托养"
+        constraints = [
+            models.UniqueConstraint(fields=["episode"], condition=Q(ended_at__isnull=True),
+                                    name="stay_one_open_placement"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                                   name="stay_placement_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["organisation", "ended_at"])]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        # The station that placed the person, and the hospital / facility holding them (named items).
+        return Q(episode__station_id__in=org_ids) | Q(organisation_id__in=org_ids)
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None

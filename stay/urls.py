@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from stay import views
 
 app_name = "stay"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("zones/", views.zone_list, name="zone_list"),
+    path("zones/new/", views.zone_new, name="zone_new"),
+    path("zones/<uuid:uuid>/", views.zone_detail, name="zone_detail"),
+    path("beds/<uuid:uuid>/toggle/", views.bed_toggle, name="bed_toggle"),
+    path("episodes/<uuid:uuid>/", views.episode, name="episode"),
+    path("episodes/<uuid:uuid>/bed/", views.bed_assign, name="bed_assign"),
+    path("episodes/<uuid:uuid>/bed/release/", views.bed_release, name="bed_release"),
+    path("episodes/<uuid:uuid>/placement/", views.placement_new, name="placement_new"),
+    path("episodes/<uuid:uuid>/n5/", views.extension_new, name="extension_new"),
+    path("placements/<uuid:uuid>/return/", views.placement_return, name="placement_return"),
+]

@@ -1,0 +1,271 @@
+"""Recording a departure (rule E1): per-type required fields, then bed, placements, belongings and the
+episode's move to 已离站 — all in one transaction, nothing saved in part."""
+
+import datetime
+import decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit_create
+from core.crypto import encrypt_id, hash_id, mask_id
+from core.models import STATION_KINDS
+from guitu_match.idcard import InvalidIdNumber, parse_id_number
+from leaving.models import Departure, ExitType, HandoverTo
+from people.models import Episode
+from people.services import episode_transition
+from people.states import IN_CARE, EpisodeStatus
+from stay import services as stay_services
+
+#: Ways out open to a child under 16 or a person with limited mobility (rule N9): only with
+#: relatives or the responsible body — plus the events nobody chooses (death, going missing).
+N9_ALLOWED = frozenset({ExitType.FAMILY, ExitType.HOME_ESCORTED, ExitType.TRANSFER, ExitType.DEATH, ExitType.MISSING})
+#: Ways out where the person (or whoever collects them) takes their belongings (rules I2, N7).
+RETURNS_BELONGINGS = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY, ExitType.TRANSFER,
+                                ExitType.SELF})
+
+ID_COPY_TYPES = {"jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff", "png": b"\x89PNG", "pdf": b"%PDF"}
+
+#: The fields each exit type uses; anything else submitted is dropped, not stored.
+TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    ExitType.HOME_TICKET: ("ticket_no", "travel_mode", "destination", "is_direct", "transfer_point",
+                           "local_station_contact", "cash_yuan", "cash_exception_reason", "cash_receipt_signed"),
+    ExitType.HOME_ESCORTED: ("destination", "escort_route", "handed_over_to", "handover_org", "handover_person",
+                             "handover_at", "witness_1", "witness_2"),
+    ExitType.FAMILY: ("claimant_name", "claimant_relationship", "claimant_phone", "witness_1", "witness_2",
+                      "destination"),
+    ExitType.TRANSFER: ("transfer_org",),
+    ExitType.SELF: ("declaration_signed", "destination"),
+    ExitType.NO_FORMALITIES: ("written_record",),
+    ExitType.DEATH: ("death_place", "death_cause", "police_notified", "hospital_notified"),
+    ExitType.MISSING: ("circumstances", "police_notified", "police_report_ref"),
+}
+COMMON_FIELDS = ("note", "limited_mobility")
+
+
+def cash_cap() -> decimal.Decimal:
+    return decimal.Decimal(settings.GUITU_RULES["N8_CASH_CAP_YUAN"])
+
+
+def n9_min_age() -> int:
+    return int(settings.GUITU_RULES["N9_MIN_AGE_TO_LEAVE_ALONE"])
+
+
+def _age(episode: Episode, at: datetime.datetime) -> int | None:
+    person = episode.person
+    age = person.age_on(timezone.localtime(at).date())
+    if age is None and person.age_max is not None:
+        age = person.age_max
+    return age
+
+
+def is_child_under_n9(episode: Episode, at: datetime.datetime) -> bool:
+    age = _age(episode, at)
+    return age is not None and age < n9_min_age()
+
+
+def is_minor(episode: Episode, at: datetime.datetime) -> bool:
+    age = _age(episode, at)
+    return episode.person.is_minor if age is None else age < 18
+
+
+def validate_id_copy(upload: UploadedFile | None) -> str | None:
+    """The claimant's ID copy: JPEG, PNG or PDF, checked by content, within the size limit. Returns an error."""
+    if upload is None:
+        return "请上传接领人身份证复印件（图片或PDF，规则 N9）。"
+    ext = (upload.name.rsplit(".", 1)[-1] if "." in upload.name else "").lower()
+    if ext not in ID_COPY_TYPES:
+        return "身份证复印件只能是 JPG、PNG 图片或 PDF 文件。"
+    if upload.size > settings.GUITU_MAX_PHOTO_BYTES:
+        return f"身份证复印件过大（最大 {settings.GUITU_MAX_PHOTO_BYTES // (1024 * 1024)} MB）。"
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ID_COPY_TYPES[ext]):
+        return "上传的文件不是有效的图片或PDF，请重新扫描身份证复印件。"
+    if ext != "pdf":
+        try:
+            from PIL import Image
+
+            Image.open(upload).verify()
+        except Exception:  # noqa: BLE001 - any decoding failure means an unusable copy
+            return "上传的图片已损坏或无法识别，请重新上传。"
+        finally:
+            upload.seek(0)
+    return None
+
+
+def _require(errors: dict, data: dict, field: str, message: str) -> None:
+    value = data.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors[field] = message
+
+
+def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, data: dict[str, Any],
+              claimant_id_number: str, claimant_id_copy, escort_staff: list) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    child = is_child_under_n9(episode, left_at)
+    # rule N9: children under 16 and people with limited mobility leave only with relatives or the responsible body
+    if (child or data.get("limited_mobility")) and exit_type not in N9_ALLOWED:
+        who = f"未满{n9_min_age()}周岁的未成年人" if child else "行动不便人员"
+        errors["exit_type"] = (f"{who}不能{ExitType(exit_type).label}，须由亲属接领、护送返乡或转送其他机构（规则 N9）。"
+                               + ("若已不知去向，请按“走失”登记。" if exit_type == ExitType.NO_FORMALITIES else ""))
+        return errors
+
+    if exit_type == ExitType.HOME_TICKET:  # rule N8
+        _require(errors, data, "ticket_no", "请填写票号。")
+        _require(errors, data, "travel_mode", "请选择交通方式。")
+        _require(errors, data, "destination", "请填写目的地。")
+        if not data.get("is_direct", True):
+            _require(errors, data, "transfer_point", "非直达时须告知并填写中转地（规则 N8）。")
+            _require(errors, data, "local_station_contact", "非直达时须告知并填写中转地救助站的联系方式（规则 N8）。")
+        cash = data.get("cash_yuan") or decimal.Decimal(0)
+        if cash < 0:
+            errors["cash_yuan"] = "现金金额不能为负数。"
+        elif cash > cash_cap() and not (data.get("cash_exception_reason") or "").strip():
+            errors["cash_exception_reason"] = f"发放现金超过{cash_cap()}元，须填写特殊情况说明（规则 N8）。"
+        if cash > 0 and not data.get("cash_receipt_signed"):
+            errors["cash_receipt_signed"] = "发放现金须由受助人员签字领取（规则 N8）。"
+    elif exit_type == ExitType.HOME_ESCORTED:
+        if not escort_staff:
+            errors["escort_staff"] = "请选择护送人员。"
+        _require(errors, data, "escort_route", "请填写护送路线。")
+        _require(errors, data, "handed_over_to", "请选择交接对象。")
+        _require(errors, data, "handover_person", "请填写接收人姓名。")
+        _require(errors, data, "handover_at", "请填写交接时间。")
+        if data.get("handed_over_to") == HandoverTo.STATION:
+            org = data.get("handover_org")
+            if org is None or org.kind not in STATION_KINDS:
+                errors["handover_org"] = "交户籍地救助管理机构时请选择接收的救助管理机构。"
+        handover_at = data.get("handover_at")
+        if handover_at and handover_at < left_at:
+            errors["handover_at"] = "交接时间不能早于离站时间。"
+        elif handover_at and handover_at > timezone.now() + datetime.timedelta(minutes=5):
+            errors["handover_at"] = "交接时间不能晚于当前时间。"
+        if data.get("handed_over_to") == HandoverTo.FAMILY and is_minor(episode, left_at):
+            _witnesses(errors, data)
+    elif exit_type == ExitType.FAMILY:  # rules N9, E3
+        _require(errors, data, "claimant_name", "请填写接领人姓名。")
+        _require(errors, data, "claimant_relationship", "请填写接领人与受助人员的关系。")
+        _require(errors, data, "claimant_phone", "请填写接领人电话。")
+        if not (claimant_id_number or "").strip():
+            errors["claimant_id_number"] = "请填写接领人身份证号并核对证件（规则 N9）。"
+        else:
+            try:
+                parse_id_number(claimant_id_number)
+            except InvalidIdNumber as exc:
+                errors["claimant_id_number"] = f"接领人身份证号有误：{exc}"
+        copy_error = validate_id_copy(claimant_id_copy)
+        if copy_error:
+            errors["claimant_id_copy"] = copy_error
+        if is_minor(episode, left_at):
+            _witnesses(errors, data)
+    elif exit_type == ExitType.TRANSFER:
+        org = data.get("transfer_org")
+        if org is None:
+            errors["transfer_org"] = "请选择转送的机构。"
+        elif org.pk == episode.station_id:
+            errors["transfer_org"] = "不能转送到本机构。"
+    elif exit_type == ExitType.SELF:  # rule N7
+        if not data.get("declaration_signed"):
+            errors["declaration_signed"] = "自行离站须由本人签署《自行离站声明书》（规则 N7）。"
+    elif exit_type == ExitType.NO_FORMALITIES:  # rule N7
+        text = (data.get("written_record") or "").strip()
+        if len(text) < 10:
+            errors["written_record"] = "未办手续离站视为放弃救助，须书面记录经过（至少10个字，规则 N7）。"
+    elif exit_type == ExitType.DEATH:
+        _require(errors, data, "death_place", "请填写死亡地点。")
+        _require(errors, data, "death_cause", "请填写死亡原因（以医疗机构或公安机关结论为准）。")
+        if not (data.get("police_notified") or data.get("hospital_notified")):
+            errors["police_notified"] = "死亡须通知公安机关或医疗机构（规则 X1）。"
+    elif exit_type == ExitType.MISSING:
+        if len((data.get("circumstances") or "").strip()) < 10:
+            errors["circumstances"] = "请记录走失经过（至少10个字）。"
+        if not data.get("police_notified"):
+            errors["police_notified"] = "走失须报警（规则 X1）。"
+        _require(errors, data, "police_report_ref", "请填写报警回执或报案编号。")
+    return errors
+
+
+def _witnesses(errors: dict, data: dict) -> None:
+    """Rule E3: a minor's handover is witnessed by at least two supervision-panel members."""
+    w1, w2 = (data.get("witness_1") or "").strip(), (data.get("witness_2") or "").strip()
+    if not w1:
+        errors["witness_1"] = "未成年人交接须有两名监督员现场见证，请填写见证人（规则 E3）。"
+    if not w2:
+        errors["witness_2"] = "未成年人交接须有两名监督员现场见证，请填写第二名见证人（规则 E3）。"
+    elif w1 and w1 == w2:
+        errors["witness_2"] = "两名见证人不能是同一人（规则 E3）。"
+
+
+def _belongings_back(*, by, episode: Episode, at: datetime.datetime) -> list[str]:
+    """Count the belongings back through intake (rules I2, N7) and list what was returned."""
+    from intake.selectors import belongings_outstanding
+    from intake.services import belongings_return_all
+
+    items = [f"{b.item}×{b.quantity}" + (f"（{b.description}）" if b.description else "")
+             for b in belongings_outstanding(episode)]
+    belongings_return_all(by=by, episode=episode, at=at)
+    return items
+
+
+@transaction.atomic
+def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.datetime | None = None,
+                     data: dict[str, Any] | None = None, claimant_id_number: str = "",
+                     claimant_id_copy: UploadedFile | None = None, escort_staff: list | None = None) -> Departure:
+    """Record how a person left (rule E1) and close the episode: bed released, placement ended,
+    belongings counted back, episode → 已离站. Type-specific fields are required per type."""
+    data = dict(data or {})
+    escort_staff = list(escort_staff or [])
+    left_at = left_at or timezone.now()
+    episode = Episode.objects.select_for_update().select_related("person", "station").get(pk=episode.pk)
+    if exit_type not in ExitType.values:
+        raise ValidationError({"exit_type": "请选择离站方式。"})
+    if episode.status not in IN_CARE:
+        raise ValidationError(f"当前状态为“{episode.status_label}”，不能办理离站。")
+    if Departure.objects.filter(episode=episode).exists():
+        raise ValidationError("该救助过程已有离站记录。")
+    if left_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"left_at": "离站时间不能晚于当前时间。"})
+    if episode.admitted_at and left_at < episode.admitted_at:
+        raise ValidationError({"left_at": f"离站时间不能早于入站时间（{timezone.localtime(episode.admitted_at):%Y-%m-%d %H:%M}）。"})
+    errors = _validate(episode=episode, exit_type=exit_type, left_at=left_at, data=data,
+                       claimant_id_number=claimant_id_number, claimant_id_copy=claimant_id_copy,
+                       escort_staff=escort_staff)
+    if exit_type == ExitType.HOME_ESCORTED:
+        strangers = [u for u in escort_staff if u.organisation_id != episode.station_id]
+        if strangers:
+            errors["escort_staff"] = "护送人员须为本机构工作人员。"
+    if errors:
+        raise ValidationError(errors)
+
+    allowed = set(TYPE_FIELDS[exit_type]) | set(COMMON_FIELDS)
+    departure = Departure(episode=episode, exit_type=exit_type, left_at=left_at, recorded_by=by,
+                          **{k: v for k, v in data.items() if k in allowed and v is not None})
+    if exit_type == ExitType.HOME_TICKET and departure.is_direct:
+        departure.transfer_point = departure.local_station_contact = ""
+    if exit_type == ExitType.FAMILY:
+        info = parse_id_number(claimant_id_number)
+        departure.claimant_id_enc = encrypt_id(info.number)
+        departure.claimant_id_hash = hash_id(info.number)
+        departure.claimant_id_masked = mask_id(info.number)
+
+    label = ExitType(exit_type).label
+    stay_services.placements_close_for_episode(by=by, episode=episode, at=left_at, note=f"离站：{label}")
+    stay_services.bed_release(by=by, episode=episode, at=left_at, note=f"离站：{label}")
+    if exit_type in RETURNS_BELONGINGS:
+        departure.belongings_returned = _belongings_back(by=by, episode=episode, at=left_at)
+    episode_transition(by=by, episode=episode, to=EpisodeStatus.LEFT, at=left_at, note=label)
+    if exit_type == ExitType.FAMILY:
+        departure.claimant_id_copy = claimant_id_copy
+    departure.save()
+    if escort_staff:
+        departure.escort_staff.set(escort_staff)
+    audit_create(actor=by, obj=departure, summary=f"{episode.number} 离站：{label}", organisation=episode.station,
+                 person_uuid=episode.person.uuid)
+    return departure
+

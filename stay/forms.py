@@ -1,0 +1,125 @@
+from django import forms
+from django.utils import timezone
+
+from core.models import Organisation
+from people.models import IdentityStatus, Sex
+from people.states import IN_CARE, STATUS_LABELS
+from stay.models import Bed, PlacementKind, SexRestriction, ZoneCategory
+
+DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label="姓名/档案号/编号", required=False)
+    station = forms.ModelChoiceField(label="机构", queryset=Organisation.objects.none(), required=False,
+                                     to_field_name="uuid")
+    status = forms.ChoiceField(label="状态", required=False,
+                               choices=[("", "全部在站状态")] + [(s, STATUS_LABELS[s]) for s in STATUS_LABELS
+                                                                if s in IN_CARE])
+    identity_status = forms.ChoiceField(label="身份", required=False, choices=[("", "全部")] + IdentityStatus.choices)
+    flag = forms.ChoiceField(label="提示", required=False,
+                             choices=[("", "全部"), ("over", "在站超过10天"), ("n5_missing", "超期未记录原因（N5）")])
+    no_bed = forms.BooleanField(label="未安排床位", required=False)
+
+    def __init__(self, *args, stations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if stations is not None:
+            self.fields["station"].queryset = stations
+
+
+class ZoneForm(forms.Form):
+    station = forms.ModelChoiceField(label="救助机构", queryset=Organisation.objects.none())
+    name = forms.CharField(label="区域名称", max_length=50)
+    category = forms.ChoiceField(label="区域类别", choices=ZoneCategory.choices, help_text="规则 C1：至少按性别、未成年人、老年、疾病/残疾/精神障碍分区")
+    sex_restriction = forms.ChoiceField(label="性别限制", choices=SexRestriction.choices, initial=SexRestriction.ANY,
+                                        help_text="男区、女区自动限定性别（规则 N4）")
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def __init__(self, *args, stations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if stations is not None:
+            self.fields["station"].queryset = stations
+            if stations.count() == 1:
+                self.fields["station"].initial = stations.first()
+
+
+class BedsForm(forms.Form):
+    codes = forms.CharField(label="床位号", max_length=1000,
+                            help_text="可一次添加多个，用逗号或空格分隔；或填写范围如 A01-A10")
+
+    def clean_codes(self):
+        raw = self.cleaned_data["codes"].replace("，", ",").replace("、", ",")
+        codes: list[str] = []
+        for token in raw.replace(",", " ").split():
+            if "-" in token:
+                start, _, end = token.partition("-")
+                prefix = start.rstrip("0123456789")
+                a, b = start[len(prefix):], end[len(end.rstrip("0123456789")):]
+                if a.isdigit() and b.isdigit() and int(b) >= int(a) and int(b) - int(a) < 200:
+                    codes.extend(f"{prefix}{n:0{len(a)}d}" for n in range(int(a), int(b) + 1))
+                    continue
+                raise forms.ValidationError(f"无法识别的范围：{token}（示例：A01-A10）")
+            codes.append(token)
+        return codes
+
+
+class BedAssignForm(forms.Form):
+    bed = forms.ModelChoiceField(label="床位", queryset=Bed.objects.none(), to_field_name="uuid",
+                                 empty_label="请选择空床位")
+    assigned_at = forms.DateTimeField(label="入住时间", widget=DT_WIDGET, required=False,
+                                      help_text="留空为当前时间")
+    housed_as = forms.ChoiceField(label="按性别安置", required=False,
+                                  choices=[("", "（已登记性别）"), (Sex.MALE, "男"), (Sex.FEMALE, "女")],
+                                  help_text="仅性别不详时选择（规则 N4：男女分区）")
+    zone_reason = forms.CharField(label="区域安排说明", max_length=300, required=False,
+                                  help_text="未成年人未安排在未成年人区时必填（规则 I8/C1）")
+
+    def __init__(self, *args, beds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if beds is not None:
+            self.fields["bed"].queryset = beds
+            self.fields["bed"].label_from_instance = lambda b: f"{b.zone.name}（{b.zone.get_sex_restriction_display()}）{b.code}"
+
+
+class BedReleaseForm(forms.Form):
+    released_at = forms.DateTimeField(label="退床时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+class PlacementForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=PlacementKind.choices)
+    organisation = forms.ModelChoiceField(label="医院/托养机构", queryset=Organisation.objects.none(),
+                                          to_field_name="uuid")
+    started_at = forms.DateTimeField(label="开始时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
+    agreement_ref = forms.CharField(label="托养协议编号", max_length=100, required=False,
+                                    help_text="站外托养必填（规则 C5：每次托养均须签订协议）")
+    note = forms.CharField(label="说明", max_length=300, required=False)
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations
+            self.fields["organisation"].label_from_instance = lambda o: f"{o.name}（{o.get_kind_display()}）"
+
+
+class PlacementReturnForm(BedAssignForm):
+    ended_at = forms.DateTimeField(label="返站时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
+    note = forms.CharField(label="说明", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["assigned_at"]
+
+
+class StayExtensionForm(forms.Form):
+    reason = forms.CharField(label="超期在站原因", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
+                             help_text="规则 N5：16周岁以上且无精神障碍、智力残疾迹象者，在站一般不超过10天")
+    reported_to_department = forms.BooleanField(label="已报上级民政部门", required=False)
+    reported_on = forms.DateField(label="报告日期", widget=DATE_WIDGET, required=False)
+
+    def clean_reported_on(self):
+        value = self.cleaned_data.get("reported_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("报告日期不能晚于今天。")
+        return value

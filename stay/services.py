@@ -1,0 +1,326 @@
+"""Every write of the stay app: zones, beds, bed assignments, placements and N5 reasons.
+
+Each function validates, writes and audits in one transaction; state changes of the episode go
+through people.services.episode_transition.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import audit_create, audit_update, snapshot
+from core.models import STATION_KINDS, Organisation, OrgKind
+from people.models import Episode, Sex
+from people.services import episode_transition
+from people.states import EpisodeStatus
+from stay.models import (
+    Bed,
+    BedAssignment,
+    Placement,
+    PlacementKind,
+    SexRestriction,
+    StayExtension,
+    Zone,
+    ZoneCategory,
+)
+
+#: Zone categories that fix the sex restriction (rule N4: men and women housed apart).
+CATEGORY_SEX = {ZoneCategory.MEN: SexRestriction.MALE, ZoneCategory.WOMEN: SexRestriction.FEMALE}
+PLACEMENT_ORG_KIND = {PlacementKind.HOSPITAL: OrgKind.HOSPITAL, PlacementKind.OUTSIDE_CARE: OrgKind.CARE_FACILITY}
+PLACEMENT_STATUS = {PlacementKind.HOSPITAL: EpisodeStatus.IN_HOSPITAL,
+                    PlacementKind.OUTSIDE_CARE: EpisodeStatus.OUTSIDE_CARE}
+
+
+def _fmt(at: datetime.datetime) -> str:
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
+
+
+def _check_time(at: datetime.datetime, episode: Episode, field: str, label: str) -> None:
+    """Impossible dates: in the future, or before the person entered the station."""
+    if at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({field: f"{label}不能晚于当前时间。"})
+    if episode.admitted_at and at < episode.admitted_at:
+        raise ValidationError({field: f"{label}不能早于入站时间（{_fmt(episode.admitted_at)}）。"})
+
+
+# --- zones and beds ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def zone_create(*, by, station: Organisation, name: str, category: str, sex_restriction: str = SexRestriction.ANY,
+                note: str = "") -> Zone:
+    """Create a care zone (rule C1); men's and women's zones are restricted to that sex (rule N4)."""
+    name = (name or "").strip()
+    errors = {}
+    if station.kind not in STATION_KINDS:
+        errors["station"] = "只有救助管理机构可以设置照料区域。"
+    if not name:
+        errors["name"] = "请填写区域名称。"
+    elif Zone.objects.filter(station=station, name=name).exists():
+        errors["name"] = f"本机构已有名为“{name}”的区域。"
+    if category not in ZoneCategory.values:
+        errors["category"] = "请选择区域类别。"
+    fixed = CATEGORY_SEX.get(category)
+    if fixed and sex_restriction not in (fixed, SexRestriction.ANY, ""):
+        errors["sex_restriction"] = f"{ZoneCategory(category).label}只能安置{fixed}性（规则 N4：男女分区）。"
+    if sex_restriction and sex_restriction not in SexRestriction.values:
+        errors["sex_restriction"] = "性别限制不正确。"
+    if errors:
+        raise ValidationError(errors)
+    zone = Zone.objects.create(station=station, name=name, category=category,
+                               sex_restriction=fixed or sex_restriction or SexRestriction.ANY, note=note)
+    audit_create(actor=by, obj=zone, summary=f"新增照料区域 {zone.name}", organisation=station)
+    return zone
+
+
+@transaction.atomic
+def beds_create(*, by, zone: Zone, codes: list[str]) -> list[Bed]:
+    """Add beds to a zone; every code must be new in the zone."""
+    codes = [c.strip() for c in codes if c and c.strip()]
+    if not codes:
+        raise ValidationError({"codes": "请填写至少一个床位号。"})
+    if len(set(codes)) != len(codes):
+        raise ValidationError({"codes": "床位号有重复。"})
+    too_long = [c for c in codes if len(c) > 20]
+    if too_long:
+        raise ValidationError({"codes": f"床位号过长（最多20个字符）：{too_long[0]}"})
+    taken = list(Bed.objects.filter(zone=zone, code__in=codes).values_list("code", flat=True))
+    if taken:
+        raise ValidationError({"codes": f"该区域已有床位：{'、'.join(sorted(taken))}"})
+    beds = [Bed.objects.create(zone=zone, code=code) for code in codes]
+    for bed in beds:
+        audit_create(actor=by, obj=bed, summary=f"新增床位 {zone.name} {bed.code}", organisation=zone.station)
+    return beds
+
+
+@transaction.atomic
+def bed_set_active(*, by, bed: Bed, is_active: bool) -> Bed:
+    """Take a bed out of use (or back); an occupied bed cannot be taken out of use."""
+    if not is_active and bed.assignments.filter(released_at__isnull=True).exists():
+        raise ValidationError("该床位有人入住，不能停用。请先调整床位。")
+    before = snapshot(bed, ["is_active"])
+    bed.is_active = is_active
+    bed.save(update_fields=["is_active", "updated_at"])
+    audit_update(actor=by, obj=bed, before=before, summary=f"{'启用' if is_active else '停用'}床位 {bed}",
+                 organisation=bed.zone.station)
+    return bed
+
+
+# --- bed assignment -------------------------------------------------------------------------
+
+
+def open_assignment(episode: Episode) -> BedAssignment | None:
+    return episode.bed_assignments.select_related("bed__zone").filter(released_at__isnull=True).first()
+
+
+def _check_zone_fit(*, episode: Episode, bed: Bed, housed_as: str, zone_reason: str, at: datetime.datetime) -> str:
+    """Rules N4 (men and women apart) and I8/C1 (minors in the minors' zone). Returns the sex housed as."""
+    person = episode.person
+    zone = bed.zone
+    sex = person.sex or housed_as
+    if housed_as and person.sex and housed_as != person.sex:
+        raise ValidationError({"housed_as": "已登记性别的人员按登记性别安置。"})
+    if zone.sex_restriction != SexRestriction.ANY:
+        if not sex:
+            raise ValidationError({"housed_as": f"该人员性别不详，安排到{zone.name}前请选择按何种性别安置（规则 N4）。"})
+        if sex != zone.sex_restriction:
+            raise ValidationError({"bed": f"{zone.name}仅限{zone.sex_restriction}性，不能安排{sex}性人员（规则 N4：男女分区）。"})
+    if housed_as and housed_as not in (Sex.MALE, Sex.FEMALE):
+        raise ValidationError({"housed_as": "安置性别只能选择男或女。"})
+    age = person.age_on(timezone.localtime(at).date())
+    minor = person.is_minor if age is None else age < 18
+    if zone.category == ZoneCategory.MINORS and not minor:
+        raise ValidationError({"bed": "成年人不能安排在未成年人区（规则 I8/C1）。"})
+    if minor and zone.category != ZoneCategory.MINORS and not zone_reason.strip():
+        raise ValidationError({"zone_reason": "未成年人应安排在未成年人区；安排在其他区域时请填写原因（规则 I8/C1）。"})
+    return sex if not person.sex else ""
+
+
+def _assign(*, by, episode: Episode, bed: Bed, at: datetime.datetime, housed_as: str, zone_reason: str) -> BedAssignment:
+    bed = Bed.objects.select_for_update().select_related("zone").get(pk=bed.pk)
+    if bed.zone.station_id != episode.station_id:
+        raise ValidationError({"bed": "只能安排本机构的床位。"})
+    if not (bed.is_active and bed.zone.is_active):
+        raise ValidationError({"bed": "该床位已停用。"})
+    current = open_assignment(episode)
+    if current:
+        raise ValidationError({"bed": f"该人员已有床位（{current.bed}），一人只能占用一张床位；请先退床或调床。"})
+    if bed.assignments.filter(released_at__isnull=True).exists():
+        raise ValidationError({"bed": f"床位 {bed} 已有人入住，一张床位只能安排一人。"})
+    housed = _check_zone_fit(episode=episode, bed=bed, housed_as=housed_as, zone_reason=zone_reason, at=at)
+    try:
+        with transaction.atomic():
+            assignment = BedAssignment.objects.create(episode=episode, bed=bed, assigned_at=at, assigned_by=by,
+                                                      housed_as=housed, zone_reason=zone_reason.strip()[:300])
+    except IntegrityError as exc:  # a concurrent assignment won the race
+        raise ValidationError({"bed": "床位已被占用或该人员已有床位，请刷新后重试。"}) from exc
+    audit_create(actor=by, obj=assignment, summary=f"{episode.number} 安排床位 {bed}", organisation=episode.station,
+                 person_uuid=episode.person.uuid)
+    return assignment
+
+
+@transaction.atomic
+def bed_assign(*, by, episode: Episode, bed: Bed, at: datetime.datetime | None = None, housed_as: str = "",
+               zone_reason: str = "") -> BedAssignment:
+    """Give a person in the station a bed; an admitted episode moves to 在站 (IN_STATION)."""
+    at = at or timezone.now()
+    episode = Episode.objects.select_related("person").get(pk=episode.pk)
+    if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION):
+        raise ValidationError(f"当前状态为“{episode.status_label}”，只有已入站或在站人员可以安排床位；"
+                              "送医或托养人员请办理返站。")
+    _check_time(at, episode, "assigned_at", "入住时间")
+    assignment = _assign(by=by, episode=episode, bed=bed, at=at, housed_as=housed_as, zone_reason=zone_reason)
+    if episode.status == EpisodeStatus.ADMITTED:
+        episode_transition(by=by, episode=episode, to=EpisodeStatus.IN_STATION, at=at, note=f"安排床位 {bed}")
+    return assignment
+
+
+def _release(*, by, assignment: BedAssignment, at: datetime.datetime, note: str) -> BedAssignment:
+    if at < assignment.assigned_at:
+        raise ValidationError({"released_at": f"退床时间不能早于入住时间（{_fmt(assignment.assigned_at)}）。"})
+    before = snapshot(assignment, ["released_at", "released_by", "release_note"])
+    assignment.released_at = at
+    assignment.released_by = by
+    assignment.release_note = note[:200]
+    assignment.save(update_fields=["released_at", "released_by", "release_note", "updated_at"])
+    audit_update(actor=by, obj=assignment, before=before, summary=f"{assignment.episode.number} 退床 {assignment.bed}",
+                 organisation=assignment.episode.station, person_uuid=assignment.episode.person.uuid)
+    return assignment
+
+
+@transaction.atomic
+def bed_release(*, by, episode: Episode, at: datetime.datetime | None = None, note: str = "") -> BedAssignment | None:
+    """Free the episode's bed (if any). Called by placements and by leaving; returns the closed assignment."""
+    at = at or timezone.now()
+    current = open_assignment(episode)
+    if current is None:
+        return None
+    if at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"released_at": "退床时间不能晚于当前时间。"})
+    return _release(by=by, assignment=current, at=at, note=note)
+
+
+# --- placements -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def placement_start(*, by, episode: Episode, kind: str, organisation: Organisation,
+                    started_at: datetime.datetime | None = None, agreement_ref: str = "", note: str = "") -> Placement:
+    """Send to a designated hospital (→ 送医) or place in outside care (→ 站外托养, rule C5: with an agreement).
+
+    The bed is released; an open placement elsewhere (e.g. hospital before outside care) is ended.
+    """
+    started_at = started_at or timezone.now()
+    episode = Episode.objects.select_related("person").get(pk=episode.pk)
+    errors = {}
+    if kind not in PlacementKind.values:
+        raise ValidationError({"kind": "请选择送医或站外托养。"})
+    expected = PLACEMENT_ORG_KIND[kind]
+    if organisation is None or organisation.kind != expected:
+        errors["organisation"] = f"请选择{OrgKind(expected).label}。"
+    elif not organisation.is_active:
+        errors["organisation"] = "该机构已停用。"
+    if kind == PlacementKind.OUTSIDE_CARE and not agreement_ref.strip():
+        errors["agreement_ref"] = "站外托养必须签订托养协议，请填写协议编号（规则 C5）。"
+    if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION, EpisodeStatus.IN_HOSPITAL,
+                              EpisodeStatus.OUTSIDE_CARE):
+        errors["__all__"] = f"当前状态为“{episode.status_label}”，不能办理送医或站外托养。"
+    if errors:
+        raise ValidationError(errors)
+    _check_time(started_at, episode, "started_at", "开始时间")
+    current = episode.placements.filter(ended_at__isnull=True).first()
+    if current and current.organisation_id == organisation.pk and current.kind == kind:
+        raise ValidationError({"organisation": f"该人员已在{organisation.name}{current.get_kind_display()}中。"})
+    if current:
+        _placement_close(by=by, placement=current, at=started_at, note=f"转至{organisation.name}")
+    bed_release(by=by, episode=episode, at=started_at, note=PlacementKind(kind).label)
+    placement = Placement.objects.create(episode=episode, kind=kind, organisation=organisation, started_at=started_at,
+                                         agreement_ref=agreement_ref.strip(), note=note.strip()[:300], started_by=by)
+    audit_create(actor=by, obj=placement,
+                 summary=f"{episode.number} {placement.get_kind_display()}：{organisation.name}",
+                 organisation=episode.station, person_uuid=episode.person.uuid)
+    target = PLACEMENT_STATUS[kind]
+    if episode.status != target:
+        episode_transition(by=by, episode=episode, to=target, at=started_at,
+                           note=f"{placement.get_kind_display()}：{organisation.name}")
+    return placement
+
+
+def _placement_close(*, by, placement: Placement, at: datetime.datetime, note: str) -> Placement:
+    if at < placement.started_at:
+        raise ValidationError({"ended_at": f"结束时间不能早于开始时间（{_fmt(placement.started_at)}）。"})
+    before = snapshot(placement, ["ended_at", "ended_by", "end_note"])
+    placement.ended_at = at
+    placement.ended_by = by
+    placement.end_note = note[:300]
+    placement.save(update_fields=["ended_at", "ended_by", "end_note", "updated_at"])
+    audit_update(actor=by, obj=placement, before=before,
+                 summary=f"{placement.episode.number} 结束{placement.get_kind_display()}（{placement.organisation.name}）",
+                 organisation=placement.episode.station, person_uuid=placement.episode.person.uuid)
+    return placement
+
+
+@transaction.atomic
+def placement_return(*, by, placement: Placement, bed: Bed, ended_at: datetime.datetime | None = None,
+                     housed_as: str = "", zone_reason: str = "", note: str = "") -> BedAssignment:
+    """Bring a person back from hospital or outside care into the station (→ 在站), into a bed (rule C6)."""
+    ended_at = ended_at or timezone.now()
+    placement = Placement.objects.select_for_update().select_related("episode__person", "organisation").get(
+        pk=placement.pk)
+    episode = placement.episode
+    if placement.ended_at is not None:
+        raise ValidationError("该送医/托养记录已结束。")
+    if bed is None:
+        raise ValidationError({"bed": "返站时请安排床位。"})
+    _check_time(ended_at, episode, "ended_at", "返站时间")
+    _placement_close(by=by, placement=placement, at=ended_at, note=note or "返站")
+    assignment = _assign(by=by, episode=episode, bed=bed, at=ended_at, housed_as=housed_as, zone_reason=zone_reason)
+    episode_transition(by=by, episode=episode, to=EpisodeStatus.IN_STATION, at=ended_at,
+                       note=f"自{placement.organisation.name}返站，床位 {bed}")
+    return assignment
+
+
+@transaction.atomic
+def placements_close_for_episode(*, by, episode: Episode, at: datetime.datetime, note: str) -> list[Placement]:
+    """End any open placement when the episode ends (leaving from hospital or outside care)."""
+    return [_placement_close(by=by, placement=p, at=at, note=note)
+            for p in episode.placements.select_related("organisation").filter(ended_at__isnull=True)]
+
+
+# --- rule N5 --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stay_extension_record(*, by, episode: Episode, reason: str, reported_to_department: bool = False,
+                          reported_on: datetime.date | None = None) -> StayExtension:
+    """Rule N5: record why a stay runs beyond the limit, and whether the department above was told."""
+    reason = (reason or "").strip()
+    errors = {}
+    today = timezone.localdate()
+    if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION, EpisodeStatus.IN_HOSPITAL,
+                              EpisodeStatus.OUTSIDE_CARE):
+        errors["__all__"] = "该人员已不在站，无需记录超期原因。"
+    if len(reason) < 4:
+        errors["reason"] = "请具体填写超期在站的原因（至少4个字，规则 N5）。"
+    if reported_to_department and not reported_on:
+        errors["reported_on"] = "已报上级民政部门时请填写报告日期。"
+    if reported_on and not reported_to_department:
+        errors["reported_to_department"] = "填写了报告日期，请勾选“已报上级民政部门”。"
+    if reported_on and reported_on > today:
+        errors["reported_on"] = "报告日期不能晚于今天。"
+    if reported_on and episode.admitted_at and reported_on < timezone.localtime(episode.admitted_at).date():
+        errors["reported_on"] = "报告日期不能早于入站日期。"
+    if errors:
+        raise ValidationError(errors)
+    ext = StayExtension.objects.create(episode=episode, reason=reason, reported_to_department=reported_to_department,
+                                       reported_on=reported_on, recorded_by=by)
+    audit_create(actor=by, obj=ext, summary=f"{episode.number} 记录超期在站原因（规则 N5）", organisation=episode.station,
+                 person_uuid=episode.person.uuid)
+    return ext
+
+
+def n5_limit_days() -> int:
+    return int(settings.GUITU_RULES["N5_MAX_STAY_DAYS"])

@@ -1,0 +1,255 @@
+"""Pages of the stay app: the board (在站人员), zones and beds, and the episode actions.
+
+Four steps each: scoped fetch → form → service → render. Outsiders get 404 (they never find the
+object), read-only viewers such as civil-affairs supervisors 403 on writes.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from core.models import STATION_KINDS
+from core.paging import paginate
+from core.scoping import get_scoped_or_404, require_write, visible_organisations
+from core.views import form_errors_from
+from stay import selectors, services
+from stay.forms import (
+    BedAssignForm,
+    BedReleaseForm,
+    BedsForm,
+    BoardFilterForm,
+    PlacementForm,
+    PlacementReturnForm,
+    StayExtensionForm,
+    ZoneForm,
+)
+from stay.models import Bed, Placement, PlacementKind, Zone
+from stay.selectors import SETUP_ROLES, STAY_ROLES
+
+
+def _back(request, episode):
+    """Return to ``?next=`` (the episode page that sent us) when it is a local URL, else the stay panel page."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("stay:episode", uuid=episode.uuid)
+
+
+def _next(request) -> str:
+    return request.POST.get("next") or request.GET.get("next") or ""
+
+
+@login_required
+def board(request):
+    """在站人员: everyone in care at the stations in scope, with bed, N5 flags and occupancy (rules C3, N5)."""
+    stations = visible_organisations(request.user).filter(kind__in=STATION_KINDS)
+    form = BoardFilterForm(request.GET or None, stations=stations)
+    filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    limit = datetime.timedelta(days=selectors.n5_limit())
+    page = paginate(request, selectors.board(user=request.user, filters=filters, now=now))
+    for episode in page["object_list"]:
+        episode.days = episode.stranded_days(now)
+        episode.over_limit = bool(episode.admitted_at) and now - episode.admitted_at > limit
+    missing = selectors.n5_missing(user=request.user, now=now)
+    return render(request, "stay/board.html", {
+        **page, "form": form, "occupancy": selectors.occupancy(user=request.user),
+        "n5_missing": list(missing[:20]), "n5_missing_count": missing.count(), "n5_limit": selectors.n5_limit(),
+        "now": now, "can_setup": selectors.setup_stations(user=request.user).exists(),
+    })
+
+
+@login_required
+def zone_list(request):
+    """Zones and beds of the stations in scope, with occupancy (rule C3)."""
+    zones = selectors.zone_list(user=request.user).order_by("station__name", "category", "name")
+    return render(request, "stay/zone_list.html", {
+        "zones": zones, "occupancy": selectors.occupancy(user=request.user),
+        "can_setup": selectors.setup_stations(user=request.user).exists(),
+    })
+
+
+@login_required
+def zone_new(request):
+    stations = selectors.setup_stations(user=request.user)
+    if not stations.exists():
+        raise PermissionDenied("只有本站站长或系统管理员可以设置照料区域。")
+    form = ZoneForm(request.POST or None, stations=stations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        require_write(request.user, data["station"], *SETUP_ROLES)
+        try:
+            zone = services.zone_create(by=request.user, station=data["station"], name=data["name"],
+                                        category=data["category"], sex_restriction=data["sex_restriction"],
+                                        note=data["note"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已新增区域：{zone.name}")
+            return redirect("stay:zone_detail", uuid=zone.uuid)
+    return render(request, "stay/zone_form.html", {"form": form})
+
+
+@login_required
+def zone_detail(request, uuid):
+    """A zone's beds and who is in them; heads and administrators add beds here."""
+    zone = get_scoped_or_404(Zone.objects.select_related("station"), request.user, uuid=uuid)
+    can_setup = zone.station in selectors.setup_stations(user=request.user)
+    form = BedsForm(request.POST or None)
+    if request.method == "POST":
+        require_write(request.user, zone.station, *SETUP_ROLES)
+        if form.is_valid():
+            try:
+                beds = services.beds_create(by=request.user, zone=zone, codes=form.cleaned_data["codes"])
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, f"已新增 {len(beds)} 张床位。")
+                return redirect("stay:zone_detail", uuid=zone.uuid)
+    return render(request, "stay/zone_detail.html", {"zone": zone, "beds": selectors.zone_beds(zone=zone),
+                                                     "form": form, "can_setup": can_setup})
+
+
+@login_required
+@require_POST
+def bed_toggle(request, uuid):
+    bed = get_scoped_or_404(Bed.objects.select_related("zone__station"), request.user, uuid=uuid)
+    require_write(request.user, bed.zone.station, *SETUP_ROLES)
+    try:
+        services.bed_set_active(by=request.user, bed=bed, is_active=not bed.is_active)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"床位 {bed.code} 已{'启用' if bed.is_active else '停用'}。")
+    return redirect("stay:zone_detail", uuid=bed.zone.uuid)
+
+
+@login_required
+def episode(request, uuid):
+    """The stay panel on its own page (the people app's episode page includes the same panel)."""
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    return render(request, "stay/episode.html", {"episode": ep,
+                                                 "panel": selectors.episode_panel(episode=ep, user=request.user)})
+
+
+@login_required
+def bed_assign(request, uuid):
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *STAY_ROLES)
+    form = BedAssignForm(request.POST or None, beds=selectors.free_beds(station=ep.station))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assignment = services.bed_assign(by=request.user, episode=ep, bed=data["bed"],
+                                             at=data["assigned_at"] or None, housed_as=data["housed_as"],
+                                             zone_reason=data["zone_reason"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已安排床位：{assignment.bed}")
+            return _back(request, ep)
+    return render(request, "stay/action_form.html", {
+        "episode": ep, "form": form, "title": "安排床位", "next": _next(request),
+        "intro": "规则 N4：男女分区安置；规则 I8/C1：未成年人安排在未成年人区。"})
+
+
+@login_required
+@require_POST
+def bed_release(request, uuid):
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *STAY_ROLES)
+    form = BedReleaseForm(request.POST)
+    if form.is_valid():
+        try:
+            released = services.bed_release(by=request.user, episode=ep, at=form.cleaned_data["released_at"] or None,
+                                            note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已退床：{released.bed}" if released else "该人员没有床位。")
+    else:
+        messages.error(request, "退床时间格式不正确。")
+    return _back(request, ep)
+
+
+@login_required
+def placement_new(request, uuid):
+    """Send to a designated hospital or place in outside care (rules I3, C5)."""
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *STAY_ROLES)
+    kind = request.POST.get("kind") or request.GET.get("kind") or PlacementKind.HOSPITAL
+    if kind not in PlacementKind.values:
+        kind = PlacementKind.HOSPITAL
+    form = PlacementForm(request.POST or None, initial={"kind": kind},
+                         organisations=selectors.placement_organisations(kind))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            placement = services.placement_start(by=request.user, episode=ep, kind=data["kind"],
+                                                 organisation=data["organisation"],
+                                                 started_at=data["started_at"] or None,
+                                                 agreement_ref=data["agreement_ref"], note=data["note"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已办理{placement.get_kind_display()}：{placement.organisation.name}")
+            return _back(request, ep)
+    title = PlacementKind(kind).label
+    return render(request, "stay/action_form.html", {
+        "episode": ep, "form": form, "title": f"办理{title}", "next": _next(request),
+        "kind_switch": [(k, label, reverse("stay:placement_new", args=[ep.uuid]) + f"?kind={k}")
+                        for k, label in PlacementKind.choices],
+        "intro": "送医：送定点医疗机构（规则 I3）；站外托养是例外，须签订托养协议（规则 C5）。床位将自动释放。"})
+
+
+@login_required
+def placement_return(request, uuid):
+    """Bring a person back from hospital or outside care into a bed (→ 在站)."""
+    placement = get_scoped_or_404(Placement.objects.select_related("episode__person", "episode__station",
+                                                                   "organisation"), request.user, uuid=uuid)
+    ep = placement.episode
+    require_write(request.user, ep.station, *STAY_ROLES)
+    form = PlacementReturnForm(request.POST or None, beds=selectors.free_beds(station=ep.station))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assignment = services.placement_return(by=request.user, placement=placement, bed=data["bed"],
+                                                   ended_at=data["ended_at"] or None, housed_as=data["housed_as"],
+                                                   zone_reason=data["zone_reason"], note=data["note"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已返站，床位：{assignment.bed}")
+            return _back(request, ep)
+    return render(request, "stay/action_form.html", {
+        "episode": ep, "form": form, "title": f"自{placement.organisation.name}返站", "next": _next(request),
+        "intro": "返站后安排床位，状态变为“在站”。"})
+
+
+@login_required
+def extension_new(request, uuid):
+    """Rule N5: record the reason for a stay beyond the limit."""
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *STAY_ROLES)
+    form = StayExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.stay_extension_record(by=request.user, episode=ep, reason=data["reason"],
+                                           reported_to_department=data["reported_to_department"],
+                                           reported_on=data["reported_on"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已记录超期在站原因。")
+            return _back(request, ep)
+    return render(request, "stay/action_form.html", {
+        "episode": ep, "form": form, "title": "记录超期在站原因（规则 N5）", "next": _next(request),
+        "intro": f"在站超过{selectors.n5_limit()}天须记录原因并报上级民政部门（规则 N5）。"})
