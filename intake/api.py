@@ -4,7 +4,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from core.models import Organisation
 from core.paging import PAGE_SIZE
@@ -290,7 +290,7 @@ def register(request, payload: RegisterIn):
                                        id_number=p.id_number.strip(), use_provisional_name=p.use_provisional_name,
                                        answers=payload.answers.dict())
     episode = Episode.objects.select_related("person", "station", "intake").get(pk=episode.pk)
-    return 201, {"episode": episode, "candidates": _candidates(request, payload, exclude=episode.person)}
+    return Status(201, {"episode": episode, "candidates": _candidates(request, payload, exclude=episode.person)})
 
 
 @router.get("/episodes/{uuid}", response=PanelOut, summary="救助过程的接待记录")
@@ -305,7 +305,7 @@ def add_safety(request, uuid: uuid.UUID, payload: SafetyIn):
     items = [{**i.dict(), "reported_to": _org(i.reported_to, "items")} for i in payload.items]
     check = services.safety_check_add(by=request.user, episode=episode, checked_at=payload.checked_at,
                                       note=payload.note, items=items)
-    return 201, SafetyCheck.objects.prefetch_related("items").get(pk=check.pk)
+    return Status(201, SafetyCheck.objects.prefetch_related("items").get(pk=check.pk))
 
 
 @router.post("/episodes/{uuid}/health-checks", response={201: HealthOut}, summary="初步检视（规则I3）")
@@ -315,7 +315,7 @@ def add_health(request, uuid: uuid.UUID, payload: HealthIn):
     data["hospital"] = _org(payload.hospital, "hospital")
     data["police"] = _org(payload.police, "police")
     check = services.health_check_add(by=request.user, episode=episode, data=data)
-    return 201, HealthCheck.objects.get(pk=check.pk)
+    return Status(201, HealthCheck.objects.get(pk=check.pk))
 
 
 @router.post("/episodes/{uuid}/handovers", response={201: HandoverOut}, summary="护送交接（规则I5）")
@@ -324,14 +324,14 @@ def add_handover(request, uuid: uuid.UUID, payload: HandoverIn):
     data = payload.dict()
     data["escort_org"] = _org(payload.escort_org, "escort_org")
     handover = services.handover_add(by=request.user, episode=episode, data=data)
-    return 201, PoliceHandover.objects.select_related("escort_org").get(pk=handover.pk)
+    return Status(201, PoliceHandover.objects.select_related("escort_org").get(pk=handover.pk))
 
 
 @router.post("/episodes/{uuid}/belongings", response={201: BelongingOut}, summary="登记代管物品（规则I2）")
 def add_belonging(request, uuid: uuid.UUID, payload: BelongingIn):
     episode = _episode_for_write(request, uuid)
     belonging = services.belonging_add(by=request.user, episode=episode, **payload.dict())
-    return 201, Belonging.objects.get(pk=belonging.pk)
+    return Status(201, Belonging.objects.get(pk=belonging.pk))
 
 
 @router.post("/episodes/{uuid}/belongings/return", response=ReturnedOut, summary="归还全部代管物品")
@@ -350,11 +350,11 @@ def admit(request, uuid: uuid.UUID):
 @router.post("/episodes/{uuid}/refuse", response={201: NoticeOut}, summary="不予救助（规则N3、I1）")
 def refuse(request, uuid: uuid.UUID, payload: ReasonIn):
     episode = _episode_for_write(request, uuid)
-    return 201, services.intake_refuse(by=request.user, episode=episode, reason=payload.reason)
+    return Status(201, services.intake_refuse(by=request.user, episode=episode, reason=payload.reason))
 
 
 @router.post("/episodes/{uuid}/terminate", response={201: NoticeOut}, summary="终止救助（规则N3）")
 def terminate(request, uuid: uuid.UUID, payload: ReasonIn):
     episode = _episode_for_write(request, uuid)
-    return 201, services.intake_terminate(by=request.user, episode=episode, reason=payload.reason)
+    return Status(201, services.intake_terminate(by=request.user, episode=episode, reason=payload.reason))
 
