@@ -59,6 +59,7 @@ __all__ = [
     "FaceError",
     "FaceIndex",
     "FaceResult",
+    "cosine_from_similarity",
     "describe_face_sim",
     "embed_faces",
     "embed_photo",
@@ -147,6 +148,14 @@ def similarity_from_cosine(cosine: Any) -> Any:
     return similarity_from_distance(np.sqrt(np.maximum(0.0, 2.0 - 2.0 * c)))
 
 
+def cosine_from_similarity(sim: float) -> float:
+    """Inverse of :func:`similarity_from_cosine` (for thresholds in SQL or FAISS range search)."""
+    if not 0.0 < sim < 1.0:
+        raise ValueError("face_sim must be strictly between 0 and 1")
+    d = SIM_CENTRE_DISTANCE + SIM_SCALE * math.log(1.0 / sim - 1.0)
+    return 1.0 - d * d / 2.0
+
+
 def normalise(vector: Any) -> np.ndarray:
     """L2-normalise one vector (shape (128,)) or a matrix of row vectors, as float32."""
     v = np.asarray(vector, dtype=np.float32)
@@ -226,6 +235,9 @@ class FaceResult:
 
 _fr_module = None
 _fr_lock = threading.Lock()
+# dlib's detector, shape predictor and ResNet are module-level objects in face_recognition and
+# its DNN keeps per-object buffers: one call at a time per process (Django runs threads).
+_dlib_lock = threading.Lock()
 
 
 def _face_recognition():
@@ -294,6 +306,11 @@ def _load_image(source: Source, max_side: int) -> tuple[np.ndarray, float, tuple
 
 
 def _detect(arr: np.ndarray, upsample: int | None) -> list[tuple[int, int, int, int]]:
+    with _dlib_lock:
+        return _detect_unlocked(arr, upsample)
+
+
+def _detect_unlocked(arr: np.ndarray, upsample: int | None) -> list[tuple[int, int, int, int]]:
     fr = _face_recognition()
     if upsample is not None:
         return list(fr.face_locations(arr, number_of_times_to_upsample=upsample, model="hog"))
@@ -314,7 +331,8 @@ def _box_area(box: tuple[int, int, int, int]) -> int:
 
 def _encode(arr, boxes, scale, orig_size, count) -> list[FaceResult]:
     fr = _face_recognition()
-    vectors = fr.face_encodings(arr, known_face_locations=boxes, num_jitters=1, model="small")
+    with _dlib_lock:
+        vectors = fr.face_encodings(arr, known_face_locations=boxes, num_jitters=1, model="small")
     results = []
     for box, vec in zip(boxes, vectors, strict=True):
         top, right, bottom, left = (int(round(x * scale)) for x in box)

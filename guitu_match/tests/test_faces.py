@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,23 +66,29 @@ def load_face_images() -> dict[str, bytes]:
     if not wheel.exists() or _sha256(wheel) != INSIGHTFACE_SHA256:
         cache.mkdir(parents=True, exist_ok=True)
         download = Path(tempfile.mkdtemp(dir=cache, prefix=".download-"))
-        cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--disable-pip-version-check", "-q", f"insightface=={INSIGHTFACE_VERSION}", "-d", str(download),
-        ]  # fmt: skip
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            pytest.fail(_download_failed(str(exc)), pytrace=False)
-        got = download / INSIGHTFACE_WHEEL
-        if proc.returncode != 0 or not got.exists():
-            pytest.fail(_download_failed(proc.stderr.strip() or proc.stdout.strip()), pytrace=False)
-        if _sha256(got) != INSIGHTFACE_SHA256:
-            pytest.fail(f"insightface {INSIGHTFACE_VERSION} wheel has an unexpected SHA-256", pytrace=False)
-        os.replace(got, wheel)
-        download.rmdir()
+            _download_wheel(download, wheel)
+        finally:
+            shutil.rmtree(download, ignore_errors=True)
     with zipfile.ZipFile(wheel) as zf:
         return {"portrait": zf.read(PORTRAIT), "group": zf.read(GROUP)}
+
+
+def _download_wheel(download: Path, wheel: Path) -> None:
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", "-q", f"insightface=={INSIGHTFACE_VERSION}", "-d", str(download),
+    ]  # fmt: skip
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(_download_failed(str(exc)), pytrace=False)
+    got = download / INSIGHTFACE_WHEEL
+    if proc.returncode != 0 or not got.exists():
+        pytest.fail(_download_failed(proc.stderr.strip() or proc.stdout.strip()), pytrace=False)
+    if _sha256(got) != INSIGHTFACE_SHA256:
+        pytest.fail(f"insightface {INSIGHTFACE_VERSION} wheel has an unexpected SHA-256", pytrace=False)
+    os.replace(got, wheel)
 
 
 def _download_failed(detail: str) -> str:
@@ -251,6 +258,8 @@ def test_similarity_mapping_is_monotone_and_centred_on_dlib_threshold():
     # cosine and distance agree for unit vectors
     assert faces.similarity_from_cosine(1 - 0.40**2 / 2) == pytest.approx(0.5)
     assert faces.similarity_from_cosine(1.0) == pytest.approx(faces.similarity_from_distance(0.0))
+    for sim in (0.2, 0.5, 0.85):
+        assert faces.similarity_from_cosine(faces.cosine_from_similarity(sim)) == pytest.approx(sim)
 
 
 def test_face_sim_levels():
@@ -293,6 +302,14 @@ def _cluster_vectors(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centre = faces.normalise(rng.normal(size=128))
     return faces.normalise(centre + rng.normal(size=(n, 128)).astype(np.float32) * 0.05)
+
+
+def test_embedding_from_several_threads(face_images, portrait):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: embed_photo(face_images["portrait"]), range(8)))
+    assert all(np.allclose(r.vector, portrait.vector, atol=1e-6) for r in results)
 
 
 def test_index_returns_the_right_person_first(face_images, portrait, group_crops):
