@@ -11,7 +11,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from core.models import Organisation, User
 from core.scoping import require_write
@@ -138,7 +138,7 @@ def departure_create(request, episode_uuid: uuid.UUID, payload: DepartureIn):
                                           left_at=payload.left_at, data=data,
                                           claimant_id_number=payload.claimant_id_number, claimant_id_copy=copy,
                                           escort_staff=staff)
-    return 201, _out(departure)
+    return Status(201, _out(departure))
 
 
 @router.get("/departures/{departure_uuid}", response=DepartureOut, summary="离站记录")

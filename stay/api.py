@@ -7,7 +7,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from core.models import Organisation
 from core.scoping import get_scoped_or_404, require_write
@@ -167,7 +167,7 @@ def zone_create(request, payload: ZoneIn):
         raise PermissionDenied("只有救助管理机构的站长或系统管理员可以设置照料区域。")
     zone = services.zone_create(by=request.user, station=station, name=payload.name, category=payload.category,
                                 sex_restriction=payload.sex_restriction, note=payload.note)
-    return 201, zone
+    return Status(201, zone)
 
 
 @router.get("/zones/{zone_uuid}/beds", response=list[BedOut], summary="区域内的床位")
@@ -183,7 +183,7 @@ def zone_beds(request, zone_uuid: uuid.UUID):
 def beds_create(request, zone_uuid: uuid.UUID, payload: BedsIn):
     zone = get_scoped_or_404(Zone.objects.select_related("station"), request.user, uuid=zone_uuid)
     require_write(request.user, zone.station, *SETUP_ROLES)
-    return 201, services.beds_create(by=request.user, zone=zone, codes=payload.codes)
+    return Status(201, services.beds_create(by=request.user, zone=zone, codes=payload.codes))
 
 
 @router.get("/occupancy", response=list[StationOccupancy], summary="床位使用率（规则 C3）")
@@ -211,8 +211,8 @@ def bed_assign(request, episode_uuid: uuid.UUID, payload: AssignIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
     require_write(request.user, episode.station, *STAY_ROLES)
     bed = _bed_in_station(payload.bed, episode.station)
-    return 201, services.bed_assign(by=request.user, episode=episode, bed=bed, at=payload.at,
-                                    housed_as=payload.housed_as, zone_reason=payload.zone_reason)
+    return Status(201, services.bed_assign(by=request.user, episode=episode, bed=bed, at=payload.at,
+                                    housed_as=payload.housed_as, zone_reason=payload.zone_reason))
 
 
 @router.post("/episodes/{episode_uuid}/bed/release", response={200: AssignmentOut, 204: None}, summary="退床")
@@ -220,7 +220,7 @@ def bed_release(request, episode_uuid: uuid.UUID, payload: ReleaseIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
     require_write(request.user, episode.station, *STAY_ROLES)
     released = services.bed_release(by=request.user, episode=episode, at=payload.at, note=payload.note)
-    return (200, released) if released else (204, None)
+    return Status(200, released) if released else Status(204, None)
 
 
 @router.get("/placements", response=list[PlacementOut], summary="送医/站外托养记录（机构及医院、托养机构可见）")
@@ -235,9 +235,9 @@ def placement_start(request, episode_uuid: uuid.UUID, payload: PlacementIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
     require_write(request.user, episode.station, *STAY_ROLES)
     organisation = Organisation.objects.filter(uuid=payload.organisation).first()
-    return 201, services.placement_start(by=request.user, episode=episode, kind=payload.kind,
+    return Status(201, services.placement_start(by=request.user, episode=episode, kind=payload.kind,
                                          organisation=organisation, started_at=payload.started_at,
-                                         agreement_ref=payload.agreement_ref, note=payload.note)
+                                         agreement_ref=payload.agreement_ref, note=payload.note))
 
 
 @router.post("/placements/{placement_uuid}/return", response={200: AssignmentOut}, summary="返站并安排床位")
@@ -254,7 +254,7 @@ def placement_return(request, placement_uuid: uuid.UUID, payload: ReturnIn):
 def extension_record(request, episode_uuid: uuid.UUID, payload: ExtensionIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
     require_write(request.user, episode.station, *STAY_ROLES)
-    return 201, services.stay_extension_record(by=request.user, episode=episode, reason=payload.reason,
+    return Status(201, services.stay_extension_record(by=request.user, episode=episode, reason=payload.reason,
                                                reported_to_department=payload.reported_to_department,
-                                               reported_on=payload.reported_on)
+                                               reported_on=payload.reported_on))
 
