@@ -117,10 +117,7 @@ def scoped(queryset: QuerySet, user) -> QuerySet:
     if not org_ids:
         return queryset.none()
     q = _scope_q(queryset.model, org_ids)
-    filtered = queryset.filter(q)
-    if getattr(queryset.model, "scope_distinct", False):
-        filtered = filtered.distinct()
-    return filtered
+    return queryset.filter(q)
 
 
 def get_scoped_or_404(queryset: QuerySet, user, **lookup):

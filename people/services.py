@@ -9,12 +9,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
 from core.models import AuditAction, Organisation, Role
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
+from guitu_match.normalise import clean_name, parse_name, primary_pinyin
 from people.models import (
     Episode,
     EpisodeTransition,
@@ -38,12 +39,19 @@ def next_sequence(key: str) -> int:
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
-    """Toneless pinyin ("zhang san") and initials ("zs") of a name, for search."""
+    """Toneless pinyin ("zhang san") and initials ("zs") of a name, for search.
+
+    Surnames take their surname reading (单 → shan, 曾 → zeng) through the matching engine's table.
+    """
     if not name:
         return "", ""
-    syllables = [s for s in lazy_pinyin(name, errors="ignore") if s.strip()]
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore"))
-    return " ".join(syllables).lower(), initials.lower()
+    parsed = parse_name(name) if clean_name(name) == name else None
+    primary = primary_pinyin(parsed) if parsed and not parsed.nickname else None
+    if primary:
+        syllables = primary.split()
+    else:
+        syllables = [s for s in lazy_pinyin(name, errors="ignore") if s.strip() and s.isascii() and s.isalpha()]
+    return " ".join(syllables).lower(), "".join(s[0] for s in syllables).lower()
 
 
 def provisional_name(station: Organisation, year: int) -> str:
