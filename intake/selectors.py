@@ -108,6 +108,8 @@ def episode_panel(*, episode: Episode, user) -> dict:
     notices = list(Notice.objects.filter(episode=episode).select_related("issued_by"))
     missing = []
     if episode.status == EpisodeStatus.REQUESTED:
+        if record and record.decision == "not_eligible":
+            missing.append("甄别结果为“不符合救助条件”，应办理不予救助（规则N1、N3）")
         if not safety:
             missing.append("安全检查（规则I2）")
         if not health:

@@ -114,6 +114,8 @@ def _validate_answers(*, answers: dict[str, Any], channel: str, requested_at: da
     # rule N2: only the old, the young, the disabled and those unable to answer are helped first
     if decision == Decision.HELP_FIRST and not (answers.get("unable_to_answer") or any(person_groups.values())):
         errors["decision"] = "“先行救助、后核查”仅适用于老年人、未成年人、残疾人、精神障碍或无法正常陈述的人员。"
+    if answers.get("not_on_subsistence") and answers.get("subsistence") in ("dibao", "wubao"):
+        errors["not_on_subsistence"] = "已登记享受低保/五保，与“未享受低保或五保供养”矛盾，请核实（规则N1）。"
     if decision == Decision.NOT_ELIGIBLE and not (answers.get("decision_note") or "").strip():
         errors["decision_note"] = "不符合救助条件的，请写明甄别说明。"
     # rule N6: phone requests keep a reference to the hotline recording, kept at least N days

@@ -78,6 +78,14 @@ def test_n1_eligible_needs_all_four_conditions(cast):
     assert counts() == before
 
 
+def test_n1_people_on_dibao_cannot_be_marked_as_not_on_subsistence(cast):
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        register(cast, answers={"subsistence": "dibao"})
+    assert "not_on_subsistence" in exc.value.message_dict
+    assert counts() == before
+
+
 def test_n1_not_eligible_needs_a_note(cast):
     with pytest.raises(ValidationError) as exc:
         register(cast, answers={"decision": "not_eligible"})
