@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_create
+from core.audit import audit, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
-from core.models import STATION_KINDS
+from core.models import STATION_KINDS, AuditAction
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from leaving.models import Departure, ExitType, HandoverTo
 from people.models import Episode
@@ -265,7 +265,15 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
     departure.save()
     if escort_staff:
         departure.escort_staff.set(escort_staff)
-    audit_create(actor=by, obj=departure, summary=f"{episode.number} 离站：{label}", organisation=episode.station,
-                 person_uuid=episode.person.uuid)
+    # core.audit.snapshot trips over an empty FileField (hasattr(url) raises ValueError), so the copy's
+    # file name is recorded by hand.
+    fields = [f.name for f in Departure._meta.concrete_fields if f.name != "claimant_id_copy"]
+    changes = {k: [None, v] for k, v in snapshot(departure, fields).items() if v not in (None, "", [], {}, False)}
+    if departure.claimant_id_copy:
+        changes["claimant_id_copy"] = [None, departure.claimant_id_copy.name]
+    if escort_staff:
+        changes["escort_staff"] = [None, [str(u) for u in escort_staff]]
+    audit(actor=by, action=AuditAction.CREATE, obj=departure, summary=f"{episode.number} 离站：{label}",
+          organisation=episode.station, person_uuid=episode.person.uuid, changes=changes)
     return departure
 
