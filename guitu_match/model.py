@@ -197,7 +197,11 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
             lvl("name_fz_l = name_fz_r", "姓名读音相近（平翘舌、前后鼻音等）", 0.08),
             lvl(arr("names_fz"), "别名或小名与姓名读音相同", 0.06),
             lvl(f"surname_fz_l = surname_fz_r AND {jw}(given_py_l, given_py_r) >= 0.85", "同姓，名字读音接近", 0.05),
-            lvl("given_fz_l = given_fz_r", "名字读音相同，姓不同或不详", 0.03),
+            lvl(
+                "given_fz_l = given_fz_r OR ((surname_fz_l IS NULL OR surname_fz_r IS NULL) AND given_last_fz_l = given_last_fz_r)",
+                "名字（或小名）读音相同，姓不同或不详",
+                0.03,
+            ),
             lvl("surname_fz_l = surname_fz_r AND (given_py_l IS NULL OR given_py_r IS NULL)", "同姓，一方只有姓", 0.05),
             lvl("surname_fz_l = surname_fz_r", "同姓，名字不同", 0.03),
             lvl("ELSE", "姓名不同", 0.05),

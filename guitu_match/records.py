@@ -158,16 +158,21 @@ def read_csv(src: str | os.PathLike | IO[str]) -> ReadResult:
     """Read records from a CSV path or text stream; never raises on bad rows."""
     if isinstance(src, (str, os.PathLike)):
         try:
-            with open(src, encoding="utf-8-sig", newline="") as fh:
-                return _read(fh)
-        except UnicodeDecodeError:
-            return ReadResult([], [RowError(0, None, "文件不是UTF-8编码，请另存为UTF-8后重试")])
+            data = open(src, "rb").read()
         except OSError as e:
             return ReadResult([], [RowError(0, None, f"无法打开文件：{e.strerror or e}")])
+        try:
+            return _read(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        except UnicodeDecodeError as e:
+            # Report, then read what can be read: rows with undecodable bytes are skipped.
+            line = data[: e.start].count(b"\n") + 1
+            res = _read(io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""), skip_replaced=True)
+            res.errors.insert(0, RowError(line, None, "文件不是UTF-8编码（自该行起有无法识别的字符），请另存为UTF-8后重试"))
+            return res
     return _read(src)
 
 
-def _read(fh: IO[str]) -> ReadResult:
+def _read(fh: IO[str], skip_replaced: bool = False) -> ReadResult:
     try:
         reader = csv.reader(fh)
         header = next(reader, None)
@@ -199,6 +204,9 @@ def _read(fh: IO[str]) -> ReadResult:
             continue
         rownum = reader.line_num
         if not any(v.strip() for v in values):
+            continue
+        if skip_replaced and any("\ufffd" in v for v in values):
+            result.errors.append(RowError(rownum, None, "该行含有非UTF-8字符，已跳过"))
             continue
         if len(values) != len(header):
             result.errors.append(
