@@ -80,24 +80,8 @@ def repeat_request_count(*, person: Person, at: datetime.datetime) -> int:
 
 
 def _set_episode_flags(*, by, episode: Episode, repeat: bool, foreign: bool) -> None:
-    """Raise the rule-I6 / I7 flags on the episode (people owns the table; we only set the two flags)."""
-    changes = {}
-    if repeat and not episode.flag_repeat_requests:
-        changes["flag_repeat_requests"] = [False, True]
-    if foreign and not episode.flag_foreign:
-        changes["flag_foreign"] = [False, True]
-    if not changes:
-        return
-    Episode.objects.filter(pk=episode.pk).update(**{k: v[1] for k, v in changes.items()})
-    for field, (_, new) in changes.items():
-        setattr(episode, field, new)
-    labels = []
-    if "flag_repeat_requests" in changes:
-        labels.append("6个月内多次求助，重点甄别（规则I6）")
-    if "flag_foreign" in changes:
-        labels.append("疑似外籍人员，须报公安核实（规则I7）")
-    audit(actor=by, action=AuditAction.UPDATE, obj=episode, summary=f"{episode.number} 标记：" + "；".join(labels),
-          organisation=episode.station, person_uuid=episode.person.uuid, changes=changes)
+    """Raise the rule-I6 / I7 flags through the people app, which owns the episode table."""
+    people_services.episode_set_flags(by=by, episode=episode, repeat_requests=repeat, foreign=foreign)
 
 
 def _validate_answers(*, answers: dict[str, Any], channel: str, requested_at: datetime.datetime,

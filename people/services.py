@@ -163,10 +163,11 @@ def episode_open(*, by, person: Person, station: Organisation, channel: str,
     requested_at = requested_at or timezone.now()
     if requested_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"requested_at": "求助时间不能晚于当前时间。"})
-    if Episode.objects.filter(person=person, status__in=list(IN_CARE) + [EpisodeStatus.REQUESTED]).exclude(
-        station=station
-    ).exists():
-        raise ValidationError("该人员在其他机构尚有未结束的救助过程，请先办理离站或转出。")
+    open_episode = Episode.objects.filter(person=person, status__in=[*IN_CARE, EpisodeStatus.REQUESTED]).first()
+    if open_episode is not None:
+        where = "本站" if open_episode.station_id == station.pk else "其他机构"
+        raise ValidationError(f"该人员在{where}尚有未结束的救助过程（{open_episode.number}，"
+                              f"{open_episode.status_label}），请先办理离站、不予救助或终止救助。")
     year = timezone.localtime(requested_at).year
     episode = Episode.objects.create(
         number=f"{station.code}-J{year}-{next_sequence(f'episode:{station.pk}:{year}'):05d}",
@@ -357,3 +358,29 @@ def person_reveal_id(*, by, person: Person) -> str:
     audit(actor=by, action=AuditAction.REVEAL, obj=person, summary=f"查看完整身份证号 {person.file_no}",
           organisation=_person_org(person), person_uuid=person.uuid)
     return number
+
+
+@transaction.atomic
+def episode_set_flags(*, by, episode: Episode, repeat_requests: bool = False, foreign: bool = False) -> Episode:
+    """Raise the screening flags on an episode: rule I6 (repeated requests) and rule I7 (suspected foreigner).
+
+    Flags are only raised here, never lowered: a flag records what was known at the request.
+    """
+    changes = {}
+    if repeat_requests and not episode.flag_repeat_requests:
+        changes["flag_repeat_requests"] = [False, True]
+    if foreign and not episode.flag_foreign:
+        changes["flag_foreign"] = [False, True]
+    if not changes:
+        return episode
+    Episode.objects.filter(pk=episode.pk).update(**{k: v[1] for k, v in changes.items()})
+    for field, (_, new) in changes.items():
+        setattr(episode, field, new)
+    labels = []
+    if "flag_repeat_requests" in changes:
+        labels.append("6个月内多次求助，重点甄别（规则I6）")
+    if "flag_foreign" in changes:
+        labels.append("疑似外籍人员，须报公安核实（规则I7）")
+    audit(actor=by, action=AuditAction.UPDATE, obj=episode, summary=f"{episode.number} 标记：" + "；".join(labels),
+          organisation=episode.station, person_uuid=episode.person.uuid, changes=changes)
+    return episode

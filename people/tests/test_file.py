@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -154,3 +155,26 @@ def test_supervisor_cannot_see_who_revealed_unless_allowed_role(cast, client_for
     # the access log tab is for head / admin / auditor / supervisor only
     page = client_for(cast.county_supervisor).get(reverse("people:detail", args=[person.uuid])).content.decode()
     assert "查阅记录" in page and Person.objects.count() == 1
+
+
+def test_e4_a_person_cannot_have_two_open_episodes_even_at_the_same_station(cast, person, episode):
+    from django.core.exceptions import ValidationError
+
+    from people.models import Episode
+
+    with pytest.raises(ValidationError, match="尚有未结束的救助过程"):
+        episode_open(by=cast.reception, person=person, station=cast.station, channel="walk_in")
+    with pytest.raises(ValidationError, match="其他机构"):
+        episode_open(by=cast.city_reception, person=person, station=cast.city_station, channel="walk_in")
+    assert Episode.objects.filter(person=person).count() == 1
+
+
+def test_i6_flags_are_raised_through_the_people_service_and_audited(cast, episode):
+    from core.models import AuditEntry
+    from people.services import episode_set_flags
+
+    episode_set_flags(by=cast.reception, episode=episode, repeat_requests=True)
+    episode.refresh_from_db()
+    assert episode.flag_repeat_requests and not episode.flag_foreign
+    entry = AuditEntry.objects.filter(object_id=str(episode.uuid), summary__contains="重点甄别").get()
+    assert entry.changes == {"flag_repeat_requests": [False, True]}
