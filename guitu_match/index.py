@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,6 +322,7 @@ def _db_api_for(backend: str, spark: Any = None):
 def spark_session(master: str | None = None, app_name: str = "guitu-match"):
     """A SparkSession: local[*] by default, or the cluster in SPARK_MASTER / `master`."""
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     master = master or os.environ.get("SPARK_MASTER", "local[2]")
     builder = (
@@ -328,33 +330,36 @@ def spark_session(master: str | None = None, app_name: str = "guitu-match"):
         .appName(app_name)
         .config("spark.sql.shuffle.partitions", os.environ.get("GUITU_SPARK_PARTITIONS", "8"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        # Splink's jar provides jaro_winkler and friends to Spark SQL.
+        .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", os.environ.get("GUITU_SPARK_DRIVER_MEMORY", "2g"))
     )
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    # Splink checkpoints intermediate tables; on a cluster point this at shared storage (HDFS/S3).
+    spark.sparkContext.setCheckpointDir(os.environ.get("GUITU_SPARK_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="guitu-spark-")))
+    return spark
+
+
+def _spark_schema():
+    from pyspark.sql import types as T
+
+    def conv(t: pa.DataType):
+        if pa.types.is_list(t):
+            return T.ArrayType(conv(t.value_type))
+        if pa.types.is_string(t):
+            return T.StringType()
+        if pa.types.is_integer(t):
+            return T.IntegerType()
+        return T.DoubleType()
+
+    return T.StructType([T.StructField(f.name, conv(f.type), True) for f in mm.SCHEMA])
 
 
 def _to_backend_table(table: pa.Table, db_api: Any, backend: str):
     if backend == "spark":
-        spark = db_api.spark
-        df = table.to_pandas()
-        # Spark cannot infer element types from empty or null lists; give the schema.
-        from pyspark.sql import types as T
-
-        arr = T.ArrayType(T.StringType())
-        schema = T.StructType(
-            [
-                T.StructField(f.name, {"string": T.StringType(), "int32": T.IntegerType(), "double": T.DoubleType()}.get(str(f.type), arr if "string" in str(f.type) else T.ArrayType(T.DoubleType())), True)
-                for f in mm.SCHEMA
-            ]
-        )
-        rows = []
-        for rec in df.to_dict("records"):
-            rows.append({k: (None if (isinstance(v, float) and math.isnan(v)) else (list(v) if isinstance(v, np.ndarray) else v)) for k, v in rec.items()})
-        for r in rows:
-            for k in ("by_min", "by_max"):
-                if r[k] is not None:
-                    r[k] = int(r[k])
-        return db_api.register(spark.createDataFrame(rows, schema=schema))
+        # Explicit schema: Spark cannot infer element types from empty or null lists.
+        return db_api.register(db_api.spark.createDataFrame(table.to_pylist(), schema=_spark_schema()))
     return db_api.register(table)
 
 

@@ -13,8 +13,9 @@ and passes them back in.  Contract:
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Protocol
+from typing import Protocol
 
 CONFIRMED = "confirmed"
 REJECTED = "rejected"
@@ -33,7 +34,7 @@ class Decision:
     right_id: str
     decision: str
     by: str = ""
-    at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
+    at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.UTC))
     note: str = ""
 
     def __post_init__(self) -> None:

@@ -6,7 +6,7 @@ import pytest
 from guitu_match import model as mm
 from guitu_match.index import MatchIndex, dedupe, link
 from guitu_match.records import Record
-from guitu_match.review import MemoryDecisionStore, REJECTED, decide
+from guitu_match.review import REJECTED, MemoryDecisionStore, decide
 
 
 def _r(id, **kw):

@@ -12,7 +12,7 @@ def _csv(*rows, header=HEADER):
 
 
 def test_reads_a_good_row():
-    res = read_csv(_csv(f"A1,report,张伟,小伟;伟伟,男,1980,,,,河南郸城,,河南话,170,左手缺一指,"))
+    res = read_csv(_csv("A1,report,张伟,小伟;伟伟,男,1980,,,,河南郸城,,河南话,170,左手缺一指,"))
     assert res.errors == []
     r = res.records[0]
     assert (r.id, r.source, r.name, r.aliases, r.sex, r.birth_year, r.height_cm) == ("A1", "report", "张伟", ["小伟", "伟伟"], "男", 1980, 170.0)
