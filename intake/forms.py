@@ -14,7 +14,7 @@ from intake.models import (
     Reason,
     Subsistence,
 )
-from people.models import Channel, Sex
+from people.models import SPECIAL_GROUP_FIELDS, Channel, Sex
 from people.states import STATUS_LABELS
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
@@ -38,8 +38,7 @@ def _now_local():
 
 WIDE = {"wide": "1", "rows": 2}
 PERSON_FIELDS = ("name", "sex", "birth_date", "birth_year_est", "age_min", "age_max", "ethnicity", "hukou_text",
-                 "dialect", "is_minor", "is_elderly", "has_disability", "has_mental_disorder", "is_pregnant",
-                 "suspected_foreign")
+                 "dialect", *SPECIAL_GROUP_FIELDS)
 ANSWER_FORM_FIELDS = ("residence", "subsistence", "reason", "reason_text", "vagrancy_duration", "vagrancy_history",
                       "relatives", "unable_to_answer", "cannot_pay", "no_relatives", "not_on_subsistence",
                       "living_by_vagrancy", "decision", "decision_note", "recording_ref", "recording_keep_until",
@@ -77,6 +76,8 @@ class RegisterForm(forms.Form):
     is_elderly = forms.BooleanField(label="老年人", required=False)
     has_disability = forms.BooleanField(label="残疾", required=False)
     has_mental_disorder = forms.BooleanField(label="精神障碍（疑似）", required=False)
+    has_intellectual_disability = forms.BooleanField(label="智力障碍（疑似）", required=False)
+    limited_mobility = forms.BooleanField(label="行动不便", required=False)
     is_pregnant = forms.BooleanField(label="孕妇", required=False)
     suspected_foreign = forms.BooleanField(label="疑似外籍", required=False)
     foreign_police_note = forms.CharField(label="报告公安情况（疑似外籍必填，规则I7）", required=False,
@@ -106,8 +107,7 @@ class RegisterForm(forms.Form):
         ("受助人员基本情况（规则N2、I4）", ("name", "use_provisional_name", "sex", "id_number", "birth_date",
                                        "birth_year_est", "age_min", "age_max", "ethnicity", "hukou_text",
                                        "residence", "dialect")),
-        ("特殊群体", ("is_minor", "is_elderly", "has_disability", "has_mental_disorder", "is_pregnant",
-                  "suspected_foreign", "foreign_police_note")),
+        ("特殊群体", (*SPECIAL_GROUP_FIELDS, "foreign_police_note")),
         ("询问情况（规则N2）", ("subsistence", "reason", "reason_text", "vagrancy_duration", "vagrancy_history",
                           "relatives", "unable_to_answer")),
         ("救助条件甄别（规则N1）", ("cannot_pay", "no_relatives", "not_on_subsistence", "living_by_vagrancy",

@@ -29,7 +29,7 @@ from intake.models import (
     SafetyResult,
 )
 from people import services as people_services
-from people.models import Channel, Episode, Person
+from people.models import SPECIAL_GROUP_FIELDS, Channel, Episode, Person
 from people.states import IN_CARE, EpisodeStatus
 
 #: Channels where police or 城管 bring the person: a handover record is required (rule I5).
@@ -37,7 +37,7 @@ ESCORT_CHANNELS = (Channel.POLICE, Channel.CHENGGUAN)
 #: Episode states in which intake records may still be added (request and care; not closed ones).
 OPEN_STATES = frozenset({EpisodeStatus.REQUESTED, *IN_CARE})
 #: Special-group flags a receptionist may set when attaching a request to an existing file.
-PERSON_FLAGS = ("is_minor", "is_elderly", "has_disability", "has_mental_disorder", "is_pregnant", "suspected_foreign")
+PERSON_FLAGS = SPECIAL_GROUP_FIELDS
 
 ANSWER_FIELDS = (
     "residence", "subsistence", "reason", "reason_text", "vagrancy_duration", "vagrancy_history", "relatives",

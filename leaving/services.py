@@ -110,7 +110,8 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
     errors: dict[str, str] = {}
     child = is_child_under_n9(episode, left_at)
     # rule N9: children under 16 and people with limited mobility leave only with relatives or the responsible body
-    if (child or data.get("limited_mobility")) and exit_type not in N9_ALLOWED:
+    limited = data.get("limited_mobility") or episode.person.limited_mobility
+    if (child or limited) and exit_type not in N9_ALLOWED:
         who = f"未满{n9_min_age()}周岁的未成年人" if child else "行动不便人员"
         errors["exit_type"] = (f"{who}不能{ExitType(exit_type).label}，须由亲属接领、护送返乡或转送其他机构（规则 N9）。"
                                + ("若已不知去向，请按“走失”登记。" if exit_type == ExitType.NO_FORMALITIES else ""))

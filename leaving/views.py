@@ -43,7 +43,7 @@ def departure_new(request, uuid):
     form = DepartureForm(request.POST or None, request.FILES or None, station=episode.station,
                          transfer_orgs=selectors.transfer_organisations().exclude(pk=episode.station_id),
                          handover_orgs=selectors.handover_stations().exclude(pk=episode.station_id),
-                         initial={"limited_mobility": episode.person.has_disability, "is_direct": True})
+                         initial={"limited_mobility": episode.person.limited_mobility or episode.person.has_disability, "is_direct": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -70,6 +70,8 @@ class PersonIn(Schema):
     is_elderly: bool = False
     has_disability: bool = False
     has_mental_disorder: bool = False
+    has_intellectual_disability: bool = False
+    limited_mobility: bool = False
     is_pregnant: bool = False
     suspected_foreign: bool = False
 

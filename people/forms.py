@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from core.models import Division, DivisionLevel
-from people.models import FamilyContact, IdentityStatus, Person, PhotoKind, Sex
+from people.models import SPECIAL_GROUP_FIELDS, FamilyContact, IdentityStatus, Person, PhotoKind, Sex
 from people.selectors import SPECIAL_GROUPS
 from people.states import STATUS_LABELS, allowed_targets
 
@@ -23,7 +23,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 PERSON_FIELDS = [
     "name", "aliases", "sex", "birth_date", "birth_year_est", "age_min", "age_max", "ethnicity",
     "hukou_text", "residence_text", "dialect", "height_cm", "build", "marks", "identity_status",
-    "is_minor", "is_elderly", "has_disability", "has_mental_disorder", "is_pregnant", "suspected_foreign",
+    *SPECIAL_GROUP_FIELDS,
 ]
 
 

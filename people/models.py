@@ -30,6 +30,11 @@ class Build(models.TextChoices):
     UNKNOWN = "", "不详"
 
 
+#: Rule I8 special groups and the flags rules N5 and N9 depend on, in display order.
+SPECIAL_GROUP_FIELDS = ("is_minor", "is_elderly", "has_disability", "has_mental_disorder", "has_intellectual_disability",
+                        "limited_mobility", "is_pregnant", "suspected_foreign")
+
+
 class Person(TimeStamped):
     """One person, one lifelong file across stations and episodes."""
 
@@ -62,6 +67,8 @@ class Person(TimeStamped):
     is_elderly = models.BooleanField("老年人", default=False)
     has_disability = models.BooleanField("残疾", default=False)
     has_mental_disorder = models.BooleanField("精神障碍（疑似）", default=False)
+    has_intellectual_disability = models.BooleanField("智力障碍（疑似）", default=False)  # rule N5
+    limited_mobility = models.BooleanField("行动不便", default=False)  # rule N9
     is_pregnant = models.BooleanField("孕妇", default=False)
     suspected_foreign = models.BooleanField("疑似外籍", default=False)
     identity_status = models.CharField(
@@ -114,7 +121,7 @@ class Person(TimeStamped):
     @property
     def special_groups(self) -> list[str]:
         labels = []
-        for field in ("is_minor", "is_elderly", "has_disability", "has_mental_disorder", "is_pregnant", "suspected_foreign"):
+        for field in SPECIAL_GROUP_FIELDS:
             if getattr(self, field):
                 labels.append(self._meta.get_field(field).verbose_name)
         return labels

@@ -143,6 +143,8 @@ SPECIAL_GROUPS = [
     ("is_elderly", "老年人"),
     ("has_disability", "残疾"),
     ("has_mental_disorder", "精神障碍（疑似）"),
+    ("has_intellectual_disability", "智力障碍（疑似）"),
+    ("limited_mobility", "行动不便"),
     ("is_pregnant", "孕妇"),
     ("suspected_foreign", "疑似外籍"),
 ]

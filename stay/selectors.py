@@ -30,12 +30,13 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def n5_applies_q(now: datetime.datetime) -> Q:
-    """Rule N5 applies to people aged 16 or over (or of unknown age) without signs of mental disorder."""
+    """Rule N5 applies to people aged 16 or over (or of unknown age) without signs of mental disorder or
+    intellectual disability."""
     today = timezone.localtime(now).date()
     adult = (Q(person__birth_date__lte=_years_before(today, 16))
              | Q(person__birth_date__isnull=True, person__birth_year_est__lte=today.year - 16)
              | Q(person__birth_date__isnull=True, person__birth_year_est__isnull=True))
-    return adult & Q(person__has_mental_disorder=False)
+    return adult & Q(person__has_mental_disorder=False, person__has_intellectual_disability=False)
 
 
 def n5_over_q(now: datetime.datetime) -> Q:
@@ -50,7 +51,7 @@ def n5_missing_q(now: datetime.datetime) -> Q:
 
 def n5_applies(person: Person, on: datetime.date) -> bool:
     age = person.age_on(on)
-    return (age is None or age >= 16) and not person.has_mental_disorder
+    return (age is None or age >= 16) and not (person.has_mental_disorder or person.has_intellectual_disability)
 
 
 def n5_status(episode: Episode, now: datetime.datetime | None = None) -> dict:

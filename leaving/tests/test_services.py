@@ -96,6 +96,14 @@ def test_n9_a_person_with_limited_mobility_cannot_self_depart(cast):
     assert _unchanged(ep)
 
 
+def test_n9_limited_mobility_recorded_on_the_file_also_prevents_self_departure(cast):
+    ep = admitted_episode(cast, limited_mobility=True)
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
+    assert "行动不便" in exc.value.message_dict["exit_type"][0]
+    assert _unchanged(ep)
+
+
 def test_n9_collection_by_family_checks_the_id_number_and_the_copy(cast):
     ep = admitted_episode(cast, age=14, name="小红", sex="女")
     data = {"claimant_name": "李母", "claimant_relationship": "母亲", "claimant_phone": "13800000000",

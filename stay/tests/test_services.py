@@ -198,14 +198,16 @@ def test_n5_a_stay_over_10_days_needs_a_reason(cast, days, needed):
             assert ep not in selectors.n5_missing(user=cast.reception)
 
 
-def test_n5_does_not_apply_to_children_under_16_or_people_with_mental_disorder(cast):
+def test_n5_does_not_apply_to_children_under_16_or_people_with_mental_disorder_or_intellectual_disability(cast):
     start = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=timezone.get_current_timezone())
     with time_machine.travel(start, tick=False):
         child = admitted_episode(cast, age=12, name="小明")
         ill = admitted_episode(cast, name="李四", has_mental_disorder=True)
+        slow = admitted_episode(cast, name="王五", has_intellectual_disability=True)
     with time_machine.travel(start + datetime.timedelta(days=20), tick=False):
         assert not selectors.n5_status(child)["reason_needed"]
         assert not selectors.n5_status(ill)["reason_needed"]
+        assert not selectors.n5_status(slow)["reason_needed"]
         assert selectors.n5_status(ill)["over"]
         assert not selectors.n5_missing(user=cast.reception).exists()
 
