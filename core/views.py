@@ -87,7 +87,7 @@ def org_list(request):
     _require_admin(request)
     kind = request.GET.get("kind", "")
     qs = selectors.organisation_list(user=request.user, kind=kind, q=request.GET.get("q", "").strip())
-    qs = qs.annotate(user_count=Count("users", distinct=True))
+    qs = qs.annotate(user_count=Count("users", distinct=True)).order_by("division__code", "name")
     return render(request, "core/org_list.html", {**paginate(request, qs), "kinds": OrgKind.choices, "kind": kind,
                                                   "q": request.GET.get("q", "")})
 

@@ -1,0 +1,172 @@
+"""Every URL and every API path, walked automatically (STYLE habit 5, issue 2 "Scoping").
+
+- anonymous users are sent to the login page (pages) or get 401 (API), except the public allowlist;
+- for every address that takes an object's UUID, an owner at the station gets it, and a user of an
+  unrelated organisation gets 404/403 for GET and POST — and nothing in the database changes;
+- list pages and list endpoints shown to the unrelated user never contain the station's people.
+"""
+
+import re
+import uuid as uuidlib
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from core.models import Role, User, UserRole
+from tests.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"/accounts/login/", "/accounts/logout/", "/api/openapi.json", "/api/docs"}
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def page_routes():
+    routes = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if route.startswith("api/") or route.startswith("^") or "<path:" in route or route.startswith("static/"):
+            continue
+        routes.append(("/" + route, pattern))
+    return routes
+
+
+def _fill(route: str, value: str) -> str | None:
+    params = re.findall(r"<(?:(\w+):)?(\w+)>", route)
+    if not params:
+        return route
+    if len(params) != 1 or params[0][0] not in ("uuid", "str", "slug"):
+        return None
+    return re.sub(r"<(?:\w+:)?\w+>", value, route)
+
+
+def _row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in
+            {"core", "people", "intake", "stay", "leaving"} and m._meta.label != "core.AuditEntry"}
+
+
+@pytest.fixture
+def world(cast):
+    return build_world(cast)
+
+
+@pytest.fixture
+def owner(cast):
+    user = User.objects.create_user(username="owner_all_roles", password=cast.password, organisation=cast.station)
+    for role in (Role.HEAD, Role.RECEPTION, Role.TRACER, Role.CARER, Role.MEDICAL, Role.ADMIN):
+        UserRole.objects.create(user=user, role=role)
+    return user
+
+
+def test_every_page_requires_login(client):
+    checked = 0
+    for route, _ in page_routes():
+        url = _fill(route, str(uuidlib.uuid4()))
+        if url is None or url in PUBLIC:
+            continue
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url, f"{url} answers anonymously"
+        checked += 1
+    assert checked >= 10
+
+
+def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(client, cast, world, owner):
+    covered = set()
+    for route, _ in page_routes():
+        if "<" not in route or _fill(route, "x") is None:
+            continue
+        for value in world.uuids:
+            url = _fill(route, value)
+            client.force_login(owner)
+            owner_status = client.get(url).status_code
+            if owner_status not in (200, 405):  # 405: an action that only takes POST
+                continue
+            client.force_login(cast.outsider)
+            before = _row_counts()
+            if owner_status == 200:
+                got = client.get(url).status_code
+                assert got in (403, 404), f"GET {url} gave {got} to an unrelated user"
+            got = client.post(url, {"reason": "x", "note": "x"}).status_code
+            allowed = (403, 404, 405) if owner_status == 200 else (403, 404)
+            assert got in allowed, f"POST {url} gave {got} to an unrelated user"
+            assert _row_counts() == before, f"{url} changed data for an unrelated user"
+            covered.add(route)
+            if owner_status == 200:
+                break
+    object_routes = {r for r, _ in page_routes() if "<" in r and _fill(r, "x") is not None}
+    missing = object_routes - covered - world.routes_without_fixture
+    assert not missing, f"no object in the test world opens these routes: {sorted(missing)}"
+
+
+def test_list_pages_shown_to_an_unrelated_user_never_contain_the_station_people(client, cast, world):
+    client.force_login(cast.outsider)
+    for route, _ in page_routes():
+        if "<" in route or route in PUBLIC or "print" in route:
+            continue
+        response = client.get(route)
+        if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        body = response.content.decode()
+        for secret in world.secrets:
+            assert secret not in body, f"{route} shows {secret!r} to an unrelated user"
+
+
+def api_paths(client):
+    return client.get("/api/openapi.json").json()["paths"]
+
+
+def test_every_api_path_requires_authentication(client):
+    for path, ops in api_paths(client).items():
+        url = re.sub(r"\{[^}]+\}", str(uuidlib.uuid4()), path)
+        for method in ops:
+            response = getattr(client, method)(url, content_type="application/json")
+            assert response.status_code == 401, f"{method.upper()} {url} answered anonymously: {response.status_code}"
+
+
+def test_every_api_object_path_hides_station_objects_from_an_unrelated_user(client, cast, world, owner):
+    covered = set()
+    paths = api_paths(client)
+    for path, ops in paths.items():
+        params = re.findall(r"\{([^}]+)\}", path)
+        if not params:
+            continue
+        for value in world.uuids:
+            url = path
+            for p in params:
+                url = url.replace("{" + p + "}", value)
+            if "get" in ops:
+                client.force_login(owner)
+                if client.get(url).status_code != 200:
+                    continue
+            client.force_login(cast.outsider)
+            before = _row_counts()
+            for method in ops:
+                got = getattr(client, method)(url, data={}, content_type="application/json").status_code
+                assert got in (403, 404, 422), f"{method.upper()} {url} gave {got} to an unrelated user"
+            assert _row_counts() == before
+            covered.add(path)
+            if "get" in ops:
+                break
+    with_params = {p for p in paths if "{" in p}
+    missing = with_params - covered - world.api_paths_without_fixture
+    assert not missing, f"no object in the test world opens these API paths: {sorted(missing)}"
+
+
+def test_list_endpoints_shown_to_an_unrelated_user_never_contain_the_station_people(client, cast, world):
+    client.force_login(cast.outsider)
+    for path, ops in api_paths(client).items():
+        if "{" in path or "get" not in ops:
+            continue
+        response = client.get(path)
+        if response.status_code != 200:
+            continue
+        body = response.content.decode()
+        for secret in world.secrets:
+            assert secret not in body, f"{path} shows {secret!r} to an unrelated user"

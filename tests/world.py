@@ -1,0 +1,101 @@
+"""A small world at the cast's county station, built only through the apps' services: people in every
+state with photos, contacts, intake records, checks, belongings, notices, beds, placements and a
+departure. Used by the every-URL scoping test."""
+
+import datetime
+import io
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from intake import services as intake
+from intake.models import HealthOutcome
+from leaving import services as leaving
+from people import services as people
+from people.models import Channel
+from stay import services as stay
+from stay.models import PlacementKind, SexRestriction, ZoneCategory
+
+APPS = ("people", "intake", "stay", "leaving")
+
+
+def _png(name="p.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 50), (120, 90, 60)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def _answers():
+    return {"cannot_pay": True, "no_relatives": True, "not_on_subsistence": True, "living_by_vagrancy": True,
+            "decision": "eligible", "reason": "robbed", "subsistence": "none", "residence": "无"}
+
+
+def _admitted(cast, name, *, at, channel=Channel.WALK_IN, **person):
+    by = cast.reception
+    ep = intake.intake_register(by=by, station=cast.station, channel=channel, requested_at=at,
+                                person_data={"name": name, "sex": "男", "birth_date": datetime.date(1980, 1, 1),
+                                             **person}, answers=_answers())
+    if channel == Channel.POLICE:
+        intake.handover_add(by=by, episode=ep, data={"escort_org": cast.police, "officers": "刘警官（041235）",
+                                                     "handed_over_at": at, "found_place": "火车站",
+                                                     "found_how": "巡逻发现", "condition": "神志清楚"})
+    intake.safety_check_add(by=by, episode=ep, checked_at=at, items=[{
+        "kind": "knife", "description": "弹簧刀", "reported_to": cast.police, "reported_at": at,
+        "handling": "移交民警"}])
+    intake.belonging_add(by=by, episode=ep, item="手机")
+    intake.health_check_add(by=by, episode=ep, data={"checked_at": at, "physical": "良好", "mental": "清楚",
+                                                     "outcome": HealthOutcome.ADMITTED})
+    return intake.intake_admit(by=by, episode=ep, at=at + datetime.timedelta(minutes=5))
+
+
+def build_world(cast) -> SimpleNamespace:
+    now = timezone.now()
+    at = now - datetime.timedelta(days=12)
+    by = cast.reception
+    head = cast.head
+    zone = stay.zone_create(by=head, station=cast.station, name="男区", category=ZoneCategory.MEN,
+                            sex_restriction=SexRestriction.MALE)
+    beds = stay.beds_create(by=head, zone=zone, codes=["M01", "M02"])
+
+    staying = _admitted(cast, "甲世界", at=at, channel=Channel.POLICE)
+    people.photo_add(by=by, person=staying.person, image=_png(), taken_on=timezone.localdate())
+    people.contact_create(by=by, person=staying.person, data={"name": "甲父", "relationship": "父亲",
+                                                               "phone": "13800000000"})
+    stay.bed_assign(by=by, episode=staying, bed=beds[0], at=at + datetime.timedelta(hours=1))
+    stay.stay_extension_record(by=by, episode=staying, reason="等待公安核查身份")
+
+    in_hospital = _admitted(cast, "乙世界", at=at)
+    placement = stay.placement_start(by=by, episode=in_hospital, kind=PlacementKind.HOSPITAL,
+                                     organisation=cast.hospital, started_at=at + datetime.timedelta(hours=2))
+
+    gone = _admitted(cast, "丙世界", at=at)
+    leaving.departure_create(by=by, episode=gone, exit_type="family", left_at=at + datetime.timedelta(days=1),
+                             data={"claimant_name": "丙兄", "claimant_relationship": "哥哥",
+                                   "claimant_phone": "13900000000"},
+                             claimant_id_number="11010519491231002X", claimant_id_copy=_png("id.png"))
+
+    refused = intake.intake_register(by=by, station=cast.station, channel=Channel.WALK_IN, requested_at=at,
+                                     person_data={"name": "丁世界", "sex": "男"},
+                                     answers={**_answers(), "decision": "not_eligible", "decision_note": "有住所"})
+    intake.intake_refuse(by=by, episode=refused, reason="拒不如实提供身份信息", at=at + datetime.timedelta(hours=1))
+
+    terminated = _admitted(cast, "戊世界", at=at)
+    intake.intake_terminate(by=by, episode=terminated, reason="提供虚假信息", at=at + datetime.timedelta(hours=3))
+
+    uuids: list[str] = []
+    for app in APPS:
+        for model in apps.get_app_config(app).get_models():
+            if any(f.name == "uuid" for f in model._meta.fields):
+                uuids += [str(u) for u in model.objects.values_list("uuid", flat=True)]
+    uuids += [str(cast.station.uuid), str(cast.reception.uuid)]
+    persons = [staying.person, in_hospital.person, gone.person, refused.person, terminated.person]
+    return SimpleNamespace(
+        uuids=uuids,
+        secrets=[p.name for p in persons] + [p.file_no for p in persons],
+        routes_without_fixture=set(),
+        api_paths_without_fixture=set(),
+        placement=placement,
+    )
