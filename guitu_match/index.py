@@ -147,7 +147,8 @@ class MatchIndex:
         return cls(table, model)
 
     def _build_maps(self) -> None:
-        cols = sorted({k for keys in mm.BATCH_BLOCKING_KEYS for k in keys})
+        all_keys = mm.BATCH_BLOCKING_KEYS + mm.NAMELESS_BLOCKING_KEYS
+        cols = sorted({k for keys in all_keys for k in keys})
         # Keys as strings in Arrow first: pandas would turn nullable ints into floats ('199.0').
         df = pd.DataFrame({c: self.table.column(c).cast(pa.string()).to_pandas() for c in cols})
         self._maps: list[tuple[tuple[str, ...], dict[str, np.ndarray]]] = []
@@ -158,6 +159,17 @@ class MatchIndex:
             pos = s.index.to_numpy()
             m = {k: pos[v] for k, v in groups.items()}
             self._maps.append((keys, m))
+        # Nameless keys: a nameless query meets the whole block, a named one only nameless rows.
+        nameless = self.table.column("names_fz").is_null().to_numpy(zero_copy_only=False)
+        self._nameless_maps: list[tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]] = []
+        for keys in mm.NAMELESS_BLOCKING_KEYS:
+            s = _key_series(df, keys)
+            s = s[s.notna()]
+            pos = s.index.to_numpy()
+            groups = pd.Series(pos, index=s.values).groupby(level=0).indices if len(s) else {}
+            full = {k: pos[v] for k, v in groups.items()}
+            only = {k: rows[nameless[rows]] for k, rows in full.items()}
+            self._nameless_maps.append((keys, full, {k: v for k, v in only.items() if len(v)}))
 
     def _build_faces(self) -> None:
         col = self.table.column("face_emb")
@@ -199,6 +211,13 @@ class MatchIndex:
             if any(v is None for v in vals):
                 continue
             rows = m.get("\x1f".join(str(v) for v in vals))
+            if rows is not None and len(rows) <= MAX_BLOCK:
+                parts.append(rows)
+        for keys, full, only in self._nameless_maps:
+            vals = [q.get(k) for k in keys]
+            if any(v is None for v in vals):
+                continue
+            rows = (full if q.get("names_fz") is None else only).get("\x1f".join(str(v) for v in vals))
             if rows is not None and len(rows) <= MAX_BLOCK:
                 parts.append(rows)
         if self._face_index is not None and q.get("face_emb") is not None:

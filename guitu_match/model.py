@@ -273,12 +273,19 @@ BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("given_last_fz", "sex", "by_decade"),  # nickname and place unknown
 ]
 BATCH_BLOCKING_KEYS = BLOCKING_KEYS
+# Keys used only when one side of the pair has no name at all (names_fz is null).
+NAMELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
+    ("prov", "sex", "by_decade"),
+]
 
 
 def blocking_rules(dialect_str: str) -> list[dict[str, Any]]:
     out = []
     for keys in BATCH_BLOCKING_KEYS:
         out.append({"blocking_rule": " AND ".join(f"l.{k} = r.{k}" for k in keys)})
+    for keys in NAMELESS_BLOCKING_KEYS:
+        cond = " AND ".join(f"l.{k} = r.{k}" for k in keys)
+        out.append({"blocking_rule": f"{cond} AND (l.names_fz IS NULL OR r.names_fz IS NULL)"})
     return out
 
 
