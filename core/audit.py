@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
 from core.models import AuditAction, AuditEntry, Organisation
 
@@ -29,7 +30,11 @@ def reset_request_ip(token: contextvars.Token) -> None:
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+    if isinstance(value, datetime.datetime):
+        # Local time (Asia/Shanghai) to the second: the audit page and the timeline are read by people.
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        return timezone.localtime(aware).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
@@ -50,7 +55,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             result[field.name] = "***" if getattr(instance, field.attname) else ""
             continue
         if field.is_relation:
-            result[field.name] = _plain(getattr(instance, field.attname))
+            # The related object's name, not its integer key: "送往机构：清远市第三人民医院", not "7".
+            result[field.name] = str(getattr(instance, field.name)) if getattr(instance, field.attname) else None
         else:
             result[field.name] = _plain(getattr(instance, field.name))
     return result
