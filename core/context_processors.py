@@ -9,6 +9,10 @@ NAV = [
     ("求助登记", "intake:new", (Role.RECEPTION, Role.HEAD, Role.ADMIN)),
     ("在站人员", "stay:board", ()),
     ("离站记录", "leaving:list", ()),
+    ("寻亲", "tracing:home", ()),
+    ("寻亲公告", "announcements:list", ()),
+    ("走失报案", "matching:report_list", ()),
+    ("待办", "deadlines:inbox", ()),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.HEAD)),
     ("审计日志", "core:audit_list", (Role.ADMIN, Role.AUDITOR, Role.HEAD, Role.SUPERVISOR)),
 ]

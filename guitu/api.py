@@ -87,17 +87,25 @@ def on_http_error(request, exc: HttpError):
 
 
 def _register_routers() -> None:
+    from announcements.api import router as announcements_router
     from core.api import router as core_router
+    from deadlines.api import router as deadlines_router
     from intake.api import router as intake_router
     from leaving.api import router as leaving_router
+    from matching.api import router as matching_router
     from people.api import router as people_router
     from stay.api import router as stay_router
+    from tracing.api import router as tracing_router
 
     api.add_router("/v1/core", core_router, tags=["基础"])
     api.add_router("/v1/people", people_router, tags=["人员档案"])
     api.add_router("/v1/intake", intake_router, tags=["接待服务"])
     api.add_router("/v1/stay", stay_router, tags=["站内照料"])
     api.add_router("/v1/leaving", leaving_router, tags=["离站服务"])
+    api.add_router("/v1/tracing", tracing_router, tags=["身份查询与寻亲"])
+    api.add_router("/v1/announcements", announcements_router, tags=["寻亲公告"])
+    api.add_router("/v1/matching", matching_router, tags=["走失报案与比对"])
+    api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
 
 
 _register_routers()

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "intake",
     "stay",
     "leaving",
+    "tracing",
+    "announcements",
+    "matching",
+    "deadlines",
 ]
 
 MIDDLEWARE = [

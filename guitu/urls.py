@@ -14,6 +14,11 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("stay/", include("stay.urls")),
     path("leaving/", include("leaving.urls")),
+    path("tracing/", include("tracing.urls")),
+    path("announcements/", include("announcements.urls")),
+    path("matching/", include("matching.urls")),
+    path("deadlines/", include("deadlines.urls")),
+    path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]
 

@@ -3,6 +3,7 @@ state with photos, contacts, intake records, checks, belongings, notices, beds, 
 departure. Used by the every-URL scoping test."""
 
 import datetime
+import importlib
 import io
 from types import SimpleNamespace
 
@@ -19,7 +20,7 @@ from people.models import Channel
 from stay import services as stay
 from stay.models import PlacementKind, SexRestriction, ZoneCategory
 
-APPS = ("people", "intake", "stay", "leaving")
+APPS = ("people", "intake", "stay", "leaving", "tracing", "announcements", "matching", "deadlines")
 
 
 def _png(name="p.png") -> SimpleUploadedFile:
@@ -85,6 +86,23 @@ def build_world(cast) -> SimpleNamespace:
     terminated = _admitted(cast, "戊世界", at=at)
     intake.intake_terminate(by=by, episode=terminated, reason="提供虚假信息", at=at + datetime.timedelta(hours=3))
 
+    # Later apps add their objects: <app>/tests/world.py defines extend_world(cast, ctx) and may return
+    # {"secrets": [...], "routes_without_fixture": {...}, "api_paths_without_fixture": {...}}.
+    ctx = SimpleNamespace(staying=staying, in_hospital=in_hospital, gone=gone, refused=refused,
+                          terminated=terminated, beds=beds, placement=placement)
+    extra_secrets: list[str] = []
+    skip_routes: set[str] = set()
+    skip_api: set[str] = set()
+    for app in APPS:
+        try:
+            module = importlib.import_module(f"{app}.tests.world")
+        except ModuleNotFoundError:
+            continue
+        extra = module.extend_world(cast, ctx) or {}
+        extra_secrets += extra.get("secrets", [])
+        skip_routes |= set(extra.get("routes_without_fixture", ()))
+        skip_api |= set(extra.get("api_paths_without_fixture", ()))
+
     uuids: list[str] = []
     for app in APPS:
         for model in apps.get_app_config(app).get_models():
@@ -94,8 +112,8 @@ def build_world(cast) -> SimpleNamespace:
     persons = [staying.person, in_hospital.person, gone.person, refused.person, terminated.person]
     return SimpleNamespace(
         uuids=uuids,
-        secrets=[p.name for p in persons] + [p.file_no for p in persons],
-        routes_without_fixture=set(),
-        api_paths_without_fixture=set(),
+        secrets=[p.name for p in persons] + [p.file_no for p in persons] + extra_secrets,
+        routes_without_fixture=skip_routes,
+        api_paths_without_fixture=skip_api,
         placement=placement,
     )
