@@ -262,24 +262,36 @@ def episode_get(*, user, uuid) -> Episode:
 
 
 PANEL_APPS = ("intake", "stay", "leaving")
+#: Apps that add a panel to the person's file page (``<app>.selectors.person_panel``), in page order.
+PERSON_PANEL_APPS = ("tracing", "matching", "announcements")
 
 
-def episode_panels(*, episode: Episode, user) -> list[dict]:
-    """Panels other apps contribute to the episode page (``<app>.selectors.episode_panel``), when present."""
+def _panels(apps: tuple[str, ...], hook: str, **kwargs) -> list[dict]:
     panels = []
-    for app in PANEL_APPS:
+    for app in apps:
         try:
             module = importlib.import_module(f"{app}.selectors")
         except ImportError:
             continue
-        func = getattr(module, "episode_panel", None)
+        func = getattr(module, hook, None)
         if func is None:
             continue
         try:
-            get_template(f"{app}/episode_panel.html")
+            get_template(f"{app}/{hook}.html")
         except TemplateDoesNotExist:
             continue
-        panel = func(episode=episode, user=user)
+        panel = func(**kwargs)
         if panel is not None:
-            panels.append({"app": app, "template": f"{app}/episode_panel.html", "panel": panel})
+            panels.append({"app": app, "template": f"{app}/{hook}.html", "panel": panel})
     return panels
+
+
+def episode_panels(*, episode: Episode, user) -> list[dict]:
+    """Panels other apps contribute to the episode page (``<app>.selectors.episode_panel``), when present."""
+    return _panels(PANEL_APPS, "episode_panel", episode=episode, user=user)
+
+
+def person_panels(*, person: Person, user) -> list[dict]:
+    """Panels other apps contribute to the file page (``<app>.selectors.person_panel(*, person, user)``
+    returning a dict, or None to show nothing) rendered with ``<app>/person_panel.html``."""
+    return _panels(PERSON_PANEL_APPS, "person_panel", person=person, user=user)

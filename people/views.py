@@ -82,6 +82,7 @@ def person_detail(request, uuid):
         "now": timezone.now(),
         "photo_form": PhotoForm(),
         "contact_form": ContactForm(),
+        "panels": selectors.person_panels(person=person, user=request.user),
     }
     return render(request, "people/person_detail.html", ctx)
 
