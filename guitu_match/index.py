@@ -271,8 +271,13 @@ class MatchIndex:
                 return body[body.upper().index(" AS") + 3 :]
         return None
 
-    def score(self, left: pa.Table, right: pa.Table) -> pd.DataFrame:
-        """Score every left × right pair with the model (no blocking)."""
+    def score(self, left: pa.Table, right: pa.Table, top_k: int | None = None) -> pd.DataFrame:
+        """Score every left × right pair with the model (no blocking).
+
+        With `top_k`, only the k best pairs come back, with just the columns an explanation
+        needs — converting thousands of scored rows (with their list columns) to pandas costs
+        more than scoring them.
+        """
         if self._scoring_sql is None and not self._scoring_sql_tried:
             self._scoring_sql_tried = True
             try:
@@ -284,7 +289,15 @@ class MatchIndex:
         con = self._db_api._con
         con.register("gm_left", left)
         con.register("gm_right", right)
-        return con.execute(self._scoring_sql).df()
+        if top_k is None:
+            return con.execute(self._scoring_sql).df()
+        cols = ", ".join(
+            ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+            + [f"gamma_{c}" for c in EXPLAIN_COLUMNS]
+            + [f"mw_{c}" for c in EXPLAIN_COLUMNS]
+        )
+        sql = f"SELECT {cols} FROM ({self._scoring_sql}) ORDER BY match_weight DESC, unique_id_r LIMIT {int(top_k)}"
+        return con.execute(sql).df()
 
     def query(self, record: Record, k: int = 10, *, min_probability: float = 0.0, store: Any = None) -> list[Candidate]:
         """Top-k candidates for one record, with probability and a Chinese explanation.
@@ -294,21 +307,33 @@ class MatchIndex:
         qt = mm.prepare_table([record])
         q = qt.to_pylist()[0]
         rows = self.candidate_rows(q)
+        if store is not None and len(rows):
+            rows = self._without_decided(str(record.id), rows, store)
         if len(rows) == 0:
             return []
         cands = self.table.take(pa.array(rows))
-        scored = self.score(qt, cands)
-        scored = scored[scored["match_probability"] >= min_probability]
-        if store is not None:
-            from guitu_match.review import CONFIRMED, REJECTED
-
-            def decided(rid: str) -> bool:
-                d = store.get(str(record.id), str(rid))
-                return d is not None and d.decision in (CONFIRMED, REJECTED)
-
-            scored = scored[[not decided(r) for r in scored["unique_id_r"]]]
-        top = scored.nlargest(k, "match_weight")
+        top = self.score(qt, cands, top_k=k)
+        top = top[top["match_probability"] >= min_probability]
         return _candidates_from_scored(top, self.model)[:k]
+
+    def _without_decided(self, query_id: str, rows: np.ndarray, store: Any) -> np.ndarray:
+        """Drop candidates a person already rejected or confirmed for this record (review contract).
+
+        A store may offer `decided_ids(record_id) -> set[str]` (one database query); otherwise
+        `get(left_id, right_id)` is asked per candidate.
+        """
+        from guitu_match.review import CONFIRMED, REJECTED
+
+        ids = self.ids[rows]
+        if hasattr(store, "decided_ids"):
+            gone = set(store.decided_ids(query_id))
+            keep = np.array([i not in gone for i in ids], dtype=bool)
+        else:
+            keep = np.array(
+                [not ((d := store.get(query_id, str(i))) is not None and d.decision in (CONFIRMED, REJECTED)) for i in ids],
+                dtype=bool,
+            )
+        return rows[keep]
 
 
 def _face_hits(hits: Any) -> list[tuple[Any, float]]:

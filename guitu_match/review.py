@@ -61,6 +61,14 @@ class MemoryDecisionStore:
     def put(self, decision: Decision) -> None:
         self._d[pair_key(decision.left_id, decision.right_id)] = decision
 
+    def decided_ids(self, record_id: str) -> set[str]:
+        """Ids paired with `record_id` in a confirmed or rejected decision (not to be proposed)."""
+        out = set()
+        for (a, b), d in self._d.items():
+            if d.decision in (CONFIRMED, REJECTED) and record_id in (a, b):
+                out.add(b if a == record_id else a)
+        return out
+
     def __iter__(self) -> Iterator[Decision]:
         return iter(self._d.values())
 
