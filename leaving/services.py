@@ -261,6 +261,10 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
     if exit_type in RETURNS_BELONGINGS:
         departure.belongings_returned = _belongings_back(by=by, episode=episode, at=left_at)
     episode_transition(by=by, episode=episode, to=EpisodeStatus.LEFT, at=left_at, note=label)
+    # rule T3: a person who left is no longer sought; their announcements leave the public board at once.
+    from announcements.services import announcements_withdraw_for_person
+
+    announcements_withdraw_for_person(by=by, person=episode.person, reason=f"人员已离站（{label}）")
     if exit_type == ExitType.FAMILY:
         departure.claimant_id_copy = claimant_id_copy
     departure.save()
