@@ -384,3 +384,55 @@ def episode_set_flags(*, by, episode: Episode, repeat_requests: bool = False, fo
     audit(actor=by, action=AuditAction.UPDATE, obj=episode, summary=f"{episode.number} 标记：" + "；".join(labels),
           organisation=episode.station, person_uuid=episode.person.uuid, changes=changes)
     return episode
+
+
+# --- merging two files of one person (issue 3; added for the matching app's review) -----------------
+
+@transaction.atomic
+def person_merge(*, by, keep: Person, merge: Person) -> Person:
+    """Merge ``merge`` into ``keep`` after a person confirmed they are the same (rule E4: one person, one file).
+
+    Nothing is moved or deleted: ``merge.merged_into = keep``; episodes, photos, contacts and the
+    timeline stay attached to their original file, lists hide the merged file, and the kept file's
+    page shows both. :func:`person_unmerge` undoes it. Both files' timelines record the merge.
+    """
+    keep = Person.objects.select_for_update().get(pk=keep.pk)
+    merge = Person.objects.select_for_update().get(pk=merge.pk)
+    if keep.pk == merge.pk:
+        raise ValidationError("不能把档案合并到它自己。")
+    if merge.merged_into_id:
+        raise ValidationError(f"档案 {merge.file_no} 已合并到其他档案，请先撤销原合并。")
+    if keep.merged_into_id:
+        raise ValidationError(f"保留档案 {keep.file_no} 本身已被合并，请选择最终保留的档案。")
+    if Person.objects.filter(merged_into=merge).exists():
+        raise ValidationError(f"档案 {merge.file_no} 下还合并有其他档案，请先撤销那些合并或选它作为保留档案。")
+    open_states = [*IN_CARE, EpisodeStatus.REQUESTED]
+    if (Episode.objects.filter(person=keep, status__in=open_states).exists()
+            and Episode.objects.filter(person=merge, status__in=open_states).exists()):
+        raise ValidationError("两份档案都有未结束的救助过程，请先结束其中一个再合并。")
+    Person.objects.filter(pk=merge.pk).update(merged_into=keep, updated_at=timezone.now())
+    merge.merged_into = keep
+    changes = {"merged_into": [None, str(keep)]}
+    audit(actor=by, action=AuditAction.UPDATE, obj=merge, summary=f"档案 {merge.file_no} 合并到 {keep.file_no}（同一人）",
+          organisation=_person_org(merge), person_uuid=merge.uuid, changes=changes)
+    audit(actor=by, action=AuditAction.UPDATE, obj=keep, summary=f"合并档案 {merge.file_no} 到本档案（同一人，保留两边历史）",
+          organisation=_person_org(keep), person_uuid=keep.uuid, changes={"merged_from": [None, str(merge)]})
+    Person.objects.filter(pk=keep.pk).update(updated_at=timezone.now())
+    return keep
+
+
+@transaction.atomic
+def person_unmerge(*, by, merge: Person) -> Person:
+    """Undo :func:`person_merge`: the merged file stands on its own again, with its own history."""
+    merge = Person.objects.select_for_update().get(pk=merge.pk)
+    keep = merge.merged_into
+    if keep is None:
+        raise ValidationError("该档案没有被合并，无需撤销。")
+    Person.objects.filter(pk=merge.pk).update(merged_into=None, updated_at=timezone.now())
+    merge.merged_into = None
+    audit(actor=by, action=AuditAction.UPDATE, obj=merge, summary=f"撤销合并：档案 {merge.file_no} 与 {keep.file_no} 分开",
+          organisation=_person_org(merge), person_uuid=merge.uuid, changes={"merged_into": [str(keep), None]})
+    audit(actor=by, action=AuditAction.UPDATE, obj=keep, summary=f"撤销合并：档案 {merge.file_no} 已从本档案分开",
+          organisation=_person_org(keep), person_uuid=keep.uuid, changes={"merged_from": [str(merge), None]})
+    Person.objects.filter(pk=keep.pk).update(updated_at=timezone.now())
+    return merge
