@@ -129,8 +129,8 @@ def _clean_details(person: Person, chosen: list[str], details: dict[str, Any], t
             values[field] = text[:2000]
     contact = (details.get("contact_phone") or "").strip()
     values["contact_phone"] = contact[:40]
-    public_text = " ".join(str(values[k] or "") for k in ("found_place", "features", "statement", "contact_phone"))
-    if ID_NUMBER_IN_TEXT.search(public_text.replace(" ", "")):
+    texts = [str(values[k] or "").replace(" ", "") for k in ("found_place", "features", "statement", "contact_phone")]
+    if any(ID_NUMBER_IN_TEXT.search(text) for text in texts):
         errors["statement"] = "公开内容中不得包含身份证号码。"
     if not values["chosen"]:
         errors["chosen"] = "请至少选择一项公开信息。"
