@@ -31,5 +31,13 @@ def navigation(request):
         except NoReverseMatch:
             continue
         active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+        item = {"label": label, "url": url, "active": active}
+        if name == "deadlines:inbox":
+            # The badge: open overdue items of the user's organisation and roles (one cached count).
+            from deadlines.selectors import nav_count
+
+            item["badge"] = nav_count(user)
+            if item["badge"]:
+                item["label"] = f"{label}（{item['badge']}）"
+        items.append(item)
     return {"nav_items": items}

@@ -1,0 +1,576 @@
+"""Deadline rules as data, and the engine that evaluates them with set-based queries.
+
+A capability declares its deadlines once, in ``<app>/deadlines.py``, as a module-level list ``RULES`` of
+:class:`DeadlineRule`. The registry discovers those modules in the installed apps (see docs/deadlines.md).
+
+Nothing here stores whether a deadline was met: it is computed from the owning app's records and their
+timestamps, as of any moment (``evaluate(rule, as_of=...)``). Lists and counts never loop over subjects in
+Python: a due-by moment is turned into a bound on the *start* time (calendar_math.latest_start_due_by), so
+"overdue", "due today" and "due soon" are range conditions the database answers with its indexes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps as django_apps
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from deadlines.calendar_math import (
+    Calendar,
+    Due,
+    DueResult,
+    Period,
+    Unit,
+    add_months,
+    due_at,
+    latest_start_due_by,
+    period_bounds,
+    period_label,
+    previous_period,
+)
+
+MET = "met"
+LATE = "late"
+OVERDUE = "overdue"
+OPEN = "open"
+NOT_APPLICABLE = "n/a"
+OUTCOME_LABELS = {MET: "按时完成", LATE: "超时完成", OVERDUE: "已逾期", OPEN: "未到期", NOT_APPLICABLE: "已不适用"}
+
+BUCKET_OVERDUE = "overdue"
+BUCKET_TODAY = "today"
+BUCKET_SOON = "soon"
+BUCKET_LABELS = {BUCKET_OVERDUE: "已逾期", BUCKET_TODAY: "今日到期", BUCKET_SOON: "即将到期"}
+
+#: "Due soon" looks this far beyond the end of today.
+SOON = datetime.timedelta(days=3)
+ESCALATE_TO_SUPERVISOR = "@supervisor"
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """The records that fulfil a deadline: ``records()`` filtered to the subject, timed by ``at``.
+
+    ``link`` is the record's path to the subject's ``outer`` field (``episode`` → subject ``pk``;
+    ``person`` → subject ``person``). ``at`` may be a DateTimeField or a DateField (then the whole day counts).
+    """
+
+    records: Callable[[], QuerySet]
+    link: str
+    at: str
+    what: str  # what must be done, in plain Chinese ("发布寻亲公告")
+    outer: str = "pk"
+    at_is_date: bool = False
+
+    def matching(self) -> QuerySet:
+        return self.records().filter(**{self.link: OuterRef(self.outer), f"{self.at}__isnull": False})
+
+    def done_by(self, moment: datetime.datetime) -> QuerySet:
+        bound = timezone.localtime(moment).date() if self.at_is_date else moment
+        return self.matching().filter(**{f"{self.at}__lte": bound})
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A timestamp on or near the subject after which the deadline no longer applies (left, identified)."""
+
+    label: str
+    path: str | None = None  # a field path on the subject
+    expression: Callable[[], object] | None = None  # or an expression (e.g. a Subquery) giving a datetime
+
+    def annotation(self):
+        return F(self.path) if self.path else self.expression()
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A recurring obligation: at least ``count`` records per ``period`` while the subject is active;
+    ``first_count`` during the first ``first_hours`` after the start (rule T4: 3 talks a day for 72 hours)."""
+
+    period: Period
+    count: int = 1
+    first_hours: int = 0
+    first_count: int = 0
+    entry_grace_hours: int = 8  # a start this close to the period's end needs nothing in that period
+
+
+@dataclass(frozen=True)
+class Item:
+    """One task in an inbox: the subject, its rule, when it is due, and where to act."""
+
+    rule: DeadlineRule
+    subject: object
+    bucket: str
+    start: datetime.datetime
+    due: DueResult
+    organisation_id: int
+    label: str
+    url: str
+    person_uuid: object = None
+    period: str = ""
+    progress: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.subject.uuid}" + (f"@{self.period}" if self.period else "")
+
+    @property
+    def bucket_label(self) -> str:
+        return BUCKET_LABELS[self.bucket]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    subject: object
+    start: datetime.datetime
+    due: DueResult
+    done_at: datetime.datetime | None
+    stopped_at: datetime.datetime | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return OUTCOME_LABELS[self.status]
+
+
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment)
+
+
+def _as_datetime(value) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return _local(value)
+    return datetime.datetime.combine(value, datetime.time(0), tzinfo=timezone.get_current_timezone())
+
+
+def _get_path(obj, path: str):
+    for part in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """One statutory deadline, declared by the app that owns its records.
+
+    - ``subjects(as_of)``: the queryset the rule applies to (static facts only; start/stop come from fields);
+    - ``start``: path to the start timestamp on the subject (DateTimeField, or DateField with ``start_is_date``);
+    - ``organisation`` + ``role``: whose task it is; ``escalate``: who is told when late
+      (``"@supervisor"`` = the organisation's supervising department, or a path to an Organisation);
+    - ``due``: how long (hours, calendar days, months, working days); ``setting``: a GUITU_RULES key whose
+      value replaces the default amount; administrators may only make it stricter (RuleSetting);
+    - ``fulfilment``: what record fulfils it; ``recurrence``: for obligations repeating per period;
+    - ``stops``: timestamps that end the obligation (the person left, was identified).
+    """
+
+    id: str
+    title: str
+    source: str
+    subjects: Callable[[datetime.datetime], QuerySet]
+    start: str
+    organisation: str
+    role: str
+    due: Due
+    fulfilment: Fulfilment | None
+    label: Callable[[object], str]
+    link: Callable[[object], str]
+    stops: tuple[Stop, ...] = ()
+    recurrence: Recurrence | None = None
+    escalate: str = ESCALATE_TO_SUPERVISOR
+    person: str | None = "person"
+    setting: str | None = None
+    start_is_date: bool = False
+    select_related: tuple[str, ...] = ()
+    note: str = ""
+    app_label: str = field(default="", compare=False)
+
+    # --- configuration ------------------------------------------------------------------------------
+
+    def default_amount(self) -> int:
+        if self.setting:
+            from django.conf import settings
+
+            value = settings.GUITU_RULES.get(self.setting)
+            if value is not None:
+                return int(value)
+        return self.due.amount
+
+    def effective_due(self, overrides: dict[str, int] | None = None) -> Due:
+        """The due rule in force: the code's (or GUITU_RULES') amount, or an administrator's stricter one."""
+        amount = self.default_amount()
+        if overrides and self.id in overrides:
+            amount = min(amount, overrides[self.id])
+        return Due(amount, self.due.unit)
+
+    def describe(self, overrides: dict[str, int] | None = None) -> str:
+        due = self.effective_due(overrides)
+        if self.recurrence:
+            r = self.recurrence
+            from deadlines.calendar_math import PERIOD_WORDS
+
+            words = f"{PERIOD_WORDS[r.period]}至少{r.count}次"
+            if r.first_hours:
+                words = f"开始后{r.first_hours}小时内每天至少{r.first_count}次，此后{words}"
+            if due.amount:
+                words += f"，期末后{due.words()}内补录有效"
+            return words
+        return f"自{self.start_words()}起{due.words()}内"
+
+    def start_words(self) -> str:
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            model = self.subjects(timezone.now()).model
+            parts = self.start.split("__")
+            for part in parts[:-1]:
+                model = model._meta.get_field(part).related_model
+            return str(model._meta.get_field(parts[-1]).verbose_name)
+        except (FieldDoesNotExist, AttributeError):
+            return self.start
+
+    # --- the subjects at a moment -------------------------------------------------------------------
+
+    def base(self, as_of: datetime.datetime, org_ids=None) -> QuerySet:
+        """Subjects the rule applies to at ``as_of``: started by then, not stopped by then."""
+        qs = self.subjects(as_of).filter(**{f"{self.start}__isnull": False})
+        start_bound = _local(as_of).date() if self.start_is_date else as_of
+        qs = qs.filter(**{f"{self.start}__lte": start_bound})
+        if org_ids is not None:
+            qs = qs.filter(**{f"{self.organisation}__in": org_ids})
+        for index, stop in enumerate(self.stops):
+            name = f"dl_stop_{index}"
+            qs = qs.annotate(**{name: stop.annotation()})
+            qs = qs.filter(Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gt": as_of}))
+        return qs
+
+    def open_at(self, as_of: datetime.datetime, org_ids=None) -> QuerySet:
+        """Subjects whose one-off deadline is not fulfilled at ``as_of`` (whether due yet or not)."""
+        qs = self.base(as_of, org_ids)
+        if self.fulfilment is not None:
+            qs = qs.filter(~Exists(self.fulfilment.done_by(as_of)))
+        return qs
+
+    # --- one-off deadlines: buckets by start-time bounds ----------------------------------------------
+
+    def bucket_filters(self, as_of: datetime.datetime, cal: Calendar, overrides=None) -> dict[str, Q]:
+        """Range conditions on the start for overdue (due < as_of), due by the end of today, due soon."""
+        due = self.effective_due(overrides)
+        local = _local(as_of)
+        end_today = period_bounds(Period.DAY, local)[1]
+        overdue_b = self._bound(local - datetime.timedelta(microseconds=1), due, cal)
+        today_b = self._bound(end_today, due, cal)
+        soon_b = self._bound(end_today + SOON, due, cal)
+        s = self.start
+        return {
+            BUCKET_OVERDUE: Q(**{f"{s}__lte": overdue_b}),
+            BUCKET_TODAY: Q(**{f"{s}__gt": overdue_b, f"{s}__lte": today_b}),
+            BUCKET_SOON: Q(**{f"{s}__gt": today_b, f"{s}__lte": soon_b}),
+        }
+
+    def _bound(self, moment: datetime.datetime, due: Due, cal: Calendar):
+        if not self.start_is_date:
+            return latest_start_due_by(moment, due, cal)
+        # Date starts: the deadline runs to the end of the due date (T6: result within 1 month of the sample).
+        day = moment.date()
+        for _ in range(400):
+            if self.due_for(_as_datetime(day), due, cal).at <= moment:
+                return day
+            day -= datetime.timedelta(days=1)
+        return day  # pragma: no cover
+
+    def due_for(self, start: datetime.datetime, due: Due, cal: Calendar) -> DueResult:
+        result = due_at(_local(start), due, cal)
+        if self.start_is_date and due.unit in (Unit.MONTHS, Unit.DAYS):
+            # a date start: the due date itself still counts (to 24:00)
+            at = result.at + datetime.timedelta(days=1)
+            return DueResult(at, result.fallback, result.missing_years)
+        return result
+
+    def counts(self, as_of: datetime.datetime, cal: Calendar, org_ids=None, overrides=None,
+               group_by: str | None = None):
+        """Overdue / due today / due soon counts in one query (per organisation when ``group_by`` is set)."""
+        if self.recurrence:
+            return self._recurring_counts(as_of, cal, org_ids, overrides, group_by)
+        filters = self.bucket_filters(as_of, cal, overrides)
+        qs = self.open_at(as_of, org_ids)
+        aggregates = {name: Count("pk", filter=cond) for name, cond in filters.items()}
+        if group_by:
+            return list(qs.values(group_by).annotate(**aggregates).order_by())
+        return qs.aggregate(**aggregates)
+
+    def items(self, as_of: datetime.datetime, cal: Calendar, org_ids=None, overrides=None,
+              buckets=(BUCKET_OVERDUE, BUCKET_TODAY, BUCKET_SOON), limit: int = 200) -> list[Item]:
+        """The tasks themselves (at most ``limit`` per bucket), oldest start first, with their exact due time."""
+        if self.recurrence:
+            return self._recurring_items(as_of, cal, org_ids, overrides, buckets, limit)
+        due = self.effective_due(overrides)
+        filters = self.bucket_filters(as_of, cal, overrides)
+        result: list[Item] = []
+        for bucket in buckets:
+            qs = self.open_at(as_of, org_ids).filter(filters[bucket])
+            if self.select_related:
+                qs = qs.select_related(*self.select_related)
+            for obj in qs.order_by(self.start)[:limit]:
+                start = _as_datetime(_get_path(obj, self.start))
+                result.append(self._item(obj, bucket, start, self.due_for(start, due, cal)))
+        return result
+
+    def _item(self, obj, bucket, start, due_result, period="", progress="") -> Item:
+        person = _get_path(obj, self.person) if self.person else None
+        try:
+            url = self.link(obj)
+        except NoReverseMatch:
+            url = reverse("people:detail", args=[person.uuid]) if person is not None else ""
+        return Item(rule=self, subject=obj, bucket=bucket, start=start, due=due_result,
+                    organisation_id=_get_path(obj, f"{self.organisation}_id") if "__" not in self.organisation
+                    else _get_path(obj, self.organisation).pk,
+                    label=self.label(obj), url=url, person_uuid=getattr(person, "uuid", None),
+                    period=period, progress=progress)
+
+    # --- history: computed, never ticked ---------------------------------------------------------------
+
+    def evaluate(self, as_of: datetime.datetime, cal: Calendar, org_ids=None, overrides=None,
+                 started_from=None) -> list[Outcome]:
+        """Every subject started by ``as_of`` (optionally since ``started_from``), with what was known then:
+        met on time, met late, overdue, still open, or no longer applicable. Records timestamped after
+        ``as_of`` are ignored, records entered later with an earlier timestamp count — the answer depends only
+        on the records' own times."""
+        if self.recurrence:
+            raise ValueError("evaluate() covers one-off deadlines; use period_outcomes() for recurring ones")
+        due = self.effective_due(overrides)
+        qs = self.subjects(as_of).filter(**{f"{self.start}__isnull": False})
+        start_bound = _local(as_of).date() if self.start_is_date else as_of
+        qs = qs.filter(**{f"{self.start}__lte": start_bound})
+        if started_from is not None:
+            qs = qs.filter(**{f"{self.start}__gte": _local(started_from).date() if self.start_is_date
+                              else started_from})
+        if org_ids is not None:
+            qs = qs.filter(**{f"{self.organisation}__in": org_ids})
+        for index, stop in enumerate(self.stops):
+            qs = qs.annotate(**{f"dl_stop_{index}": stop.annotation()})
+        if self.fulfilment is not None:
+            first = self.fulfilment.done_by(as_of).order_by(self.fulfilment.at).values(self.fulfilment.at)[:1]
+            qs = qs.annotate(dl_done=Subquery(first))
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        outcomes = []
+        for obj in qs.order_by(self.start):
+            start = _as_datetime(_get_path(obj, self.start))
+            due_result = self.due_for(start, due, cal)
+            done = getattr(obj, "dl_done", None)
+            done_at = _as_datetime(done)
+            stops = [_as_datetime(getattr(obj, f"dl_stop_{i}")) for i in range(len(self.stops))]
+            stops = [s for s in stops if s is not None and s <= as_of]
+            stopped = min(stops) if stops else None
+            if done_at is not None:
+                status = MET if done_at <= due_result.at else LATE
+            elif stopped is not None and stopped <= due_result.at:
+                status = NOT_APPLICABLE
+            elif due_result.at < as_of:
+                status = OVERDUE
+            elif stopped is not None:
+                status = NOT_APPLICABLE
+            else:
+                status = OPEN
+            outcomes.append(Outcome(obj, start, due_result, done_at, stopped, status))
+        return outcomes
+
+    # --- recurring obligations -------------------------------------------------------------------------
+
+    def _required(self, period_start, period_end) -> object:
+        """Records required in a period, as an SQL expression over the subject's start."""
+        from django.db.models import Case, When
+
+        r = self.recurrence
+        whens = [When(**{f"{self.start}__gte": period_end - datetime.timedelta(hours=r.entry_grace_hours)},
+                      then=Value(0))]
+        if r.first_hours:
+            whens.append(When(**{f"{self.start}__gte": period_start}, then=Value(r.count)))
+            whens.append(When(**{f"{self.start}__gt": period_start - datetime.timedelta(hours=r.first_hours)},
+                              then=Value(r.first_count)))
+        return Case(*whens, default=Value(r.count), output_field=IntegerField())
+
+    def _period_qs(self, as_of, period_start, period_end, org_ids, *, complete: bool) -> QuerySet:
+        """Subjects owing records in [period_start, period_end), annotated with done/required counts.
+
+        ``complete``: the period is over — the subject must have been active until its end."""
+        moment = min(as_of, period_end)
+        qs = self.subjects(as_of).filter(**{f"{self.start}__isnull": False, f"{self.start}__lt": period_end})
+        if org_ids is not None:
+            qs = qs.filter(**{f"{self.organisation}__in": org_ids})
+        limit = period_end if complete else as_of
+        for index, stop in enumerate(self.stops):
+            name = f"dl_stop_{index}"
+            qs = qs.annotate(**{name: stop.annotation()})
+            cond = Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte" if complete else f"{name}__gt": limit})
+            # a stop recorded after as_of is unknown at as_of
+            cond |= Q(**{f"{name}__gt": as_of})
+            qs = qs.filter(cond)
+        f = self.fulfilment
+        done = (f.matching().filter(**{f"{f.at}__gte": period_start, f"{f.at}__lt": period_end,
+                                       f"{f.at}__lte": moment})
+                .order_by().values(f.link).annotate(c=Count("pk")).values("c"))
+        qs = qs.annotate(dl_done_count=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
+                         dl_required=self._required(period_start, period_end))
+        return qs.filter(dl_required__gt=0, dl_done_count__lt=F("dl_required"))
+
+    def _periods(self, as_of):
+        local = _local(as_of)
+        current = period_bounds(self.recurrence.period, local)
+        previous = previous_period(self.recurrence.period, local)
+        return current, previous
+
+    def _recurring_counts(self, as_of, cal, org_ids, overrides, group_by):
+        (cs, ce), (ps, pe) = self._periods(as_of)
+        grace = self._grace(overrides)
+        # the previous period is overdue once its grace (if any) has passed; until then it is due today
+        prev_bucket = BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY
+        buckets = [(prev_bucket, self._period_qs(as_of, ps, pe, org_ids, complete=True)),
+                   (BUCKET_TODAY if ce - _local(as_of) <= datetime.timedelta(days=1) else BUCKET_SOON,
+                    self._period_qs(as_of, cs, ce, org_ids, complete=False))]
+        if group_by:
+            merged: dict = {}
+            for bucket, qs in buckets:
+                for row in qs.values(group_by).annotate(n=Count("pk")).order_by():
+                    entry = merged.setdefault(row[group_by], {group_by: row[group_by], BUCKET_OVERDUE: 0,
+                                                              BUCKET_TODAY: 0, BUCKET_SOON: 0})
+                    entry[bucket] += row["n"]
+            return list(merged.values())
+        result = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
+        for bucket, qs in buckets:
+            result[bucket] += qs.count()
+        return result
+
+    def _grace(self, overrides) -> datetime.timedelta:
+        due = self.effective_due(overrides)
+        if not due.amount:
+            return datetime.timedelta(0)
+        return {Unit.HOURS: datetime.timedelta(hours=due.amount),
+                Unit.DAYS: datetime.timedelta(days=due.amount)}.get(due.unit, datetime.timedelta(days=due.amount))
+
+    def _recurring_items(self, as_of, cal, org_ids, overrides, buckets, limit):
+        (cs, ce), (ps, pe) = self._periods(as_of)
+        grace = self._grace(overrides)
+        prev_bucket = BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY
+        cur_bucket = BUCKET_TODAY if ce - _local(as_of) <= datetime.timedelta(days=1) else BUCKET_SOON
+        result = []
+        for bucket, (start, end), complete in ((prev_bucket, (ps, pe), True), (cur_bucket, (cs, ce), False)):
+            if bucket not in buckets:
+                continue
+            qs = self._period_qs(as_of, start, end, org_ids, complete=complete)
+            if self.select_related:
+                qs = qs.select_related(*self.select_related)
+            for obj in qs.order_by(self.start)[:limit]:
+                progress = f"{obj.dl_done_count}/{obj.dl_required}"
+                result.append(self._item(obj, bucket, _as_datetime(_get_path(obj, self.start)),
+                                         DueResult(end + grace), period=period_label(self.recurrence.period, start),
+                                         progress=progress))
+        return result
+
+    def period_outcomes(self, as_of, org_ids=None, periods: int = 1) -> list[dict]:
+        """For the last ``periods`` completed periods: how many subjects owed records and how many missed."""
+        local = _local(as_of)
+        rows = []
+        start, end = previous_period(self.recurrence.period, local)
+        for _ in range(periods):
+            missed = self._period_qs(as_of, start, end, org_ids, complete=True).count()
+            rows.append({"period": period_label(self.recurrence.period, start), "start": start, "missed": missed})
+            start, end = previous_period(self.recurrence.period, start)
+        return rows
+
+
+# --- discovery ----------------------------------------------------------------------------------------
+
+_RULES: dict[str, DeadlineRule] | None = None
+
+
+def discover() -> dict[str, DeadlineRule]:
+    """Every rule declared in ``<app>/deadlines.py`` of the installed apps, by rule ID (declared once)."""
+    global _RULES
+    if _RULES is None:
+        found: dict[str, DeadlineRule] = {}
+        for config in django_apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{config.name}.deadlines")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.deadlines":
+                    raise
+                continue
+            for rule in getattr(module, "RULES", ()):
+                if rule.id in found:
+                    raise ValueError(f"deadline rule {rule.id} declared twice ({config.name})")
+                object.__setattr__(rule, "app_label", config.label)
+                found[rule.id] = rule
+        _RULES = dict(sorted(found.items(), key=lambda kv: _sort_key(kv[0])))
+    return _RULES
+
+
+def _sort_key(rule_id: str):
+    return (rule_id[0], int("".join(c for c in rule_id[1:] if c.isdigit()) or 0), rule_id)
+
+
+def get_rule(rule_id: str) -> DeadlineRule:
+    return discover()[rule_id]
+
+
+def evaluate(rule: DeadlineRule | str, *, as_of: datetime.datetime, org_ids=None, started_from=None) -> list[Outcome]:
+    """Outcomes of ``rule`` as known at ``as_of`` (with the calendar and thresholds in force)."""
+    from deadlines.calendar import load_calendar
+    from deadlines.selectors import rule_overrides
+
+    rule = get_rule(rule) if isinstance(rule, str) else rule
+    return rule.evaluate(as_of, load_calendar(), org_ids=org_ids, overrides=rule_overrides(),
+                         started_from=started_from)
+
+
+def url_or_blank(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+__all__ = ["DeadlineRule", "Fulfilment", "Stop", "Recurrence", "Due", "Unit", "Period", "discover", "evaluate",
+           "add_months"]
+
+
+# --- stops shared by many rules -------------------------------------------------------------------------
+
+
+def identified_stop(person_path: str = "person") -> Stop:
+    """When the person's file first became 已查明: read from the audit log, which records every change of
+    ``identity_status`` with its time (creation included) — so it is known as of any past moment."""
+
+    def expression():
+        from core.models import AuditEntry
+
+        first = (AuditEntry.objects.filter(person_uuid=OuterRef(f"{person_path}__uuid"), object_type="people.Person",
+                                           changes__identity_status__1="identified")
+                 .order_by("at").values("at")[:1])
+        return Subquery(first)
+
+    return Stop("身份已查明", expression=expression)
+
+
+def left_stop(path: str = "left_at") -> Stop:
+    return Stop("已离站/终止", path=path)

@@ -1,0 +1,235 @@
+"""Reads of the deadlines app, always through the user's scope: the inbox, the supervisors' overview,
+on-time rates, the navigation badge, the calendar and the rule settings."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.db.models import Case, Count, DateField, DateTimeField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from core.models import Organisation, OrgKind, Role
+from core.scoping import scoped, visible_org_ids
+from deadlines.calendar import load_calendar, missing_years
+from deadlines.calendar_math import Unit, add_months
+from deadlines.models import HolidayCalendar, Notification, OverdueItem, RuleSetting
+from deadlines.registry import (
+    BUCKET_OVERDUE,
+    BUCKET_SOON,
+    BUCKET_TODAY,
+    DeadlineRule,
+    Item,
+    discover,
+)
+
+#: Roles that see every task of their organisation, whatever the rule's role.
+ALL_TASK_ROLES = (Role.HEAD, Role.ADMIN)
+#: Roles that see the overview of their subtree (civil-affairs supervisors, statisticians, the panel).
+OVERVIEW_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.HEAD, Role.STATISTICIAN, Role.PANEL)
+
+
+def rule_overrides() -> dict[str, int]:
+    """Administrators' stricter thresholds, by rule ID (one small query)."""
+    return dict(RuleSetting.objects.values_list("rule_id", "amount"))
+
+
+def rules_for(user) -> list[DeadlineRule]:
+    """The rules whose tasks this user does: their role's, or all of them for heads and administrators."""
+    rules = list(discover().values())
+    if user.is_superuser or user.has_role(*ALL_TASK_ROLES):
+        return rules
+    return [r for r in rules if user.has_role(r.role)]
+
+
+def own_org_ids(user) -> list[int]:
+    return [user.organisation_id] if user.organisation_id else []
+
+
+def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 100) -> dict:
+    """The user's tasks: their organisation's items for their roles, overdue / due today / due soon."""
+    as_of = as_of or timezone.now()
+    cal = load_calendar()
+    overrides = rule_overrides()
+    org_ids = own_org_ids(user)
+    buckets: dict[str, list[Item]] = {BUCKET_OVERDUE: [], BUCKET_TODAY: [], BUCKET_SOON: []}
+    counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
+    if org_ids:
+        for rule in rules_for(user):
+            rule_counts = rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides)
+            for key in counts:
+                counts[key] += rule_counts[key]
+            wanted = tuple(k for k in buckets if rule_counts[k])
+            if wanted:
+                for item in rule.items(as_of, cal, org_ids=org_ids, overrides=overrides, buckets=wanted, limit=limit):
+                    buckets[item.bucket].append(item)
+    for items in buckets.values():
+        items.sort(key=lambda i: (i.due.at, i.rule.id))
+    fallback = sorted({y for items in buckets.values() for i in items for y in i.due.missing_years})
+    return {"buckets": buckets, "counts": counts, "as_of": as_of, "fallback_years": fallback,
+            "limit": limit}
+
+
+def notifications(*, user, unread_only: bool = True, limit: int = 50):
+    """In-app notifications for the user's organisation and roles (escalations to a department included)."""
+    qs = scoped(Notification.objects.select_related("item", "organisation"), user).filter(
+        organisation_id__in=own_org_ids(user))
+    if not (user.is_superuser or user.has_role(*ALL_TASK_ROLES)):
+        qs = qs.filter(Q(role="") | Q(role__in=list(user.role_codes)))
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs[:limit]
+
+
+def is_overview_user(user) -> bool:
+    if user.is_superuser:
+        return True
+    org = user.organisation
+    return org is not None and (org.kind == OrgKind.CIVIL_AFFAIRS or org.kind == OrgKind.REGIONAL_CENTRE) and \
+        user.has_role(*OVERVIEW_ROLES)
+
+
+def overview(*, user, as_of: datetime.datetime | None = None) -> dict:
+    """Overdue items by station and rule across the user's subtree (one grouped query per rule)."""
+    as_of = as_of or timezone.now()
+    cal = load_calendar()
+    overrides = rule_overrides()
+    org_ids = visible_org_ids(user)
+    rules = list(discover().values())
+    table: dict[int, dict[str, int]] = defaultdict(dict)
+    totals = {r.id: 0 for r in rules}
+    for rule in rules:
+        for row in rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides, group_by=rule.organisation):
+            n = row[BUCKET_OVERDUE]
+            if n:
+                table[row[rule.organisation]][rule.id] = n
+                totals[rule.id] += n
+    names = dict(Organisation.objects.filter(id__in=table.keys()).values_list("id", "name"))
+    rows = [{"organisation": names.get(org_id, "—"), "org_id": org_id,
+             "cells": [cells.get(r.id, 0) for r in rules], "total": sum(cells.values())}
+            for org_id, cells in table.items()]
+    rows.sort(key=lambda r: (-r["total"], r["organisation"]))
+    return {"rules": rules, "rows": rows, "totals": [totals[r.id] for r in rules],
+            "grand_total": sum(totals.values()), "as_of": as_of}
+
+
+def _due_expression(rule: DeadlineRule, due, cal, first: datetime.date, last: datetime.date, as_date: bool):
+    """The due moment of each subject as an SQL expression (set-based; no per-row Python).
+
+    Hours and days: start + interval. Months and working days: one CASE branch per start date in the window."""
+    if not rule.start_is_date and due.unit in (Unit.HOURS, Unit.DAYS):
+        delta = datetime.timedelta(hours=due.amount) if due.unit == Unit.HOURS else datetime.timedelta(days=due.amount)
+        return F(rule.start) + Value(delta)
+    tz = timezone.get_current_timezone()
+    whens = []
+    day = first
+    while day <= last:
+        midnight = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        nxt = midnight + datetime.timedelta(days=1)
+        cond = {rule.start: day} if rule.start_is_date else {f"{rule.start}__gte": midnight, f"{rule.start}__lt": nxt}
+        if due.unit == Unit.MONTHS and not rule.start_is_date:
+            then = F(rule.start) + Value(add_months(midnight, due.amount) - midnight)
+        else:
+            at = rule.due_for(midnight, due, cal).at
+            then = Value((at - datetime.timedelta(microseconds=1)).date() if as_date else at)
+        whens.append(When(then=then, **cond))
+        day += datetime.timedelta(days=1)
+    return Case(*whens, default=Value(None), output_field=DateField() if as_date else DateTimeField())
+
+
+def on_time_rates(*, user, as_of: datetime.datetime | None = None, months: int = 3, org_ids=None) -> list[dict]:
+    """On-time rates per rule, station and month of the start, for one-off rules, as known at ``as_of``.
+
+    Decided items only: done (on time or late) or past due; items that stopped applying before their due
+    time without being done (the person left, was identified) are not counted."""
+    as_of = as_of or timezone.now()
+    local = timezone.localtime(as_of)
+    cal = load_calendar()
+    overrides = rule_overrides()
+    org_ids = visible_org_ids(user) if org_ids is None else org_ids
+    first_month = add_months(local.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -(months - 1))
+    names = dict(Organisation.objects.filter(id__in=org_ids).values_list("id", "name"))
+    result = []
+    for rule in discover().values():
+        if rule.recurrence or rule.fulfilment is None:
+            continue
+        due = rule.effective_due(overrides)
+        f = rule.fulfilment
+        qs = rule.subjects(as_of).filter(**{f"{rule.organisation}__in": org_ids, f"{rule.start}__isnull": False})
+        if rule.start_is_date:
+            qs = qs.filter(**{f"{rule.start}__gte": first_month.date(), f"{rule.start}__lte": local.date()})
+        else:
+            qs = qs.filter(**{f"{rule.start}__gte": first_month, f"{rule.start}__lte": as_of})
+        qs = qs.annotate(dl_due=_due_expression(rule, due, cal, first_month.date(), local.date(), f.at_is_date))
+        bound = local.date() if f.at_is_date else as_of
+        on_time = Exists(f.matching().filter(**{f"{f.at}__lte": OuterRef("dl_due")}).filter(**{f"{f.at}__lte": bound}))
+        done = Exists(f.done_by(as_of))
+        past_due = Q(dl_due__lt=local.date()) if f.at_is_date else Q(dl_due__lt=as_of)
+        stopped = Q()
+        for index, stop in enumerate(rule.stops):
+            name = f"dl_stop_{index}"
+            qs = qs.annotate(**{name: stop.annotation()})
+            cond = Q(**{f"{name}__lte": as_of})
+            if not f.at_is_date:
+                cond &= Q(**{f"{name}__lte": F("dl_due")})
+            stopped |= cond
+        qs = qs.annotate(dl_month=TruncMonth(rule.start) if not rule.start_is_date else TruncMonth(rule.start))
+        counted = Q(done) | (past_due & ~stopped) if rule.stops else Q(done) | past_due
+        rows = (qs.values(rule.organisation, "dl_month")
+                .annotate(on_time=Count("pk", filter=Q(on_time)), decided=Count("pk", filter=counted))
+                .order_by("dl_month"))
+        for row in rows:
+            if not row["decided"]:
+                continue
+            month = row["dl_month"]
+            result.append({"rule": rule, "organisation": names.get(row[rule.organisation], "—"),
+                           "month": f"{month.year}年{month.month}月", "on_time": row["on_time"],
+                           "decided": row["decided"], "rate": round(100 * row["on_time"] / row["decided"], 1)})
+    return result
+
+
+def nav_count(user) -> int:
+    """Open overdue items for the user's organisation and roles, from the last scan (one cached query)."""
+    if not user.is_authenticated or not user.organisation_id:
+        return 0
+    key = f"deadlines:nav:{cache.get('deadlines:nav:gen') or 0}:{user.pk}"
+    value = cache.get(key)
+    if value is None:
+        qs = OverdueItem.objects.filter(organisation_id=user.organisation_id, resolved_at__isnull=True)
+        if not (user.is_superuser or user.has_role(*ALL_TASK_ROLES)):
+            qs = qs.filter(role__in=list(user.role_codes))
+        value = qs.count()
+        cache.set(key, value, 60)
+    return value
+
+
+def calendar_days(*, year: int | None = None):
+    qs = HolidayCalendar.objects.all()
+    if year:
+        qs = qs.filter(date__year=year)
+    return qs
+
+
+def calendar_years() -> list[dict]:
+    rows = (HolidayCalendar.objects.values("date__year").annotate(holidays=Count("id", filter=Q(kind="holiday")),
+                                                                   workdays=Count("id", filter=Q(kind="workday")))
+            .order_by("-date__year"))
+    return [{"year": r["date__year"], "holidays": r["holidays"], "workdays": r["workdays"]} for r in rows]
+
+
+def admin_warnings() -> dict:
+    """For the administrator's dashboard: calendar years missing (deadlines there fall back to Mon–Fri)."""
+    return {"missing_years": missing_years()}
+
+
+def rule_table() -> list[dict]:
+    overrides = rule_overrides()
+    settings = {s.rule_id: s for s in RuleSetting.objects.all()}
+    rows = []
+    for rule in discover().values():
+        rows.append({"rule": rule, "default": rule.default_amount(), "unit": rule.due.unit,
+                     "effective": rule.effective_due(overrides).amount, "setting": settings.get(rule.id),
+                     "describe": rule.describe(overrides), "role": Role(rule.role).label})
+    return rows

@@ -1,0 +1,64 @@
+"""Deadlines owned by the stay app's records (declarations only; the engine is deadlines/registry.py)."""
+
+from django.urls import reverse
+
+from core.models import Role
+from deadlines.registry import DeadlineRule, Due, Fulfilment, Unit, identified_stop, left_stop
+from people.models import Episode
+from stay.models import StayExtension
+
+
+def _n5_subjects(as_of):
+    from stay.selectors import n5_applies_q
+
+    return Episode.objects.filter(n5_applies_q(as_of))
+
+
+def _episode_link(episode) -> str:
+    return reverse("people:episode", args=[episode.uuid])
+
+
+def _label(episode) -> str:
+    return f"{episode.person.name}（{episode.number}）"
+
+
+RULES = [
+    # rule N5: a stay beyond 10 days (16 and over, no mental disorder or intellectual disability) needs its
+    # reason recorded and reported to the department above.
+    DeadlineRule(
+        id="N5",
+        title="滞留超过10天：记录延长在站原因并报上级民政部门",
+        source="细则、规程、民发〔2020〕14号",
+        subjects=_n5_subjects,
+        start="admitted_at",
+        organisation="station",
+        role=Role.HEAD,
+        due=Due(10, Unit.DAYS),
+        setting="N5_MAX_STAY_DAYS",
+        fulfilment=Fulfilment(records=lambda: StayExtension.objects.all(), link="episode", at="created_at",
+                              what="记录延长在站原因（规则N5）"),
+        stops=(left_stop(),),
+        label=_label,
+        link=lambda ep: reverse("stay:extension_new", args=[ep.uuid]),
+        select_related=("person", "station"),
+    ),
+    # rule S1: identity still unknown after 3 months in care → the station applies for settlement.
+    DeadlineRule(
+        id="S1",
+        title="身份不明滞留满3个月：向民政部门申请落户安置",
+        source="000、001、004",
+        subjects=lambda as_of: Episode.objects.all(),
+        start="admitted_at",
+        organisation="station",
+        role=Role.HEAD,
+        due=Due(3, Unit.MONTHS),
+        # No settlement records exist yet (a later issue builds the settlement app): until it declares
+        # its fulfilling record here, the task stays open until the person is identified or leaves.
+        fulfilment=None,
+        stops=(left_stop(), identified_stop()),
+        label=_label,
+        link=_episode_link,
+        select_related=("person", "station"),
+        note="落户安置申请记录尚未建立（落户安置模块待开发），在身份查明或离站前一直显示。",
+    ),
+]
