@@ -1,0 +1,23 @@
+"""Rule T4: names, places and accents suggested from what was said in a talk."""
+
+from tracing.analysis import suggest
+
+
+def test_t4_talk_text_yields_names_places_with_division_codes_and_accents():
+    found = suggest("他说他叫张建国，老家在河南周口郸城县李庄村，他哥哥叫张建军，说话有湖南口音，俺娘在家")
+    by_kind = {}
+    for s in found:
+        by_kind.setdefault(s["kind"], []).append(s)
+    assert {s["text"] for s in by_kind["name"]} == {"张建国", "张建军"}
+    place = by_kind["place"][0]
+    assert place["code"] == "411625" and "郸城" in place["label"]
+    dialects = {s["text"] for s in by_kind["dialect"]}
+    assert "湖南口音" in dialects and "俺" in dialects
+
+
+def test_t4_ordinary_words_are_not_taken_for_accents():
+    assert suggest("他今天不说话，也不想打电话") == []
+
+
+def test_t4_empty_talk_gives_no_suggestions():
+    assert suggest("  ") == []
