@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 _lock = threading.RLock()
 _model = None
 _indexes: dict[str, tuple[str, object]] = {}
+#: Splink's scoring SQL per model (by parameters): generating it costs ~1 s, and it depends only on
+#: the model, so every index of the same model reuses it. Kept across reset_cache().
+_scoring_sql: dict[str, str] = {}
 
 
 def engine_dir() -> Path:
@@ -250,8 +253,21 @@ def get_index(name: str):
         if index is None:
             records = side_records(side)
             index = MatchIndex.build(records, model=model) if records else None
+        if index is not None:
+            _share_scoring_sql(index)
         _indexes[name] = (version, index)
         return index
+
+
+def _share_scoring_sql(index) -> None:
+    key = hashlib.sha1(json.dumps(index.model.params, sort_keys=True, default=str).encode()).hexdigest()
+    sql = _scoring_sql.get(key)
+    if sql is None:
+        sql = index._capture_scoring_sql()
+        if sql:
+            _scoring_sql[key] = sql
+    if sql:
+        index._scoring_sql, index._scoring_sql_tried = sql, True
 
 
 def rebuild(*, retrain: bool = True) -> dict:
@@ -275,6 +291,7 @@ def rebuild(*, retrain: bool = True) -> dict:
             directory = engine_dir() / name
             if records:
                 index = MatchIndex.build(records, model=model)
+                _share_scoring_sql(index)
                 index.save(directory)
                 (directory / "version.txt").write_text(version)
             else:

@@ -743,6 +743,7 @@ def candidate_merge(*, by, candidate: MatchCandidate, keep: Person) -> Person:
     """Merge the two files of a confirmed duplicate pair into ``keep`` (people.services.person_merge)."""
     from people.services import person_merge
 
+    candidate = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.kind != CandidateKind.DUPLICATE or candidate.status != CandidateStatus.CONFIRMED:
         raise ValidationError("只有已确认为同一人的重复档案才能合并。")
     if keep.pk not in (candidate.person_id, candidate.other_person_id):
