@@ -167,16 +167,17 @@ def on_time_rates(*, user, as_of: datetime.datetime | None = None, months: int =
         on_time = Exists(f.matching().filter(**{f"{f.at}__lte": OuterRef("dl_due")}).filter(**{f"{f.at}__lte": bound}))
         done = Exists(f.done_by(as_of))
         past_due = Q(dl_due__lt=local.date()) if f.at_is_date else Q(dl_due__lt=as_of)
-        stopped = Q()
+        # Null-safe "still applied at its due time": SQL's NOT over a NULL comparison is not true.
+        applies = Q()
         for index, stop in enumerate(rule.stops):
             name = f"dl_stop_{index}"
             qs = qs.annotate(**{name: stop.annotation()})
-            cond = Q(**{f"{name}__lte": as_of})
+            cond = Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gt": as_of})
             if not f.at_is_date:
-                cond &= Q(**{f"{name}__lte": F("dl_due")})
-            stopped |= cond
-        qs = qs.annotate(dl_month=TruncMonth(rule.start) if not rule.start_is_date else TruncMonth(rule.start))
-        counted = Q(done) | (past_due & ~stopped) if rule.stops else Q(done) | past_due
+                cond |= Q(**{f"{name}__gt": F("dl_due")})
+            applies &= cond
+        qs = qs.annotate(dl_month=TruncMonth(rule.start))
+        counted = Q(done) | (past_due & applies)
         rows = (qs.values(rule.organisation, "dl_month")
                 .annotate(on_time=Count("pk", filter=Q(on_time)), decided=Count("pk", filter=counted))
                 .order_by("dl_month"))
