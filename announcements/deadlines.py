@@ -24,7 +24,7 @@ RULES = [
                               at="published_at", what="发布寻亲公告"),
         stops=(left_stop(), identified_stop()),
         label=lambda ep: f"{ep.person.name}（{ep.number}）",
-        link=lambda ep: reverse("people:detail", args=[ep.person.uuid]),
+        link=lambda ep: reverse("announcements:new", args=[ep.person.uuid]),
         select_related=("person", "station"),
     ),
 ]

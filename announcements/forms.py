@@ -87,8 +87,14 @@ class ClueStatusForm(forms.Form):
 
 
 class ClueIdentifyForm(forms.Form):
+    """What the confirmed clue established; handed to tracing's identity confirmation."""
+
+    name = forms.CharField(label="真实姓名", max_length=50, required=False,
+                           help_text="使用临时姓名的人员须填写")
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    hukou_text = forms.CharField(label="户籍地址", max_length=200, required=False)
     note = forms.CharField(label="核实说明", max_length=300, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+                           widget=forms.Textarea(attrs={"rows": 2, "wide": True}))
 
 
 class ClueFilterForm(forms.Form):

@@ -416,8 +416,12 @@ def clue_identify(*, by, clue: Clue, identity: dict[str, Any]) -> Clue:
     confirm = tracing_identity_confirm()
     if confirm is None:
         raise ValidationError("身份确认功能尚未启用，请到人员档案的“寻亲”页面办理。")
-    evidence = f"寻亲公告 {clue.announcement.code} 收到线索：{clue.name}（{clue.relationship}，{clue.phone}）：{clue.content[:200]}"
-    confirm(by=by, person=clue.announcement.person, method=CLUE_METHOD, evidence=evidence, **identity)
+    identity = dict(identity)
+    note = (identity.pop("note", "") or "").strip()
+    evidence = (f"寻亲公告 {clue.announcement.code} 收到线索：{clue.name}（{clue.relationship}，{clue.phone}）："
+                f"{clue.content[:200]}" + (f"；核实：{note}" if note else ""))
+    confirm(by=by, person=clue.announcement.person, method=CLUE_METHOD, evidence=evidence, source=clue,
+            **{k: v for k, v in identity.items() if k in ("name", "id_number", "hukou_division", "hukou_text")})
     clue.identity_confirmed_at = timezone.now()
     clue.save(update_fields=["identity_confirmed_at", "updated_at"])
     audit(actor=by, action=AuditAction.UPDATE, obj=clue, organisation=clue.announcement.station,

@@ -188,9 +188,10 @@ def clue_identify(request, uuid):
     clue = selectors.clue_get(user=request.user, uuid=uuid)
     require_write(request.user, clue.announcement.station, *CLUE_ROLES)
     form = ClueIdentifyForm(request.POST)
-    form.is_valid()
     try:
-        services.clue_identify(by=request.user, clue=clue, identity={})
+        if not form.is_valid():
+            raise ValidationError("；".join(e for errs in form.errors.values() for e in errs))
+        services.clue_identify(by=request.user, clue=clue, identity=form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -4,6 +4,7 @@ the owning station acts; the person panel shows T3."""
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,3 +221,22 @@ def test_t3_the_person_panel_shows_the_status_and_the_announcements(cast, client
     supervisor_page = client_for(cast.county_supervisor).get(
         reverse("people:detail", args=[world["person"].uuid])).content.decode()
     assert 'id="announcements-panel"' in supervisor_page and 'id="new-announcement"' not in supervisor_page
+
+
+def test_t3_a_confirmed_clue_confirms_the_identity_and_takes_the_announcement_off_the_board(cast, client_for, world):
+    if services.tracing_identity_confirm() is None:
+        pytest.skip("tracing.services.identity_confirm is not there yet")
+    clue, live = world["clue"], world["live"]
+    services.clue_set_status(by=cast.tracer, clue=clue, status=ClueStatus.CONFIRMED, note="女儿到站辨认")
+    staff = client_for(cast.tracer)
+    response = staff.post(reverse("announcements:clue_identify", args=[clue.uuid]),
+                          {"name": "刘桂英", "hukou_text": "广东省英德市某村", "note": "女儿到站辨认"})
+    assert response.status_code == 302
+    clue.refresh_from_db()
+    live.refresh_from_db()
+    live.person.refresh_from_db()
+    assert clue.identity_confirmed_at is not None
+    assert live.person.identity_status == "identified" and live.status == AnnouncementStatus.WITHDRAWN
+    assert Client().get(reverse("xunqin:detail", args=[live.uuid])).status_code == 404
+    again = staff.post(reverse("announcements:clue_identify", args=[clue.uuid]), {"name": "刘桂英"}, follow=True)
+    assert "已根据该线索确认过身份" in again.content.decode()
