@@ -100,7 +100,7 @@ def fill(orgs, count: int) -> None:
     from core.crypto import encrypt_id, hash_id, mask_id
     from core.demo_names import DIALECTS, id_number, person_name
     from core.models import User
-    from people.models import Channel, Episode, EpisodeTransition, IdentityStatus, Person
+    from people.models import Channel, Episode, EpisodeTransition, IdentityStatus, Person, PersonStation
     from people.services import name_pinyin
     from people.states import EpisodeStatus
 
@@ -147,6 +147,8 @@ def fill(orgs, count: int) -> None:
                                         channel=rng.choice(Channel.values), requested_at=requested,
                                         admitted_at=admitted, left_at=left, created_by=user))
             Episode.objects.bulk_create(episodes, batch_size=1000)
+            PersonStation.objects.bulk_create([PersonStation(person=e.person, station=e.station) for e in episodes],
+                                              batch_size=1000, ignore_conflicts=True)
             EpisodeTransition.objects.bulk_create(
                 [EpisodeTransition(episode=e, from_status="", to_status=e.status, at=e.requested_at, by=user)
                  for e in Episode.objects.filter(number__in=[e.number for e in episodes])], batch_size=1000)

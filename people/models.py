@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.models import Division, Organisation, TimeStamped
@@ -91,6 +91,7 @@ class Person(TimeStamped):
         indexes = [
             models.Index(fields=["sex", "birth_year_est"]),
             models.Index(fields=["current_station", "identity_status"]),
+            models.Index(fields=["created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -98,10 +99,9 @@ class Person(TimeStamped):
 
     @classmethod
     def scope_q(cls, org_ids) -> Q:
-        # A station sees everyone it ever held or registered; the file is lifelong (rule E4).
-        # A subquery rather than a join: no DISTINCT over 200,000 episodes in the lists.
-        held = Episode.objects.filter(station_id__in=org_ids).values("person_id")
-        return Q(registered_by_id__in=org_ids) | Q(current_station_id__in=org_ids) | Q(pk__in=held)
+        # A station sees everyone it ever registered or held; the file is lifelong (rule E4). One
+        # correlated EXISTS on the membership table: lists walk the created_at index and stop at a page.
+        return Q(Exists(PersonStation.objects.filter(person_id=OuterRef("pk"), station_id__in=org_ids)))
 
     @property
     def birth_year(self) -> int | None:
@@ -269,6 +269,20 @@ class EpisodeTransition(models.Model):
     @property
     def to_label(self) -> str:
         return STATUS_LABELS.get(self.to_status, self.to_status)
+
+
+class PersonStation(models.Model):
+    """Which stations a file belongs to: the registering station and every station that held the person.
+
+    Written by people.services (person_create, episode_open); the scoping of files reads it.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="station_links")
+    station = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField("起始时间", default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "person"], name="uniq_person_station")]
 
 
 class Sequence(models.Model):

@@ -23,6 +23,7 @@ from people.models import (
     IdentityStatus,
     Person,
     PersonPhoto,
+    PersonStation,
     PhotoKind,
     Sequence,
 )
@@ -132,6 +133,7 @@ def person_create(*, by, station: Organisation, data: dict[str, Any], id_number:
     _validate_person(person, today)
     person.file_no = f"{station.code}-{today.year}-{next_sequence(f'file:{station.pk}:{today.year}'):05d}"
     person.save()
+    PersonStation.objects.get_or_create(person=person, station=station)
     audit_create(actor=by, obj=person, summary=f"建立人员档案 {person.file_no} {person.name}",
                  organisation=station, person_uuid=person.uuid)
     return person
@@ -180,6 +182,7 @@ def episode_open(*, by, person: Person, station: Organisation, channel: str,
     )
     EpisodeTransition.objects.create(episode=episode, from_status="", to_status=EpisodeStatus.REQUESTED,
                                      at=requested_at, by=by, note="求助登记")
+    PersonStation.objects.get_or_create(person=person, station=station)
     if person.current_station_id != station.pk:
         Person.objects.filter(pk=person.pk).update(current_station=station)
         person.current_station = station
