@@ -221,6 +221,8 @@ class Episode(TimeStamped):
             models.Index(fields=["status", "admitted_at"]),
             models.Index(fields=["person", "requested_at"]),
             models.Index(fields=["person", "status"], name="episode_person_status"),
+            models.Index(fields=["requested_at"], name="episode_requested_at"),  # newest-first lists
+            models.Index(fields=["admitted_at"], name="episode_admitted_at"),  # the in-care board
         ]
         constraints = [
             models.CheckConstraint(

@@ -28,12 +28,14 @@ def dashboard_counts(*, user, now: datetime.datetime | None = None) -> dict:
     )
     in_care = episodes.filter(status__in=list(IN_CARE))
     ten_days_ago = now - datetime.timedelta(days=10)
-    per_station = (
+    # One grouped pass over the in-care episodes; the page's totals are sums of the per-station rows.
+    per_station = list(
         in_care.values("station_id")
         .annotate(
             in_care=Count("id"),
             unidentified=Count("id", filter=~Q(person__identity_status=IdentityStatus.IDENTIFIED)),
             over_10=Count("id", filter=Q(admitted_at__lt=ten_days_ago)),
+            flagged=Count("id", filter=Q(flag_repeat_requests=True)),
         )
         .order_by("station_id")
     )
@@ -41,9 +43,9 @@ def dashboard_counts(*, user, now: datetime.datetime | None = None) -> dict:
     org_count = len(visible_org_ids(user))
     return {
         "by_status": [{"label": STATUS_LABELS[s], "count": by_status.get(s, 0)} for s in open_states],
-        "unidentified_in_care": in_care.exclude(person__identity_status=IdentityStatus.IDENTIFIED).count(),
-        "over_10_days": in_care.filter(admitted_at__lt=ten_days_ago).count(),
-        "flag_repeat": in_care.filter(flag_repeat_requests=True).count(),
+        "unidentified_in_care": sum(r["unidentified"] for r in per_station),
+        "over_10_days": sum(r["over_10"] for r in per_station),
+        "flag_repeat": sum(r["flagged"] for r in per_station),
         "by_station": [{**r, "name": names.get(r["station_id"], "")} for r in per_station] if org_count > 1 else [],
         "scope_label": "本机构" if org_count <= 1 else f"本机构及下属/区域内共 {org_count} 个机构",
     }
