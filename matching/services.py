@@ -769,11 +769,9 @@ def file_unmerge(*, by, person: Person) -> Person:
     """Undo a merge (people.services.person_unmerge) for a station that may write to either file."""
     from people.services import person_unmerge
 
-    if person.merged_into_id is None:
-        raise ValidationError("该档案没有被合并，无需撤销。")
-    kept = person.merged_into
+    orgs = [owner(person)] + ([owner(person.merged_into)] if person.merged_into_id else [])
     allowed = False
-    for org in (owner(kept), owner(person)):
+    for org in orgs:  # permission first: a read-only viewer gets 403 whatever the file's state
         try:
             require_write(by, org, *REVIEW_ROLES)
             allowed = True
@@ -782,4 +780,6 @@ def file_unmerge(*, by, person: Person) -> Person:
             continue
     if not allowed:
         raise PermissionDenied("您只有查看权限，不能撤销合并。")
+    if person.merged_into_id is None:
+        raise ValidationError("该档案没有被合并，无需撤销。")
     return person_unmerge(by=by, merge=person)

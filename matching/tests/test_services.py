@@ -13,7 +13,14 @@ from openpyxl import Workbook
 from core.crypto import decrypt_id
 from core.models import AuditEntry
 from matching import engine, services
-from matching.models import CandidateKind, CandidateStatus, MatchCandidate, MatchDecision, MissingReport, ReportStatus
+from matching.models import (
+    CandidateKind,
+    CandidateStatus,
+    MatchCandidate,
+    MatchDecision,
+    MissingReport,
+    ReportStatus,
+)
 from matching.tests.factories import decoys, in_care, png, report
 from people.models import IdentityStatus, Person
 from people.selectors import person_list
