@@ -89,8 +89,12 @@ class TalkOut(Schema):
     held_at: datetime.datetime
     content: str
     present: str
-    by: str = Field(alias="by.__str__")
+    by: str
     suggestions: list[dict]
+
+    @staticmethod
+    def resolve_by(obj) -> str:
+        return str(obj.by)
 
 
 class DnaIn(Schema):
@@ -138,8 +142,12 @@ class IdentificationOut(Schema):
     name: str
     id_number_masked: str
     confirmed_at: datetime.datetime
-    confirmed_by: str = Field(alias="confirmed_by.__str__")
-    return_plan: uuid.UUID | None = None
+    confirmed_by: str
+    return_plan_uuid: uuid.UUID | None = None
+
+    @staticmethod
+    def resolve_confirmed_by(obj) -> str:
+        return str(obj.confirmed_by)
 
 
 class EscalationOut(Schema):
@@ -233,10 +241,7 @@ def _check_out(check):
     check.has_photo = bool(check.photo_id)
     check.answer_due = t2["deadline"]
     check.t2_state = t2["state"]
-    check.attachments_list = list(check.attachments.all())
-    data = CheckOut.from_orm(check).dict()
-    data["attachments"] = [AttachmentOut.from_orm(a).dict() for a in check.attachments_list]
-    return data
+    return check
 
 
 def _open_episode_for_write(request, person_uuid, *roles):
@@ -250,10 +255,7 @@ def _open_episode_for_write(request, person_uuid, *roles):
 
 
 def _plan_out(plan):
-    plan.escalations_list = list(plan.escalations.select_related("to_organisation"))
-    data = PlanOut.from_orm(plan).dict()
-    data["escalations"] = [EscalationOut.from_orm(e).dict() for e in plan.escalations_list]
-    return data
+    return plan
 
 
 # --- identity checks ----------------------------------------------------------------------------------
@@ -381,9 +383,8 @@ def identify(request, person_uuid: uuid.UUID, payload: IdentifyIn):
                                       hukou_division=_division(payload.hukou_division, "hukou_division"),
                                       hukou_text=payload.hukou_text)
     plan = getattr(ident, "return_plan", None)
-    data = IdentificationOut.from_orm(ident).dict()
-    data["return_plan"] = plan.uuid if plan else None
-    return Status(201, data)
+    ident.return_plan_uuid = plan.uuid if plan else None
+    return Status(201, ident)
 
 
 @router.get("/plans/{plan_uuid}", response=PlanOut, summary="返乡计划（规则T9）")

@@ -9,9 +9,8 @@ from tracing.models import CheckResult, LeadKind, PlanStatus, ReturnMethod
 
 
 def extend_world(cast, ctx) -> dict:
-    from tests.world import _admitted, _png
-
     from people import services as people
+    from tests.world import _admitted, _png
 
     tracer, head = cast.tracer, cast.head
     staying = ctx.staying
