@@ -1,10 +1,10 @@
 """guitu-match: command line for the matching engine (中文 / English).
 
-    guitu-match index  --records reports.csv --out idx/ [--train-with in_care.csv]
-    guitu-match query  --index idx/ --name 张伟 --sex 男 --birth-year 1980 --hukou 河南郸城
-    guitu-match query  --index idx/ --csv in_care.csv --out candidates.csv
-    guitu-match link   --left in_care.csv --right reports.csv --out pairs.csv
-    guitu-match dedupe --input files.csv --out pairs.csv
+guitu-match index  --records reports.csv --out idx/ [--train-with in_care.csv]
+guitu-match query  --index idx/ --name 张伟 --sex 男 --birth-year 1980 --hukou 河南郸城
+guitu-match query  --index idx/ --csv in_care.csv --out candidates.csv
+guitu-match link   --left in_care.csv --right reports.csv --out pairs.csv
+guitu-match dedupe --input files.csv --out pairs.csv
 """
 
 from __future__ import annotations
@@ -38,22 +38,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="命令/command")
 
-    pi = sub.add_parser("index", help="建立索引（并训练模型） / build an index (and train the model)",
-                        description="读取记录并建立可查询的索引 / read records and build a queryable index",
-                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    pi.add_argument("--records", required=True, help="要索引的记录 CSV（如走失报案） / records CSV to index (e.g. reports)")
+    pi = sub.add_parser(
+        "index",
+        help="建立索引（并训练模型） / build an index (and train the model)",
+        description="读取记录并建立可查询的索引 / read records and build a queryable index",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pi.add_argument(
+        "--records",
+        required=True,
+        help="要索引的记录 CSV（如走失报案） / records CSV to index (e.g. reports)",
+    )
     pi.add_argument("--out", required=True, help="索引目录 / index directory")
-    pi.add_argument("--train-with", help="用这些记录×索引记录训练（如在站人员） / train on these × the indexed records")
-    pi.add_argument("--model", help="使用已训练的模型 JSON，不再训练 / use a trained model JSON instead of training")
+    pi.add_argument(
+        "--train-with", help="用这些记录×索引记录训练（如在站人员） / train on these × the indexed records"
+    )
+    pi.add_argument(
+        "--model", help="使用已训练的模型 JSON，不再训练 / use a trained model JSON instead of training"
+    )
 
-    pq = sub.add_parser("query", help="查询一个人的候选 / top-k candidates for a person",
-                        description="对一个人（或 CSV 中每个人）给出最可能的候选及中文解释 / top-k candidates with explanations",
-                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    pq = sub.add_parser(
+        "query",
+        help="查询一个人的候选 / top-k candidates for a person",
+        description="对一个人（或 CSV 中每个人）给出最可能的候选及中文解释 / top-k candidates with explanations",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     pq.add_argument("--index", required=True, help="索引目录 / index directory")
     pq.add_argument("--csv", help="每行一个要查询的人 / one person per row")
     pq.add_argument("--out", help="结果 CSV（与 --csv 一起用） / output CSV (with --csv)")
     pq.add_argument("--name", help="姓名 / name")
-    pq.add_argument("--alias", action="append", default=[], help="别名或小名，可多次 / alias or nickname, repeatable")
+    pq.add_argument(
+        "--alias", action="append", default=[], help="别名或小名，可多次 / alias or nickname, repeatable"
+    )
     pq.add_argument("--sex", choices=["男", "女"], help="性别 / sex")
     pq.add_argument("--birth-year", type=int, help="出生年份 / birth year")
     pq.add_argument("--birth-year-min", type=int, help="出生年份下限 / earliest birth year")
@@ -67,21 +85,45 @@ def _parser() -> argparse.ArgumentParser:
     pq.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
     for name, helptext, desc in (
-        ("link", "两组记录之间配对 / link two sets of records", "如：在站人员 × 走失报案（规则T7） / e.g. people in care × missing-person reports (rule T7)"),
-        ("dedupe", "一组记录内查重 / find duplicates within one set", "如：查找重复档案 / e.g. duplicate files"),
+        (
+            "link",
+            "两组记录之间配对 / link two sets of records",
+            "如：在站人员 × 走失报案（规则T7） / e.g. people in care × missing-person reports (rule T7)",
+        ),
+        (
+            "dedupe",
+            "一组记录内查重 / find duplicates within one set",
+            "如：查找重复档案 / e.g. duplicate files",
+        ),
     ):
-        sp = sub.add_parser(name, help=helptext, description=desc, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp = sub.add_parser(
+            name,
+            help=helptext,
+            description=desc,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == "link":
             sp.add_argument("--left", required=True, help="左侧记录 CSV / left records CSV")
             sp.add_argument("--right", required=True, help="右侧记录 CSV / right records CSV")
         else:
             sp.add_argument("--input", required=True, help="记录 CSV / records CSV")
-        sp.add_argument("--out", required=True, help="输出配对 CSV（left_id,right_id,probability,…） / output pairs CSV")
-        sp.add_argument("--threshold", type=float, help="概率阈值（默认用模型的） / probability threshold (default: the model's)")
+        sp.add_argument(
+            "--out", required=True, help="输出配对 CSV（left_id,right_id,probability,…） / output pairs CSV"
+        )
+        sp.add_argument(
+            "--threshold",
+            type=float,
+            help="概率阈值（默认用模型的） / probability threshold (default: the model's)",
+        )
         sp.add_argument("--model", help="已训练的模型 JSON / trained model JSON")
         sp.add_argument("--save-model", help="把训练出的模型存到此文件 / save the trained model here")
-        sp.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb",
-                        help="计算后端（默认 duckdb；spark 见 docs/matching.md） / backend (spark: see docs/matching.md)")
+        sp.add_argument(
+            "--backend",
+            choices=["duckdb", "spark"],
+            default="duckdb",
+            help="计算后端（默认 duckdb；spark 见 docs/matching.md） / backend (spark: see docs/matching.md)",
+        )
     return p
 
 
@@ -89,8 +131,11 @@ def _read(path: str) -> list[Record]:
     res = read_csv(path)
     for e in res.errors:
         print(f"{path}: {e}", file=sys.stderr)
-    print(f"{path}: 读取 {len(res.records)} 条记录，{len(res.errors)} 个问题 / "
-          f"{len(res.records)} records read, {len(res.errors)} problems", file=sys.stderr)
+    print(
+        f"{path}: 读取 {len(res.records)} 条记录，{len(res.errors)} 个问题 / "
+        f"{len(res.records)} records read, {len(res.errors)} problems",
+        file=sys.stderr,
+    )
     return res.records
 
 
@@ -116,9 +161,19 @@ def _cmd_index(a) -> int:
 
 def _query_record(a) -> Record:
     return Record(
-        id="__query__", source="file", name=a.name, aliases=a.alias, sex=a.sex, birth_year=a.birth_year,
-        birth_year_min=a.birth_year_min, birth_year_max=a.birth_year_max, id_number=a.id_number,
-        hukou_text=a.hukou, dialect=a.dialect, height_cm=a.height, marks=a.marks,
+        id="__query__",
+        source="file",
+        name=a.name,
+        aliases=a.alias,
+        sex=a.sex,
+        birth_year=a.birth_year,
+        birth_year_min=a.birth_year_min,
+        birth_year_max=a.birth_year_max,
+        id_number=a.id_number,
+        hukou_text=a.hukou,
+        dialect=a.dialect,
+        height_cm=a.height,
+        marks=a.marks,
     )
 
 
@@ -137,7 +192,9 @@ def _cmd_query(a) -> int:
         w.writerow(["query_id", "rank", "candidate_id", "probability", "id_number_match", "explanation"])
         for q in queries:
             for i, c in enumerate(idx.query(q, a.k), 1):
-                w.writerow([q.id, i, c.record_id, f"{c.probability:.6f}", int(c.id_number_match), c.explanation])
+                w.writerow(
+                    [q.id, i, c.record_id, f"{c.probability:.6f}", int(c.id_number_match), c.explanation]
+                )
         if a.out:
             out.close()
         return 0
@@ -150,11 +207,26 @@ def _cmd_query(a) -> int:
     rec = _query_record(a)
     cands = idx.query(rec, a.k)
     if a.json:
-        print(json.dumps([
-            {"record_id": c.record_id, "probability": round(c.probability, 6), "match_weight": round(c.match_weight, 3),
-             "id_number_match": c.id_number_match, "explanation": c.explanation,
-             "reasons": [{"comparison": r.comparison, "label": r.label, "weight": r.weight} for r in c.reasons]}
-            for c in cands], ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                [
+                    {
+                        "record_id": c.record_id,
+                        "probability": round(c.probability, 6),
+                        "match_weight": round(c.match_weight, 3),
+                        "id_number_match": c.id_number_match,
+                        "explanation": c.explanation,
+                        "reasons": [
+                            {"comparison": r.comparison, "label": r.label, "weight": r.weight}
+                            for r in c.reasons
+                        ],
+                    }
+                    for c in cands
+                ],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0
     if not cands:
         print("没有找到候选 / no candidates")
@@ -179,8 +251,10 @@ def _cmd_link(a, dedupe: bool) -> int:
     if a.save_model:
         model.save(a.save_model)
     loud = int(pairs["id_number_match"].sum()) if len(pairs) else 0
-    print(f"写出 {len(pairs)} 对候选到 {a.out}（其中身份证号码相同 {loud} 对，{time.time() - t0:.1f} 秒） / "
-          f"{len(pairs)} candidate pairs written ({loud} with identical ID numbers)")
+    print(
+        f"写出 {len(pairs)} 对候选到 {a.out}（其中身份证号码相同 {loud} 对，{time.time() - t0:.1f} 秒） / "
+        f"{len(pairs)} candidate pairs written ({loud} with identical ID numbers)"
+    )
     return 0
 
 

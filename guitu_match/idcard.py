@@ -15,7 +15,14 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["IdInfo", "InvalidIdNumber", "parse_id_number", "is_valid_id_number", "checksum_char", "upgrade_15_to_18"]
+__all__ = [
+    "IdInfo",
+    "InvalidIdNumber",
+    "parse_id_number",
+    "is_valid_id_number",
+    "checksum_char",
+    "upgrade_15_to_18",
+]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

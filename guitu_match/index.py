@@ -83,7 +83,9 @@ def _explain_row(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list
     return reasons
 
 
-def _candidates_from_scored(df: pd.DataFrame, model: mm.MatchModel, id_col: str = "unique_id_r") -> list[Candidate]:
+def _candidates_from_scored(
+    df: pd.DataFrame, model: mm.MatchModel, id_col: str = "unique_id_r"
+) -> list[Candidate]:
     labels = model.level_labels()
     out = []
     for row in df.to_dict("records"):
@@ -155,7 +157,11 @@ class MatchIndex:
         for keys in mm.BATCH_BLOCKING_KEYS:
             s = _key_series(df, keys)
             s = s[s.notna()]
-            groups = pd.Series(np.arange(len(df))[s.index], index=s.values).groupby(level=0).indices if len(s) else {}
+            groups = (
+                pd.Series(np.arange(len(df))[s.index], index=s.values).groupby(level=0).indices
+                if len(s)
+                else {}
+            )
             pos = s.index.to_numpy()
             m = {k: pos[v] for k, v in groups.items()}
             self._maps.append((keys, m))
@@ -191,7 +197,8 @@ class MatchIndex:
         pq.write_table(self.table, d / "records.parquet")
         self.model.save(d / "model.json")
         (d / "index.json").write_text(
-            json.dumps({"format": "guitu-match-index/1", "n": self.table.num_rows}, ensure_ascii=False), encoding="utf-8"
+            json.dumps({"format": "guitu-match-index/1", "n": self.table.num_rows}, ensure_ascii=False),
+            encoding="utf-8",
         )
 
     @classmethod
@@ -299,7 +306,9 @@ class MatchIndex:
         sql = f"SELECT {cols} FROM ({self._scoring_sql}) ORDER BY match_weight DESC, unique_id_r LIMIT {int(top_k)}"
         return con.execute(sql).df()
 
-    def query(self, record: Record, k: int = 10, *, min_probability: float = 0.0, store: Any = None) -> list[Candidate]:
+    def query(
+        self, record: Record, k: int = 10, *, min_probability: float = 0.0, store: Any = None
+    ) -> list[Candidate]:
         """Top-k candidates for one record, with probability and a Chinese explanation.
 
         `store` (a review.DecisionStore): pairs a person rejected or confirmed are left out.
@@ -330,7 +339,12 @@ class MatchIndex:
             keep = np.array([i not in gone for i in ids], dtype=bool)
         else:
             keep = np.array(
-                [not ((d := store.get(query_id, str(i))) is not None and d.decision in (CONFIRMED, REJECTED)) for i in ids],
+                [
+                    not (
+                        (d := store.get(query_id, str(i))) is not None and d.decision in (CONFIRMED, REJECTED)
+                    )
+                    for i in ids
+                ],
                 dtype=bool,
             )
         return rows[keep]
@@ -343,7 +357,12 @@ def _face_hits(hits: Any) -> list[tuple[Any, float]]:
         if isinstance(h, tuple):
             out.append((h[0], float(h[1])))
         else:  # object with attributes
-            out.append((getattr(h, "id", getattr(h, "face_id", None)), float(getattr(h, "similarity", getattr(h, "score", 0.0)))))
+            out.append(
+                (
+                    getattr(h, "id", getattr(h, "face_id", None)),
+                    float(getattr(h, "similarity", getattr(h, "score", 0.0))),
+                )
+            )
     return out
 
 
@@ -381,7 +400,9 @@ def spark_session(master: str | None = None, app_name: str = "guitu-match"):
     )
     spark = builder.getOrCreate()
     # Splink checkpoints intermediate tables; on a cluster point this at shared storage (HDFS/S3).
-    spark.sparkContext.setCheckpointDir(os.environ.get("GUITU_SPARK_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="guitu-spark-")))
+    spark.sparkContext.setCheckpointDir(
+        os.environ.get("GUITU_SPARK_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="guitu-spark-"))
+    )
     return spark
 
 
@@ -473,11 +494,15 @@ def _pairs_frame(pred: Any, left_sdf: Any, lt: pa.Table, rt: pa.Table) -> pd.Dat
     )
     # Exact ID-number agreement is flagged loudly for review (never merged automatically).
     lid = dict(zip(lt.column("unique_id").to_pylist(), lt.column("id_number").to_pylist()))
-    rid = lid if rt is lt else dict(zip(rt.column("unique_id").to_pylist(), rt.column("id_number").to_pylist()))
+    rid = (
+        lid if rt is lt else dict(zip(rt.column("unique_id").to_pylist(), rt.column("id_number").to_pylist()))
+    )
     out["id_number_match"] = [
         lid.get(a) is not None and lid.get(a) == rid.get(b) for a, b in zip(out["left_id"], out["right_id"])
     ]
-    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(drop=True)
+    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(
+        drop=True
+    )
 
 
 def write_pairs(df: pd.DataFrame, path: str | os.PathLike) -> None:

@@ -137,6 +137,7 @@ def fingerprint(table: pa.Table) -> str:
 # ---------------------------------------------------------------------------------------------
 # Comparisons
 
+
 def _face_cos_thresholds() -> list[tuple[str, float, str]]:
     """The faces module's face_sim levels expressed as cosine thresholds for SQL."""
     from guitu_match import faces
@@ -168,7 +169,9 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
     else:
         cos = dialect.cosine_similarity_sql("face_emb_l", "face_emb_r")
 
-    def lvl(sql: str, label: str, m: float | None = None, u: float | None = None, **kw: Any) -> dict[str, Any]:
+    def lvl(
+        sql: str, label: str, m: float | None = None, u: float | None = None, **kw: Any
+    ) -> dict[str, Any]:
         d: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
         if m is not None:
             d["m_probability"] = m
@@ -193,16 +196,28 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
         "name": [
             null("names_fz_l IS NULL OR names_fz_r IS NULL"),
             lvl("name_full_l = name_full_r", "姓名完全相同", 0.45),
-            lvl(f"name_fz_l IS NOT NULL AND name_fz_r IS NOT NULL AND {arr('names_py')}", "姓名读音相同（同音字/多音字）", 0.2),
+            lvl(
+                f"name_fz_l IS NOT NULL AND name_fz_r IS NOT NULL AND {arr('names_py')}",
+                "姓名读音相同（同音字/多音字）",
+                0.2,
+            ),
             lvl("name_fz_l = name_fz_r", "姓名读音相近（平翘舌、前后鼻音等）", 0.08),
             lvl(arr("names_fz"), "别名或小名与姓名读音相同", 0.06),
-            lvl(f"surname_fz_l = surname_fz_r AND {jw}(given_py_l, given_py_r) >= 0.85", "同姓，名字读音接近", 0.05),
+            lvl(
+                f"surname_fz_l = surname_fz_r AND {jw}(given_py_l, given_py_r) >= 0.85",
+                "同姓，名字读音接近",
+                0.05,
+            ),
             lvl(
                 "given_fz_l = given_fz_r OR ((surname_fz_l IS NULL OR surname_fz_r IS NULL) AND given_last_fz_l = given_last_fz_r)",
                 "名字（或小名）读音相同，姓不同或不详",
                 0.03,
             ),
-            lvl("surname_fz_l = surname_fz_r AND (given_py_l IS NULL OR given_py_r IS NULL)", "同姓，一方只有姓", 0.05),
+            lvl(
+                "surname_fz_l = surname_fz_r AND (given_py_l IS NULL OR given_py_r IS NULL)",
+                "同姓，一方只有姓",
+                0.05,
+            ),
             lvl("surname_fz_l = surname_fz_r", "同姓，名字不同", 0.03),
             lvl("ELSE", "姓名不同", 0.05),
         ],
@@ -217,13 +232,22 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
             lvl("greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)", "出生年份在估计范围内", 0.2),
             lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 2", "出生年份相差2年以内", 0.25),
             lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 5", "出生年份相差5年以内", 0.15),
-            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 10", "出生年份相差10年以内", 0.03),
+            lvl(
+                "greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 10", "出生年份相差10年以内", 0.03
+            ),
             lvl("ELSE", "出生年份相差10年以上", 0.02),
         ],
         "id_number": [
             null("id_number_l IS NULL OR id_number_r IS NULL"),
             # Fixed: identical valid ID numbers are almost never a coincidence.
-            lvl("id_number_l = id_number_r", "身份证号码完全相同", 0.95, 1e-7, fix_m_probability=True, fix_u_probability=True),
+            lvl(
+                "id_number_l = id_number_r",
+                "身份证号码完全相同",
+                0.95,
+                1e-7,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             lvl("ELSE", "身份证号码不同", 0.05, 1.0, fix_m_probability=True, fix_u_probability=True),
         ],
         "place": [
@@ -255,8 +279,15 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
 
 
 COMPARISON_LABELS = {
-    "name": "姓名", "sex": "性别", "birth_year": "出生年份", "id_number": "身份证号码", "place": "户籍地",
-    "dialect": "口音", "height": "身高", "marks": "体貌特征", "face_sim": "人脸",
+    "name": "姓名",
+    "sex": "性别",
+    "birth_year": "出生年份",
+    "id_number": "身份证号码",
+    "place": "户籍地",
+    "dialect": "口音",
+    "height": "身高",
+    "marks": "体貌特征",
+    "face_sim": "人脸",
 }
 
 # Pairs are only scored if they share one of these keys (the same in batch and online).
@@ -337,7 +368,11 @@ class MatchModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != MODEL_FORMAT:
             raise ValueError(f"不是归途匹配模型文件：{path}")
-        return cls(params=data["params"], meta=data.get("meta", {}), threshold=data.get("threshold", DEFAULT_THRESHOLD))
+        return cls(
+            params=data["params"],
+            meta=data.get("meta", {}),
+            threshold=data.get("threshold", DEFAULT_THRESHOLD),
+        )
 
     @classmethod
     def default(cls) -> MatchModel:
@@ -389,7 +424,9 @@ class MatchModel:
             n = len(levels)
             for i, (m, u) in enumerate(levels):
                 w = math.log2(m / u) if m and u else float("nan")
-                rows.append({"comparison": comp, "level": labels[comp][n - 1 - i], "m": m, "u": u, "weight": w})
+                rows.append(
+                    {"comparison": comp, "level": labels[comp][n - 1 - i], "m": m, "u": u, "weight": w}
+                )
         return rows
 
 
@@ -424,7 +461,9 @@ def guard_parameters(params: dict[str, Any], defaults: dict[str, Any]) -> list[s
                     v = prior[i][which] if i < len(prior) and prior[i][which] is not None else floor
                     notes.append(f"{COMPARISON_LABELS[comp]}第{i + 1}级{'mu'[which]}概率未训练，使用先验值")
                 if v < floor:
-                    notes.append(f"{COMPARISON_LABELS[comp]}第{i + 1}级{'mu'[which]}概率训练为{v:.2g}，已提升到{floor}")
+                    notes.append(
+                        f"{COMPARISON_LABELS[comp]}第{i + 1}级{'mu'[which]}概率训练为{v:.2g}，已提升到{floor}"
+                    )
                     v = floor
                 vals.append(v)
             total = sum(vals)
@@ -448,8 +487,13 @@ def _default_u(params: dict[str, Any]) -> None:
 
 
 def duckdb_api():
+    """A DuckDB backend; GUITU_DUCKDB_MEMORY_LIMIT (e.g. '4GB') caps its memory (it spills)."""
+    import duckdb
     from splink import DuckDBAPI
 
+    limit = os.environ.get("GUITU_DUCKDB_MEMORY_LIMIT")
+    if limit:
+        return DuckDBAPI(connection=duckdb.connect(config={"memory_limit": limit}))
     return DuckDBAPI()
 
 
@@ -488,7 +532,10 @@ def train(
     n_r = right_s.num_rows if right_s is not None else left_s.num_rows
     try:
         linker.training.estimate_probability_two_random_records_match(
-            ["l.id_number = r.id_number", "l.name_full = r.name_full AND l.by_min = r.by_min AND l.county = r.county"],
+            [
+                "l.id_number = r.id_number",
+                "l.name_full = r.name_full AND l.by_min = r.by_min AND l.county = r.county",
+            ],
             recall=0.4,
         )
     except Exception as e:  # too few deterministic matches in small data
@@ -536,7 +583,9 @@ def linker_for(model: MatchModel, tables: Sequence[Any], db_api: Any, link_type:
     from splink import Linker
 
     registered = [t if hasattr(t, "physical_name") else db_api.register(t) for t in tables]
-    return Linker(registered, model.splink_settings(_dialect_of(db_api), link_type), log_level=logging.WARNING)
+    return Linker(
+        registered, model.splink_settings(_dialect_of(db_api), link_type), log_level=logging.WARNING
+    )
 
 
 def train_default_if_small(left: pa.Table, right: pa.Table | None = None, **kw: Any) -> MatchModel:

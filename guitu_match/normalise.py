@@ -24,13 +24,48 @@ from guitu_match.idcard import IdInfo, InvalidIdNumber, parse_id_number
 
 # Surnames whose reading as a surname differs from pypinyin's everyday reading.
 SURNAME_READINGS: dict[str, str] = {
-    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "区": "ou", "查": "zha", "朴": "piao",
-    "覃": "qin", "盖": "ge", "秘": "bi", "种": "chong", "繁": "po", "缪": "miao", "员": "yun",
-    "尉": "wei", "乐": "yue", "召": "shao", "相": "xiang", "那": "na", "任": "ren", "华": "hua",
-    "纪": "ji", "燕": "yan", "冼": "xian", "句": "gou", "谌": "chen", "翟": "zhai", "折": "she",
-    "阚": "kan", "都": "du", "长": "chang", "重": "chong", "past": "",
-    "尉迟": "yu chi", "万俟": "mo qi", "长孙": "zhang sun", "单于": "chan yu", "澹台": "tan tai",
-    "令狐": "ling hu", "皇甫": "huang fu", "宇文": "yu wen", "东方": "dong fang",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "区": "ou",
+    "查": "zha",
+    "朴": "piao",
+    "覃": "qin",
+    "盖": "ge",
+    "秘": "bi",
+    "种": "chong",
+    "繁": "po",
+    "缪": "miao",
+    "员": "yun",
+    "尉": "wei",
+    "乐": "yue",
+    "召": "shao",
+    "相": "xiang",
+    "那": "na",
+    "任": "ren",
+    "华": "hua",
+    "纪": "ji",
+    "燕": "yan",
+    "冼": "xian",
+    "句": "gou",
+    "谌": "chen",
+    "翟": "zhai",
+    "折": "she",
+    "阚": "kan",
+    "都": "du",
+    "长": "chang",
+    "重": "chong",
+    "past": "",
+    "尉迟": "yu chi",
+    "万俟": "mo qi",
+    "长孙": "zhang sun",
+    "单于": "chan yu",
+    "澹台": "tan tai",
+    "令狐": "ling hu",
+    "皇甫": "huang fu",
+    "宇文": "yu wen",
+    "东方": "dong fang",
 }
 SURNAME_READINGS.pop("past")
 
@@ -157,7 +192,31 @@ def primary_pinyin(parsed: ParsedName) -> str | None:
 
 
 # Confusions common in southern and north-western speech and in transcription by ear.
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
+_INITIALS = (
+    "zh",
+    "ch",
+    "sh",
+    "b",
+    "p",
+    "m",
+    "f",
+    "d",
+    "t",
+    "n",
+    "l",
+    "g",
+    "k",
+    "h",
+    "j",
+    "q",
+    "x",
+    "r",
+    "z",
+    "c",
+    "s",
+    "y",
+    "w",
+)
 _FUZZY_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l", "f": "h"}
 _FUZZY_FINAL = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), ("ing", "in"), ("ong", "on"))
 
@@ -166,7 +225,7 @@ _FUZZY_FINAL = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"), 
 def fuzzy_syllable(syl: str) -> str:
     """Collapse zh/z, ch/c, sh/s, n/l, r/l, f/h and -ng/-n so that heard-alike syllables meet."""
     initial = next((i for i in _INITIALS if syl.startswith(i) and len(syl) > len(i)), "")
-    final = syl[len(initial):]
+    final = syl[len(initial) :]
     initial = _FUZZY_INITIAL.get(initial, initial)
     for a, b in _FUZZY_FINAL:
         if final.endswith(a):
@@ -230,7 +289,8 @@ def name_features(name: str | None, aliases: Iterable[str] = ()) -> dict:
             # An alias that is a nickname of the given name: add surname + given reading.
             if pa.given and not pa.surname and p.surname:
                 names_fz.update(
-                    fuzzy_pinyin(surname_readings(p.surname)[0] + " " + g) for g in given_readings(pa.given, 2)
+                    fuzzy_pinyin(surname_readings(p.surname)[0] + " " + g)
+                    for g in given_readings(pa.given, 2)
                 )
     primary = f["readings"][0] if f["readings"] else None
     return {
@@ -294,7 +354,11 @@ def _county_index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             continue
         full.setdefault(d.name, []).append(d.code)
         s = re.sub(r"(各族自治县|自治县|自治旗|县|区|市|旗|林区|特区)$", "", d.name)
-        s = re.sub(r"(回族|满族|蒙古族|土家族|苗族|瑶族|彝族|藏族|壮族|侗族|畲族|黎族|傣族|哈尼族|布依族|水族|白族|羌族|土族|仡佬族|撒拉族|哈萨克|朝鲜族|锡伯|达斡尔族|鄂温克族|毛南族|仫佬族|纳西族|傈僳族|佤族|拉祜族|景颇族|独龙族|怒族|普米族|保安族|东乡族|裕固族|塔吉克|各族)+$", "", s)
+        s = re.sub(
+            r"(回族|满族|蒙古族|土家族|苗族|瑶族|彝族|藏族|壮族|侗族|畲族|黎族|傣族|哈尼族|布依族|水族|白族|羌族|土族|仡佬族|撒拉族|哈萨克|朝鲜族|锡伯|达斡尔族|鄂温克族|毛南族|仫佬族|纳西族|傈僳族|佤族|拉祜族|景颇族|独龙族|怒族|普米族|保安族|东乡族|裕固族|塔吉克|各族)+$",
+            "",
+            s,
+        )
         if len(s) >= 2 and s not in full:
             short.setdefault(s, []).append(d.code)
     return full, short
@@ -358,7 +422,9 @@ def _find_county_fallback(text: str, base: Place) -> Place | None:
             if not codes:
                 continue
             cand = _common_prefix_place(codes)
-            if cand.code and (best is None or len(cand.code.rstrip("0")) > len((best.code or "").rstrip("0"))):
+            if cand.code and (
+                best is None or len(cand.code.rstrip("0")) > len((best.code or "").rstrip("0"))
+            ):
                 best = cand
         if best is not None and best.county:
             return best
@@ -391,7 +457,9 @@ def parse_place(text: str | None) -> Place:
     fallback = _find_county_fallback(text, place)
     if fallback and fallback.code:
         # Only accept a fallback that refines (or fills) what cpca found.
-        if not place.code or (fallback.code.startswith((place.city or place.province or "")[:4 if place.city else 2])):
+        if not place.code or (
+            fallback.code.startswith((place.city or place.province or "")[: 4 if place.city else 2])
+        ):
             return fallback
     return place
 
@@ -401,9 +469,23 @@ def parse_place(text: str | None) -> Place:
 
 
 _DIALECT_SYNONYMS = {
-    "广东": "粤", "白": "粤", "粤语": "粤", "广州": "粤", "闽南语": "闽南", "台湾": "闽南", "川": "四川",
-    "重庆": "四川", "上海": "吴", "苏州": "吴", "宁波": "吴", "温州": "吴", "吴语": "吴", "客家": "客家",
-    "东北": "东北", "河南": "河南", "普通": "普通",
+    "广东": "粤",
+    "白": "粤",
+    "粤语": "粤",
+    "广州": "粤",
+    "闽南语": "闽南",
+    "台湾": "闽南",
+    "川": "四川",
+    "重庆": "四川",
+    "上海": "吴",
+    "苏州": "吴",
+    "宁波": "吴",
+    "温州": "吴",
+    "吴语": "吴",
+    "客家": "客家",
+    "东北": "东北",
+    "河南": "河南",
+    "普通": "普通",
 }
 
 

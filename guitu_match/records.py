@@ -19,13 +19,35 @@ from guitu_match.divisions import canonical_code
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 
 COLUMNS = (
-    "id", "source", "name", "aliases", "sex", "birth_year", "birth_year_min", "birth_year_max",
-    "id_number", "hukou_text", "division_code", "dialect", "height_cm", "marks", "photo_path",
+    "id",
+    "source",
+    "name",
+    "aliases",
+    "sex",
+    "birth_year",
+    "birth_year_min",
+    "birth_year_max",
+    "id_number",
+    "hukou_text",
+    "division_code",
+    "dialect",
+    "height_cm",
+    "marks",
+    "photo_path",
 )
 SOURCES = ("file", "report", "registry")
 SOURCE_LABELS = {"file": "档案", "report": "走失报案", "registry": "易走失人员库"}
 SEXES = ("男", "女")
-_SEX_ALIASES = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女", "1": "男", "2": "女"}
+_SEX_ALIASES = {
+    "男": "男",
+    "女": "女",
+    "m": "男",
+    "male": "男",
+    "f": "女",
+    "female": "女",
+    "1": "男",
+    "2": "女",
+}
 MIN_BIRTH_YEAR = 1900
 
 
@@ -166,8 +188,12 @@ def read_csv(src: str | os.PathLike | IO[str]) -> ReadResult:
         except UnicodeDecodeError as e:
             # Report, then read what can be read: rows with undecodable bytes are skipped.
             line = data[: e.start].count(b"\n") + 1
-            res = _read(io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""), skip_replaced=True)
-            res.errors.insert(0, RowError(line, None, "文件不是UTF-8编码（自该行起有无法识别的字符），请另存为UTF-8后重试"))
+            res = _read(
+                io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""), skip_replaced=True
+            )
+            res.errors.insert(
+                0, RowError(line, None, "文件不是UTF-8编码（自该行起有无法识别的字符），请另存为UTF-8后重试")
+            )
             return res
     return _read(src)
 
@@ -184,9 +210,7 @@ def _read(fh: IO[str], skip_replaced: bool = False) -> ReadResult:
     result = ReadResult([], [])
     result.unknown_columns = [h for h in header if h and h not in COLUMNS]
     if result.unknown_columns:
-        result.errors.append(
-            RowError(1, None, f"未知列已忽略：{'、'.join(result.unknown_columns)}")
-        )
+        result.errors.append(RowError(1, None, f"未知列已忽略：{'、'.join(result.unknown_columns)}"))
     missing = [c for c in ("id", "source") if c not in header]
     if missing:
         result.errors.append(RowError(1, None, f"缺少必需列：{'、'.join(missing)}"))

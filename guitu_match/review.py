@@ -104,7 +104,11 @@ def proposals(
     for p in pairs:
         if isinstance(p, dict):
             l, r = str(p["left_id"]), str(p["right_id"])
-            prob, idm, ex = float(p["probability"]), bool(p.get("id_number_match", False)), p.get("explanation", "")
+            prob, idm, ex = (
+                float(p["probability"]),
+                bool(p.get("id_number_match", False)),
+                p.get("explanation", ""),
+            )
         else:
             l, r, prob, idm, ex = p
         prev = store.get(l, r)
@@ -115,7 +119,9 @@ def proposals(
     return out
 
 
-def decide(store: DecisionStore, left_id: str, right_id: str, decision: str, *, by: str = "", note: str = "") -> Decision:
+def decide(
+    store: DecisionStore, left_id: str, right_id: str, decision: str, *, by: str = "", note: str = ""
+) -> Decision:
     d = Decision(left_id, right_id, decision, by=by, note=note)
     store.put(d)
     return d

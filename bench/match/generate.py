@@ -32,18 +32,87 @@ GIVEN_CHARS = (
 # Characters that look alike and get miscopied (形近字).
 LOOKALIKE = dict(
     pair
-    for a, b in ["王玉", "土士", "未末", "己已", "日曰", "人入", "大太", "天夫", "白自", "田由", "甲申", "刘浏",
-                 "陈阵", "杨扬", "汪江", "兰芏", "春舂", "建健", "国图", "明朋", "军车", "兵乒", "红江", "林材",
-                 "秀季", "英荚", "华毕", "丽丽", "梅海", "平乎", "志忐", "峰锋", "辉晖", "鹏朋", "斌赋", "凤风"]
+    for a, b in [
+        "王玉",
+        "土士",
+        "未末",
+        "己已",
+        "日曰",
+        "人入",
+        "大太",
+        "天夫",
+        "白自",
+        "田由",
+        "甲申",
+        "刘浏",
+        "陈阵",
+        "杨扬",
+        "汪江",
+        "兰芏",
+        "春舂",
+        "建健",
+        "国图",
+        "明朋",
+        "军车",
+        "兵乒",
+        "红江",
+        "林材",
+        "秀季",
+        "英荚",
+        "华毕",
+        "丽丽",
+        "梅海",
+        "平乎",
+        "志忐",
+        "峰锋",
+        "辉晖",
+        "鹏朋",
+        "斌赋",
+        "凤风",
+    ]
     for pair in ((a, b), (b, a))
     if a != b
 )
-MARKS = ["左手缺一指", "右眉有疤", "额头有疤痕", "左脸有黑痣", "右腿跛行", "门牙缺失", "背部有胎记", "左耳聋",
-         "说话结巴", "右手有烫伤疤", "颈部有痣", "左眼失明", "光头", "驼背", "手臂有纹身", "智力残疾"]
+MARKS = [
+    "左手缺一指",
+    "右眉有疤",
+    "额头有疤痕",
+    "左脸有黑痣",
+    "右腿跛行",
+    "门牙缺失",
+    "背部有胎记",
+    "左耳聋",
+    "说话结巴",
+    "右手有烫伤疤",
+    "颈部有痣",
+    "左眼失明",
+    "光头",
+    "驼背",
+    "手臂有纹身",
+    "智力残疾",
+]
 DIALECT_BY_PROVINCE = {
-    "44": "粤语", "45": "粤语", "35": "闽南话", "41": "河南话", "51": "四川话", "50": "重庆话", "21": "东北话",
-    "22": "东北话", "23": "东北话", "31": "上海话", "32": "吴语", "33": "吴语", "36": "江西话", "43": "湖南话",
-    "61": "陕西话", "62": "甘肃话", "37": "山东话", "34": "安徽话", "42": "湖北话", "13": "河北话", "14": "山西话",
+    "44": "粤语",
+    "45": "粤语",
+    "35": "闽南话",
+    "41": "河南话",
+    "51": "四川话",
+    "50": "重庆话",
+    "21": "东北话",
+    "22": "东北话",
+    "23": "东北话",
+    "31": "上海话",
+    "32": "吴语",
+    "33": "吴语",
+    "36": "江西话",
+    "43": "湖南话",
+    "61": "陕西话",
+    "62": "甘肃话",
+    "37": "山东话",
+    "34": "安徽话",
+    "42": "湖北话",
+    "13": "河北话",
+    "14": "山西话",
 }
 
 
@@ -74,14 +143,26 @@ class Generator:
         sex = r.choice("男女")
         year = r.randint(1940, 2012)
         county = r.choice(self.counties)
-        seq = r.randint(0, 99) * 10 + (r.choice([1, 3, 5, 7, 9]) if sex == "男" else r.choice([0, 2, 4, 6, 8]))
+        seq = r.randint(0, 99) * 10 + (
+            r.choice([1, 3, 5, 7, 9]) if sex == "男" else r.choice([0, 2, 4, 6, 8])
+        )
         first17 = f"{county.code}{year}{r.randint(1, 12):02d}{r.randint(1, 28):02d}{seq:03d}"
         idn = first17 + checksum_char(first17)
         height = round(r.gauss(168 if sex == "男" else 157, 6))
         marks = "，".join(r.sample(MARKS, r.choice([0, 0, 1, 1, 2])))
         dialect = DIALECT_BY_PROVINCE.get(county.code[:2], "普通话")
-        return {"i": i, "surname": sur, "given": given, "sex": sex, "year": year, "county": county, "id": idn,
-                "height": height, "marks": marks, "dialect": dialect}
+        return {
+            "i": i,
+            "surname": sur,
+            "given": given,
+            "sex": sex,
+            "year": year,
+            "county": county,
+            "id": idn,
+            "height": height,
+            "marks": marks,
+            "dialect": dialect,
+        }
 
     def report(self, ident: dict) -> Record:
         """What the family reports: accurate, with ordinary gaps."""
@@ -94,7 +175,8 @@ class Generator:
             sex=ident["sex"],
             birth_year=ident["year"] if r.random() < 0.9 else None,
             id_number=ident["id"] if r.random() < 0.5 else None,
-            hukou_text=full_name(c.code) + (r.choice(["", "某某镇", "城关镇", "新村"]) if r.random() < 0.5 else ""),
+            hukou_text=full_name(c.code)
+            + (r.choice(["", "某某镇", "城关镇", "新村"]) if r.random() < 0.5 else ""),
             dialect=ident["dialect"] if r.random() < 0.3 else None,
             height_cm=ident["height"] if r.random() < 0.6 else None,
             marks=ident["marks"] or None if r.random() < 0.7 else None,
@@ -192,7 +274,9 @@ def generate(n_reports: int, n_queries: int, seed: int = 1, no_match_share: floa
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="生成匹配基准测试的合成数据 / synthetic records for the matching benchmark")
+    p = argparse.ArgumentParser(
+        description="生成匹配基准测试的合成数据 / synthetic records for the matching benchmark"
+    )
     p.add_argument("--reports", type=int, default=10_000)
     p.add_argument("--queries", type=int, default=1_000)
     p.add_argument("--seed", type=int, default=1)

@@ -30,11 +30,19 @@ sys.path.insert(0, str(HERE))
 warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
-
 from generate import generate  # noqa: E402
+
 from guitu_match import model as mm  # noqa: E402
 from guitu_match.index import MatchIndex, link  # noqa: E402
-from guitu_match.normalise import clean_name  # noqa: E402
+from guitu_match.normalise import clean_name, parse_name  # noqa: E402
+
+
+def name_kind(q) -> str:
+    """'full' (surname and given name), 'partial' (surname only or nickname) or 'none'."""
+    p = parse_name(q.name)
+    if p.surname and p.given and not p.nickname:
+        return "full"
+    return "partial" if (p.surname or p.given) else "none"
 
 
 def peak_rss_gib() -> float:
@@ -84,11 +92,15 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     res["generate_s"] = round(time.time() - t, 1)
     print(f"[{n_reports}] generated in {res['generate_s']} s", flush=True)
 
+    base = Baseline(reports)
+
     # -- index build: prepare + train + key maps --------------------------------------------
     t0 = time.time()
     rt = mm.prepare_table(reports)
     qt = mm.prepare_table(queries)
     res["prepare_s"] = round(time.time() - t0, 1)
+    del reports[:]  # the engine works from the prepared table; free the Python objects
+    gc.collect()
     t = time.time()
     model = mm.train(qt, rt)
     res["train_s"] = round(time.time() - t, 1)
@@ -98,15 +110,18 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     res["index_build_s"] = round(time.time() - t0, 1)
     res["guard_notes"] = model.meta.get("guard_notes", [])
     res["lambda"] = model.params["lambda"]
-    print(f"[{n_reports}] index built in {res['index_build_s']} s (prepare {res['prepare_s']}, train {res['train_s']})", flush=True)
+    print(
+        f"[{n_reports}] index built in {res['index_build_s']} s (prepare {res['prepare_s']}, train {res['train_s']})",
+        flush=True,
+    )
 
     # -- online queries ------------------------------------------------------------------------
     online = queries[:n_online]
     idx.query(online[0])  # warm-up: captures the scoring SQL once
     lat, hits1, hits10, n_true = [], 0, 0, 0
     b_hits1 = b_hits10 = 0
-    base = Baseline(reports)
     b_lat = []
+    by_kind: dict = defaultdict(lambda: [0, 0])
     for q in online:
         t = time.perf_counter()
         cands = idx.query(q, k=10)
@@ -121,6 +136,8 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
         ids = [c.record_id for c in cands]
         hits1 += ids[:1] == [tr]
         hits10 += tr in ids
+        by_kind[name_kind(q)][0] += 1
+        by_kind[name_kind(q)][1] += tr in ids
         b_hits1 += bc[:1] == [tr]
         b_hits10 += tr in bc
     res["online"] = {
@@ -132,6 +149,9 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
         "baseline_recall_at_1": round(b_hits1 / n_true, 4),
         "baseline_recall_at_10": round(b_hits10 / n_true, 4),
         "baseline_latency_p95_ms": round(pct(b_lat, 95), 3),
+        "recall_at_10_by_name": {
+            k: {"queries": n, "recall_at_10": round(h / n, 4)} for k, (n, h) in by_kind.items()
+        },
     }
     print(f"[{n_reports}] online {res['online']}", flush=True)
     del idx
@@ -147,10 +167,16 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     for th in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9):
         sel = pairs.probability.to_numpy() >= th
         tp = int(ok[sel].sum())
-        curve.append({"threshold": th, "pairs": int(sel.sum()), "precision": round(tp / max(1, sel.sum()), 4), "recall": round(tp / n_true_batch, 4)})
+        curve.append(
+            {
+                "threshold": th,
+                "pairs": int(sel.sum()),
+                "precision": round(tp / max(1, sel.sum()), 4),
+                "recall": round(tp / n_true_batch, 4),
+            }
+        )
     d = next(c for c in curve if c["threshold"] == mm.DEFAULT_THRESHOLD)
     t = time.time()
-    base = Baseline(reports)
     b_pairs = [(q.id, rid) for q in queries for rid in base.query(q)]
     b_s = time.time() - t
     b_tp = sum(truth.get(a) == b for a, b in b_pairs)
@@ -174,9 +200,17 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        "?",
+    )
     mem = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
-    return {"nproc": os.cpu_count(), "ram_gib": round(mem / 1024 / 1024, 1), "cpu": cpu, "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gib": round(mem / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+    }
 
 
 def markdown(results: list[dict]) -> str:
@@ -205,10 +239,14 @@ def main() -> None:
     a = p.parse_args()
     out_dir = HERE / "results"
     if a.markdown:
-        results = [json.loads(f.read_text()) for f in sorted(out_dir.glob("*.json"), key=lambda f: int(f.stem))]
+        results = [
+            json.loads(f.read_text()) for f in sorted(out_dir.glob("*.json"), key=lambda f: int(f.stem))
+        ]
         print(markdown(results))
         return
+    load_start = os.getloadavg()[0]
     res = run(a.reports, a.online, a.batch, a.seed)
+    res["load_avg_1min"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
     res["machine"] = machine()
     res["date"] = time.strftime("%Y-%m-%d")
     out_dir.mkdir(exist_ok=True)

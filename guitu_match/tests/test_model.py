@@ -16,7 +16,16 @@ def _r(id, **kw):
 @pytest.fixture(scope="module")
 def default_index():
     recs = [
-        _r("R1", name="张伟", sex="男", birth_year=1980, hukou_text="河南省周口市郸城县", height_cm=170, dialect="河南话", marks="左手缺一指"),
+        _r(
+            "R1",
+            name="张伟",
+            sex="男",
+            birth_year=1980,
+            hukou_text="河南省周口市郸城县",
+            height_cm=170,
+            dialect="河南话",
+            marks="左手缺一指",
+        ),
         _r("R2", name="李明", sex="男", birth_year=1975, hukou_text="广东省广州市天河区"),
         _r("R3", name="欧阳娜娜", sex="女", birth_year=2000, hukou_text="湖北省襄阳市樊城区"),
         _r("R4", name="王芳", sex="女", birth_year=1960, id_number="11010519491231002X"),
@@ -91,7 +100,14 @@ def test_i4_place_at_three_levels(default_index, a, b, label):
 
 
 def test_other_comparisons(default_index):
-    a = _r("A", sex="男", dialect="广东话", height_cm=170, marks="左手缺一指，额头有疤", id_number="11010519491231002X")
+    a = _r(
+        "A",
+        sex="男",
+        dialect="广东话",
+        height_cm=170,
+        marks="左手缺一指，额头有疤",
+        id_number="11010519491231002X",
+    )
     b = _r("B", sex="男", dialect="粤语", height_cm=172, marks="左手缺一指", id_number="11010519491231002X")
     assert _level(default_index, a, b, "sex") == "性别相同"
     assert _level(default_index, a, b, "dialect") == "口音/方言相同"
@@ -112,7 +128,15 @@ def test_t8_face_similarity_is_one_more_comparison(default_index):
 
 
 def test_i4_query_finds_homophone_with_chinese_explanation(default_index):
-    q = _r("Q", source="file", name="章伟", sex="男", birth_year_min=1975, birth_year_max=1985, hukou_text="河南郸城")
+    q = _r(
+        "Q",
+        source="file",
+        name="章伟",
+        sex="男",
+        birth_year_min=1975,
+        birth_year_max=1985,
+        hukou_text="河南郸城",
+    )
     top = default_index.query(q, k=3)
     assert top[0].record_id == "R1"
     assert "相符" in top[0].explanation and "姓名读音相同" in top[0].explanation
@@ -199,7 +223,15 @@ def test_t7_batch_link_precision_at_default_threshold(trained, small_world):
 
 def test_dedupe_finds_a_duplicate_file():
     recs = [
-        _r("F1", source="file", name="张伟", sex="男", birth_year=1980, hukou_text="河南省周口市郸城县", height_cm=170),
+        _r(
+            "F1",
+            source="file",
+            name="张伟",
+            sex="男",
+            birth_year=1980,
+            hukou_text="河南省周口市郸城县",
+            height_cm=170,
+        ),
         _r("F2", source="file", name="章伟", sex="男", birth_year=1980, hukou_text="河南郸城", height_cm=171),
         _r("F3", source="file", name="李明", sex="男", birth_year=1950, hukou_text="广东省"),
     ]

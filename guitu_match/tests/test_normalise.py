@@ -27,7 +27,16 @@ def test_i4_homophone_surnames_li_share_pinyin():
 
 @pytest.mark.parametrize(
     "surname, reading",
-    [("单", "shan"), ("曾", "zeng"), ("解", "xie"), ("仇", "qiu"), ("区", "ou"), ("查", "zha"), ("朴", "piao"), ("覃", "qin")],
+    [
+        ("单", "shan"),
+        ("曾", "zeng"),
+        ("解", "xie"),
+        ("仇", "qiu"),
+        ("区", "ou"),
+        ("查", "zha"),
+        ("朴", "piao"),
+        ("覃", "qin"),
+    ],
 )
 def test_i4_surname_reads_with_surname_table(surname, reading):
     assert surname_readings(surname)[0] == reading
@@ -42,14 +51,25 @@ def test_i4_heteronyms_keep_everyday_reading_too():
     assert {"zhang le", "zhang yue"} <= set(name_features("张乐")["names_py"])
 
 
-@pytest.mark.parametrize("name, sur, given", [("欧阳娜娜", "欧阳", "娜娜"), ("司马光", "司马", "光"), ("诸葛亮", "诸葛", "亮"), ("张三", "张", "三")])
+@pytest.mark.parametrize(
+    "name, sur, given",
+    [("欧阳娜娜", "欧阳", "娜娜"), ("司马光", "司马", "光"), ("诸葛亮", "诸葛", "亮"), ("张三", "张", "三")],
+)
 def test_compound_surnames_are_split(name, sur, given):
     assert split_surname(name) == (sur, given)
 
 
 @pytest.mark.parametrize(
     "raw, surname, given",
-    [("老张", "张", None), ("小王", "王", None), ("小明", None, "明"), ("阿强", None, "强"), ("明儿", None, "明"), ("张某", "张", None), ("李XX", "李", None)],
+    [
+        ("老张", "张", None),
+        ("小王", "王", None),
+        ("小明", None, "明"),
+        ("阿强", None, "强"),
+        ("明儿", None, "明"),
+        ("张某", "张", None),
+        ("李XX", "李", None),
+    ],
 )
 def test_i4_nicknames_and_placeholders(raw, surname, given):
     p = parse_name(raw)

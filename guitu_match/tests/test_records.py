@@ -15,7 +15,15 @@ def test_reads_a_good_row():
     res = read_csv(_csv("A1,report,张伟,小伟;伟伟,男,1980,,,,河南郸城,,河南话,170,左手缺一指,"))
     assert res.errors == []
     r = res.records[0]
-    assert (r.id, r.source, r.name, r.aliases, r.sex, r.birth_year, r.height_cm) == ("A1", "report", "张伟", ["小伟", "伟伟"], "男", 1980, 170.0)
+    assert (r.id, r.source, r.name, r.aliases, r.sex, r.birth_year, r.height_cm) == (
+        "A1",
+        "report",
+        "张伟",
+        ["小伟", "伟伟"],
+        "男",
+        1980,
+        170.0,
+    )
 
 
 def test_bad_rows_are_reported_with_row_number_and_the_rest_is_read():
@@ -81,7 +89,17 @@ def test_non_utf8_file_and_missing_file(tmp_path):
 
 
 def test_bom_and_round_trip(tmp_path):
-    recs = [Record(id="A1", source="file", name="张伟", aliases=["小伟"], sex="男", birth_year=1980, id_number=GOOD_ID)]
+    recs = [
+        Record(
+            id="A1",
+            source="file",
+            name="张伟",
+            aliases=["小伟"],
+            sex="男",
+            birth_year=1980,
+            id_number=GOOD_ID,
+        )
+    ]
     p = tmp_path / "r.csv"
     p.write_text("\ufeff" + records_to_csv_text(recs), encoding="utf-8")
     back = read_csv(p).records

@@ -18,12 +18,28 @@ def _r(id, source="report", **kw):
 def test_t7_spark_local_mode_gives_the_same_pairs_and_scores_as_duckdb():
     pytest.importorskip("pyspark")
     left = [
-        _r("Q1", "file", name="章伟", sex="男", birth_year_min=1975, birth_year_max=1985, hukou_text="河南郸城", marks="左手缺一指"),
+        _r(
+            "Q1",
+            "file",
+            name="章伟",
+            sex="男",
+            birth_year_min=1975,
+            birth_year_max=1985,
+            hukou_text="河南郸城",
+            marks="左手缺一指",
+        ),
         _r("Q2", "file", name="小明", sex="男", birth_year=1990, hukou_text="四川省成都市"),
         _r("Q3", "file", name="王芳", id_number="11010519491231002X"),
     ]
     right = [
-        _r("R1", name="张伟", sex="男", birth_year=1980, hukou_text="河南省周口市郸城县", marks="左手缺一指，驼背"),
+        _r(
+            "R1",
+            name="张伟",
+            sex="男",
+            birth_year=1980,
+            hukou_text="河南省周口市郸城县",
+            marks="左手缺一指，驼背",
+        ),
         _r("R2", name="张晓明", sex="男", birth_year=1990, hukou_text="四川省成都市武侯区"),
         _r("R3", name="王芳", sex="女", id_number="11010519491231002X"),
         _r("R4", name="李明", sex="男", birth_year=1950, hukou_text="广东省"),
