@@ -57,6 +57,7 @@ class DeadlineSnapshot(models.Model):
     counts = models.JSONField("各规则逾期数", default=dict)
     new_items = models.PositiveIntegerField("新增逾期", default=0)
     resolved_items = models.PositiveIntegerField("已消除", default=0)
+    rates = models.JSONField("按时完成率（近几个月，按规则、机构、月份）", default=dict, blank=True)
 
     class Meta:
         ordering = ["-taken_at"]

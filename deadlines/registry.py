@@ -93,9 +93,32 @@ class Stop:
     label: str
     path: str | None = None  # a field path on the subject
     expression: Callable[[], object] | None = None  # or an expression (e.g. a Subquery) giving a datetime
+    #: For "now" only: an equivalent, cheaper condition meaning "not stopped yet" (e.g. the current status).
+    live: Callable[[], Q] | None = None
 
     def annotation(self):
         return F(self.path) if self.path else self.expression()
+
+
+#: How close to the present an ``as_of`` must be for the cheaper ``Stop.live`` conditions to be used.
+LIVE_WINDOW = datetime.timedelta(minutes=5)
+
+
+def _is_live(as_of: datetime.datetime) -> bool:
+    return abs(timezone.now() - as_of) <= LIVE_WINDOW
+
+
+def apply_stops(qs: QuerySet, stops, as_of: datetime.datetime, *, strict: bool = True) -> QuerySet:
+    """Keep subjects not stopped at ``as_of`` (``strict``: a stop exactly at ``as_of`` counts as stopped)."""
+    live = _is_live(as_of)
+    for index, stop in enumerate(stops):
+        if live and stop.live is not None:
+            qs = qs.filter(stop.live())
+            continue
+        name = f"dl_stop_{index}"
+        qs = qs.annotate(**{name: stop.annotation()})
+        qs = qs.filter(Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gt" if strict else f"{name}__gte": as_of}))
+    return qs
 
 
 @dataclass(frozen=True)
@@ -257,11 +280,7 @@ class DeadlineRule:
         qs = qs.filter(**{f"{self.start}__lte": start_bound})
         if org_ids is not None:
             qs = qs.filter(**{f"{self.organisation}__in": org_ids})
-        for index, stop in enumerate(self.stops):
-            name = f"dl_stop_{index}"
-            qs = qs.annotate(**{name: stop.annotation()})
-            qs = qs.filter(Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gt": as_of}))
-        return qs
+        return apply_stops(qs, self.stops, as_of)
 
     def open_at(self, as_of: datetime.datetime, org_ids=None) -> QuerySet:
         """Subjects whose one-off deadline is not fulfilled at ``as_of`` (whether due yet or not)."""
@@ -334,6 +353,64 @@ class DeadlineRule:
                 start = _as_datetime(_get_path(obj, self.start))
                 result.append(self._item(obj, bucket, start, self.due_for(start, due, cal)))
         return result
+
+    def inbox(self, as_of: datetime.datetime, cal: Calendar, org_ids=None, overrides=None,
+              limit: int = 30) -> tuple[dict[str, int], list[Item]]:
+        """Counts per bucket and the first ``limit`` items of each, in two queries: the open subjects' keys and
+        start times (bounded by "due soon"), then the displayed subjects themselves."""
+        counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
+        if self.recurrence:
+            rows = []
+            (cs, ce), (ps, pe) = self._periods(as_of)
+            grace = self._grace(overrides)
+            prev_bucket = BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY
+            cur_bucket = BUCKET_TODAY if ce - _local(as_of) <= datetime.timedelta(days=1) else BUCKET_SOON
+            items: list[Item] = []
+            for bucket, (start, end), complete in ((prev_bucket, (ps, pe), True), (cur_bucket, (cs, ce), False)):
+                qs = self._period_qs(as_of, start, end, org_ids, complete=complete)
+                rows = list(qs.order_by(self.start).values_list("pk", "dl_done_count", "dl_required"))
+                counts[bucket] += len(rows)
+                shown = {pk: (done, required) for pk, done, required in rows[:limit]}
+                objs = self.subjects(as_of).filter(pk__in=shown)
+                if self.select_related:
+                    objs = objs.select_related(*self.select_related)
+                for obj in sorted(objs, key=lambda o: _get_path(o, self.start)):
+                    done, required = shown[obj.pk]
+                    items.append(self._item(obj, bucket, _as_datetime(_get_path(obj, self.start)), DueResult(end + grace),
+                                            period=period_label(self.recurrence.period, start),
+                                            progress=f"{done}/{required}"))
+            return counts, items
+        due = self.effective_due(overrides)
+        local = _local(as_of)
+        end_today = period_bounds(Period.DAY, local)[1]
+        overdue_b = self._bound(local - datetime.timedelta(microseconds=1), due, cal)
+        today_b = self._bound(end_today, due, cal)
+        soon_b = self._bound(end_today + SOON, due, cal)
+        from django.db.models import Case, When
+
+        s = self.start
+        # The bucket is computed by the database: only (pk, small int) pairs travel, no datetimes to parse.
+        rows = (self.open_at(as_of, org_ids).filter(**{f"{s}__lte": soon_b})
+                .annotate(dl_bucket=Case(When(**{f"{s}__lte": overdue_b}, then=Value(0)),
+                                         When(**{f"{s}__lte": today_b}, then=Value(1)),
+                                         default=Value(2), output_field=IntegerField()))
+                .order_by(s).values_list("pk", "dl_bucket"))
+        names = (BUCKET_OVERDUE, BUCKET_TODAY, BUCKET_SOON)
+        shown: dict[int, str] = {}
+        for pk, index in rows:
+            bucket = names[index]
+            counts[bucket] += 1
+            if counts[bucket] <= limit:
+                shown[pk] = bucket
+        items = []
+        if shown:
+            objs = self.subjects(as_of).filter(pk__in=shown)
+            if self.select_related:
+                objs = objs.select_related(*self.select_related)
+            for obj in sorted(objs, key=lambda o: _get_path(o, self.start)):
+                start = _as_datetime(_get_path(obj, self.start))
+                items.append(self._item(obj, shown[obj.pk], start, self.due_for(start, due, cal)))
+        return counts, items
 
     def _item(self, obj, bucket, start, due_result, period="", progress="") -> Item:
         person = _get_path(obj, self.person) if self.person else None
@@ -418,14 +495,8 @@ class DeadlineRule:
         qs = self.subjects(as_of).filter(**{f"{self.start}__isnull": False, f"{self.start}__lt": period_end})
         if org_ids is not None:
             qs = qs.filter(**{f"{self.organisation}__in": org_ids})
-        limit = period_end if complete else as_of
-        for index, stop in enumerate(self.stops):
-            name = f"dl_stop_{index}"
-            qs = qs.annotate(**{name: stop.annotation()})
-            cond = Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte" if complete else f"{name}__gt": limit})
-            # a stop recorded after as_of is unknown at as_of
-            cond |= Q(**{f"{name}__gt": as_of})
-            qs = qs.filter(cond)
+        # A finished period is owed by subjects still active at its end; the running one by those active now.
+        qs = apply_stops(qs, self.stops, period_end, strict=False) if complete else apply_stops(qs, self.stops, as_of)
         f = self.fulfilment
         done = (f.matching().filter(**{f"{f.at}__gte": period_start, f"{f.at}__lt": period_end,
                                        f"{f.at}__lte": moment})
@@ -559,7 +630,12 @@ __all__ = ["DeadlineRule", "Fulfilment", "Stop", "Recurrence", "Due", "Unit", "P
 
 def identified_stop(person_path: str = "person") -> Stop:
     """When the person's file first became 已查明: read from the audit log, which records every change of
-    ``identity_status`` with its time (creation included) — so it is known as of any past moment."""
+    ``identity_status`` with its time (creation included) — so it is known as of any past moment. For the
+    present, the file's current status says the same thing more cheaply."""
+    from people.models import IdentityStatus
+
+    def live():
+        return ~Q(**{f"{person_path}__identity_status": IdentityStatus.IDENTIFIED})
 
     def expression():
         from core.models import AuditEntry
@@ -569,7 +645,7 @@ def identified_stop(person_path: str = "person") -> Stop:
                  .order_by("at").values("at")[:1])
         return Subquery(first)
 
-    return Stop("身份已查明", expression=expression)
+    return Stop("身份已查明", expression=expression, live=live)
 
 
 def left_stop(path: str = "left_at") -> Stop:

@@ -48,7 +48,7 @@ def own_org_ids(user) -> list[int]:
     return [user.organisation_id] if user.organisation_id else []
 
 
-def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 100) -> dict:
+def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 30) -> dict:
     """The user's tasks: their organisation's items for their roles, overdue / due today / due soon."""
     as_of = as_of or timezone.now()
     cal = load_calendar()
@@ -58,13 +58,11 @@ def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 100) -> 
     counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
     if org_ids:
         for rule in rules_for(user):
-            rule_counts = rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides)
+            rule_counts, items = rule.inbox(as_of, cal, org_ids=org_ids, overrides=overrides, limit=limit)
             for key in counts:
                 counts[key] += rule_counts[key]
-            wanted = tuple(k for k in buckets if rule_counts[k])
-            if wanted:
-                for item in rule.items(as_of, cal, org_ids=org_ids, overrides=overrides, buckets=wanted, limit=limit):
-                    buckets[item.bucket].append(item)
+            for item in items:
+                buckets[item.bucket].append(item)
     for items in buckets.values():
         items.sort(key=lambda i: (i.due.at, i.rule.id))
     fallback = sorted({y for items in buckets.values() for i in items for y in i.due.missing_years})
@@ -91,28 +89,61 @@ def is_overview_user(user) -> bool:
         user.has_role(*OVERVIEW_ROLES)
 
 
-def overview(*, user, as_of: datetime.datetime | None = None) -> dict:
-    """Overdue items by station and rule across the user's subtree (one grouped query per rule)."""
-    as_of = as_of or timezone.now()
+#: The overview reads the periodic scan when it is at most this old (else it computes live).
+SNAPSHOT_MAX_AGE = datetime.timedelta(hours=1)
+
+
+def latest_snapshot(as_of: datetime.datetime | None = None):
+    from deadlines.models import DeadlineSnapshot
+
+    now = as_of or timezone.now()
+    snap = DeadlineSnapshot.objects.filter(taken_at__lte=now).order_by("-taken_at").first()
+    if snap is None or now - snap.taken_at > SNAPSHOT_MAX_AGE:
+        return None
+    return snap
+
+
+def overdue_table(*, org_ids, as_of: datetime.datetime) -> dict[tuple[int, str], int]:
+    """Overdue items per (organisation id, rule ID) at ``as_of``, live: one grouped query per rule."""
     cal = load_calendar()
     overrides = rule_overrides()
+    table: dict[tuple[int, str], int] = {}
+    for rule in discover().values():
+        for row in rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides, group_by=rule.organisation):
+            if row[BUCKET_OVERDUE]:
+                table[(row[rule.organisation], rule.id)] = row[BUCKET_OVERDUE]
+    return table
+
+
+def overview(*, user, as_of: datetime.datetime | None = None) -> dict:
+    """Overdue items by station and rule across the user's subtree.
+
+    For the present it reads the last periodic scan (one GROUP BY over the open OverdueItem rows), so a
+    province of 200,000 open episodes answers at once; for a moment in the past it computes live."""
     org_ids = visible_org_ids(user)
     rules = list(discover().values())
+    snap = latest_snapshot() if as_of is None else None
+    if snap is not None:
+        rows = (OverdueItem.objects.filter(resolved_at__isnull=True, organisation_id__in=org_ids)
+                .values("organisation_id", "rule_id").annotate(n=Count("id")).order_by())
+        counts = {(r["organisation_id"], r["rule_id"]): r["n"] for r in rows}
+        as_of = snap.taken_at
+    else:
+        as_of = as_of or timezone.now()
+        counts = overdue_table(org_ids=org_ids, as_of=as_of)
     table: dict[int, dict[str, int]] = defaultdict(dict)
     totals = {r.id: 0 for r in rules}
-    for rule in rules:
-        for row in rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides, group_by=rule.organisation):
-            n = row[BUCKET_OVERDUE]
-            if n:
-                table[row[rule.organisation]][rule.id] = n
-                totals[rule.id] += n
+    for (org_id, rule_id), n in counts.items():
+        if rule_id in totals:
+            table[org_id][rule_id] = n
+            totals[rule_id] += n
     names = dict(Organisation.objects.filter(id__in=table.keys()).values_list("id", "name"))
     rows = [{"organisation": names.get(org_id, "—"), "org_id": org_id,
              "cells": [cells.get(r.id, 0) for r in rules], "total": sum(cells.values())}
             for org_id, cells in table.items()]
     rows.sort(key=lambda r: (-r["total"], r["organisation"]))
     return {"rules": rules, "rows": rows, "totals": [totals[r.id] for r in rules],
-            "grand_total": sum(totals.values()), "as_of": as_of}
+            "grand_total": sum(totals.values()), "as_of": as_of, "from_snapshot": snap is not None}
 
 
 def _due_expression(rule: DeadlineRule, due, cal, first: datetime.date, last: datetime.date, as_date: bool):
@@ -139,25 +170,50 @@ def _due_expression(rule: DeadlineRule, due, cal, first: datetime.date, last: da
     return Case(*whens, default=Value(None), output_field=DateField() if as_date else DateTimeField())
 
 
-def on_time_rates(*, user, as_of: datetime.datetime | None = None, months: int = 3, org_ids=None) -> list[dict]:
-    """On-time rates per rule, station and month of the start, for one-off rules, as known at ``as_of``.
+def on_time_rates(*, user, as_of: datetime.datetime | None = None, months: int = 3) -> list[dict]:
+    """On-time rates per rule, station and month of the start, for one-off rules, as known at ``as_of``
+    (for the present: from the last periodic scan when it is recent)."""
+    org_ids = visible_org_ids(user)
+    snap = latest_snapshot() if as_of is None else None
+    raw = None
+    if snap is not None and snap.rates and snap.rates.get("months", 0) >= months:
+        local = timezone.localtime(snap.taken_at)
+        first = add_months(local.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -(months - 1))
+        raw = [r for r in snap.rates["rows"] if r["org_id"] in org_ids and r["month"] >= f"{first:%Y-%m}"]
+    if raw is None:
+        raw = rates_raw(org_ids=org_ids, as_of=as_of or timezone.now(), months=months)
+    rules = discover()
+    names = dict(Organisation.objects.filter(id__in={r["org_id"] for r in raw}).values_list("id", "name"))
+    result = []
+    for r in sorted(raw, key=lambda r: (r["rule_id"], r["month"], names.get(r["org_id"], ""))):
+        if r["rule_id"] not in rules or not r["decided"]:
+            continue
+        year, month = r["month"].split("-")
+        result.append({"rule": rules[r["rule_id"]], "organisation": names.get(r["org_id"], "—"),
+                       "month": f"{int(year)}年{int(month)}月", "on_time": r["on_time"], "decided": r["decided"],
+                       "rate": round(100 * r["on_time"] / r["decided"], 1)})
+    return result
+
+
+def rates_raw(*, org_ids, as_of: datetime.datetime, months: int = 3) -> list[dict]:
+    """On-time and decided counts per rule, organisation and month of the start, for one-off rules, computed
+    live with one aggregate query per rule (due times computed in SQL).
 
     Decided items only: done (on time or late) or past due; items that stopped applying before their due
     time without being done (the person left, was identified) are not counted."""
-    as_of = as_of or timezone.now()
     local = timezone.localtime(as_of)
     cal = load_calendar()
     overrides = rule_overrides()
-    org_ids = visible_org_ids(user) if org_ids is None else org_ids
     first_month = add_months(local.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -(months - 1))
-    names = dict(Organisation.objects.filter(id__in=org_ids).values_list("id", "name"))
     result = []
     for rule in discover().values():
         if rule.recurrence or rule.fulfilment is None:
             continue
         due = rule.effective_due(overrides)
         f = rule.fulfilment
-        qs = rule.subjects(as_of).filter(**{f"{rule.organisation}__in": org_ids, f"{rule.start}__isnull": False})
+        qs = rule.subjects(as_of).filter(**{f"{rule.start}__isnull": False})
+        if org_ids is not None:
+            qs = qs.filter(**{f"{rule.organisation}__in": org_ids})
         if rule.start_is_date:
             qs = qs.filter(**{f"{rule.start}__gte": first_month.date(), f"{rule.start}__lte": local.date()})
         else:
@@ -182,12 +238,11 @@ def on_time_rates(*, user, as_of: datetime.datetime | None = None, months: int =
                 .annotate(on_time=Count("pk", filter=Q(on_time)), decided=Count("pk", filter=counted))
                 .order_by("dl_month"))
         for row in rows:
-            if not row["decided"]:
-                continue
-            month = row["dl_month"]
-            result.append({"rule": rule, "organisation": names.get(row[rule.organisation], "—"),
-                           "month": f"{month.year}年{month.month}月", "on_time": row["on_time"],
-                           "decided": row["decided"], "rate": round(100 * row["on_time"] / row["decided"], 1)})
+            if row["decided"]:
+                month = timezone.localtime(row["dl_month"]) if isinstance(row["dl_month"], datetime.datetime) \
+                    else row["dl_month"]
+                result.append({"rule_id": rule.id, "org_id": row[rule.organisation], "month": f"{month:%Y-%m}",
+                               "on_time": row["on_time"], "decided": row["decided"]})
     return result
 
 

@@ -197,6 +197,10 @@ def _recipients(organisation: Organisation, role: str) -> list[dict]:
     return [{"name": str(u), "phone": u.phone, "email": u.email} for u in users[:50]]
 
 
+#: Months of on-time rates the scan keeps ready for the overview.
+RATE_MONTHS = 6
+
+
 @transaction.atomic
 def snapshot_take(*, as_of: datetime.datetime | None = None) -> DeadlineSnapshot:
     """Scan every rule across all organisations; record items newly overdue (notifying the organisation's
@@ -243,8 +247,11 @@ def snapshot_take(*, as_of: datetime.datetime | None = None) -> DeadlineSnapshot
                                         message=escalated[:300])
             messages.append(Message(subject=f"归途督办上报 {rule.id}", body=escalated,
                                     recipients=_recipients(target, Role.SUPERVISOR)))
+    from deadlines.selectors import rates_raw
+
+    rates = {"months": RATE_MONTHS, "rows": rates_raw(org_ids=None, as_of=as_of, months=RATE_MONTHS)}
     snap = DeadlineSnapshot.objects.create(taken_at=as_of, counts=counts, new_items=len(new_items),
-                                           resolved_items=resolved)
+                                           resolved_items=resolved, rates=rates)
     audit(actor=None, action=AuditAction.CREATE, obj=snap,
           summary=f"时限扫描：新增逾期 {len(new_items)} 项，消除 {resolved} 项", changes={"counts": [None, counts]})
     # Senders talk to the outside world: only once the rows are committed.

@@ -36,9 +36,9 @@ def inbox(request):
 def overview(request):
     """督办总览: overdue by station and rule across the user's subtree, and on-time rates (as of a moment)."""
     form = AsOfForm(request.GET or None)
-    as_of, months = timezone.now(), 3
+    as_of, months = None, 3  # None: the present, from the last periodic scan when it is recent
     if form.is_valid():
-        as_of = form.cleaned_data["as_of"] or as_of
+        as_of = form.cleaned_data["as_of"]
         months = form.cleaned_data["months"] or months
     return render(request, "deadlines/overview.html", {
         "form": form, "table": selectors.overview(user=request.user, as_of=as_of),
