@@ -253,10 +253,12 @@ class DeadlineRule:
 
             words = f"{PERIOD_WORDS[r.period]}至少{r.count}次"
             if r.first_hours:
-                words = f"开始后{r.first_hours}小时内每天至少{r.first_count}次，此后{words}"
+                words = f"自{self.start_words()}起{r.first_hours}小时内每天至少{r.first_count}次，此后{words}（按自然日计）"
             if due.amount:
                 words += f"，期末后{due.words()}内补录有效"
             return words
+        if self.start_is_date and due.unit in (Unit.MONTHS, Unit.DAYS):
+            return f"自{self.start_words()}起{due.amount}{'个月' if due.unit == Unit.MONTHS else '天'}内（到期日24时止）"
         return f"自{self.start_words()}起{due.words()}内"
 
     def start_words(self) -> str:
@@ -360,13 +362,9 @@ class DeadlineRule:
         start times (bounded by "due soon"), then the displayed subjects themselves."""
         counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
         if self.recurrence:
-            rows = []
-            (cs, ce), (ps, pe) = self._periods(as_of)
             grace = self._grace(overrides)
-            prev_bucket = BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY
-            cur_bucket = BUCKET_TODAY if ce - _local(as_of) <= datetime.timedelta(days=1) else BUCKET_SOON
             items: list[Item] = []
-            for bucket, (start, end), complete in ((prev_bucket, (ps, pe), True), (cur_bucket, (cs, ce), False)):
+            for bucket, (start, end), complete in self._recurring_buckets(as_of, overrides):
                 qs = self._period_qs(as_of, start, end, org_ids, complete=complete)
                 rows = list(qs.order_by(self.start).values_list("pk", "dl_done_count", "dl_required"))
                 counts[bucket] += len(rows)
@@ -418,9 +416,13 @@ class DeadlineRule:
             url = self.link(obj)
         except NoReverseMatch:
             url = reverse("people:detail", args=[person.uuid]) if person is not None else ""
-        return Item(rule=self, subject=obj, bucket=bucket, start=start, due=due_result,
-                    organisation_id=_get_path(obj, f"{self.organisation}_id") if "__" not in self.organisation
-                    else _get_path(obj, self.organisation).pk,
+        if self.organisation in ("id", "pk"):
+            org_id = obj.pk  # the subject is the organisation itself (T10: a station's monthly report)
+        elif "__" not in self.organisation:
+            org_id = _get_path(obj, f"{self.organisation}_id")
+        else:
+            org_id = _get_path(obj, self.organisation).pk
+        return Item(rule=self, subject=obj, bucket=bucket, start=start, due=due_result, organisation_id=org_id,
                     label=self.label(obj), url=url, person_uuid=getattr(person, "uuid", None),
                     period=period, progress=progress)
 
@@ -505,6 +507,19 @@ class DeadlineRule:
                          dl_required=self._required(period_start, period_end))
         return qs.filter(dl_required__gt=0, dl_done_count__lt=F("dl_required"))
 
+    def _recurring_buckets(self, as_of, overrides):
+        """(bucket, (start, end), complete) for the previous period and, when it ends within the "soon"
+        horizon, the running one (a monthly report is not shown as due for the whole month)."""
+        (cs, ce), (ps, pe) = self._periods(as_of)
+        grace = self._grace(overrides)
+        result = [(BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY, (ps, pe), True)]
+        left = ce - _local(as_of)
+        if left <= datetime.timedelta(days=1):
+            result.append((BUCKET_TODAY, (cs, ce), False))
+        elif left <= SOON + datetime.timedelta(days=1):
+            result.append((BUCKET_SOON, (cs, ce), False))
+        return result
+
     def _periods(self, as_of):
         local = _local(as_of)
         current = period_bounds(self.recurrence.period, local)
@@ -512,13 +527,8 @@ class DeadlineRule:
         return current, previous
 
     def _recurring_counts(self, as_of, cal, org_ids, overrides, group_by):
-        (cs, ce), (ps, pe) = self._periods(as_of)
-        grace = self._grace(overrides)
-        # the previous period is overdue once its grace (if any) has passed; until then it is due today
-        prev_bucket = BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY
-        buckets = [(prev_bucket, self._period_qs(as_of, ps, pe, org_ids, complete=True)),
-                   (BUCKET_TODAY if ce - _local(as_of) <= datetime.timedelta(days=1) else BUCKET_SOON,
-                    self._period_qs(as_of, cs, ce, org_ids, complete=False))]
+        buckets = [(bucket, self._period_qs(as_of, start, end, org_ids, complete=complete))
+                   for bucket, (start, end), complete in self._recurring_buckets(as_of, overrides)]
         if group_by:
             merged: dict = {}
             for bucket, qs in buckets:
@@ -540,12 +550,9 @@ class DeadlineRule:
                 Unit.DAYS: datetime.timedelta(days=due.amount)}.get(due.unit, datetime.timedelta(days=due.amount))
 
     def _recurring_items(self, as_of, cal, org_ids, overrides, buckets, limit):
-        (cs, ce), (ps, pe) = self._periods(as_of)
         grace = self._grace(overrides)
-        prev_bucket = BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY
-        cur_bucket = BUCKET_TODAY if ce - _local(as_of) <= datetime.timedelta(days=1) else BUCKET_SOON
         result = []
-        for bucket, (start, end), complete in ((prev_bucket, (ps, pe), True), (cur_bucket, (cs, ce), False)):
+        for bucket, (start, end), complete in self._recurring_buckets(as_of, overrides):
             if bucket not in buckets:
                 continue
             qs = self._period_qs(as_of, start, end, org_ids, complete=complete)

@@ -128,3 +128,43 @@ RULES = [
         select_related=("episode__person", "episode__station", "police"),
     ),
 ]
+
+
+def _report_exports():
+    from django.db.models import Q
+
+    from core.models import AuditAction, AuditEntry
+
+    # The monthly report is computed, not stored (tracing.selectors.monthly_report): the record that it
+    # went to the panel is its printing/PDF or Excel export, which core.printing and tracing audit.
+    return AuditEntry.objects.filter(Q(object_type="tracing.report") | Q(object_type="print",
+                                                                         object_id__startswith="tracing-report-"),
+                                     action=AuditAction.EXPORT)
+
+
+def _stations(as_of):
+    from core.models import STATION_KINDS, Organisation
+
+    return Organisation.objects.filter(kind__in=STATION_KINDS)
+
+
+RULES.append(
+    # rule T10: every month the station tells the supervision panel how many people are stranded and how
+    # tracing stands — fulfilled by printing or exporting the tracing app's monthly report during the month.
+    DeadlineRule(
+        id="T10",
+        title="每月向监督组报告滞留人数和寻亲进展（寻亲工作月报）",
+        source="003",
+        subjects=_stations,
+        start="created_at",
+        organisation="id",
+        role=Role.HEAD,
+        due=Due(0, Unit.DAYS),
+        recurrence=Recurrence(Period.MONTH, count=1),
+        fulfilment=Fulfilment(records=_report_exports, link="organisation", at="at",
+                              what="打印或导出寻亲工作月报，报监督组"),
+        person=None,
+        label=lambda station: f"{station.name} 寻亲工作月报",
+        link=lambda station: reverse("tracing:report", args=[station.uuid]),
+    )
+)

@@ -238,3 +238,20 @@ def test_a_person_who_left_before_the_deadline_is_no_longer_a_task(cast):
     assert bucket_of("T1", ep, local(2026, 3, 4)) is None
     assert evaluate("T1", as_of=local(2026, 3, 4))[0].status == NOT_APPLICABLE
     assert evaluate("T1", as_of=local(2026, 3, 2, 12))[0].status == OPEN
+
+
+def test_t10_the_monthly_report_is_owed_each_month_and_printing_it_fulfils_it(cast, client_for):
+    from core.models import Organisation
+
+    Organisation.objects.filter(pk=cast.station.pk).update(created_at=local(2025, 1, 1))
+    station = Organisation.objects.get(pk=cast.station.pk)
+    assert bucket_of("T10", station, local(2026, 3, 10), org_ids=[station.pk]) == BUCKET_OVERDUE  # February's
+    assert bucket_of("T10", station, local(2026, 3, 29), org_ids=[station.pk]) == BUCKET_OVERDUE
+    with time_machine.travel(local(2026, 3, 5, 10), tick=False):
+        response = client_for(cast.head).get(f"/tracing/reports/{station.uuid}/print/", {"month": "2026-02"})
+        assert response.status_code == 200
+    # printed in March: March is covered; February still missed
+    assert item_of("T10", station, local(2026, 3, 29), BUCKET_SOON) is None
+    assert item_of("T10", station, local(2026, 3, 29), BUCKET_OVERDUE).period == "2026年2月"
+    assert item_of("T10", station, local(2026, 4, 2), BUCKET_OVERDUE) is None  # March had its report
+    assert item_of("T10", station, local(2026, 4, 28), BUCKET_SOON).progress == "0/1"  # April's due soon
