@@ -89,6 +89,7 @@ def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(clie
     for route, _ in page_routes():
         if "<" not in route or _fill(route, "x") is None or is_public(route):
             continue
+        before = _row_counts()
         for value in world.uuids:
             url = _fill(route, value)
             client.force_login(owner)
@@ -96,17 +97,16 @@ def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(clie
             if owner_status not in (200, 405):  # 405: an action that only takes POST
                 continue
             client.force_login(cast.outsider)
-            before = _row_counts()
             if owner_status == 200:
                 got = client.get(url).status_code
                 assert got in (403, 404), f"GET {url} gave {got} to an unrelated user"
             got = client.post(url, {"reason": "x", "note": "x"}).status_code
             allowed = (403, 404, 405) if owner_status == 200 else (403, 404)
             assert got in allowed, f"POST {url} gave {got} to an unrelated user"
-            assert _row_counts() == before, f"{url} changed data for an unrelated user"
             covered.add(route)
             if owner_status == 200:
                 break
+        assert _row_counts() == before, f"{route} changed data for an unrelated user"
     object_routes = {r for r, _ in page_routes() if "<" in r and _fill(r, "x") is not None and not is_public(r)}
     missing = object_routes - covered - world.routes_without_fixture
     assert not missing, f"no object in the test world opens these routes: {sorted(missing)}"
@@ -146,6 +146,7 @@ def test_every_api_object_path_hides_station_objects_from_an_unrelated_user(clie
         params = re.findall(r"\{([^}]+)\}", path)
         if not params:
             continue
+        before = _row_counts()
         for value in world.uuids:
             url = path
             for p in params:
@@ -155,14 +156,13 @@ def test_every_api_object_path_hides_station_objects_from_an_unrelated_user(clie
                 if client.get(url).status_code != 200:
                     continue
             client.force_login(cast.outsider)
-            before = _row_counts()
             for method in ops:
                 got = getattr(client, method)(url, data={}, content_type="application/json").status_code
                 assert got in (403, 404, 422), f"{method.upper()} {url} gave {got} to an unrelated user"
-            assert _row_counts() == before
             covered.add(path)
             if "get" in ops:
                 break
+        assert _row_counts() == before, f"{path} changed data for an unrelated user"
     with_params = {p for p in paths if "{" in p}
     missing = with_params - covered - world.api_paths_without_fixture
     assert not missing, f"no object in the test world opens these API paths: {sorted(missing)}"

@@ -20,6 +20,7 @@ from people.models import Channel
 from stay import services as stay
 from stay.models import PlacementKind, SexRestriction, ZoneCategory
 
+PER_MODEL = 4
 APPS = ("people", "intake", "stay", "leaving", "tracing", "announcements", "matching", "deadlines")
 
 
@@ -103,12 +104,14 @@ def build_world(cast) -> SimpleNamespace:
         skip_routes |= set(extra.get("routes_without_fixture", ()))
         skip_api |= set(extra.get("api_paths_without_fixture", ()))
 
-    uuids: list[str] = []
+    # Breadth first: the first object of every model, then the second of every model, ... (at most
+    # PER_MODEL each), so a route finds an object of its kind within a few tries.
+    per_model: list[list[str]] = [[str(cast.station.uuid)], [str(cast.reception.uuid)]]
     for app in APPS:
         for model in apps.get_app_config(app).get_models():
             if any(f.name == "uuid" for f in model._meta.fields):
-                uuids += [str(u) for u in model.objects.values_list("uuid", flat=True)]
-    uuids += [str(cast.station.uuid), str(cast.reception.uuid)]
+                per_model.append([str(u) for u in model.objects.order_by("pk").values_list("uuid", flat=True)[:PER_MODEL]])
+    uuids = [column[i] for i in range(PER_MODEL) for column in per_model if i < len(column)]
     persons = [staying.person, in_hospital.person, gone.person, refused.person, terminated.person]
     return SimpleNamespace(
         uuids=uuids,
