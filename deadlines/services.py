@@ -216,37 +216,26 @@ def snapshot_take(*, as_of: datetime.datetime | None = None) -> DeadlineSnapshot
     seen: set[tuple[str, str]] = set()
     new_items: list[tuple] = []
     for rule in discover().values():
-        items = rule.items(as_of, cal, overrides=overrides, buckets=(BUCKET_OVERDUE,), limit=100_000)
+        items = rule.items(as_of, cal, overrides=overrides, buckets=(BUCKET_OVERDUE,), limit=1_000_000)
         counts[rule.id] = len(items)
         open_keys = set(OverdueItem.objects.filter(rule_id=rule.id, resolved_at__isnull=True)
                         .values_list("subject_key", flat=True))
+        fresh = []
         for item in items:
             seen.add((rule.id, item.key))
-            if item.key in open_keys:
-                continue
-            row = OverdueItem.objects.create(
-                rule_id=rule.id, subject_key=item.key, organisation_id=item.organisation_id, role=rule.role,
-                label=item.label[:200], person_uuid=item.person_uuid, due_at=item.due.at, first_seen_at=as_of)
-            new_items.append((rule, item, row))
-    resolved = 0
-    for row in OverdueItem.objects.filter(resolved_at__isnull=True).only("id", "rule_id", "subject_key"):
-        if (row.rule_id, row.subject_key) not in seen:
-            OverdueItem.objects.filter(pk=row.pk).update(resolved_at=as_of)
-            resolved += 1
-    messages = []
-    for rule, item, row in new_items:
-        organisation = Organisation.objects.get(pk=item.organisation_id)
-        when = timezone.localtime(item.due.at)
-        text = f"【已逾期】{rule.id} {rule.title}：{item.label}，应于 {when:%Y-%m-%d %H:%M} 前完成。"
-        Notification.objects.create(organisation=organisation, role=rule.role, item=row, message=text[:300])
-        messages.append(Message(subject=f"归途督办 {rule.id}", body=text, recipients=_recipients(organisation, rule.role)))
-        target = _escalation_org(rule, item.subject, organisation)
-        if target is not None:
-            escalated = f"【逾期上报】{organisation.name}：{text}"
-            Notification.objects.create(organisation=target, role="", item=row, is_escalation=True,
-                                        message=escalated[:300])
-            messages.append(Message(subject=f"归途督办上报 {rule.id}", body=escalated,
-                                    recipients=_recipients(target, Role.SUPERVISOR)))
+            if item.key not in open_keys:
+                fresh.append((item, OverdueItem(
+                    rule_id=rule.id, subject_key=item.key, organisation_id=item.organisation_id, role=rule.role,
+                    label=item.label[:200], person_uuid=item.person_uuid, due_at=item.due.at, first_seen_at=as_of)))
+        OverdueItem.objects.bulk_create([row for _, row in fresh], batch_size=1000)
+        new_items += [(rule, item, row) for item, row in fresh]
+    stale = [pk for pk, rule_id, key in OverdueItem.objects.filter(resolved_at__isnull=True)
+             .values_list("id", "rule_id", "subject_key") if (rule_id, key) not in seen]
+    for start in range(0, len(stale), 1000):
+        OverdueItem.objects.filter(pk__in=stale[start:start + 1000]).update(resolved_at=as_of)
+    resolved = len(stale)
+    notifications, messages = _notifications_for(new_items)
+    Notification.objects.bulk_create(notifications, batch_size=1000)
     from deadlines.selectors import rates_raw
 
     rates = {"months": RATE_MONTHS, "rows": rates_raw(org_ids=None, as_of=as_of, months=RATE_MONTHS)}
@@ -259,6 +248,54 @@ def snapshot_take(*, as_of: datetime.datetime | None = None) -> DeadlineSnapshot
     if new_items or resolved:
         transaction.on_commit(bump_nav_generation)
     return snap
+
+
+#: More new overdue items than this for one organisation and rule in one scan → one summary notification.
+NOTIFY_EACH_UP_TO = 5
+
+
+def _notifications_for(new_items) -> tuple[list[Notification], list[Message]]:
+    """In-app notifications and sender messages for newly overdue items: one per item, or one summary per
+    organisation and rule when a scan finds many (the first scan of an existing installation); the same for
+    the escalation to the supervising department."""
+    orgs: dict[int, Organisation] = {}
+
+    def org(pk):
+        if pk not in orgs:
+            orgs[pk] = Organisation.objects.select_related("supervisor").get(pk=pk)
+        return orgs[pk]
+
+    groups: dict[tuple[int, str], list] = {}
+    for rule, item, row in new_items:
+        groups.setdefault((item.organisation_id, rule.id), []).append((rule, item, row))
+    notifications: list[Notification] = []
+    messages: list[Message] = []
+    for (org_id, _rule_id), entries in groups.items():
+        organisation = org(org_id)
+        rule = entries[0][0]
+        if len(entries) <= NOTIFY_EACH_UP_TO:
+            texts = []
+            for _, item, row in entries:
+                when = timezone.localtime(item.due.at)
+                texts.append((row, f"【已逾期】{rule.id} {rule.title}：{item.label}，应于 {when:%Y-%m-%d %H:%M} 前完成。"))
+        else:
+            texts = [(None, f"【已逾期】{rule.id} {rule.title}：新增 {len(entries)} 项，请在待办中查看。")]
+        targets = {}
+        for _, item, _row in entries:
+            target = _escalation_org(rule, item.subject, organisation)
+            if target is not None:
+                targets[target.pk] = target
+        for row, text in texts:
+            notifications.append(Notification(organisation=organisation, role=rule.role, item=row, message=text[:300]))
+            messages.append(Message(subject=f"归途督办 {rule.id}", body=text,
+                                    recipients=_recipients(organisation, rule.role)))
+            for target in targets.values():
+                escalated = f"【逾期上报】{organisation.name}：{text}"
+                notifications.append(Notification(organisation=target, role="", item=row, is_escalation=True,
+                                                  message=escalated[:300]))
+                messages.append(Message(subject=f"归途督办上报 {rule.id}", body=escalated,
+                                        recipients=_recipients(target, Role.SUPERVISOR)))
+    return notifications, messages
 
 
 def bump_nav_generation() -> None:

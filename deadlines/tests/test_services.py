@@ -159,3 +159,15 @@ def test_deadline_rules_prints_every_rule_one_per_line_starting_with_its_id():
     assert {"T1", "T2", "T3", "T4", "T5", "T6", "N5", "S1", "I6"} <= set(ids)
     t5 = next(line for line in lines if line.startswith("T5"))
     assert "7个工作日" in t5 and "法定节假日不计" in t5
+
+
+def test_many_new_overdue_items_of_one_rule_make_one_summary_notification(cast):
+    for i in range(6):
+        admit(cast, local(2026, 3, 2, 10, i), name=f"批量{i}")
+    with time_machine.travel(local(2026, 3, 3, 12), tick=False):
+        services.snapshot_take()
+    assert OverdueItem.objects.filter(rule_id="T3").count() == 6
+    notes = Notification.objects.filter(organisation=cast.station, message__contains="T3")
+    assert [n.message for n in notes] == ["【已逾期】T3 身份不明：入站24小时内发布寻亲公告：新增 6 项，请在待办中查看。"]
+    assert Notification.objects.filter(organisation=cast.county_dept, is_escalation=True,
+                                       message__contains="新增 6 项").count() >= 1
