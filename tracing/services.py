@@ -128,7 +128,7 @@ def check_create(*, by, person: Person, police: Organisation | None, photo: Pers
 @transaction.atomic
 def check_send(*, by, check: IdentityCheck, at: datetime.datetime | None = None) -> IdentityCheck:
     """Send a drafted request (e.g. one made from a talk's lead) to its police organisation."""
-    check = IdentityCheck.objects.select_for_update().get(pk=check.pk)
+    check = IdentityCheck.objects.select_for_update(of=("self",)).get(pk=check.pk)
     if check.status != CheckStatus.DRAFT:
         raise ValidationError("该核查请求已发送或已关闭，不能重复发送。")
     if not (check.photo_id or check.biometrics_ref or check.known_info):
@@ -172,7 +172,7 @@ def check_answer(*, by, check: IdentityCheck, result: str, answer_text: str = ""
                  id_number: str = "", hukou_division: Division | None = None, hukou_text: str = "",
                  attachments=(), at: datetime.datetime | None = None) -> IdentityCheck:
     """The police answer a request (rule T2: within 48 hours): identified, not found or partial leads."""
-    check = IdentityCheck.objects.select_for_update().select_related("person", "station", "police").get(pk=check.pk)
+    check = IdentityCheck.objects.select_for_update(of=("self",)).select_related("person", "station", "police").get(pk=check.pk)
     if check.status != CheckStatus.SENT:
         raise ValidationError("该核查请求不在待答复状态，不能答复。")
     at = at or timezone.now()
@@ -238,7 +238,7 @@ def tracer_assign(*, by, episode: Episode, tracer, at: datetime.datetime | None 
         raise ValidationError({"tracer": "请选择本站具有“寻亲员”角色的工作人员。"})
     at = at or timezone.now()
     _not_future(at, "started_at", "开始时间")
-    current = TracerAssignment.objects.select_for_update().filter(episode=episode, ended_at__isnull=True).first()
+    current = TracerAssignment.objects.select_for_update(of=("self",)).filter(episode=episode, ended_at__isnull=True).first()
     if current is not None:
         if current.tracer_id == tracer.pk:
             raise ValidationError({"tracer": f"{tracer} 已经是该人员的寻亲员。"})
@@ -412,7 +412,7 @@ def dna_request_create(*, by, episode: Episode, police: Organisation | None,
 def dna_request_update(*, by, dna: DnaRequest, sample_taken_on: datetime.date | None, result: str = "",
                        reference: str = "", result_on: datetime.date | None = None, note: str | None = None) -> DnaRequest:
     """Record the sample date and the comparison result (rule T6: within 1 month of the sample)."""
-    dna = DnaRequest.objects.select_for_update().select_related("episode__person", "episode__station").get(pk=dna.pk)
+    dna = DnaRequest.objects.select_for_update(of=("self",)).select_related("episode__person", "episode__station").get(pk=dna.pk)
     if dna.closed_at is not None:
         raise ValidationError("该 DNA 申请已关闭，不能修改。")
     before = snapshot(dna)
@@ -475,7 +475,7 @@ def identity_confirm(*, by, person: Person, method: str, evidence: str, name: st
     ``source`` is the record the identity came from (a confirmed match candidate, a clue, a police
     answer, a DNA result …); its type and UUID are kept on the identification.
     """
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).get(pk=person.pk)
     errors = {}
     if method not in IdentificationMethod.values:
         errors["method"] = "请选择查明方式。"
@@ -536,7 +536,7 @@ def return_plan_update(*, by, plan: ReturnPlan, status: str, target_date: dateti
                        method: str = "", home_organisation: Organisation | None = None, home_contact: str = "",
                        refusal_reason: str = "", note: str = "") -> ReturnPlan:
     """Plan the return home and move it along open → in progress → done / refused (rule T9)."""
-    plan = ReturnPlan.objects.select_for_update().select_related("person", "station").get(pk=plan.pk)
+    plan = ReturnPlan.objects.select_for_update(of=("self",)).select_related("person", "station").get(pk=plan.pk)
     errors = {}
     if status not in PlanStatus.values:
         errors["status"] = "请选择计划状态。"
@@ -585,7 +585,7 @@ def next_escalation_target(plan: ReturnPlan) -> Organisation | None:
 @transaction.atomic
 def escalate(*, by, plan: ReturnPlan, note: str = "", escalated_on: datetime.date | None = None) -> Escalation:
     """The home area refused: report the case to the next civil-affairs department up (rule T9)."""
-    plan = ReturnPlan.objects.select_for_update().select_related("person", "station__supervisor").get(pk=plan.pk)
+    plan = ReturnPlan.objects.select_for_update(of=("self",)).select_related("person", "station__supervisor").get(pk=plan.pk)
     if plan.status != PlanStatus.REFUSED:
         raise ValidationError("只有户籍地拒绝接收的返乡计划才能逐级上报。")
     escalated_on = escalated_on or timezone.localdate()
