@@ -105,11 +105,21 @@ def main() -> None:
     print(f"\nMachine: {platform.node()} · {os.cpu_count()} cores · {cpu_model()} · {connection.vendor} · "
           f"{datetime.date.today():%Y-%m-%d} · {Episode.objects.count():,} open episodes, "
           f"{args.per_station:,} at the measured station · load {os.getloadavg()[0]:.2f}\n")
+    print(f"CPU calibration: a 3,000,000-step Python loop took {calibrate():.0f} ms (≈150 ms on an idle core of this "
+          f"machine; more means the cores were shared)\n")
     print(f"Station inbox counts: {inbox['counts']}; province overdue items: {overview['grand_total']:,}\n")
     print("| case | median ms | max ms |\n| --- | ---: | ---: |")
     for label, median, worst in rows:
         print(f"| {label} | {median:.0f} | {worst:.0f} |")
     print(f"| 定时扫描 snapshot_take（全省，一次；新增逾期 {snap.new_items:,} 项） | {scan_ms:.0f} | |")
+
+
+def calibrate() -> float:
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return (time.perf_counter() - t0) * 1000
 
 
 def page(user, url):
