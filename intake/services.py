@@ -29,7 +29,7 @@ from intake.models import (
     SafetyResult,
 )
 from people import services as people_services
-from people.models import SPECIAL_GROUP_FIELDS, Channel, Episode, Person
+from people.models import SPECIAL_GROUP_FIELDS, Channel, Episode, IdentityStatus, Person
 from people.states import IN_CARE, EpisodeStatus
 
 #: Channels where police or 城管 bring the person: a handover record is required (rule I5).
@@ -162,6 +162,11 @@ def intake_register(*, by, station: Organisation, channel: str, requested_at: da
     # rule I6: evaluated as of the request time; rule I7: suspected foreign nationals
     repeat = repeat_request_count(person=person, at=requested_at) >= settings.GUITU_RULES["I6_REQUESTS"]
     _set_episode_flags(by=by, episode=episode, repeat=repeat, foreign=person.suspected_foreign)
+    if person.identity_status != IdentityStatus.IDENTIFIED:
+        # rules I4, T7: compare the newcomer with open missing-person reports and earlier files at once
+        from matching.services import schedule_person_query
+
+        schedule_person_query(person)
     return episode
 
 

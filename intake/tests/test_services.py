@@ -351,3 +351,19 @@ def test_n3_no_intake_records_can_be_added_to_a_closed_episode(cast, episode):
     with pytest.raises(ValidationError) as exc:
         services.safety_check_add(by=cast.reception, episode=episode)
     assert "已结束" in str(exc.value)
+
+
+def test_i4_an_unknown_newcomer_is_compared_with_reports_and_files_once_saved(cast, django_capture_on_commit_callbacks,
+                                                                            monkeypatch):
+    from matching import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks, "person_query_task", lambda pk: queued.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = services.intake_register(by=cast.reception, station=cast.station, channel="walk_in",
+                                           person_data={"sex": "男"}, use_provisional_name=True,
+                                           answers={**ELIGIBLE, "decision": "help_first", "unable_to_answer": True})
+    assert queued == [unknown.person.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        register(cast, name="李明", identity_status="identified", id_number=MALE_ID)
+    assert queued == [unknown.person.pk]
