@@ -373,3 +373,11 @@ def test_t10_the_panel_sees_the_stations_under_its_supervising_department(cast):
     assert set(selectors.report_stations(cast.county_supervisor)) == {cast.station}
     assert list(selectors.report_stations(cast.police_officer)) == []
     assert list(selectors.report_stations(cast.outsider)) == [cast.other_station]
+
+
+def test_t4_a_match_query_lead_asks_the_matching_engine_and_records_the_outcome(cast):
+    episode = unidentified(cast)
+    lead = services.lead_create(by=cast.tracer, episode=episode, kind=LeadKind.MATCH_QUERY, text="张建国")
+    # The matching app is present: the query runs at once and the lead records what it gave.
+    assert lead.status == LeadStatus.DONE and lead.outcome.startswith("已提交系统比对")
+    assert "系统比对查询" in [a["tool"] for a in selectors.attempts(person=episode.person, user=cast.tracer)]
