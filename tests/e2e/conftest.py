@@ -48,3 +48,4 @@ def login(live_server):
         return page
 
     return do_login
+

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ID_NUMBER = "430521198503127712"  # valid GB 11643 checksum, male, born 1985-03-12, 邵东
 
@@ -114,7 +114,7 @@ def test_a_receptionist_takes_an_escorted_man_from_request_to_home(page, live_se
     # 8. The file's timeline shows every step, in order, with who did it (rule E4).
     page.goto(f"{base}/people/{episode.person.uuid}/")
     _snap(page, artifacts_dir, "05-person-file")
-    timeline = page.locator(".timeline").inner_text()
+    timeline = page.locator("#timeline .timeline").inner_text()
     steps = ["求助登记", "护送交接", "安全检查", "初步检视", "办理入站", "安排床位", "离站"]
     positions = [timeline.find(step) for step in steps]
     assert all(p >= 0 for p in positions), dict(zip(steps, positions, strict=True))
