@@ -114,10 +114,20 @@ def prepare_record(r: Record) -> dict[str, Any]:
     return row
 
 
-def prepare_table(records: Iterable[Record]) -> pa.Table:
-    """Prepared records as an Arrow table with the fixed SCHEMA (zero-copy into DuckDB)."""
-    rows = [prepare_record(r) for r in records]
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+def prepare_table(records: Iterable[Record], chunk: int = 50_000) -> pa.Table:
+    """Prepared records as an Arrow table with the fixed SCHEMA (zero-copy into DuckDB).
+
+    Built in chunks so that a million records never exist as a million Python dicts at once.
+    """
+    batches, rows = [], []
+    for r in records:
+        rows.append(prepare_record(r))
+        if len(rows) >= chunk:
+            batches.append(pa.RecordBatch.from_pylist(rows, schema=SCHEMA))
+            rows = []
+    if rows or not batches:
+        batches.append(pa.RecordBatch.from_pylist(rows, schema=SCHEMA))
+    return pa.Table.from_batches(batches, schema=SCHEMA).combine_chunks()
 
 
 def prepare_frame(records: Iterable[Record]) -> pd.DataFrame:
