@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument(
+        "--faces",
+        action="store_true",
+        help="读取 photo_path 照片并比对人脸（较慢） / embed the photos in photo_path and compare faces (slower)",
+    )
     sub = p.add_subparsers(dest="command", metavar="命令/command")
 
     pi = sub.add_parser(
@@ -127,8 +132,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+FACES = False  # set by --faces: embed photos named in photo_path
+
+
 def _read(path: str) -> list[Record]:
     res = read_csv(path)
+    if FACES:
+        from guitu_match.records import attach_face_embeddings
+
+        res.errors.extend(attach_face_embeddings(res.records, Path(path).resolve().parent))
     for e in res.errors:
         print(f"{path}: {e}", file=sys.stderr)
     print(
@@ -265,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("splink").setLevel(logging.ERROR)
     p = _parser()
     a = p.parse_args(argv)
+    global FACES
+    FACES = bool(a.faces)
     if not a.command:
         p.print_help()
         return 2

@@ -68,12 +68,15 @@ class Record:
     height_cm: float | None = None
     marks: str | None = None
     photo_path: str | None = None
-    # Not a CSV column: a face embedding (unit-length floats) filled by the face pipeline.
+    # Not CSV columns: a face embedding (unit-length floats) filled by the face pipeline, and
+    # the CSV row the record came from (for error messages).
     face_embedding: list[float] | None = None
+    row: int | None = field(default=None, compare=False)
 
     def to_row(self) -> dict[str, str]:
         d = asdict(self)
         d.pop("face_embedding", None)
+        d.pop("row", None)
         d["aliases"] = ";".join(self.aliases)
         return {k: "" if d[k] is None else str(d[k]) for k in COLUMNS}
 
@@ -117,7 +120,7 @@ def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Recor
     if source not in SOURCES:
         err("source", f"来源“{g.get('source', '')}”无效，应为 file / report / registry 之一，整行跳过")
         return None, errors
-    rec = Record(id=rid, source=source)
+    rec = Record(id=rid, source=source, row=rownum or None)
     rec.name = g.get("name") or None
     rec.aliases = [a.strip() for a in g.get("aliases", "").replace("；", ";").split(";") if a.strip()]
     sex = g.get("sex", "")
@@ -249,6 +252,32 @@ def _read(fh: IO[str], skip_replaced: bool = False) -> ReadResult:
         seen.add(key)
         result.records.append(rec)
     return result
+
+
+def attach_face_embeddings(
+    records: Iterable[Record], base_dir: str | os.PathLike | None = None
+) -> list[RowError]:
+    """Embed each record's photo (photo_path, relative to base_dir) into record.face_embedding.
+
+    Unreadable images, photos without a face or with several faces become RowErrors with the
+    CSV row and the faces module's Chinese message; those records simply have no face.
+    """
+    from guitu_match import faces
+
+    errors: list[RowError] = []
+    for r in records:
+        if not r.photo_path or r.face_embedding is not None:
+            continue
+        path = os.path.join(base_dir, r.photo_path) if base_dir else r.photo_path
+        try:
+            r.face_embedding = faces.embed_photo(path).vector.tolist()
+        except faces.FaceError as e:
+            errors.append(RowError(r.row or 0, "photo_path", f"{e.message}（{r.photo_path}），已忽略照片"))
+        except (OSError, ValueError) as e:
+            errors.append(
+                RowError(r.row or 0, "photo_path", f"无法读取照片（{r.photo_path}）：{e}，已忽略照片")
+            )
+    return errors
 
 
 def write_csv(records: Iterable[Record], dest: str | os.PathLike | IO[str]) -> None:

@@ -131,3 +131,16 @@ def test_runs_as_module():
         [sys.executable, "-m", "guitu_match", "--help"], capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 0 and "guitu-match" in r.stdout
+
+
+def test_t8_unreadable_photo_is_reported_with_row_number(tmp_path, capsys):
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    recs = [
+        Record(id="R1", source="report", name="张伟", photo_path="broken.jpg"),
+        Record(id="R2", source="report", name="李明", photo_path="missing.jpg"),
+    ]
+    write_csv(recs, tmp_path / "r.csv")
+    rc = main(["--faces", "dedupe", "--input", str(tmp_path / "r.csv"), "--out", str(tmp_path / "p.csv")])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "第2行（photo_path）" in err and "第3行（photo_path）" in err

@@ -243,3 +243,17 @@ def test_default_model_for_tiny_data_has_no_missing_parameters():
     m = mm.train_default_if_small(mm.prepare_table([_r("A", name="张伟")]))
     for levels in m.params["levels"].values():
         assert all(p[0] and p[1] for p in levels)
+
+
+def test_t8_face_hit_alone_brings_a_candidate(tmp_path):
+    rng = np.random.default_rng(1)
+    vecs = rng.normal(size=(50, 128))
+    recs = [
+        _r(f"R{i}", name=f"李{'一二三四五六七八九十'[i % 10]}{i}", face_embedding=vecs[i].tolist())
+        for i in range(50)
+    ]
+    idx = MatchIndex.build(recs, model=mm.MatchModel.default())
+    q = _r("Q", source="file", face_embedding=(vecs[17] + rng.normal(scale=0.05, size=128)).tolist())
+    top = idx.query(q, k=3)
+    assert top[0].record_id == "R17"
+    assert any(r.comparison == "face_sim" and r.weight > 0 for r in top[0].reasons)
