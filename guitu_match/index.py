@@ -177,6 +177,40 @@ class MatchIndex:
             only = {k: rows[nameless[rows]] for k, rows in full.items()}
             self._nameless_maps.append((keys, full, {k: v for k, v in only.items() if len(v)}))
 
+    def add(self, records: Iterable[Record]) -> None:
+        """Index more records without rebuilding (e.g. a file created at intake).
+
+        A record whose id is already indexed is not added again; rebuild to change records.
+        """
+        known = set(self.ids.tolist())
+        new = [r for r in records if str(r.id) not in known]
+        if not new:
+            return
+        nt = mm.prepare_table(new)
+        start = self.table.num_rows
+        self.table = pa.concat_tables([self.table, nt]).combine_chunks()
+        self.ids = np.concatenate([self.ids, np.asarray(nt.column("unique_id").to_pylist(), dtype=object)])
+        for i, row in enumerate(nt.to_pylist()):
+            pos = np.asarray([start + i], dtype=np.int64)
+            for keys, m in self._maps:
+                vals = [row.get(k) for k in keys]
+                if all(v is not None for v in vals):
+                    key = "\x1f".join(str(v) for v in vals)
+                    m[key] = np.concatenate([m[key], pos]) if key in m else pos
+            for keys, full, only in self._nameless_maps:
+                vals = [row.get(k) for k in keys]
+                if all(v is not None for v in vals):
+                    key = "\x1f".join(str(v) for v in vals)
+                    full[key] = np.concatenate([full[key], pos]) if key in full else pos
+                    if row.get("names_fz") is None:
+                        only[key] = np.concatenate([only[key], pos]) if key in only else pos
+            if row.get("face_emb") is not None:
+                if self._face_index is None:
+                    from guitu_match import faces
+
+                    self._face_index = faces.FaceIndex()
+                self._face_index.add([start + i], np.asarray([row["face_emb"]], dtype=np.float32))
+
     def _build_faces(self) -> None:
         col = self.table.column("face_emb")
         if col.null_count == len(col):

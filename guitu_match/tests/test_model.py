@@ -257,3 +257,12 @@ def test_t8_face_hit_alone_brings_a_candidate(tmp_path):
     top = idx.query(q, k=3)
     assert top[0].record_id == "R17"
     assert any(r.comparison == "face_sim" and r.weight > 0 for r in top[0].reasons)
+
+
+def test_i4_records_added_at_intake_are_found_without_rebuilding(default_index):
+    idx = MatchIndex(default_index.table, default_index.model)
+    idx.add([_r("F9", source="file", name="覃小龙", sex="男", birth_year=1985, hukou_text="广西南宁")])
+    idx.add([_r("F9", source="file", name="重复")])  # same id: ignored
+    assert len(idx) == 6
+    q = _r("Q", source="file", name="秦小龙", sex="男", birth_year=1985, hukou_text="广西壮族自治区南宁市")
+    assert idx.query(q, k=1)[0].record_id == "F9"
