@@ -5,7 +5,8 @@ from django import forms
 from announcements.models import AnnouncementStatus, Channel, ClueStatus
 from core.models import Division
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO format: <input type=date> shows nothing for the zh-hans default "2026/11/22" (the prefill was lost).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CHOICES = [
     ("found_date", "发现/求助日期"),
     ("found_place", "发现地点"),

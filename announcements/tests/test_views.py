@@ -148,6 +148,13 @@ def test_t3_a_tracer_writes_and_publishes_an_announcement_from_the_file(cast, cl
     assert 'id="public-preview"' in detail and "左臂疤痕" in detail and "SENTINEL-MARK" not in detail
 
 
+def test_t3_the_prefilled_found_date_is_an_iso_date_a_browser_date_input_keeps(cast, client_for, world):
+    person = world["person"]
+    page = client_for(cast.tracer).get(reverse("announcements:new", args=[person.uuid])).content.decode()
+    found = timezone.localdate(person.episodes.order_by("-requested_at").first().requested_at)
+    assert f'name="found_date" value="{found.isoformat()}"' in page
+
+
 def test_t3_the_page_refuses_an_announcement_without_a_photo_in_chinese(cast, client_for, world):
     before = _state()
     response = client_for(cast.tracer).post(reverse("announcements:new", args=[world["person"].uuid]),
