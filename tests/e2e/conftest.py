@@ -49,3 +49,34 @@ def login(live_server):
 
     return do_login
 
+
+
+#: Reference data that data migrations load; browser tests commit for real and are flushed afterwards.
+MIGRATION_DATA = ("core.Division", "deadlines.HolidayCalendar")
+
+
+@pytest.fixture(scope="session")
+def _migration_data(django_db_setup, django_db_blocker) -> str:
+    """The divisions and the statutory calendar, taken once before any browser test changes them."""
+    from django.apps import apps
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        objects = [obj for label in MIGRATION_DATA for obj in apps.get_model(label).objects.order_by("pk")]
+        return serializers.serialize("json", objects)
+
+
+@pytest.fixture(autouse=True)
+def _restore_migration_data(_migration_data, transactional_db):
+    """Bring the reference data back after an earlier browser test's flush.
+
+    (Django's serialized_rollback is not used: Playwright's event loop gives the test a different
+    connection object from the one the serialized copy was stored on.)
+    """
+    from django.core import serializers
+
+    from core.models import Division
+
+    if not Division.objects.exists():
+        for item in serializers.deserialize("json", _migration_data):
+            item.save()

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_tracer_sees_an_overdue_t3_and_it_clears_after_publishing(page, live_server, login, artifacts_dir):

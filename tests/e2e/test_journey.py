@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ID_NUMBER = "430521198503127712"  # valid GB 11643 checksum, male, born 1985-03-12, 邵东
 
