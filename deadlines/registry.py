@@ -366,7 +366,7 @@ class DeadlineRule:
             items: list[Item] = []
             for bucket, (start, end), complete in self._recurring_buckets(as_of, overrides):
                 qs = self._period_qs(as_of, start, end, org_ids, complete=complete)
-                rows = list(qs.order_by(self.start).values_list("pk", "dl_done_count", "dl_required"))
+                rows = list(qs.order_by("dl_done_count", self.start).values_list("pk", "dl_done_count", "dl_required"))
                 counts[bucket] += len(rows)
                 shown = {pk: (done, required) for pk, done, required in rows[:limit]}
                 objs = self.subjects(as_of).filter(pk__in=shown)
@@ -392,7 +392,9 @@ class DeadlineRule:
                 .annotate(dl_bucket=Case(When(**{f"{s}__lte": overdue_b}, then=Value(0)),
                                          When(**{f"{s}__lte": today_b}, then=Value(1)),
                                          default=Value(2), output_field=IntegerField()))
-                .order_by(s).values_list("pk", "dl_bucket"))
+                # ordering by the computed bucket first keeps the planner on the organisation's index (ordering
+                # by the start alone made SQLite walk the start index over every station's rows)
+                .order_by("dl_bucket", s).values_list("pk", "dl_bucket"))
         names = (BUCKET_OVERDUE, BUCKET_TODAY, BUCKET_SOON)
         shown: dict[int, str] = {}
         for pk, index in rows:
