@@ -7,6 +7,7 @@ Run by ``manage.py demo_seed`` (``make demo``); idempotent: it does nothing when
 import datetime
 import io
 import random
+import time
 from dataclasses import dataclass
 
 import time_machine
@@ -53,6 +54,7 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     counties: dict[str, list[Division]] = {}
     for d in Division.objects.filter(level="county").only("code", "name", "full_name"):
         counties.setdefault(d.code[:2], []).append(d)
+    started = time.monotonic()
     ctx = Ctx(rng, orgs, staff, counties, timezone.now())
     _seed_zones(ctx)
     created = 0
@@ -63,6 +65,13 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
         if stdout and created % 50 == 0:
             stdout.write(f"  已生成 {created} 人")
     _repeat_requesters(ctx)
+    if stdout:
+        stdout.write(f"  人员已生成（{time.monotonic() - started:.0f} 秒），开始生成寻亲数据…")
+    from guitu.demo_tracing import seed_tracing
+
+    seed_tracing(ctx, stdout=stdout)
+    if stdout:
+        stdout.write(f"  寻亲数据已生成（共 {time.monotonic() - started:.0f} 秒）")
     return created
 
 
