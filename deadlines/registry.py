@@ -412,6 +412,44 @@ class DeadlineRule:
                 items.append(self._item(obj, shown[obj.pk], start, self.due_for(start, due, cal)))
         return counts, items
 
+    def overdue_keys(self, as_of: datetime.datetime, cal: Calendar, overrides=None) -> dict[str, tuple[int, int]]:
+        """Every overdue item's key → (subject pk, organisation id), across all organisations: only keys
+        travel, so the periodic scan builds full items just for the new ones."""
+        org_field = "pk" if self.organisation in ("id", "pk") else self.organisation
+        result: dict[str, tuple[int, int]] = {}
+        if self.recurrence:
+            for bucket, (start, end), complete in self._recurring_buckets(as_of, overrides):
+                if bucket != BUCKET_OVERDUE:
+                    continue
+                label = period_label(self.recurrence.period, start)
+                qs = self._period_qs(as_of, start, end, None, complete=complete).order_by()
+                for pk, uuid, org_id in qs.values_list("pk", "uuid", org_field):
+                    result[f"{uuid}@{label}"] = (pk, org_id)
+            return result
+        overdue = self.bucket_filters(as_of, cal, overrides)[BUCKET_OVERDUE]
+        for pk, uuid, org_id in self.open_at(as_of).filter(overdue).order_by().values_list("pk", "uuid", org_field):
+            result[str(uuid)] = (pk, org_id)
+        return result
+
+    def items_for(self, as_of: datetime.datetime, cal: Calendar, pks, overrides=None) -> list[Item]:
+        """Full overdue items for the given subjects (the periodic scan's new ones)."""
+        due = self.effective_due(overrides)
+        items: list[Item] = []
+        pks = list(pks)
+        for start_index in range(0, len(pks), 500):
+            qs = self.subjects(as_of).filter(pk__in=pks[start_index:start_index + 500])
+            if self.select_related:
+                qs = qs.select_related(*self.select_related)
+            for obj in qs:
+                start = _as_datetime(_get_path(obj, self.start))
+                if self.recurrence:
+                    _, (ps, pe) = self._periods(as_of)
+                    items.append(self._item(obj, BUCKET_OVERDUE, start, DueResult(pe + self._grace(overrides)),
+                                            period=period_label(self.recurrence.period, ps)))
+                else:
+                    items.append(self._item(obj, BUCKET_OVERDUE, start, self.due_for(start, due, cal)))
+        return items
+
     def _item(self, obj, bucket, start, due_result, period="", progress="") -> Item:
         person = _get_path(obj, self.person) if self.person else None
         try:

@@ -22,7 +22,7 @@ from deadlines.models import (
     OverdueItem,
     RuleSetting,
 )
-from deadlines.registry import BUCKET_OVERDUE, ESCALATE_TO_SUPERVISOR, discover, get_rule
+from deadlines.registry import ESCALATE_TO_SUPERVISOR, discover, get_rule
 from deadlines.senders import Message, send_all
 
 
@@ -215,15 +215,21 @@ def snapshot_take(*, as_of: datetime.datetime | None = None) -> DeadlineSnapshot
     counts: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
     new_items: list[tuple] = []
+    by_org: dict[str, dict[str, int]] = {}
     for rule in discover().values():
-        items = rule.items(as_of, cal, overrides=overrides, buckets=(BUCKET_OVERDUE,), limit=1_000_000)
-        counts[rule.id] = len(items)
+        keys = rule.overdue_keys(as_of, cal, overrides)
+        counts[rule.id] = len(keys)
+        per_org: dict[str, int] = {}
+        for _pk, org_id in keys.values():
+            per_org[str(org_id)] = per_org.get(str(org_id), 0) + 1
+        by_org[rule.id] = per_org
         open_keys = set(OverdueItem.objects.filter(rule_id=rule.id, resolved_at__isnull=True)
                         .values_list("subject_key", flat=True))
+        seen.update((rule.id, key) for key in keys)
+        new_pks = [pk for key, (pk, _org) in keys.items() if key not in open_keys]
         fresh = []
-        for item in items:
-            seen.add((rule.id, item.key))
-            if item.key not in open_keys:
+        for item in rule.items_for(as_of, cal, new_pks, overrides=overrides):
+            if item.key in keys and item.key not in open_keys:
                 fresh.append((item, OverdueItem(
                     rule_id=rule.id, subject_key=item.key, organisation_id=item.organisation_id, role=rule.role,
                     label=item.label[:200], person_uuid=item.person_uuid, due_at=item.due.at, first_seen_at=as_of)))
@@ -238,7 +244,8 @@ def snapshot_take(*, as_of: datetime.datetime | None = None) -> DeadlineSnapshot
     Notification.objects.bulk_create(notifications, batch_size=1000)
     from deadlines.selectors import rates_raw
 
-    rates = {"months": RATE_MONTHS, "rows": rates_raw(org_ids=None, as_of=as_of, months=RATE_MONTHS)}
+    rates = {"months": RATE_MONTHS, "rows": rates_raw(org_ids=None, as_of=as_of, months=RATE_MONTHS),
+             "overdue_by_org": by_org}
     snap = DeadlineSnapshot.objects.create(taken_at=as_of, counts=counts, new_items=len(new_items),
                                            resolved_items=resolved, rates=rates)
     audit(actor=None, action=AuditAction.CREATE, obj=snap,
