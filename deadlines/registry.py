@@ -224,6 +224,8 @@ class DeadlineRule:
     setting: str | None = None
     start_is_date: bool = False
     select_related: tuple[str, ...] = ()
+    #: Kinds of organisation that can hold this task (empty: any); inboxes of other kinds skip the rule.
+    org_kinds: tuple[str, ...] = ()
     note: str = ""
     app_label: str = field(default="", compare=False)
 

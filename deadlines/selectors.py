@@ -38,7 +38,8 @@ def rule_overrides() -> dict[str, int]:
 
 def rules_for(user) -> list[DeadlineRule]:
     """The rules whose tasks this user does: their role's, or all of them for heads and administrators."""
-    rules = list(discover().values())
+    kind = user.organisation.kind if user.organisation_id else None
+    rules = [r for r in discover().values() if not r.org_kinds or kind in r.org_kinds]
     if user.is_superuser or user.has_role(*ALL_TASK_ROLES):
         return rules
     return [r for r in rules if user.has_role(r.role)]
@@ -48,7 +49,7 @@ def own_org_ids(user) -> list[int]:
     return [user.organisation_id] if user.organisation_id else []
 
 
-def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 30) -> dict:
+def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 20) -> dict:
     """The user's tasks: their organisation's items for their roles, overdue / due today / due soon."""
     as_of = as_of or timezone.now()
     cal = load_calendar()

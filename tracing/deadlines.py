@@ -3,7 +3,7 @@ deadlines/registry.py, the statutory calendar deadlines/calendar.py)."""
 
 from django.urls import reverse
 
-from core.models import Role
+from core.models import OrgKind, Role
 from deadlines.calendar_math import Period
 from deadlines.registry import (
     DeadlineRule,
@@ -68,6 +68,7 @@ RULES = [
                               what="答复身份核查（身份查询、人像识别结果）"),
         stops=(Stop("核查已关闭", path="closed_at"),),
         escalate="station",
+        org_kinds=(OrgKind.POLICE,),
         label=lambda check: f"核查 {check.number}（{check.station.display_short}）",
         link=lambda check: _episode_link(check.episode),
         select_related=("person", "station", "episode"),
