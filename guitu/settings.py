@@ -120,6 +120,8 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# ISO input formats so HTML date / datetime-local inputs keep their prefilled values (guitu/formats).
+FORMAT_MODULE_PATH = ["guitu.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
