@@ -75,48 +75,70 @@ def month_bounds(year: int, month: int, tzinfo) -> tuple[dt.datetime, dt.datetim
     return start, dt.datetime(nxt.year, nxt.month, 1, tzinfo=tzinfo)
 
 
-# --- T4: talks per 24-hour window ------------------------------------------------------------------
+# --- T4: talks per local calendar day -------------------------------------------------------------
+# The same definition as the deadline engine's recurring rule (deadlines/registry.py, rule T4 in
+# tracing/deadlines.py), so the person's panel and the inbox never disagree:
+#   - a day whose end is within ``grace_hours`` of entry asks for nothing (entry late in the evening);
+#   - the day of entry asks for ``later_per_day``;
+#   - a day starting within ``first_hours`` after entry asks for ``first_per_day``;
+#   - every later day asks for ``later_per_day``.
 
 
 @dataclass(frozen=True)
 class TalkWindow:
-    index: int  # 0 = the first 24 hours after entry
+    index: int  # 0 = the day of entry
     start: dt.datetime
     end: dt.datetime
     required: int
     held: int
-    status: str  # MET, OVERDUE (missed), DUE (window still running)
+    status: str  # MET, OVERDUE (missed), DUE (day still running)
 
     @property
     def day(self) -> int:
         return self.index + 1
 
 
+def talks_required(entry: dt.datetime, day_start: dt.datetime, day_end: dt.datetime, *, first_hours: int = 72,
+                   first_per_day: int = 3, later_per_day: int = 1, grace_hours: int = 8) -> int:
+    """Talks rule T4 asks for on the local day [day_start, day_end) of someone who entered at ``entry``."""
+    if entry >= day_end - dt.timedelta(hours=grace_hours):
+        return 0
+    if entry >= day_start:
+        return later_per_day
+    if entry > day_start - dt.timedelta(hours=first_hours):
+        return first_per_day
+    return later_per_day
+
+
 def talk_windows(entry: dt.datetime, talk_times, until: dt.datetime, *, first_hours: int = 72,
-                 first_per_day: int = 3, later_per_day: int = 1) -> list[TalkWindow]:
-    """Rule T4: 24-hour windows from entry; ``first_per_day`` talks in each window within the first
-    ``first_hours`` hours, then ``later_per_day``. ``until`` is now, or when tracing stopped (identity
-    confirmed, person left); a window still open at ``until`` is DUE unless already met.
+                 first_per_day: int = 3, later_per_day: int = 1, grace_hours: int = 8) -> list[TalkWindow]:
+    """Rule T4 day by day (local calendar days, Asia/Shanghai when ``entry`` is aware): talks required
+    and held. ``until`` is now, or when tracing stopped (identity confirmed, person left); the day
+    still running at ``until`` is DUE unless already met. Days that ask for nothing are left out.
     """
     if until <= entry:
         return []
+    tz = entry.tzinfo
     times = sorted(t for t in talk_times if entry <= t < until)
     windows: list[TalkWindow] = []
+    day = entry.date()
     index = 0
-    step = dt.timedelta(hours=24)
     while True:
-        start = entry + index * step
+        start = dt.datetime.combine(day, dt.time.min, tz)
         if start >= until:
             break
-        end = start + step
-        required = first_per_day if index * 24 < first_hours else later_per_day
-        held = sum(1 for t in times if start <= t < end)
-        if held >= required:
-            status = MET
-        elif end <= until:
-            status = OVERDUE
-        else:
-            status = DUE
-        windows.append(TalkWindow(index, start, end, required, held, status))
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tz)
+        required = talks_required(entry, start, end, first_hours=first_hours, first_per_day=first_per_day,
+                                  later_per_day=later_per_day, grace_hours=grace_hours)
+        if required:
+            held = sum(1 for t in times if start <= t < end)
+            if held >= required:
+                status = MET
+            elif end <= until:
+                status = OVERDUE
+            else:
+                status = DUE
+            windows.append(TalkWindow(index, start, end, required, held, status))
+        day += dt.timedelta(days=1)
         index += 1
     return windows

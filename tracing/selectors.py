@@ -206,12 +206,13 @@ def t2_status(check: IdentityCheck, now: datetime.datetime | None = None) -> dic
 
 
 def t4_windows(episode: Episode, now: datetime.datetime | None = None) -> list[dm.TalkWindow]:
-    """Rule T4: per 24 hours after entry, the talks required (3 in the first 72 hours, then 1) and held."""
+    """Rule T4: per local day after entry, the talks required (3 on days within the first 72 hours, then 1)
+    and held — the same definition as the T4 deadline in the inbox."""
     now = now or timezone.now()
     if not episode.admitted_at:
         return []
     times = list(episode.talks.values_list("held_at", flat=True))
-    return dm.talk_windows(episode.admitted_at, times, tracing_until(episode, now),
+    return dm.talk_windows(timezone.localtime(episode.admitted_at), times, tracing_until(episode, now),
                            first_hours=rule("T4_FIRST_HOURS", 72), first_per_day=rule("T4_FIRST_PER_DAY", 3),
                            later_per_day=rule("T4_LATER_PER_DAY", 1))
 
@@ -523,7 +524,7 @@ def monthly_report(*, station: Organisation, year: int, month: int) -> dict:
             continue
         talks = [t for t in e.talks.values_list("held_at", flat=True)]
         month_talks = sum(1 for t in talks if start <= t < end)
-        windows = dm.talk_windows(e.admitted_at, talks, min(end, tracing_until(e, end)),
+        windows = dm.talk_windows(timezone.localtime(e.admitted_at), talks, min(end, tracing_until(e, end)),
                                   first_hours=rule("T4_FIRST_HOURS", 72), first_per_day=rule("T4_FIRST_PER_DAY", 3),
                                   later_per_day=rule("T4_LATER_PER_DAY", 1))
         month_windows = [w for w in windows if w.end > start and w.start < end]

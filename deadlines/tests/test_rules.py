@@ -130,6 +130,12 @@ def test_t4_three_talks_a_day_for_72_hours_then_one(cast):
     assert item_of("T4", ep, local(2026, 3, 5, 8), BUCKET_TODAY).progress == "0/3"  # 5 March began within 72 h
     # after the first 72 hours one talk a day is enough
     assert item_of("T4", ep, local(2026, 3, 6, 20), BUCKET_TODAY).progress == "0/1"
+    # the tracing panel counts the same days the same way
+    from tracing.selectors import t4_windows
+
+    ep.refresh_from_db()
+    days = [(w.start.day, w.required, w.held, w.status) for w in t4_windows(ep, local(2026, 3, 6, 20))]
+    assert days == [(2, 1, 1, "met"), (3, 3, 2, "overdue"), (4, 3, 3, "met"), (5, 3, 0, "overdue"), (6, 1, 0, "due")]
 
 
 def test_t5_dna_request_is_due_after_7_working_days_across_a_weekend(cast):

@@ -16,14 +16,24 @@ def test_t4_three_talks_a_day_in_the_first_72_hours_then_one():
     entry = at(2026, 3, 2, 10, 0)
     talks = [entry + dt.timedelta(hours=h) for h in (1, 5, 9, 25, 30, 34, 50, 55, 80)]
     windows = dm.talk_windows(entry, talks, until=entry + dt.timedelta(days=5, hours=1))
-    assert [(w.required, w.held, w.status) for w in windows] == [
-        (3, 3, dm.MET), (3, 3, dm.MET), (3, 2, dm.OVERDUE), (1, 1, dm.MET), (1, 0, dm.OVERDUE), (1, 0, dm.DUE)]
+    # 2 March (entry day) 1; 3, 4 and 5 March begin within 72 h of entry: 3 each; then 1 a day.
+    assert [(w.start.day, w.required, w.held, w.status) for w in windows] == [
+        (2, 1, 3, dm.MET), (3, 3, 3, dm.MET), (4, 3, 2, dm.OVERDUE), (5, 3, 1, dm.OVERDUE), (6, 1, 0, dm.OVERDUE),
+        (7, 1, 0, dm.DUE)]
+
+
+def test_t4_days_are_local_calendar_days_and_a_late_evening_entry_day_asks_for_nothing():
+    entry = at(2026, 3, 2, 20, 30)  # within 8 hours of midnight
+    windows = dm.talk_windows(entry, [], until=at(2026, 3, 3, 12, 0))
+    assert [(w.start, w.required, w.status) for w in windows] == [(at(2026, 3, 3), 3, dm.DUE)]
 
 
 def test_t4_a_running_window_is_due_not_missed():
     entry = at(2026, 3, 2, 10, 0)
     windows = dm.talk_windows(entry, [entry + dt.timedelta(hours=1)], until=entry + dt.timedelta(hours=3))
-    assert len(windows) == 1 and windows[0].status == dm.DUE and windows[0].held == 1
+    assert len(windows) == 1 and windows[0].status == dm.MET and windows[0].required == 1
+    windows = dm.talk_windows(entry, [], until=entry + dt.timedelta(hours=3))
+    assert len(windows) == 1 and windows[0].status == dm.DUE and windows[0].held == 0
 
 
 def test_t5_seven_working_days_skip_the_national_day_holiday():
