@@ -18,10 +18,10 @@ from django.utils import timezone
 from PIL import Image
 
 from core.audit import audit, audit_create, audit_update, snapshot
-from core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
+from core.crypto import decrypt_id
+from core.idnumbers import store_id_number
 from core.models import AuditAction, Division, Organisation, OrgKind, Role
 from core.scoping import require_write, visible_org_ids
-from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from matching import engine
 from matching.models import (
     OPEN_STATUSES,
@@ -133,28 +133,9 @@ def _validate_report(report: MissingReport, now: datetime.datetime) -> None:
         raise ValidationError(errors)
 
 
-def _apply_id_number(report: MissingReport, id_number: str) -> None:
+def _apply_id_number(report, id_number: str) -> None:
     """Validate (GB 11643) and store encrypted + keyed hash + masked; sex and birth date must agree."""
-    id_number = (id_number or "").strip()
-    if not id_number:
-        report.id_number_enc = report.id_number_hash = report.id_number_masked = ""
-        return
-    try:
-        info = parse_id_number(id_number)
-    except InvalidIdNumber as exc:
-        raise ValidationError({"id_number": str(exc)}) from exc
-    errors = {}
-    if report.sex and report.sex != info.sex:
-        errors["sex"] = f"身份证号显示性别为“{info.sex}”，与填写的性别“{report.sex}”不符。"
-    if report.birth_date and report.birth_date != info.birth_date:
-        errors["birth_date"] = f"身份证号显示出生日期为 {info.birth_date:%Y-%m-%d}，与填写的出生日期不符。"
-    if errors:
-        raise ValidationError(errors)
-    report.sex = report.sex or info.sex
-    report.birth_date = report.birth_date or info.birth_date
-    report.id_number_enc = encrypt_id(info.number)
-    report.id_number_hash = hash_id(info.number)
-    report.id_number_masked = mask_id(info.number)
+    store_id_number(report, id_number)
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from PIL import Image
 from pypinyin import lazy_pinyin
 
 from core.audit import audit, audit_create, audit_update, snapshot
-from core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
+from core.crypto import decrypt_id
+from core.idnumbers import store_id_number
 from core.models import AuditAction, Organisation, Role
-from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from guitu_match.normalise import clean_name, parse_name, primary_pinyin
 from people.models import (
     Episode,
@@ -61,28 +61,9 @@ def provisional_name(station: Organisation, year: int) -> str:
     return f"无名氏-{station.display_short}-{year}-{seq:03d}"
 
 
-def _apply_id_number(person: Person, id_number: str) -> None:
-    """Validate (GB 11643) and store an ID number encrypted, hashed and masked; check it against sex/birth."""
-    id_number = (id_number or "").strip()
-    if not id_number:
-        person.id_number_enc = person.id_number_hash = person.id_number_masked = ""
-        return
-    try:
-        info = parse_id_number(id_number)
-    except InvalidIdNumber as exc:
-        raise ValidationError({"id_number": str(exc)}) from exc
-    errors = {}
-    if person.sex and person.sex != info.sex:
-        errors["sex"] = f"身份证号显示性别为“{info.sex}”，与填写的性别“{person.sex}”不符。"
-    if person.birth_date and person.birth_date != info.birth_date:
-        errors["birth_date"] = f"身份证号显示出生日期为 {info.birth_date:%Y-%m-%d}，与填写的出生日期不符。"
-    if errors:
-        raise ValidationError(errors)
-    person.sex = person.sex or info.sex
-    person.birth_date = person.birth_date or info.birth_date
-    person.id_number_enc = encrypt_id(info.number)
-    person.id_number_hash = hash_id(info.number)
-    person.id_number_masked = mask_id(info.number)
+def _apply_id_number(person, id_number: str) -> None:
+    """Validate (GB 11643) and store encrypted + keyed hash + masked; sex and birth date must agree."""
+    store_id_number(person, id_number)
 
 
 def _derive(person: Person, today: datetime.date) -> None:
