@@ -29,7 +29,7 @@ test: install sysdeps
 check:
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -c "import face_recognition" 2>/dev/null && echo "face_recognition imports"
+	$(PY) -c "import face_recognition, face_recognition_models; print('face_recognition imports')"
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
@@ -64,7 +64,7 @@ lock:
 	/tmp/guitu-lock/bin/pip install -q --upgrade pip
 	/tmp/guitu-lock/bin/pip install -q -r requirements.in
 	( echo "# pinned by 'make lock' from requirements.in; face-recognition is installed separately with --no-deps"; \
-	  /tmp/guitu-lock/bin/pip freeze --all | grep -vE '^(pip|wheel)==' ) > requirements.lock
+	  /tmp/guitu-lock/bin/pip freeze --all | grep -vE '^(pip|wheel)==' | grep -viE '^face[-_]recognition==' ) > requirements.lock
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
