@@ -12,32 +12,15 @@ from core.scoping import require_write
 from intake import selectors, services
 from intake.models import Belonging, HealthCheck, PoliceHandover, SafetyCheck
 from intake.selectors import INTAKE_ROLES
+from people.api import PersonBaseIn
 from people.models import Episode
 
 router = Router()
 
 
 # ---------- schemas ----------
-class PersonIn(Schema):
-    name: str = ""
-    use_provisional_name: bool = False
-    sex: str = ""
+class PersonIn(PersonBaseIn):
     id_number: str = ""
-    birth_date: datetime.date | None = None
-    birth_year_est: int | None = None
-    age_min: int | None = None
-    age_max: int | None = None
-    ethnicity: str = ""
-    hukou_text: str = ""
-    dialect: str = ""
-    is_minor: bool = False
-    is_elderly: bool = False
-    has_disability: bool = False
-    has_mental_disorder: bool = False
-    has_intellectual_disability: bool = False
-    limited_mobility: bool = False
-    is_pregnant: bool = False
-    suspected_foreign: bool = False
 
 
 class AnswersIn(Schema):

@@ -47,25 +47,19 @@ class PersonOut(PersonListOut):
     registered_by: str = Field(alias="registered_by.name")
 
 
-class PersonIn(Schema):
+class PersonBaseIn(Schema):
+    """What a person's file takes both at intake (/api/v1/intake) and on the file (/api/v1/people)."""
+
     name: str = ""
     use_provisional_name: bool = False
-    id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改")
-    aliases: str = ""
     sex: str = ""
     birth_date: datetime.date | None = None
     birth_year_est: int | None = None
     age_min: int | None = None
     age_max: int | None = None
     ethnicity: str = ""
-    hukou_division_code: str = ""
     hukou_text: str = ""
-    residence_text: str = ""
     dialect: str = ""
-    height_cm: int | None = None
-    build: str = ""
-    marks: str = ""
-    identity_status: str = "unidentified"
     is_minor: bool = False
     is_elderly: bool = False
     has_disability: bool = False
@@ -74,6 +68,17 @@ class PersonIn(Schema):
     limited_mobility: bool = False
     is_pregnant: bool = False
     suspected_foreign: bool = False
+
+
+class PersonIn(PersonBaseIn):
+    id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改")
+    aliases: str = ""
+    hukou_division_code: str = ""
+    residence_text: str = ""
+    height_cm: int | None = None
+    build: str = ""
+    marks: str = ""
+    identity_status: str = "unidentified"
 
 
 class RevealOut(Schema):
