@@ -33,7 +33,8 @@ def division_prefix(code: str) -> str:
     return code
 
 
-def _subtree_ids(root_ids: Iterable[int]) -> set[int]:
+def subtree_org_ids(root_ids: Iterable[int]) -> set[int]:
+    """The given organisations and every organisation they supervise, transitively."""
     pairs = list(Organisation.objects.values_list("id", "supervisor_id"))
     children: dict[int, list[int]] = {}
     for org_id, sup_id in pairs:
@@ -75,7 +76,7 @@ def visible_org_ids(user) -> frozenset[int]:
         org = user.organisation
         ids = {org.id}
         if org.kind == OrgKind.CIVIL_AFFAIRS:
-            ids |= _subtree_ids([org.id])
+            ids |= subtree_org_ids([org.id])
         if org.kind == OrgKind.REGIONAL_CENTRE:
             ids |= _region_org_ids(org)
     result = frozenset(ids)

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.models import STATION_KINDS, AuditEntry, Organisation, OrgKind, Role, User
-from core.scoping import _subtree_ids, can_write, get_scoped_or_404, scoped, visible_org_ids
+from core.scoping import can_write, get_scoped_or_404, scoped, subtree_org_ids, visible_org_ids
 from people.models import Episode, IdentityStatus, Person, PhotoKind
 from people.selectors import person_get as people_person_get
 from people.states import IN_CARE, EpisodeStatus
@@ -438,7 +438,7 @@ def report_stations(user) -> QuerySet[Organisation]:
     ids = set(visible_org_ids(user))
     org = getattr(user, "organisation", None)
     if org is not None and org.kind == OrgKind.SUPERVISION and org.supervisor_id and user.has_role(Role.PANEL):
-        ids |= _subtree_ids([org.supervisor_id])
+        ids |= subtree_org_ids([org.supervisor_id])
     return Organisation.objects.filter(id__in=ids, kind__in=list(STATION_KINDS)).order_by("division__code", "name")
 
 
