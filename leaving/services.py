@@ -270,12 +270,7 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
     departure.save()
     if escort_staff:
         departure.escort_staff.set(escort_staff)
-    # core.audit.snapshot trips over an empty FileField (hasattr(url) raises ValueError), so the copy's
-    # file name is recorded by hand.
-    fields = [f.name for f in Departure._meta.concrete_fields if f.name != "claimant_id_copy"]
-    changes = {k: [None, v] for k, v in snapshot(departure, fields).items() if v not in (None, "", [], {}, False)}
-    if departure.claimant_id_copy:
-        changes["claimant_id_copy"] = [None, departure.claimant_id_copy.name]
+    changes = {k: [None, v] for k, v in snapshot(departure).items() if v not in (None, "", [], {}, False)}
     if escort_staff:
         changes["escort_staff"] = [None, [str(u) for u in escort_staff]]
     audit(actor=by, action=AuditAction.CREATE, obj=departure, summary=f"{episode.number} 离站：{label}",
