@@ -21,3 +21,12 @@ def test_masking_hides_the_birth_date():
 
 def test_a_corrupt_ciphertext_decrypts_to_nothing():
     assert decrypt_id("not-a-token") == ""
+
+
+def test_the_audit_snapshot_records_a_file_fields_name_and_an_empty_one_as_blank():
+    from core.audit import snapshot
+    from people.models import PersonPhoto
+
+    photo = PersonPhoto(image="photos/x/a.png")
+    assert snapshot(photo, ["image"]) == {"image": "photos/x/a.png"}
+    assert snapshot(PersonPhoto(), ["image"]) == {"image": ""}
