@@ -8,7 +8,6 @@ deferred by a person, and a confirmed match identifies nobody until tracing's id
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from PIL import Image
 
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.crypto import decrypt_id
+from core.excel import ExcelBook
 from core.idnumbers import store_id_number
 from core.models import AuditAction, Division, Organisation, OrgKind, Role
 from core.scoping import require_write, visible_org_ids
@@ -307,27 +307,16 @@ MAX_IMPORT_ROWS = 5000
 
 def import_template() -> bytes:
     """The downloadable .xlsx template with the Chinese headers and one example row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "走失报案"
-    ws.append([h for h, _, _ in IMPORT_COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.append(["QC2026-0001", "2026-03-01 09:30", "张大山", "13800000000", "父亲", "张小伟", "伟伟", "男",
-               "", "1988", "", "", "", "441881", "广东省英德市大站镇", "客家话", "170", "左眉有疤",
-               "2026-02-27", "英德市火车站"])
-    notes = wb.create_sheet("填写说明")
-    notes.append(["列", "必填", "说明"])
+    book = ExcelBook()
+    book.sheet("走失报案").header([h for h, _, _ in IMPORT_COLUMNS]).row([
+        "QC2026-0001", "2026-03-01 09:30", "张大山", "13800000000", "父亲", "张小伟", "伟伟", "男", "", "1988", "", "",
+        "", "441881", "广东省英德市大站镇", "客家话", "170", "左眉有疤", "2026-02-27", "英德市火车站"])
+    notes = book.sheet("填写说明").header(["列", "必填", "说明"])
     for header, _, required in IMPORT_COLUMNS:
-        notes.append([header, "是" if required else "", ""])
-    notes.append(["", "", "日期写作 2026-03-01，时间写作 2026-03-01 09:30；性别填“男”“女”或留空；"
-                          "有错误时整份文件不导入，请按错误清单修改后重新上传。"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        notes.row([header, "是" if required else "", ""])
+    notes.row(["", "", "日期写作 2026-03-01，时间写作 2026-03-01 09:30；性别填“男”“女”或留空；"
+                       "有错误时整份文件不导入，请按错误清单修改后重新上传。"])
+    return book.to_bytes()
 
 
 def _cell_text(value) -> str:

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.excel import xlsx_response
 from core.models import Role
 from core.paging import paginate
 from core.printing import print_response
@@ -194,10 +195,7 @@ def report_import(request):
 @login_required
 def import_template(request):
     services.require_report_registrar(request.user)
-    response = HttpResponse(services.import_template(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="missing-reports-template.xlsx"'
-    return response
+    return xlsx_response(services.import_template(), "走失报案导入模板.xlsx")
 
 
 # --- candidates ----------------------------------------------------------------------------------

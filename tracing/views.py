@@ -4,17 +4,17 @@ Out of scope → 404 (the scoped getters), read-only viewers (supervisors, the p
 Police users reach only the identity checks addressed to their organisation.
 """
 
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
+from core.excel import ExcelBook
 from core.models import AuditAction, Organisation, Role
 from core.paging import paginate
 from core.printing import print_response
@@ -459,36 +459,25 @@ def report_print(request, uuid):
 
 @login_required
 def report_xlsx(request, uuid):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     data = _report(request, uuid)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "寻亲月报"
-    ws.append([f"{data['station'].name} 寻亲工作月报（{data['month_label']}，截至月末）"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["滞留人数", data["stranded"], "身份未查明", data["unidentified"], "无在线公告",
-               data["without_live_announcement"]])
-    ws.append([])
+    book = ExcelBook()
+    ws = book.sheet("寻亲月报")
+    ws.title(f"{data['station'].name} 寻亲工作月报（{data['month_label']}，截至月末）")
+    ws.row(["滞留人数", data["stranded"], "身份未查明", data["unidentified"], "无在线公告",
+            data["without_live_announcement"]])
+    ws.blank()
     labels = list(data["channel_labels"].values())
-    ws.append(["档案号", "姓名", "性别", "入站时间", "滞留天数", "寻亲员", *[f"公告：{x}" for x in labels],
+    ws.header(["档案号", "姓名", "性别", "入站时间", "滞留天数", "寻亲员", *[f"公告：{x}" for x in labels],
                "本月谈话次数", "谈话未达标天数", "公安核查", "DNA"])
     for r in data["rows"]:
         live = {c["label"]: c["live"] for c in r["channels"]}
-        ws.append([r["file_no"], r["name"], r["sex"], timezone.localtime(r["entry"]).strftime("%Y-%m-%d %H:%M"),
-                   r["days"], r["tracer"], *["在线" if live.get(x) else "无" for x in labels],
-                   r["talks"], r["talk_days_missed"], r["police"], r["dna"]])
+        ws.row([r["file_no"], r["name"], r["sex"], r["entry"], r["days"], r["tracer"],
+                *["在线" if live.get(x) else "无" for x in labels],
+                r["talks"], r["talk_days_missed"], r["police"], r["dna"]])
     if data["identified"]:
-        ws.append([])
-        ws.append(["本月查明身份", *[f"{i['label']} {i['count']}" for i in data["identified"]]])
-    buf = io.BytesIO()
-    wb.save(buf)
+        ws.blank()
+        ws.row(["本月查明身份", *[f"{i['label']} {i['count']}" for i in data["identified"]]])
     audit(actor=request.user, action=AuditAction.EXPORT, object_type="tracing.report",
           object_id=f"{data['station'].code}-{data['year']}-{data['month']:02d}",
           summary=f"导出寻亲工作月报 Excel {data['station'].name} {data['month_label']}", organisation=data["station"])
-    response = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (f'attachment; filename="tracing-report-{data["station"].code}-'
-                                       f'{data["year"]}-{data["month"]:02d}.xlsx"')
-    return response
+    return book.response(f"tracing-report-{data['station'].code}-{data['year']}-{data['month']:02d}.xlsx")

