@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from announcements import selectors, services
 from announcements.forms import BoardFilterForm, ClueForm
-from announcements.images import NotAnImage, clean_jpeg
+from core.images import reencode_jpeg
 from core.printing import render_pdf
 from core.views import form_errors_from
 
@@ -116,8 +116,8 @@ def _photo_bytes(ap, size: str) -> bytes:
     if data is None:
         try:
             with ap.photo.image.open("rb") as handle:
-                data = clean_jpeg(handle, PHOTO_SIZES[size])
-        except (FileNotFoundError, OSError, NotAnImage) as exc:
+                data = reencode_jpeg(handle, max_side=PHOTO_SIZES[size])
+        except (FileNotFoundError, OSError, ValidationError) as exc:
             raise Http404("照片不存在。") from exc
         cache.set(key, data, PHOTO_CACHE_SECONDS)
     return data

@@ -13,11 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from announcements.images import NotAnImage, clean_jpeg
 from announcements.models import (
     ANNOUNCEMENT_TRANSITIONS,
     CLUE_TRANSITIONS,
@@ -32,6 +30,7 @@ from announcements.models import (
     Publication,
 )
 from core.audit import audit, audit_create, audit_update, snapshot
+from core.images import take_image
 from core.models import AuditAction, Division
 from people.models import IdentityStatus, Person, PersonPhoto, PhotoKind, Sex
 from people.services import next_sequence
@@ -348,12 +347,8 @@ def clue_create(*, announcement: Announcement, data: dict[str, Any], photo=None,
     values = _clean_clue(data)
     content_file = None
     if photo is not None:
-        if photo.size > _max_clue_photo_bytes():
-            raise ValidationError({"photo": f"照片过大，不能超过 {_max_clue_photo_bytes() // 1024 // 1024} MB。"})
-        try:
-            content_file = ContentFile(clean_jpeg(photo, max_side=1600), name="clue.jpg")
-        except NotAnImage as exc:
-            raise ValidationError({"photo": "文件不是有效的照片，只接受 JPEG、PNG 或 WebP 格式的图片。"}) from exc
+        content_file = take_image(photo, field="photo", label="照片", max_bytes=_max_clue_photo_bytes(),
+                                  max_side=1600).as_file("clue")
     clue = Clue(announcement=announcement, ip=ip, **values)
     if content_file is not None:
         clue.photo.save(content_file.name, content_file, save=False)

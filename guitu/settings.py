@@ -136,6 +136,9 @@ MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GUITU_MAX_PHOTO_BYTES = env_int("GUITU_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+# The one image intake (core/images.py): refuse more pixels than this before decoding; re-encode to this side.
+GUITU_MAX_IMAGE_PIXELS = env_int("GUITU_MAX_IMAGE_PIXELS", 50_000_000)
+GUITU_IMAGE_MAX_SIDE = env_int("GUITU_IMAGE_MAX_SIDE", 3000)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("GUITU_SESSION_AGE", 12 * 3600)

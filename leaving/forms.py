@@ -25,7 +25,7 @@ class DepartureForm(forms.ModelForm):
     left_at = forms.DateTimeField(label="离站时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
     claimant_id_number = forms.CharField(label="接领人身份证号", max_length=20, required=False,
                                          help_text="核对证件原件（规则 N9）；加密保存")
-    claimant_id_copy = forms.FileField(label="接领人身份证复印件", required=False, help_text="JPG、PNG 或 PDF")
+    claimant_id_copy = forms.FileField(label="接领人身份证复印件", required=False, help_text="JPG、PNG、WebP 图片或 PDF")
     escort_staff = forms.ModelMultipleChoiceField(label="护送人员", queryset=User.objects.none(), required=False,
                                                   widget=forms.SelectMultiple(attrs={"size": 4}))
     handover_at = forms.DateTimeField(label="交接时间", widget=DT_WIDGET, required=False)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.audit import audit, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
+from core.images import CleanDocument, take_document
 from core.models import STATION_KINDS, AuditAction
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from leaving.models import Departure, ExitType, HandoverTo
@@ -27,8 +28,6 @@ N9_ALLOWED = frozenset({ExitType.FAMILY, ExitType.HOME_ESCORTED, ExitType.TRANSF
 #: Ways out where the person (or whoever collects them) takes their belongings (rules I2, N7).
 RETURNS_BELONGINGS = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY, ExitType.TRANSFER,
                                 ExitType.SELF})
-
-ID_COPY_TYPES = {"jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff", "png": b"\x89PNG", "pdf": b"%PDF"}
 
 #: The fields each exit type uses; anything else submitted is dropped, not stored.
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -73,30 +72,11 @@ def is_minor(episode: Episode, at: datetime.datetime) -> bool:
     return episode.person.is_minor if age is None else age < 18
 
 
-def validate_id_copy(upload: UploadedFile | None) -> str | None:
-    """The claimant's ID copy: JPEG, PNG or PDF, checked by content, within the size limit. Returns an error."""
+def take_id_copy(upload: UploadedFile | None) -> CleanDocument:
+    """The claimant's ID copy (rule N9): an image (re-encoded by core.images, EXIF stripped) or a PDF."""
     if upload is None:
-        return "请上传接领人身份证复印件（图片或PDF，规则 N9）。"
-    ext = (upload.name.rsplit(".", 1)[-1] if "." in upload.name else "").lower()
-    if ext not in ID_COPY_TYPES:
-        return "身份证复印件只能是 JPG、PNG 图片或 PDF 文件。"
-    if upload.size > settings.GUITU_MAX_PHOTO_BYTES:
-        return f"身份证复印件过大（最大 {settings.GUITU_MAX_PHOTO_BYTES // (1024 * 1024)} MB）。"
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ID_COPY_TYPES[ext]):
-        return "上传的文件不是有效的图片或PDF，请重新扫描身份证复印件。"
-    if ext != "pdf":
-        try:
-            from PIL import Image
-
-            Image.open(upload).verify()
-        except Exception:  # noqa: BLE001 - any decoding failure means an unusable copy
-            return "上传的图片已损坏或无法识别，请重新上传。"
-        finally:
-            upload.seek(0)
-    return None
+        raise ValidationError({"claimant_id_copy": "请上传接领人身份证复印件（图片或PDF，规则 N9）。"})
+    return take_document(upload, field="claimant_id_copy", label="身份证复印件")
 
 
 def _require(errors: dict, data: dict, field: str, message: str) -> None:
@@ -106,7 +86,7 @@ def _require(errors: dict, data: dict, field: str, message: str) -> None:
 
 
 def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, data: dict[str, Any],
-              claimant_id_number: str, claimant_id_copy, escort_staff: list) -> dict[str, str]:
+              claimant_id_number: str, escort_staff: list) -> dict[str, str]:
     errors: dict[str, str] = {}
     child = is_child_under_n9(episode, left_at)
     # rule N9: children under 16 and people with limited mobility leave only with relatives or the responsible body
@@ -160,9 +140,6 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
                 parse_id_number(claimant_id_number)
             except InvalidIdNumber as exc:
                 errors["claimant_id_number"] = f"接领人身份证号有误：{exc}"
-        copy_error = validate_id_copy(claimant_id_copy)
-        if copy_error:
-            errors["claimant_id_copy"] = copy_error
         if is_minor(episode, left_at):
             _witnesses(errors, data)
     elif exit_type == ExitType.TRANSFER:
@@ -235,8 +212,13 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
     if episode.admitted_at and left_at < episode.admitted_at:
         raise ValidationError({"left_at": f"离站时间不能早于入站时间（{timezone.localtime(episode.admitted_at):%Y-%m-%d %H:%M}）。"})
     errors = _validate(episode=episode, exit_type=exit_type, left_at=left_at, data=data,
-                       claimant_id_number=claimant_id_number, claimant_id_copy=claimant_id_copy,
-                       escort_staff=escort_staff)
+                       claimant_id_number=claimant_id_number, escort_staff=escort_staff)
+    id_copy = None
+    if exit_type == ExitType.FAMILY:
+        try:
+            id_copy = take_id_copy(claimant_id_copy)
+        except ValidationError as exc:
+            errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
     if exit_type == ExitType.HOME_ESCORTED:
         strangers = [u for u in escort_staff if u.organisation_id != episode.station_id]
         if strangers:
@@ -266,7 +248,7 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
 
     announcements_withdraw_for_person(by=by, person=episode.person, reason=f"人员已离站（{label}）")
     if exit_type == ExitType.FAMILY:
-        departure.claimant_id_copy = claimant_id_copy
+        departure.claimant_id_copy = id_copy.as_file("id-copy")
     departure.save()
     if escort_staff:
         departure.escort_staff.set(escort_staff)

@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image
 
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.crypto import decrypt_id
 from core.excel import ExcelBook
 from core.idnumbers import store_id_number
+from core.images import take_image
 from core.models import AuditAction, Division, Organisation, OrgKind, Role
 from core.scoping import require_write, visible_org_ids
 from matching import engine
@@ -48,7 +47,6 @@ REPORT_FIELDS = (
     "sex", "birth_date", "birth_year", "age_min", "age_max", "hukou_division", "hukou_text", "dialect",
     "height_cm", "marks", "last_seen_on", "last_seen_place",
 )
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 # --- permissions -------------------------------------------------------------------------------
@@ -237,41 +235,19 @@ def report_close(*, by, report: MissingReport, reason: str) -> MissingReport:
     return report
 
 
-def _check_image(image) -> str:
-    if image is None:
-        raise ValidationError({"photos": "请选择要上传的照片。"})
-    if image.size > settings.GUITU_MAX_PHOTO_BYTES:
-        raise ValidationError({"photos": f"照片过大（{image.size // 1024} KB），不能超过 "
-                                         f"{settings.GUITU_MAX_PHOTO_BYTES // 1024 // 1024} MB。"})
-    try:
-        image.seek(0)
-        with Image.open(image) as img:
-            fmt = img.format
-            img.verify()
-    except Exception:  # Pillow raises many types for broken files
-        fmt = None
-    finally:
-        image.seek(0)
-    if fmt not in PHOTO_FORMATS:
-        raise ValidationError({"photos": "文件不是有效的照片，只接受 JPEG、PNG 或 WebP 格式的图片。"})
-    return PHOTO_FORMATS[fmt]
-
-
 @transaction.atomic
 def report_photo_add(*, by, report: MissingReport, image) -> ReportPhoto:
     """Store a report's photo privately; its face embedding (if exactly one face) joins the comparison."""
-    ext = _check_image(image)
+    clean = take_image(image, field="photos", label="照片")  # pixel cap, re-encode, EXIF (GPS) stripped
     vector, note = None, ""
     if engine.faces_enabled():
         from guitu_match import faces
 
         try:
-            vector = faces.embed_photo(image, largest=True).to_bytes()
+            vector = faces.embed_photo(clean.content, largest=True).to_bytes()
         except faces.FaceError as exc:
             note = exc.message
-        image.seek(0)
-    image.name = f"photo.{ext}"
-    photo = ReportPhoto(report=report, image=image, uploaded_by=by, face_vector=vector, face_note=note[:200])
+    photo = ReportPhoto(report=report, image=clean.as_file("photo"), uploaded_by=by, face_vector=vector, face_note=note[:200])
     photo.save()
     audit_create(actor=by, obj=photo, summary=f"上传报案照片 {report.report_no}", organisation=report.organisation)
     return photo

@@ -3,17 +3,16 @@
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from PIL import Image
 from pypinyin import lazy_pinyin
 
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.crypto import decrypt_id
 from core.idnumbers import store_id_number
+from core.images import take_image
 from core.models import AuditAction, Organisation, Role
 from guitu_match.normalise import clean_name, parse_name, primary_pinyin
 from people.models import (
@@ -212,8 +211,6 @@ def episode_transition(*, by, episode: Episode, to: str, at: datetime.datetime |
 
 # --- the file's own records: photos, family contacts, views and reveals ------------------------------
 
-#: Formats Pillow reports for the photos we accept.
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 #: Who may see a full ID number (besides police of the person's own organisation).
 REVEAL_ROLES = (Role.HEAD, Role.RECEPTION, Role.TRACER, Role.ADMIN)
 
@@ -222,48 +219,27 @@ def _person_org(person: Person) -> Organisation:
     return person.current_station or person.registered_by
 
 
-def _check_photo(image, taken_on: datetime.date | None, today: datetime.date) -> str:
-    """Validate an upload: a real JPEG/PNG/WebP within the size limit, taken on a real date. Returns the extension."""
-    errors: dict[str, str] = {}
-    ext = ""
-    if image is None:
-        errors["image"] = "请选择要上传的照片。"
-    elif image.size > settings.GUITU_MAX_PHOTO_BYTES:
-        errors["image"] = f"照片过大（{image.size // 1024} KB），不能超过 {settings.GUITU_MAX_PHOTO_BYTES // 1024 // 1024} MB。"
-    else:
-        try:
-            image.seek(0)
-            with Image.open(image) as img:
-                fmt = img.format
-                img.verify()
-        except Exception:  # Pillow raises many types for broken files
-            fmt = None
-        finally:
-            image.seek(0)
-        if fmt not in PHOTO_FORMATS:
-            errors["image"] = "文件不是有效的照片，只接受 JPEG、PNG 或 WebP 格式的图片。"
-        else:
-            ext = PHOTO_FORMATS[fmt]
+def _check_taken_on(taken_on: datetime.date | None, today: datetime.date) -> dict[str, str]:
     if taken_on is None:
-        errors["taken_on"] = "请填写拍摄日期。"
-    elif taken_on > today:
-        errors["taken_on"] = "拍摄日期不能晚于今天。"
-    elif taken_on.year < 1900:
-        errors["taken_on"] = "拍摄日期不合理。"
-    if errors:
-        raise ValidationError(errors)
-    return ext
+        return {"taken_on": "请填写拍摄日期。"}
+    if taken_on > today:
+        return {"taken_on": "拍摄日期不能晚于今天。"}
+    if taken_on.year < 1900:
+        return {"taken_on": "拍摄日期不合理。"}
+    return {}
 
 
 @transaction.atomic
 def photo_add(*, by, person: Person, image, kind: str = PhotoKind.PORTRAIT, taken_on: datetime.date | None = None,
               note: str = "") -> PersonPhoto:
     """Store one photo of a person privately (rule N6: photo at intake; rule T3 uses it for announcements)."""
-    ext = _check_photo(image, taken_on, timezone.localdate())
+    errors = _check_taken_on(taken_on, timezone.localdate())
     if kind not in PhotoKind.values:
-        raise ValidationError({"kind": "照片类型不正确。"})
-    image.name = f"photo.{ext}"
-    photo = PersonPhoto(person=person, image=image, kind=kind, taken_on=taken_on, note=note[:200], uploaded_by=by,
+        errors["kind"] = "照片类型不正确。"
+    if errors:
+        raise ValidationError(errors)
+    clean = take_image(image, field="image", label="照片")  # pixel cap, re-encode, EXIF (GPS) stripped
+    photo = PersonPhoto(person=person, image=clean.as_file("photo"), kind=kind, taken_on=taken_on, note=note[:200], uploaded_by=by,
                         organisation=by.organisation or _person_org(person))
     photo.save()
     audit_create(actor=by, obj=photo, summary=f"上传照片（{photo.get_kind_display()}，{taken_on:%Y-%m-%d}）",

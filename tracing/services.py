@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from core.audit import audit_create, audit_update, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
+from core.images import CleanDocument, take_document
 from core.models import STATION_KINDS, Division, Organisation, OrgKind, Role
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from people.models import Episode, IdentityStatus, Person, PersonPhoto
@@ -47,7 +47,6 @@ from tracing.models import (
 log = logging.getLogger(__name__)
 
 #: Accepted attachment formats (Pillow format name or PDF) and their extensions.
-ATTACHMENT_IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 FUTURE_SLACK = datetime.timedelta(minutes=5)
 
 
@@ -143,28 +142,10 @@ def check_send(*, by, check: IdentityCheck, at: datetime.datetime | None = None)
     return check
 
 
-def validate_attachment(upload) -> tuple[str, str]:
-    """An answer's attachment: a real JPEG/PNG/WebP image or PDF within the size limit → (extension, type)."""
-    limit = max_attachment_bytes()
-    if upload.size > limit:
-        raise ValidationError({"attachments": f"附件“{upload.name}”过大（{upload.size // 1024} KB），"
-                                              f"不能超过 {limit // 1024 // 1024 or 1} MB。"})
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return "pdf", "application/pdf"
-    try:
-        with Image.open(upload) as img:
-            fmt = img.format
-            img.verify()
-    except Exception:  # Pillow raises many types for broken files
-        fmt = None
-    finally:
-        upload.seek(0)
-    if fmt not in ATTACHMENT_IMAGE_FORMATS:
-        raise ValidationError({"attachments": f"附件“{upload.name}”不是有效的图片或 PDF，只接受 JPEG、PNG、WebP 图片或 PDF 文件。"})
-    return ATTACHMENT_IMAGE_FORMATS[fmt]
+def validate_attachment(upload) -> CleanDocument:
+    """An answer's attachment: a JPEG/PNG/WebP image (re-encoded through core.images) or a PDF within the limit."""
+    return take_document(upload, field="attachments", label=f"附件“{upload.name}”" if upload is not None else "附件",
+                         max_bytes=max_attachment_bytes())
 
 
 @transaction.atomic
@@ -195,7 +176,7 @@ def check_answer(*, by, check: IdentityCheck, result: str, answer_text: str = ""
         errors["answer_text"] = "请填写答复内容（未查到的说明或线索）。"
     if errors:
         raise ValidationError(errors)
-    checked = [(upload, *validate_attachment(upload)) for upload in attachments or ()]
+    checked = [(upload, validate_attachment(upload)) for upload in attachments or ()]
     before = snapshot(check)
     check.result, check.answer_text = result, answer_text.strip()
     check.answered_name = name.strip()[:50]
@@ -206,11 +187,10 @@ def check_answer(*, by, check: IdentityCheck, result: str, answer_text: str = ""
     check.answered_hukou_division, check.answered_hukou_text = hukou_division, hukou_text.strip()[:200]
     check.answered_at, check.answered_by, check.status = at, by, CheckStatus.ANSWERED
     check.save()
-    for upload, ext, content_type in checked:
-        original = upload.name
-        upload.name = f"attachment.{ext}"
-        CheckAttachment.objects.create(check_request=check, file=upload, filename=original[:200],
-                                       content_type=content_type, size=upload.size, uploaded_by=by)
+    for upload, clean in checked:
+        CheckAttachment.objects.create(check_request=check, file=clean.as_file("attachment"),
+                                       filename=upload.name[:200], content_type=clean.content_type, size=clean.size,
+                                       uploaded_by=by)
     audit_update(actor=by, obj=check, before=before,
                  summary=f"公安答复身份核查 {check.number}：{check.get_result_display()}"
                          + (f"（附件{len(checked)}个）" if checked else ""),

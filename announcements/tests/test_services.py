@@ -264,7 +264,7 @@ def test_t3_a_clue_photo_must_be_a_real_image_within_the_limit(cast, settings):
         services.clue_create(
             announcement=a, data={"name": "张", "phone": "13812345678", "relationship": "儿子", "content": "x"},
             photo=SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg"))
-    assert "不是有效的照片" in str(err.value)
+    assert "不是有效的图片" in str(err.value)
     settings.GUITU_CLUE_MAX_PHOTO_BYTES = 1000
     with pytest.raises(ValidationError) as err:
         services.clue_create(announcement=a, data={"name": "张", "phone": "13812345678", "relationship": "儿子",

@@ -117,7 +117,7 @@ def test_n9_collection_by_family_checks_the_id_number_and_the_copy(cast):
     with pytest.raises(ValidationError) as exc:
         departure_create(by=cast.reception, episode=ep, exit_type="family", data=data, claimant_id_number=CLAIMANT_ID,
                          claimant_id_copy=SimpleUploadedFile("id.exe", b"MZ\x90\x00"))
-    assert "JPG、PNG" in exc.value.message_dict["claimant_id_copy"][0]
+    assert "JPEG、PNG 或 WebP 图片或 PDF" in exc.value.message_dict["claimant_id_copy"][0]
     assert _unchanged(ep)
     departure = departure_create(by=cast.reception, episode=ep, exit_type="family", data=data,
                                  claimant_id_number=CLAIMANT_ID, claimant_id_copy=png_upload())

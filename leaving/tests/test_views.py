@@ -116,7 +116,7 @@ def test_n9_a_non_image_id_copy_on_the_page_shows_a_chinese_message(cast, client
         "exit_type": "family", "claimant_name": "张父", "claimant_relationship": "父亲",
         "claimant_phone": "13900000000", "claimant_id_number": CLAIMANT_ID,
         "claimant_id_copy": SimpleUploadedFile("id.pdf", b"hello, not a pdf")})
-    assert response.status_code == 200 and "不是有效的图片或PDF" in response.content.decode()
+    assert response.status_code == 200 and "不是有效的图片或 PDF" in response.content.decode()
     assert Departure.objects.count() == 1
 
 

@@ -98,7 +98,7 @@ def test_t2_police_answer_within_48_hours_is_on_time_and_later_is_late(cast):
     assert selectors.t2_status(on_time)["state"] == "met"
     assert selectors.t2_status(late)["state"] == "late"
     assert late.answered_id_masked == "110105********002X" and late.answered_id_enc and "002X" not in late.answered_id_enc
-    assert {a.content_type for a in late.attachments.all()} == {"image/png", "application/pdf"}
+    assert {a.content_type for a in late.attachments.all()} == {"image/jpeg", "application/pdf"}  # re-encoded
 
 
 def test_t2_an_oversize_or_non_image_attachment_is_refused_and_nothing_is_saved(cast, settings):

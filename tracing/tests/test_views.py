@@ -222,7 +222,7 @@ def test_t2_a_non_image_attachment_shows_a_chinese_message_and_saves_nothing(cli
     response = client.post(reverse("tracing:check_answer", args=[world["check"].uuid]), {
         "result": "not_found", "answer_text": "未查到",
         "attachments": [SimpleUploadedFile("x.exe", b"MZ\x90\x00binary", content_type="application/octet-stream")]})
-    assert response.status_code == 200 and "只接受 JPEG、PNG、WebP 图片或 PDF" in response.content.decode()
+    assert response.status_code == 200 and "只接受 JPEG、PNG 或 WebP 图片或 PDF" in response.content.decode()
     assert IdentityCheck.objects.get(pk=world["check"].pk).status == CheckStatus.SENT
 
 
