@@ -138,6 +138,8 @@ def take_image(upload, *, field: str = "image", label: str = "照片", max_bytes
             if source_format == "JPEG":
                 img.draft("RGB", (max_side, max_side))  # decode at 1/2…1/8 scale when much larger
             img.seek(0)  # first frame of an animated WebP
+            # WeasyPrint and face_recognition set this to True when imported; a broken upload must be refused.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             img.load()
             upright = ImageOps.exif_transpose(img)
             rgb = _flatten(upright)

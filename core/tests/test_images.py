@@ -124,3 +124,11 @@ def test_documents_accept_pdf_as_sent_and_images_through_the_same_intake():
     assert_clean(image.content)
     with pytest.raises(ValidationError, match="复印件不是有效的图片或 PDF"):
         take_document(upload(b"MZ\x90\x00binary", "x.exe"), field="scan", label="复印件")
+
+
+def test_a_truncated_upload_is_refused_even_after_weasyprint_relaxed_pillow():
+    import weasyprint  # noqa: F401 - importing it sets ImageFile.LOAD_TRUNCATED_IMAGES = True
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    with pytest.raises(ValidationError, match="已损坏或无法识别"):
+        take_image(upload(gps_jpeg(size=(600, 400))[:2500]))
