@@ -34,6 +34,7 @@ from core.images import take_image
 from core.models import AuditAction, Division
 from people.models import IdentityStatus, Person, PersonPhoto, PhotoKind, Sex
 from people.services import next_sequence
+from tracing.services import identity_confirm
 
 #: Photo kinds that may go public; fingerprints and ID documents never do.
 PUBLISHABLE_PHOTO_KINDS = (PhotoKind.PORTRAIT, PhotoKind.FULL_BODY, PhotoKind.FEATURE)
@@ -224,7 +225,7 @@ def announcements_withdraw_for_person(*, by, person: Person, reason: str,
                                       at: datetime.datetime | None = None) -> int:
     """Withdraw every live (published) or draft announcement of ``person`` at once; returns how many.
 
-    Called when the person is identified (tracing.services.identity_confirm) and when they leave
+    Called when the person is identified (``on_person_identified``) and when they leave
     (leaving.services.departure_create). Permission checks belong to the caller.
     """
     at = at or timezone.now()
@@ -389,33 +390,27 @@ def clue_set_status(*, by, clue: Clue, status: str, note: str = "") -> Clue:
     return clue
 
 
-def tracing_identity_confirm():
-    """tracing.services.identity_confirm when the tracing app provides it, else None."""
-    try:
-        from tracing import services as tracing_services
-    except ImportError:
-        return None
-    return getattr(tracing_services, "identity_confirm", None)
+def on_person_identified(event) -> None:
+    """The person is identified (core.events.PersonIdentified): their announcements are withdrawn."""
+    announcements_withdraw_for_person(by=event.by, person=event.person, reason=event.reason, at=event.at)
 
 
 @transaction.atomic
 def clue_identify(*, by, clue: Clue, identity: dict[str, Any]) -> Clue:
-    """A confirmed clue establishes who the person is: hand over to tracing's identity_confirm
-    (which records how, updates the file, withdraws the announcements and opens the return plan)."""
+    """A confirmed clue establishes who the person is: hand over to tracing's identity_confirm, which
+    records how, updates the file and publishes core.events.PersonIdentified (whose handlers withdraw
+    the announcements, close tracing's open work and open the return plan)."""
     clue = Clue.objects.select_for_update().select_related("announcement__person", "announcement__station").get(
         pk=clue.pk)
     if clue.status != ClueStatus.CONFIRMED:
         raise ValidationError("请先将线索状态改为“已确认”。")
     if clue.identity_confirmed_at:
         raise ValidationError("已根据该线索确认过身份。")
-    confirm = tracing_identity_confirm()
-    if confirm is None:
-        raise ValidationError("身份确认功能尚未启用，请到人员档案的“寻亲”页面办理。")
     identity = dict(identity)
     note = (identity.pop("note", "") or "").strip()
     evidence = (f"寻亲公告 {clue.announcement.code} 收到线索：{clue.name}（{clue.relationship}，{clue.phone}）："
                 f"{clue.content[:200]}" + (f"；核实：{note}" if note else ""))
-    confirm(by=by, person=clue.announcement.person, method=CLUE_METHOD, evidence=evidence, source=clue,
+    identity_confirm(by=by, person=clue.announcement.person, method=CLUE_METHOD, evidence=evidence, source=clue,
             **{k: v for k, v in identity.items() if k in ("name", "id_number", "hukou_division", "hukou_text")})
     clue.identity_confirmed_at = timezone.now()
     clue.save(update_fields=["identity_confirmed_at", "updated_at"])

@@ -177,8 +177,7 @@ def clue_detail(request, uuid):
               person_uuid=clue.announcement.person.uuid, summary=f"查看寻亲线索（公告 {clue.announcement.code}）")
     return render(request, "announcements/clue_detail.html", {
         "clue": clue, "a": clue.announcement, "form": form, "may_handle": may_handle,
-        "identify_form": ClueIdentifyForm(), "tracing_ready": services.tracing_identity_confirm() is not None,
-    })
+        "identify_form": ClueIdentifyForm()})
 
 
 @login_required

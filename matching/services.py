@@ -35,6 +35,7 @@ from matching.models import (
 )
 from people.models import IdentityStatus, Person
 from people.permissions import owner
+from tracing.services import identity_confirm
 
 #: Who registers and edits reports: police liaison officers (公安协查员) of a police organisation, or
 #: station staff when a family reports at the counter (head and admin are always allowed).
@@ -593,29 +594,36 @@ def people_never_compared():
 # --- review ------------------------------------------------------------------------------------
 
 def _confirm_identity(*, by, candidate: MatchCandidate) -> None:
-    """A confirmed report match identifies the person through tracing's identification service."""
+    """A confirmed report match identifies the person through tracing's identification service, which
+    publishes core.events.PersonIdentified (announcements withdraw, tracing closes its checks and plans
+    the return, ``on_person_identified`` below closes the person's other proposals)."""
     report = candidate.report
     evidence = (f"系统比对（走失报案 {report.report_no}，{report.organisation.name}），"
                 f"概率 {candidate.probability:.0%}：{candidate.explanation}")[:1000]
-    id_number = decrypt_id(report.id_number_enc)
-    try:
-        from tracing.services import identity_confirm  # lazy: tracing is built alongside
-    except ImportError:
-        identity_confirm = None
-    if identity_confirm is not None:
-        identity_confirm(by=by, person=candidate.person, method="system_match", evidence=evidence,
-                         name=report.name, id_number=id_number, hukou_division=report.hukou_division,
-                         hukou_text=report.hukou_text, source=candidate)
-        return
-    # Fallback until tracing's service exists: record the identity on the file through people.
-    from people.services import person_update
+    identity_confirm(by=by, person=candidate.person, method="system_match", evidence=evidence,
+                     name=report.name, id_number=decrypt_id(report.id_number_enc),
+                     hukou_division=report.hukou_division, hukou_text=report.hukou_text, source=candidate)
 
-    data: dict[str, Any] = {"name": report.name, "identity_status": IdentityStatus.IDENTIFIED}
-    if report.hukou_division_id:
-        data["hukou_division"] = report.hukou_division
-    if report.hukou_text:
-        data["hukou_text"] = report.hukou_text
-    person_update(by=by, person=candidate.person, data=data, id_number=id_number or None)
+
+def on_person_identified(event) -> None:
+    """The person is identified (core.events.PersonIdentified), however it happened: the engine's open
+    proposals of missing-person reports for them are moot and close (duplicate-file proposals stay:
+    two files of one person still need merging)."""
+    open_rows = MatchCandidate.objects.select_for_update(of=("self",)).filter(
+        person=event.person, kind=CandidateKind.REPORT, status__in=OPEN_STATUSES).select_related("report")
+    for candidate in open_rows:
+        before = snapshot(candidate, ["status"])
+        candidate.status = CandidateStatus.CLOSED
+        candidate.save(update_fields=["status", "updated_at"])
+        audit_update(actor=event.by, obj=candidate, before=before, organisation=owner(event.person),
+                     person_uuid=event.person.uuid,
+                     summary=f"比对候选关闭（走失报案 {candidate.report.report_no}）：{event.reason}")
+
+
+def on_comparison_requested(event) -> str:
+    """A tracer's "query the engine" lead (core.events.PersonComparisonRequested): compare now."""
+    found = run_person_query(by=event.by, person=event.person)
+    return f"已提交系统比对，得到 {len(found)} 个候选。"
 
 
 @transaction.atomic
@@ -675,12 +683,16 @@ def candidate_decide(*, by, candidate: MatchCandidate, decision: str, note: str 
         report.save(update_fields=["status", "found_person", "found_station_name", "found_at", "updated_at"])
         audit_update(actor=by, obj=report, before=report_before, organisation=report.organisation,
                      summary=f"走失报案 {report.report_no} 已找到：{report.found_station_name}（系统比对，人工确认）")
-        # The report is answered and the person identified: other open proposals for either close.
-        MatchCandidate.objects.filter(report=report, status__in=OPEN_STATUSES).exclude(pk=candidate.pk).update(
-            status=CandidateStatus.CLOSED, updated_at=now)
-        MatchCandidate.objects.filter(person=candidate.person, kind=CandidateKind.REPORT,
-                                      status__in=OPEN_STATUSES).exclude(pk=candidate.pk).update(
-            status=CandidateStatus.CLOSED, updated_at=now)
+        # The report is answered: its other open proposals close (the person's own closed with the
+        # identification event, on_person_identified).
+        for other_row in MatchCandidate.objects.select_for_update(of=("self",)).filter(
+                report=report, status__in=OPEN_STATUSES).exclude(pk=candidate.pk).select_related("person"):
+            before_row = snapshot(other_row, ["status"])
+            other_row.status = CandidateStatus.CLOSED
+            other_row.save(update_fields=["status", "updated_at"])
+            audit_update(actor=by, obj=other_row, before=before_row, organisation=owner(other_row.person),
+                         person_uuid=other_row.person.uuid,
+                         summary=f"比对候选关闭：走失报案 {report.report_no} 已由 {report.found_station_name} 找到")
     return candidate
 
 

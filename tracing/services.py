@@ -6,7 +6,6 @@ person's UUID so the file's timeline shows it.
 """
 
 import datetime
-import importlib
 import logging
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import events
 from core.audit import audit_create, audit_update, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
 from core.images import CleanDocument, take_document
@@ -262,25 +262,20 @@ def talk_add(*, by, episode: Episode, held_at: datetime.datetime | None, content
 
 
 def _run_match_query(*, by, person: Person) -> str | None:
-    """Ask the matching app to compare the person now; None when that service is not available."""
-    try:
-        module = importlib.import_module("matching.services")
-    except ImportError:
-        return None
-    func = getattr(module, "run_person_query", None)
-    if func is None:
-        return None
+    """Ask whoever compares people (the matching app, through core.events) to compare the person now.
+
+    None when nobody handles the request or the engine failed: the lead then stays pending.
+    """
     try:
         with transaction.atomic():  # a savepoint: a failing engine leaves the lead pending, not broken
-            result = func(by=by, person=person)
+            results = events.publish(events.PersonComparisonRequested(person=person, by=by))
     except (ValidationError, PermissionDenied):
         raise
     except Exception:  # the engine is another app's; the lead stays pending and says why
-        log.exception("matching.services.run_person_query failed")
+        log.exception("comparison request for %s failed", person.pk)
         return None
-    if isinstance(result, list | tuple):
-        return f"已提交系统比对，得到 {len(result)} 个候选。"
-    return f"已提交系统比对：{result}" if isinstance(result, str) and result else "已提交系统比对，候选见比对页面。"
+    outcomes = [r for r in results if isinstance(r, str) and r]
+    return "；".join(outcomes) or None
 
 
 @transaction.atomic
@@ -410,16 +405,6 @@ def dna_request_update(*, by, dna: DnaRequest, sample_taken_on: datetime.date | 
 # --- identification (rules T9, N13) -------------------------------------------------------------------
 
 
-def _withdraw_announcements(*, by, person: Person, reason: str) -> None:
-    try:
-        module = importlib.import_module("announcements.services")
-    except ImportError:
-        return
-    func = getattr(module, "announcements_withdraw_for_person", None)
-    if func is not None:
-        func(by=by, person=person, reason=reason)
-
-
 def _close_open_tasks(*, by, person: Person, episode: Episode | None, at: datetime.datetime, reason: str) -> None:
     """Identity found: the tracer's assignment ends; pending police checks, DNA requests and leads close."""
     if episode is not None:
@@ -449,8 +434,9 @@ def _close_open_tasks(*, by, person: Person, episode: Episode | None, at: dateti
 def identity_confirm(*, by, person: Person, method: str, evidence: str, name: str = "", id_number: str = "",
                      hukou_division: Division | None = None, hukou_text: str = "", source=None) -> Identification:
     """Confirm who the person is: record how and by whom (rule N13), update the file through
-    people.services.person_update, withdraw the announcements, close open tracing tasks, and open the
-    return-home plan (rule T9).
+    people.services.person_update, then publish core.events.PersonIdentified — whose handlers close the
+    open tracing tasks and open the return-home plan (rule T9, ``on_person_identified``), withdraw the
+    announcements and close the engine's open proposals.
 
     ``source`` is the record the identity came from (a confirmed match candidate, a clue, a police
     answer, a DNA result …); its type and UUID are kept on the identification.
@@ -497,15 +483,22 @@ def identity_confirm(*, by, person: Person, method: str, evidence: str, name: st
     audit_create(actor=by, obj=identification,
                  summary=f"确认身份：{person.name}（{identification.get_method_display()}）",
                  organisation=station, person_uuid=person.uuid)
-    reason = f"身份已查明（{identification.get_method_display()}）"
-    _close_open_tasks(by=by, person=person, episode=episode, at=at, reason=reason)
-    _withdraw_announcements(by=by, person=person, reason=reason)
-    if episode is not None:
-        plan = ReturnPlan.objects.create(person=person, episode=episode, station=station,
-                                         identification=identification, status=PlanStatus.OPEN)
-        audit_create(actor=by, obj=plan, summary="开启返乡计划（规则T9）", organisation=station,
-                     person_uuid=person.uuid)
+    # Every consequence (tracing's own below, announcements, matching, …) handles the one event.
+    events.publish(events.PersonIdentified(
+        person=person, by=by, identification=identification, episode=episode, station=station, method=method,
+        reason=f"身份已查明（{identification.get_method_display()}）", at=at, source=source))
     return identification
+
+
+def on_person_identified(event: events.PersonIdentified) -> None:
+    """Tracing's part of an identification: pending tracing work closes and the return home is planned
+    (rule T9). Subscribed to core.events.PersonIdentified in TracingConfig.ready."""
+    _close_open_tasks(by=event.by, person=event.person, episode=event.episode, at=event.at, reason=event.reason)
+    if event.episode is not None:
+        plan = ReturnPlan.objects.create(person=event.person, episode=event.episode, station=event.station,
+                                         identification=event.identification, status=PlanStatus.OPEN)
+        audit_create(actor=event.by, obj=plan, summary="开启返乡计划（规则T9）", organisation=event.station,
+                     person_uuid=event.person.uuid)
 
 
 # --- return home and escalation (rule T9) -------------------------------------------------------------

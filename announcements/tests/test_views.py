@@ -231,8 +231,6 @@ def test_t3_the_person_panel_shows_the_status_and_the_announcements(cast, client
 
 
 def test_t3_a_confirmed_clue_confirms_the_identity_and_takes_the_announcement_off_the_board(cast, client_for, world):
-    if services.tracing_identity_confirm() is None:
-        pytest.skip("tracing.services.identity_confirm is not there yet")
     clue, live = world["clue"], world["live"]
     services.clue_set_status(by=cast.tracer, clue=clue, status=ClueStatus.CONFIRMED, note="女儿到站辨认")
     staff = client_for(cast.tracer)

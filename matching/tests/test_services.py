@@ -137,6 +137,22 @@ def test_t7_confirming_a_report_match_identifies_the_person_and_finds_the_report
     assert not MatchCandidate.objects.filter(report=r, status__in=["open", "deferred"]).exists()
 
 
+def test_an_identification_by_other_means_closes_the_persons_open_report_candidates(cast):
+    """core.events.PersonIdentified: however the identity was found, the engine's proposals close (audited)."""
+    from tracing.services import identity_confirm
+
+    right = _right_person(cast)
+    r = _report_for_zhang_wei(cast)
+    services.run_report_query(by=None, report=r)
+    cand = MatchCandidate.objects.get(report=r, person=right)
+    identity_confirm(by=cast.tracer, person=right, method="police", evidence="公安答复比中", name="章伟")
+    cand.refresh_from_db()
+    assert cand.status == CandidateStatus.CLOSED
+    assert AuditEntry.objects.filter(person_uuid=right.uuid, summary__startswith="比对候选关闭").exists()
+    r.refresh_from_db()
+    assert r.status == ReportStatus.OPEN  # only a confirmed match says the report's person was found
+
+
 def test_t7_confirm_passes_the_reports_id_number_to_identification(cast):
     person = in_care(cast, name="刘秀英", sex="女", birth_year_est=1949)
     r = report(cast, name="刘秀英", sex="女", id_number=ID, hukou_text="北京市朝阳区")
