@@ -86,7 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     pq.add_argument("--dialect", help="口音 / dialect")
     pq.add_argument("--height", type=float, help="身高（厘米） / height in cm")
     pq.add_argument("--marks", help="体貌特征 / distinguishing marks")
-    pq.add_argument("-k", type=int, default=10, help="候选数（默认10） / number of candidates (default 10)")
+    pq.add_argument(
+        "-k",
+        "--top",
+        dest="k",
+        type=int,
+        default=10,
+        help="每人给出的候选数（默认10，不论概率高低） / candidates per person (default 10, whatever their probability)",
+    )
     pq.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
     for name, helptext, desc in (
@@ -120,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
             "--threshold",
             type=float,
             help="概率阈值（默认用模型的） / probability threshold (default: the model's)",
+        )
+        sp.add_argument(
+            "--top",
+            type=int,
+            metavar="K",
+            help="每条左侧记录输出最好的 K 条右侧记录，不论概率（不用阈值） / "
+            "each left record's K best right records, whatever their probability (no threshold)",
         )
         sp.add_argument("--model", help="已训练的模型 JSON / trained model JSON")
         sp.add_argument("--save-model", help="把训练出的模型存到此文件 / save the trained model here")
@@ -201,11 +215,12 @@ def _cmd_query(a) -> int:
         queries = _read(a.csv)
         out = open(a.out, "w", encoding="utf-8", newline="") if a.out else sys.stdout
         w = csv.writer(out)
-        w.writerow(["query_id", "rank", "candidate_id", "probability", "id_number_match", "explanation"])
+        # The same first three columns as `link`: left_id (the person asked about), right_id, probability.
+        w.writerow(["left_id", "right_id", "probability", "rank", "id_number_match", "explanation"])
         for q in queries:
             for i, c in enumerate(idx.query(q, a.k), 1):
                 w.writerow(
-                    [q.id, i, c.record_id, f"{c.probability:.6f}", int(c.id_number_match), c.explanation]
+                    [q.id, c.record_id, f"{c.probability:.6f}", i, int(c.id_number_match), c.explanation]
                 )
         if a.out:
             out.close()
@@ -249,16 +264,20 @@ def _cmd_query(a) -> int:
 
 def _cmd_link(a, dedupe: bool) -> int:
     from guitu_match import index as ix
+
+    if a.top is not None and a.top < 1:
+        print("--top 必须是正整数 / --top must be a positive integer", file=sys.stderr)
+        return 2
     from guitu_match.model import MatchModel
 
     model = MatchModel.load(a.model) if a.model else None
     t0 = time.time()
     if dedupe:
         recs = _read(a.input)
-        pairs, model = ix.dedupe(recs, model=model, threshold=a.threshold, backend=a.backend)
+        pairs, model = ix.dedupe(recs, model=model, threshold=a.threshold, top=a.top, backend=a.backend)
     else:
         left, right = _read(a.left), _read(a.right)
-        pairs, model = ix.link(left, right, model=model, threshold=a.threshold, backend=a.backend)
+        pairs, model = ix.link(left, right, model=model, threshold=a.threshold, top=a.top, backend=a.backend)
     ix.write_pairs(pairs, a.out)
     if a.save_model:
         model.save(a.save_model)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 EXPLAIN_COLUMNS = list(mm.COMPARISON_LABELS)
 MAX_BLOCK = 20_000  # a key shared by more rows than this is too common to block on alone
+UNCAPPED_KEYS = {("name_fz",), ("id_number",)}
 
 
 @dataclass
@@ -71,6 +72,10 @@ class Candidate:
 
 def _explain_row(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list[Reason]:
     reasons = []
+    tf = row.get("tf_adjust")
+    if tf is not None and not (isinstance(tf, float) and math.isnan(tf)) and abs(float(tf)) >= 0.5:
+        reasons.append(Reason("name_freq", "姓名（或姓、小名）少见" if tf > 0 else "姓名（或姓、小名）常见，权重降低",
+                              round(float(tf), 2)))
     for comp in EXPLAIN_COLUMNS:
         g = row.get(f"gamma_{comp}")
         if g is None:
@@ -117,7 +122,8 @@ class MatchIndex:
     """Everything indexed for online queries, plus the model that scores it."""
 
     def __init__(self, table: pa.Table, model: mm.MatchModel):
-        self.table = table
+        self.ref = mm.Reference.of(table)
+        self.table = self.ref.frequencies(table)
         self.model = model
         self.ids = np.asarray(table.column("unique_id").to_pylist(), dtype=object)
         self._db_api = mm.duckdb_api()
@@ -149,7 +155,7 @@ class MatchIndex:
         return cls(table, model)
 
     def _build_maps(self) -> None:
-        all_keys = mm.BATCH_BLOCKING_KEYS + mm.NAMELESS_BLOCKING_KEYS
+        all_keys = mm.BATCH_BLOCKING_KEYS + mm.NAMELESS_BLOCKING_KEYS + mm.PLACELESS_BLOCKING_KEYS
         cols = sorted({k for keys in all_keys for k in keys})
         # Keys as strings in Arrow first: pandas would turn nullable ints into floats ('199.0').
         df = pd.DataFrame({c: self.table.column(c).cast(pa.string()).to_pandas() for c in cols})
@@ -176,6 +182,16 @@ class MatchIndex:
             full = {k: pos[v] for k, v in groups.items()}
             only = {k: rows[nameless[rows]] for k, rows in full.items()}
             self._nameless_maps.append((keys, full, {k: v for k, v in only.items() if len(v)}))
+        placeless = nameless & self.table.column("o_prov").is_null().to_numpy(zero_copy_only=False)
+        self._placeless_maps: list[tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]] = []
+        for keys in mm.PLACELESS_BLOCKING_KEYS:
+            s = _key_series(df, keys)
+            s = s[s.notna()]
+            pos = s.index.to_numpy()
+            groups = pd.Series(pos, index=s.values).groupby(level=0).indices if len(s) else {}
+            full = {k: pos[v] for k, v in groups.items()}
+            only = {k: rows[placeless[rows]] for k, rows in full.items()}
+            self._placeless_maps.append((keys, full, {k: v for k, v in only.items() if len(v)}))
 
     def add(self, records: Iterable[Record]) -> None:
         """Index more records without rebuilding (e.g. a file created at intake).
@@ -186,7 +202,7 @@ class MatchIndex:
         new = [r for r in records if str(r.id) not in known]
         if not new:
             return
-        nt = mm.prepare_table(new)
+        nt = self.ref.frequencies(mm.prepare_table(new))
         start = self.table.num_rows
         self.table = pa.concat_tables([self.table, nt]).combine_chunks()
         self.ids = np.concatenate([self.ids, np.asarray(nt.column("unique_id").to_pylist(), dtype=object)])
@@ -203,6 +219,13 @@ class MatchIndex:
                     key = "\x1f".join(str(v) for v in vals)
                     full[key] = np.concatenate([full[key], pos]) if key in full else pos
                     if row.get("names_fz") is None:
+                        only[key] = np.concatenate([only[key], pos]) if key in only else pos
+            for keys, full, only in self._placeless_maps:
+                vals = [row.get(k) for k in keys]
+                if all(v is not None for v in vals):
+                    key = "\x1f".join(str(v) for v in vals)
+                    full[key] = np.concatenate([full[key], pos]) if key in full else pos
+                    if row.get("names_fz") is None and row.get("o_prov") is None:
                         only[key] = np.concatenate([only[key], pos]) if key in only else pos
             if row.get("face_emb") is not None:
                 if self._face_index is None:
@@ -252,13 +275,23 @@ class MatchIndex:
             if any(v is None for v in vals):
                 continue
             rows = m.get("\x1f".join(str(v) for v in vals))
-            if rows is not None and len(rows) <= MAX_BLOCK:
+            # A full name (or ID number) is never skipped, however common: blocking must not drop a
+            # pair that agrees on the name's pinyin (issue 14); only the coarse keys are capped.
+            if rows is not None and (len(rows) <= MAX_BLOCK or keys in UNCAPPED_KEYS):
                 parts.append(rows)
         for keys, full, only in self._nameless_maps:
             vals = [q.get(k) for k in keys]
             if any(v is None for v in vals):
                 continue
             rows = (full if q.get("names_fz") is None else only).get("\x1f".join(str(v) for v in vals))
+            if rows is not None and len(rows) <= MAX_BLOCK:
+                parts.append(rows)
+        q_placeless = q.get("names_fz") is None and q.get("o_prov") is None
+        for keys, full, only in self._placeless_maps:
+            vals = [q.get(k) for k in keys]
+            if any(v is None for v in vals):
+                continue
+            rows = (full if q_placeless else only).get("\x1f".join(str(v) for v in vals))
             if rows is not None and len(rows) <= MAX_BLOCK:
                 parts.append(rows)
         if self._face_index is not None and q.get("face_emb") is not None:
@@ -330,14 +363,15 @@ class MatchIndex:
         con = self._db_api._con
         con.register("gm_left", left)
         con.register("gm_right", right)
+        final = mm.final_sql(self._scoring_sql, self.model, self.ref)
         if top_k is None:
-            return con.execute(self._scoring_sql).df()
+            return con.execute(final).df()
         cols = ", ".join(
-            ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+            ["unique_id_l", "unique_id_r", "match_weight", "match_probability", "tf_adjust"]
             + [f"gamma_{c}" for c in EXPLAIN_COLUMNS]
             + [f"mw_{c}" for c in EXPLAIN_COLUMNS]
         )
-        sql = f"SELECT {cols} FROM ({self._scoring_sql}) ORDER BY match_weight DESC, unique_id_r LIMIT {int(top_k)}"
+        sql = f"SELECT {cols} FROM ({final}) ORDER BY match_weight DESC, unique_id_r LIMIT {int(top_k)}"
         return con.execute(sql).df()
 
     def query(
@@ -355,6 +389,7 @@ class MatchIndex:
         if len(rows) == 0:
             return []
         cands = self.table.take(pa.array(rows))
+        qt = self.ref.frequencies(qt)
         top = self.score(qt, cands, top_k=k)
         top = top[top["match_probability"] >= min_probability]
         return _candidates_from_scored(top, self.model)[:k]
@@ -450,6 +485,8 @@ def _spark_schema():
             return T.StringType()
         if pa.types.is_integer(t):
             return T.IntegerType()
+        if pa.types.is_boolean(t):
+            return T.BooleanType()
         return T.DoubleType()
 
     return T.StructType([T.StructField(f.name, conv(f.type), True) for f in mm.SCHEMA])
@@ -468,26 +505,31 @@ def link(
     *,
     model: mm.MatchModel | None = None,
     threshold: float | None = None,
+    top: int | None = None,
     backend: str = "duckdb",
     spark: Any = None,
 ) -> tuple[pd.DataFrame, mm.MatchModel]:
-    """Pairs (left_id, right_id, probability, match_weight, id_number_match) above threshold.
+    """Pairs (left_id, right_id, probability, match_weight, id_number_match).
 
-    Rule T7: everyone in care (left) against every missing-person report (right).
+    Rule T7: everyone in care (left) against every missing-person report (right). Without `top`,
+    the pairs at or above the threshold (the model's by default); with `top=K`, each left record's
+    K best right records whatever their probability (a caseworker is never left with nothing).
     Trains a model on the two sets when none is given.
     """
     lt = left if isinstance(left, pa.Table) else mm.prepare_table(left)
     rt = right if isinstance(right, pa.Table) else mm.prepare_table(right)
     if model is None:
         model = mm.train_default_if_small(lt, rt)
+    ref = mm.Reference.of(rt)
+    lt, rt = ref.frequencies(lt), ref.frequencies(rt)
     threshold = model.threshold if threshold is None else threshold
     db_api = _db_api_for(backend, spark)
     sl = _to_backend_table(lt, db_api, backend)
     sr = _to_backend_table(rt, db_api, backend)
-    linker = mm.linker_for(model, [sl, sr], db_api, "link_only")
-    pred = linker.inference.predict(threshold_match_probability=threshold)
-    df = _pairs_frame(pred, sl, lt, rt)
-    return df, model
+    linker = mm.linker_for(model, [sl, sr], db_api, "link_only", n_right=rt.num_rows)
+    pred = linker.inference.predict()
+    df = _final_pairs(pred, db_api, backend, model, ref, sl.templated_name, threshold, top)
+    return _pairs_frame(df, lt, rt, per_left=bool(top)), model
 
 
 def dedupe(
@@ -495,6 +537,7 @@ def dedupe(
     *,
     model: mm.MatchModel | None = None,
     threshold: float | None = None,
+    top: int | None = None,
     backend: str = "duckdb",
     spark: Any = None,
 ) -> tuple[pd.DataFrame, mm.MatchModel]:
@@ -502,27 +545,55 @@ def dedupe(
     t = records if isinstance(records, pa.Table) else mm.prepare_table(records)
     if model is None:
         model = mm.train_default_if_small(t)
+    ref = mm.Reference.of(t)
+    t = ref.frequencies(t)
     threshold = model.threshold if threshold is None else threshold
     db_api = _db_api_for(backend, spark)
     st = _to_backend_table(t, db_api, backend)
-    linker = mm.linker_for(model, [st], db_api, "dedupe_only")
-    pred = linker.inference.predict(threshold_match_probability=threshold)
-    return _pairs_frame(pred, st, t, t), model
+    linker = mm.linker_for(model, [st], db_api, "dedupe_only", n_right=t.num_rows)
+    pred = linker.inference.predict()
+    df = _final_pairs(pred, db_api, backend, model, ref, None, threshold, top)
+    return _pairs_frame(df, t, t, per_left=bool(top)), model
 
 
-def _pairs_frame(pred: Any, left_sdf: Any, lt: pa.Table, rt: pa.Table) -> pd.DataFrame:
-    df = pred.as_pandas_dataframe()
-    has_source = "source_dataset_l" in df.columns
-    if has_source and len(df):
+def _final_pairs(pred: Any, db_api: Any, backend: str, model: mm.MatchModel, ref: mm.Reference,
+                 left_name: str | None, threshold: float, top: int | None) -> pd.DataFrame:
+    """Term-frequency adjustment and competing-candidate probabilities over all blocked pairs
+    (mm.final_sql, the same as online queries), then the threshold or each left record's top K."""
+    import duckdb
+
+    if backend == "duckdb":
+        con, table = db_api._con, pred.physical_name
+    else:  # Spark: bring the scored pairs into a local DuckDB for the final step
+        con, table = duckdb.connect(), "gm_pred"
+        con.register(table, pred.as_pandas_dataframe())
+    cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    if left_name is not None and "source_dataset_l" in cols:
         # Splink may put either input on the left; orient pairs as (left input, right input).
-        left_name = left_sdf.templated_name
-        swap = df["source_dataset_l"] != left_name
-        df.loc[swap, ["unique_id_l", "unique_id_r"]] = df.loc[swap, ["unique_id_r", "unique_id_l"]].to_numpy()
+        swap = f"source_dataset_l != '{left_name}'"
+        inner = (f"SELECT * EXCLUDE (unique_id_l, unique_id_r), "
+                 f"CASE WHEN {swap} THEN unique_id_r ELSE unique_id_l END AS unique_id_l, "
+                 f"CASE WHEN {swap} THEN unique_id_l ELSE unique_id_r END AS unique_id_r FROM {table}")
+    else:
+        inner = f"SELECT * FROM {table}"
+    final = mm.final_sql(inner, model, ref)
+    keep = "SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM final_pairs"
+    if top:
+        sql = (f"WITH final_pairs AS ({final}) {keep} QUALIFY row_number() OVER "
+               f"(PARTITION BY unique_id_l ORDER BY match_weight DESC, unique_id_r) <= {int(top)}")
+    else:
+        sql = f"WITH final_pairs AS ({final}) {keep} WHERE match_probability >= {float(threshold)!r}"
+    return con.execute(sql).df()
+
+
+def _pairs_frame(df: pd.DataFrame, lt: pa.Table, rt: pa.Table, per_left: bool = False) -> pd.DataFrame:
+    """Pairs as written to CSV. Identical ID numbers first, then by probability; with ``per_left``
+    (top-K runs) grouped by left record, each group best first."""
     out = pd.DataFrame(
         {
             "left_id": df["unique_id_l"].astype(str),
             "right_id": df["unique_id_r"].astype(str),
-            "probability": df["match_probability"].astype(float).round(6),
+            "probability": df["match_probability"].astype(float).clip(0, 1).round(6),
             "match_weight": df["match_weight"].astype(float).round(3),
         }
     )
@@ -534,9 +605,11 @@ def _pairs_frame(pred: Any, left_sdf: Any, lt: pa.Table, rt: pa.Table) -> pd.Dat
     out["id_number_match"] = [
         lid.get(a) is not None and lid.get(a) == rid.get(b) for a, b in zip(out["left_id"], out["right_id"])
     ]
-    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(
-        drop=True
-    )
+    if not len(out):
+        return out
+    if per_left:
+        return out.sort_values(["left_id", "match_weight"], ascending=[True, False]).reset_index(drop=True)
+    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(drop=True)
 
 
 def write_pairs(df: pd.DataFrame, path: str | os.PathLike) -> None:

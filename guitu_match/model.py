@@ -59,11 +59,32 @@ SCHEMA = pa.schema(
         ("city", pa.string()),
         ("county", pa.string()),
         ("dialect", pa.string()),
+        ("d_prov", pa.string()),
+        ("d_city", pa.string()),
+        ("o_prov", pa.string()),
+        ("o_city", pa.string()),
+        ("o_dia", pa.bool_()),
         ("height", pa.float64()),
-        ("marks", pa.list_(pa.string())),
+        ("marks_p", pa.list_(pa.string())),
+        ("marks_k", pa.list_(pa.string())),
+        ("mark1", pa.string()),
+        ("by_half", pa.int32()),
         ("face_emb", pa.list_(pa.float64())),
+        # relative frequency in the reference set (term-frequency adjustment), filled by add_frequencies
+        ("fq_name", pa.float64()),
+        ("fq_sur", pa.float64()),
+        ("fq_giv", pa.float64()),
     ]
 )
+#: Columns Splink passes through to the scored pairs (for the term-frequency adjustment).
+TF_COLUMNS = ["fq_name", "fq_sur", "fq_giv"]
+#: A stated (not documented) birth year on a file: people misstate their age, staff mishear it.
+STATED_YEAR_SLACK = 2
+#: Prior share of the people searched for that have a record in the set searched (even odds).
+P_MATCH = 0.5
+#: The prior never assumes a set smaller than this (a station's first few records are not the whole
+#: country's register: without the floor, three people in care would make any surname match "likely").
+MIN_PRIOR_SET = 10_000
 COLUMNS = [f.name for f in SCHEMA]
 
 
@@ -81,6 +102,9 @@ def prepare_record(r: Record) -> dict[str, Any]:
         lo = hi = r.birth_year
         if r.birth_year_min and r.birth_year_max and r.birth_year_min <= r.birth_year <= r.birth_year_max:
             lo, hi = r.birth_year_min, r.birth_year_max
+        elif r.source == "file":
+            # What a person in care says about their age is uncertain; a family's report is not.
+            lo, hi = r.birth_year - STATED_YEAR_SLACK, r.birth_year + STATED_YEAR_SLACK
     else:
         lo, hi = r.birth_year_min, r.birth_year_max
         if lo and not hi:
@@ -89,6 +113,8 @@ def prepare_record(r: Record) -> dict[str, Any]:
             lo = hi - 10
     row["by_min"], row["by_max"] = lo, hi
     row["by_decade"] = ((lo + hi) // 2) // 10 if lo and hi else None
+    # the same decade shifted by five years: an estimate near a decade's edge still meets its report
+    row["by_half"] = ((lo + hi) // 2 + 5) // 10 if lo and hi else None
     gfz = row.get("given_fz")
     row["given_last_fz"] = gfz.split()[-1] if gfz else None
     row["id_number"] = info.number if info else None
@@ -101,9 +127,19 @@ def prepare_record(r: Record) -> dict[str, Any]:
     if not place.code and info:
         place = nz.Place.from_code(info.division_code)
     row["prov"], row["city"], row["county"] = place.province, place.city, place.county
-    row["dialect"] = nz.normalise_dialect(r.dialect)
+    dia = nz.parse_dialect(r.dialect)
+    row["dialect"] = dia.group
+    row["d_prov"], row["d_city"] = dia.place.province, dia.place.city
+    # Origin: the hukou place, else the region the accent points to (evidence for the hometown).
+    row["o_dia"] = bool(not place.province and dia.place.province)
+    row["o_prov"] = place.province or dia.place.province
+    row["o_city"] = place.city or (dia.place.city if not place.province or place.province == dia.place.province else None)
     row["height"] = float(r.height_cm) if r.height_cm else None
-    row["marks"] = nz.marks_tokens(r.marks)
+    marks = nz.marks_tokens(r.marks) or []
+    row["marks_p"] = [m for m in marks if not m.startswith(("k:", "u:"))] or None
+    row["marks_k"] = [m for m in marks if m.startswith("k:")] or None
+    row["mark1"] = min((m for m in marks if m.startswith("p:")), default=None)
+    row["fq_name"] = row["fq_sur"] = row["fq_giv"] = None
     emb = r.face_embedding
     if emb is not None and len(emb):
         v = np.asarray(emb, dtype=np.float64)
@@ -239,13 +275,12 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
         "birth_year": [
             null("by_min_l IS NULL OR by_min_r IS NULL"),
             lvl("by_min_l = by_min_r AND by_max_l = by_max_r AND by_min_l = by_max_l", "出生年份相同", 0.35),
-            lvl("greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)", "出生年份在估计范围内", 0.2),
-            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 2", "出生年份相差2年以内", 0.25),
-            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 5", "出生年份相差5年以内", 0.15),
-            lvl(
-                "greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 10", "出生年份相差10年以内", 0.03
-            ),
-            lvl("ELSE", "出生年份相差10年以上", 0.02),
+            # each side's own uncertainty: an estimated range, a stated year (± its slack), an ID's date
+            lvl("greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)", "出生年份与估计范围相符", 0.3),
+            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 3", "出生年份超出估计范围3年以内", 0.15),
+            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 7", "出生年份超出估计范围7年以内", 0.1),
+            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 15", "出生年份相差较大（15年以内）", 0.06),
+            lvl("ELSE", "出生年份相差15年以上", 0.04),
         ],
         "id_number": [
             null("id_number_l IS NULL OR id_number_r IS NULL"),
@@ -261,15 +296,17 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
             lvl("ELSE", "身份证号码不同", 0.05, 1.0, fix_m_probability=True, fix_u_probability=True),
         ],
         "place": [
-            null("prov_l IS NULL OR prov_r IS NULL"),
-            lvl("county_l = county_r", "户籍地同一县（区）", 0.5),
-            lvl("city_l = city_r", "户籍地同一地市", 0.2),
-            lvl("prov_l = prov_r", "户籍地同一省份", 0.2),
-            lvl("ELSE", "户籍地省份不同", 0.1),
+            null("o_prov_l IS NULL OR o_prov_r IS NULL"),
+            lvl("county_l = county_r", "户籍地同一县（区）", 0.4),
+            lvl("o_city_l = o_city_r AND NOT (o_dia_l OR o_dia_r)", "户籍地同一地市", 0.2),
+            lvl("o_city_l = o_city_r", "口音所指地市与户籍地相符", 0.1),
+            lvl("o_prov_l = o_prov_r AND NOT (o_dia_l OR o_dia_r)", "户籍地同一省份", 0.15),
+            lvl("o_prov_l = o_prov_r", "口音所指省份与户籍地相符", 0.07),
+            lvl("ELSE", "户籍地（或口音所指地区）省份不同", 0.08),
         ],
         "dialect": [
             null("dialect_l IS NULL OR dialect_r IS NULL"),
-            lvl("dialect_l = dialect_r", "口音/方言相同", 0.85),
+            lvl("dialect_l = dialect_r", "口音/方言属同一方言区", 0.85),
             lvl("ELSE", "口音/方言不同", 0.15),
         ],
         "height": [
@@ -279,10 +316,12 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
             lvl("ELSE", "身高相差8厘米以上", 0.1),
         ],
         "marks": [
-            null("marks_l IS NULL OR marks_r IS NULL"),
-            lvl(arr("marks", 3), "体貌特征描述多处相同", 0.5),
-            lvl(arr("marks", 1), "体貌特征描述部分相同", 0.3),
-            lvl("ELSE", "体貌特征描述不同", 0.2),
+            null("(marks_p_l IS NULL AND marks_k_l IS NULL) OR (marks_p_r IS NULL AND marks_k_r IS NULL)"),
+            lvl(f"marks_p_l IS NOT NULL AND marks_p_r IS NOT NULL AND {arr('marks_p', 1)}",
+                "体貌特征相符（部位和特征相同）", 0.5),
+            lvl(f"marks_k_l IS NOT NULL AND marks_k_r IS NOT NULL AND {arr('marks_k', 1)}",
+                "体貌特征同类（部位不同或不详）", 0.25),
+            lvl("ELSE", "体貌特征不同", 0.25),
         ],
         "face_sim": face_levels,
     }
@@ -299,38 +338,62 @@ COMPARISON_LABELS = {
     "marks": "体貌特征",
     "face_sim": "人脸",
 }
+#: Not a Splink comparison: the term-frequency adjustment of a name agreement (final_sql).
+REASON_LABELS = {**COMPARISON_LABELS, "name_freq": "姓名常见程度"}
 
 # Pairs are only scored if they share one of these keys (the same in batch and online).
-# Each key is chosen for one kind of damage the others cannot survive.
+# Each key is chosen for one kind of damage the others cannot survive. A pair agreeing on the
+# full name's pinyin is always scored (the first key), whatever its years or places say.
 BLOCKING_KEYS: list[tuple[str, ...]] = [
-    ("name_fz",),  # whole name heard alike (张/章, 李/黎)
+    ("name_fz",),  # whole name heard alike (张/章, 李/黎) — never dropped, whatever the years say
     ("id_number",),
-    ("surname_fz", "prov", "sex"),  # given name dropped or miscopied
-    ("given_fz", "prov"),  # surname miscopied or unknown
-    ("given_last_fz", "prov"),  # nicknames: 小明 / 阿明 / 明儿 for 张晓明
+    ("surname_fz", "o_prov", "sex"),  # given name dropped or miscopied; surname-only forms (老王)
+    ("given_fz", "o_prov"),  # surname miscopied or unknown
+    ("given_last_fz", "o_prov"),  # nicknames: 小明 / 阿明 / 明儿 / 明娃 for 张晓明
     ("county", "sex"),  # no usable name at all
     ("surname_fz", "sex", "by_decade"),  # surname only, place unknown
     ("given_fz", "by_decade"),  # surname miscopied and place unknown
     ("given_last_fz", "sex", "by_decade"),  # nickname and place unknown
+    ("given_last_fz", "sex", "by_half"),
 ]
 BATCH_BLOCKING_KEYS = BLOCKING_KEYS
-# Keys used only when one side of the pair has no name at all (names_fz is null).
+# Keys used only when one side of the pair has no name at all (names_fz is null): the hometown
+# (or the region the accent points to) with sex and age.
 NAMELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
-    ("prov", "sex", "by_decade"),
+    ("o_prov", "sex", "by_decade"),
+    ("o_prov", "sex", "by_half"),
+    ("o_city", "sex"),
+    ("mark1", "sex"),
+]
+# Keys used only when one side has neither a name nor any place: sex and age, nothing else to go on.
+PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
+    ("sex", "by_decade"),
+    ("sex", "by_half"),
+    ("sex",),  # only while the set searched is small (see blocking_rules and index.MAX_BLOCK)
 ]
 
 
-def blocking_rules(dialect_str: str) -> list[dict[str, Any]]:
+#: Above this many records on the right, the sex-and-age-only keys are too coarse for a batch run.
+PLACELESS_BATCH_LIMIT = 200_000
+
+
+def blocking_rules(dialect_str: str, n_right: int = 0) -> list[dict[str, Any]]:
     out = []
     for keys in BATCH_BLOCKING_KEYS:
         out.append({"blocking_rule": " AND ".join(f"l.{k} = r.{k}" for k in keys)})
     for keys in NAMELESS_BLOCKING_KEYS:
         cond = " AND ".join(f"l.{k} = r.{k}" for k in keys)
         out.append({"blocking_rule": f"{cond} AND (l.names_fz IS NULL OR r.names_fz IS NULL)"})
+    for keys in PLACELESS_BLOCKING_KEYS if n_right <= PLACELESS_BATCH_LIMIT else []:
+        if len(keys) == 1 and n_right > 40_000:  # the same limit as online (index.MAX_BLOCK per sex)
+            continue
+        cond = " AND ".join(f"l.{k} = r.{k}" for k in keys)
+        out.append({"blocking_rule": f"{cond} AND ((l.names_fz IS NULL AND l.o_prov IS NULL) "
+                                     "OR (r.names_fz IS NULL AND r.o_prov IS NULL))"})
     return out
 
 
-def settings_dict(dialect_str: str = "duckdb", link_type: str = "link_only") -> dict[str, Any]:
+def settings_dict(dialect_str: str = "duckdb", link_type: str = "link_only", n_right: int = 0) -> dict[str, Any]:
     comparisons = []
     for name, levels in _levels(dialect_str).items():
         comparisons.append(
@@ -345,9 +408,10 @@ def settings_dict(dialect_str: str = "duckdb", link_type: str = "link_only") -> 
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": 1e-6,
         "comparisons": comparisons,
-        "blocking_rules_to_generate_predictions": blocking_rules(dialect_str),
+        "blocking_rules_to_generate_predictions": blocking_rules(dialect_str, n_right),
         "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": False,
+        "additional_columns_to_retain": list(TF_COLUMNS),
+        "retain_intermediate_calculation_columns": True,  # gamma_* for the explanations and final_sql
         "sql_dialect": dialect_str,
         "em_convergence": 0.001,
         "max_iterations": 25,
@@ -396,12 +460,17 @@ class MatchModel:
                 if not lv.get("is_null_level")
             ]
         # Default u: spread so each level's prior weight is sensible without data.
-        return cls(params={"lambda": 1e-5, "levels": levels}, meta={"trained": False})
+        params = {"lambda": 1e-5, "p_match": P_MATCH, "levels": levels}
+        _default_u(params)
+        guard_parameters(params, params)
+        return cls(params=params, meta={"trained": False})
 
     # -- Splink settings ---------------------------------------------------------------------
-    def splink_settings(self, dialect_str: str = "duckdb", link_type: str = "link_only") -> dict[str, Any]:
+    def splink_settings(
+        self, dialect_str: str = "duckdb", link_type: str = "link_only", n_right: int = 0
+    ) -> dict[str, Any]:
         """Full Splink settings for a backend, with this model's trained m and u filled in."""
-        s = settings_dict(dialect_str, link_type)
+        s = settings_dict(dialect_str, link_type, n_right)
         s["probability_two_random_records_match"] = self.params["lambda"]
         for c in s["comparisons"]:
             trained = self.params["levels"].get(c["output_column_name"])
@@ -553,7 +622,7 @@ def train(
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     sessions = [
         "l.name_fz = r.name_fz",
-        "l.county = r.county AND l.by_min = r.by_min AND l.sex = r.sex",
+        "l.o_city = r.o_city AND l.by_decade = r.by_decade AND l.sex = r.sex",
     ]
     for br in sessions:
         try:
@@ -565,6 +634,10 @@ def train(
     defaults = MatchModel.default().params
     _default_u(defaults)
     notes = guard_parameters(params, defaults)
+    # The share of people searched for who have a record in the set searched. The deterministic-rule
+    # estimate of λ assumes their recall and is far off on noisy data (0.07 where the truth was 0.85),
+    # so the prior is a stated assumption, not an estimate: even odds (see docs/matching.md).
+    params["p_match"] = P_MATCH
     meta = {
         "trained": True,
         "trained_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -579,6 +652,85 @@ def train(
     return MatchModel(params=params, meta=meta)
 
 
+# ---------------------------------------------------------------------------------------------
+# Term frequencies and final probabilities (the same for online queries and batch runs)
+
+#: The values whose frequency adjusts the weight of an agreement: full name (fuzzy pinyin),
+#: surname, last given character (nicknames).
+TF_KEYS = {"fq_name": "name_fz", "fq_sur": "surname_fz", "fq_giv": "given_last_fz"}
+TF_CLIP = (-6.0, 8.0)
+
+
+@dataclass
+class Reference:
+    """What the set being searched (the reports, the files) looks like: its size and how common
+    each name, surname and nickname character is in it."""
+
+    n: int
+    counts: dict[str, dict[str, int]]
+    expected: dict[str, float]  # Σ f² — the frequency of an average chance agreement
+
+    @classmethod
+    def of(cls, table: pa.Table) -> Reference:
+        n = max(table.num_rows, 1)
+        counts, expected = {}, {}
+        for tf_col, col in TF_KEYS.items():
+            vc = table.column(col).value_counts()
+            c = {v.as_py(): k.as_py() for v, k in zip(vc.field(0), vc.field(1)) if v.as_py() is not None}
+            counts[tf_col] = c
+            total = sum(c.values()) or 1
+            expected[tf_col] = sum((k / total) ** 2 for k in c.values()) or 1.0 / n
+        return cls(n, counts, expected)
+
+    def frequencies(self, table: pa.Table) -> pa.Table:
+        """``table`` with its tf_* columns filled from this reference (1/n for unseen values)."""
+        for tf_col, col in TF_KEYS.items():
+            c = self.counts.get(tf_col, {})
+            vals = table.column(col).to_pylist()
+            tf = [None if v is None else max(c.get(v, 0), 1) / self.n for v in vals]
+            table = table.set_column(table.schema.get_field_index(tf_col), tf_col, pa.array(tf, pa.float64()))
+        return table
+
+
+def final_sql(inner: str, model: MatchModel, ref: Reference) -> str:
+    """Wrap Splink's scoring SQL: term-frequency adjustment, then the probability.
+
+    * Term frequency: an agreement on a common name (王伟) weighs less than on a rare one —
+      log2(Σf² / f) for the value agreed on (full name, surname, or nickname character).
+    * Probability: the prior that a given record is the person's is λ = p_match / n (the share of
+      people who have a record, spread over the n records searched, n ≥ MIN_PRIOR_SET), so the same evidence is less
+      certain in a million reports than in ten thousand: P = λ·BF / (1 − λ + λ·BF). Candidates do not
+      share one probability: two files of one person (or two people alike) may both be proposed, and
+      the review page says so (matching.selectors.competing).
+    """
+    lam = float(model.params.get("p_match", P_MATCH)) / max(ref.n, MIN_PRIOR_SET)
+    prior_w = math.log2(model.params["lambda"] / (1 - model.params["lambda"]))
+    lo, hi = TF_CLIP
+
+    def adj(tf_col: str) -> str:
+        e = ref.expected[tf_col]
+        return f"least(greatest(log2({e!r} / greatest({tf_col}_r, {1.0 / ref.n!r})), {lo}), {hi})"
+
+    # The level of the name comparison, known by its weight (Splink's batch output carries the
+    # per-comparison weights mw_*, not the levels): levels 1–3 full name (exact, same pinyin, fuzzy
+    # pinyin), 6 given name / nickname only, 7 surname only on one side (see _levels).
+    name_w = [math.log2(m / u) for m, u in model.params["levels"]["name"]]
+
+    def at(*levels: int) -> str:
+        return " OR ".join(f"abs(mw_name - ({name_w[i]!r})) < 1e-9" for i in levels)
+
+    tf = (f"CASE WHEN {at(0, 1, 2)} THEN {adj('fq_name')} "
+          f"WHEN {at(6)} THEN {adj('fq_sur')} "
+          f"WHEN {at(5)} THEN {adj('fq_giv')} ELSE 0 END")
+    return f"""
+WITH s AS (SELECT *, coalesce({tf}, 0) AS tf_adjust FROM ({inner})),
+w AS (SELECT *, match_weight + tf_adjust AS final_weight FROM s),
+b AS (SELECT *, pow(2.0, least(final_weight - ({prior_w!r}), 200)) AS bayes_factor FROM w)
+SELECT * EXCLUDE (match_probability, match_weight), final_weight AS match_weight,
+       {lam!r} * bayes_factor / (1 - {lam!r} + {lam!r} * bayes_factor) AS match_probability
+FROM b"""
+
+
 def _splink_version() -> str:
     import splink
 
@@ -589,12 +741,12 @@ def _dialect_of(db_api: Any) -> str:
     return db_api.sql_dialect.sql_dialect_str
 
 
-def linker_for(model: MatchModel, tables: Sequence[Any], db_api: Any, link_type: str):
+def linker_for(model: MatchModel, tables: Sequence[Any], db_api: Any, link_type: str, n_right: int = 0):
     from splink import Linker
 
     registered = [t if hasattr(t, "physical_name") else db_api.register(t) for t in tables]
     return Linker(
-        registered, model.splink_settings(_dialect_of(db_api), link_type), log_level=logging.WARNING
+        registered, model.splink_settings(_dialect_of(db_api), link_type, n_right), log_level=logging.WARNING
     )
 
 

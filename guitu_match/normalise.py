@@ -117,28 +117,67 @@ def split_surname(name: str) -> tuple[str, str]:
     return name[:1], name[1:]
 
 
+#: Written when no name is known: not a name at all (the record is nameless).
+NO_NAME_WORDS = frozenset(
+    "无名氏 无名 无名男 无名女 不详 未知 不知 不知道 无 没有 拒答 拒说 哑巴 聋哑 聋哑人 流浪汉 流浪人员 流浪者 "
+    "乞讨人员 男子 女子 老人 老汉 老太 老头 老太太 大爷 大妈 某人 待查 临时 走失人员 受助人员 智障 精神病人".split()
+)
+#: Forms of address after a surname: 王老汉, 王大爷, 王婆婆, 王师傅 — the surname only.
+SURNAME_ADDRESS = (
+    "老太太 老太婆 老爷子 老汉 老头 老太 老伯 老板 老师 大爷 大妈 大娘 大叔 大婶 大哥 大姐 婆婆 奶奶 爷爷 "
+    "阿姨 师傅 叔叔 伯伯 嫂子 姐 哥 叔 婶 嫂 伯 婆 爹 妈 氏".split()
+)
+#: Suffixes of a nickname made from the given name: 明娃, 明儿, 明子, 明仔, 明妹, 明伢, 明宝, 明蛋.
+NICK_SUFFIXES = "娃儿子仔妹伢宝蛋崽妞"
+#: Prefixes of a nickname: 小明, 阿明, 二明 (birth order), 大明, 幺妹.
+NICK_PREFIXES = "小阿二三四五六大幺细"
+
+
+def _is_surname(s: str) -> bool:
+    return s in _COMMON_SURNAME_SET or s in COMPOUND_SURNAMES or s in SURNAME_READINGS
+
+
 @functools.lru_cache(maxsize=200_000)
 def parse_name(raw: str | None) -> ParsedName:
     """Surname, given name and nickname reading of a name heard or written at intake.
 
-    张某 / 张XX → surname 张 only; 老张 / 小王 → surname; 小明 / 阿强 / 明儿 → given name 明 / 强.
+    - no name: blank, 无名氏, 不详, 哑巴, 流浪人员 …;
+    - surname only: 张某, 李某某, 张XX, 老张, 王老汉, 王大爷, 王婆婆, 王师傅 (and a lone surname);
+    - nickname from the given name: 小明, 阿强, 二明, 明儿, 明娃, 明子, 明仔, 明明 → given 明;
+      小王 / 阿王 with a frequent surname → surname 王.
     """
-    if raw and re.search(r"[某xX×*＊]", str(raw)):
-        name = clean_name(raw)
-        if not name:
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    if re.search(r"[某xX×*＊]", text):
+        name = clean_name(text)
+        if not name or name in NO_NAME_WORDS:
             return ParsedName(None, None, None)
+        for suffix in SURNAME_ADDRESS:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                break
         sur, _given = split_surname(name)
         return ParsedName(sur, sur, None)
-    name = clean_name(raw)
-    if not name:
+    name = clean_name(text)
+    if not name or name in NO_NAME_WORDS or re.fullmatch(r"(无名|临时|待查|不详|未知)\w*", name):
         return ParsedName(None, None, None)
-    if len(name) == 2 and name[0] in "小老阿" and name not in COMPOUND_SURNAMES:
-        x = name[1]
-        if name[0] == "老" or x in _TOP_SURNAMES:
-            return ParsedName(name, x, None, nickname=True)
-        return ParsedName(name, None, x, nickname=True)
-    if len(name) == 2 and name[1] == "儿":
-        return ParsedName(name, None, name[0], nickname=True)
+    if len(name) >= 2 and name[0] == "老" and _is_surname(name[1:]) and len(name) <= 3:
+        return ParsedName(name, name[1:], None, nickname=True)  # 老张, 老欧阳
+    for suffix in SURNAME_ADDRESS:
+        head = name[: -len(suffix)]
+        if name.endswith(suffix) and head and _is_surname(head):
+            return ParsedName(name, head, None, nickname=True)  # 王老汉, 王大爷, 欧阳婆婆
+    if len(name) == 2:
+        a, b = name
+        if a in NICK_PREFIXES and name not in COMPOUND_SURNAMES:
+            if a in "小阿" and b in _TOP_SURNAMES:
+                return ParsedName(name, b, None, nickname=True)  # 小王
+            return ParsedName(name, None, b, nickname=True)  # 小明, 阿强, 二明
+        if b in NICK_SUFFIXES and not (b == "子" and a in _TOP_SURNAMES):
+            return ParsedName(name, None, a, nickname=True)  # 明儿, 明娃, 明仔
+        if a == b:
+            return ParsedName(name, None, a, nickname=True)  # 明明
+    if len(name) == 3 and name[0] in "小阿" and name[2] in NICK_SUFFIXES:
+        return ParsedName(name, None, name[1], nickname=True)  # 小明子
     if len(name) == 1:
         return ParsedName(name, name, None)
     sur, given = split_surname(name)
@@ -431,17 +470,71 @@ def _find_county_fallback(text: str, base: Place) -> Place | None:
     return best
 
 
+#: Words in place text that are not places (placeholders of the division table, vague words).
+_NON_PLACES = re.compile(r"(市辖区|县辖区|省直辖县级行政区划|自治区直辖县级行政区划|不详|未知|外地|本地|农村|乡下|老家|某某|某)")
+_COUNTY_SUFFIX = re.compile(r"(各族自治县|自治县|自治旗|县|区|市|旗|林区|特区)$")
+
+
+@functools.lru_cache(maxsize=1)
+def _pinyin_places() -> dict[str, list[str]]:
+    """Fuzzy pinyin of every division's name and short name → codes ('sao yan' → 邵阳市, 'lon hui' → 隆回县)."""
+    out: dict[str, list[str]] = {}
+    for d in divisions.iter_divisions():
+        if d.name in ("市辖区", "县") or "直辖" in d.name:
+            continue
+        names = {d.name}
+        short = _COUNTY_SUFFIX.sub("", d.name) if d.level == "county" else re.sub(r"(市|地区|自治州|盟|省|自治区|壮族|回族|维吾尔)+$", "", d.name)
+        if len(short) >= 2:
+            names.add(short)
+        for n in names:
+            key = fuzzy_pinyin(" ".join(char_readings(c)[0] for c in n))
+            if key:
+                out.setdefault(key, []).append(d.code)
+    return out
+
+
+def _by_ear(text: str, base: Place) -> Place | None:
+    """Places written by ear (少阳 for 邵阳, 龙回 for 隆回): fuzzy pinyin of 2–4 character pieces
+    against every division name, within what is already known (a province or city), preferring the
+    most specific unambiguous hit."""
+    index = _pinyin_places()
+    han = re.sub(r"[^\u3400-\u9fff]", "", text)
+    best: Place | None = None
+    n = len(han)
+    for length in (4, 3, 2):
+        for i in range(0, n - length + 1):
+            sub = han[i : i + length]
+            key = fuzzy_pinyin(" ".join(char_readings(c)[0] for c in sub))
+            codes = [c for c in index.get(key or "", []) if _within(c, best or base)]
+            if not codes:
+                continue
+            # Without a province or city to anchor it, only an unambiguous county or city counts.
+            cand = _common_prefix_place(codes)
+            if not (best or base).code and len(set(codes)) > 1:
+                continue
+            if cand.code and (best is None or len(cand.code.rstrip("0")) > len((best.code or "").rstrip("0"))):
+                best = cand
+    if best is None or not best.code:
+        return None
+    return best
+
+
 @functools.lru_cache(maxsize=200_000)
 def parse_place(text: str | None) -> Place:
     """Place text (户籍地, 口述地名) → province / city / county codes.
 
     Handles cpca's quirks: a bare ambiguous district (朝阳区) is not guessed — only what all
     candidates share is kept; short forms (河南郸城) and names newer than cpca (淮阳区) are found
-    from the division table; old names (襄樊, 淮阳县) are mapped to the current ones.
+    from the division table; old names (襄樊, 淮阳县, 郫县) are mapped to the current ones;
+    placeholders (市辖区) and vague words are ignored; names written by ear (湖南少阳龙回) are found
+    by fuzzy pinyin within the province or city already recognised.
     """
     if not text or not str(text).strip():
         return Place()
     text = _replace_old_names(unicodedata.normalize("NFKC", str(text)).strip())
+    text = _NON_PLACES.sub("", text)
+    if not text:
+        return Place()
     row = _cpca_one(text)
     code = row["adcode"] if isinstance(row["adcode"], str) else None
     place = Place.from_code(code) if code else Place()
@@ -460,7 +553,11 @@ def parse_place(text: str | None) -> Place:
         if not place.code or (
             fallback.code.startswith((place.city or place.province or "")[: 4 if place.city else 2])
         ):
-            return fallback
+            place = fallback
+    if not place.county:
+        heard = _by_ear(text, place)
+        if heard is not None and len((heard.code or "").rstrip("0")) > len((place.code or "").rstrip("0")):
+            place = heard
     return place
 
 
@@ -468,50 +565,159 @@ def parse_place(text: str | None) -> Place:
 # Dialect, marks
 
 
-_DIALECT_SYNONYMS = {
-    "广东": "粤",
-    "白": "粤",
-    "粤语": "粤",
-    "广州": "粤",
-    "闽南语": "闽南",
-    "台湾": "闽南",
-    "川": "四川",
-    "重庆": "四川",
-    "上海": "吴",
-    "苏州": "吴",
-    "宁波": "吴",
-    "温州": "吴",
-    "吴语": "吴",
-    "客家": "客家",
-    "东北": "东北",
-    "河南": "河南",
-    "普通": "普通",
+#: Language (dialect) group of each province's main speech; a province-level accent implies it.
+#: (A simplification: Hunan also has south-western Mandarin, Guangdong Hakka and Teochew, …)
+PROVINCE_GROUP = {
+    "11": "北方官话", "12": "北方官话", "13": "冀鲁官话", "14": "晋语", "15": "晋语", "21": "东北官话", "22": "东北官话",
+    "23": "东北官话", "31": "吴语", "32": "江淮官话", "33": "吴语", "34": "江淮官话", "35": "闽语", "36": "赣语",
+    "37": "冀鲁官话", "41": "中原官话", "42": "西南官话", "43": "湘语", "44": "粤语", "45": "粤语", "46": "闽语",
+    "50": "西南官话", "51": "西南官话", "52": "西南官话", "53": "西南官话", "54": "藏语", "61": "中原官话",
+    "62": "兰银官话", "63": "中原官话", "64": "兰银官话", "65": "维吾尔语", "71": "闽语", "81": "粤语", "82": "粤语",
 }
+
+#: Names of speech that are not division names: group, and the division it points to ("" = none).
+DIALECT_NAMES: dict[str, tuple[str, str]] = {
+    "湘语": ("湘语", "430000"), "湘方言": ("湘语", "430000"), "湖南话": ("湘语", "430000"),
+    "粤语": ("粤语", "440000"), "粤方言": ("粤语", "440000"), "白话": ("粤语", "440000"), "广东白话": ("粤语", "440000"),
+    "广府话": ("粤语", "440000"), "广东话": ("粤语", "440000"), "广州话": ("粤语", "440100"), "香港话": ("粤语", "810000"),
+    "粤": ("粤语", "440000"), "客家话": ("客家话", ""), "客家": ("客家话", ""), "梅州话": ("客家话", "441400"),
+    "闽南话": ("闽语", "350000"), "闽南语": ("闽语", "350000"), "闽南": ("闽语", "350000"), "闽语": ("闽语", "350000"),
+    "福建话": ("闽语", "350000"), "台湾话": ("闽语", "710000"), "潮汕话": ("闽语", "445100"), "潮州话": ("闽语", "445100"),
+    "潮汕": ("闽语", "445100"), "福州话": ("闽语", "350100"), "闽东话": ("闽语", "350000"), "海南话": ("闽语", "460000"),
+    "吴语": ("吴语", ""), "吴方言": ("吴语", ""), "上海话": ("吴语", "310000"), "苏州话": ("吴语", "320500"),
+    "宁波话": ("吴语", "330200"), "温州话": ("吴语", "330300"), "杭州话": ("吴语", "330100"),
+    "赣语": ("赣语", "360000"), "江西话": ("赣语", "360000"), "晋语": ("晋语", "140000"), "山西话": ("晋语", "140000"),
+    "西南官话": ("西南官话", ""), "四川话": ("西南官话", "510000"), "川话": ("西南官话", "510000"),
+    "重庆话": ("西南官话", "500000"), "贵州话": ("西南官话", "520000"), "云南话": ("西南官话", "530000"),
+    "东北话": ("东北官话", ""), "东北官话": ("东北官话", ""), "东北": ("东北官话", ""),
+    "中原官话": ("中原官话", ""), "河南话": ("中原官话", "410000"), "江淮官话": ("江淮官话", ""),
+    "冀鲁官话": ("冀鲁官话", ""), "山东话": ("冀鲁官话", "370000"), "胶辽官话": ("胶辽官话", ""),
+    "兰银官话": ("兰银官话", ""), "西北话": ("兰银官话", ""), "陕西话": ("中原官话", "610000"),
+    "北京话": ("北方官话", "110000"), "天津话": ("北方官话", "120000"),
+    "藏语": ("藏语", "540000"), "藏话": ("藏语", "540000"), "藏族话": ("藏语", "540000"), "康巴话": ("藏语", ""),
+    "安多话": ("藏语", ""), "维吾尔语": ("维吾尔语", "650000"), "维语": ("维吾尔语", "650000"),
+    "新疆话": ("维吾尔语", "650000"), "哈萨克语": ("哈萨克语", "650000"), "蒙古语": ("蒙古语", "150000"),
+    "蒙语": ("蒙古语", "150000"), "彝语": ("彝语", "513400"), "壮语": ("壮语", "450000"), "朝鲜语": ("朝鲜语", "222400"),
+    "苗语": ("苗语", ""), "侗语": ("侗语", ""), "傣语": ("傣语", "530000"), "白族话": ("白语", "532900"),
+    "少数民族语言": ("少数民族语言", ""), "民族语言": ("少数民族语言", ""),
+}
+#: Words that say nothing about where someone is from.
+_DIALECT_NOISE = re.compile(
+    r"(听口音|听起来|口音重|口音|方言|土话|腔调|腔|话|语言|说话|会说|只会|能说|说|讲|操|带有|带|有点|有些|略|"
+    r"好像是|好像|像是|疑似|可能是|可能|应该是|大概|估计|一带|地区|人士|人|的|是|偏|等|较重|很重|重)"
+)
+_NO_DIALECT = re.compile(r"^(普通话|不会说话|不说话|无法交流|不详|未知|听不懂|无|哑)$")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    group: str | None  # 湘语, 粤语, 西南官话, 藏语 …
+    place: Place  # the region the accent points to (empty when it points nowhere in particular)
+
+
+@functools.lru_cache(maxsize=50_000)
+def parse_dialect(s: str | None) -> Dialect:
+    """Free-text accent → language group and, where it implies one, a province / city / county.
+
+    "湖南邵阳口音", "邵阳话" and "说湖南邵阳话" → (湘语, 湖南省邵阳市); "湘语" → (湘语, 湖南省);
+    "说四川话" → (西南官话, 四川省); "藏语" → (藏语, 西藏); "客家话" → (客家话, no region);
+    "普通话" → nothing (it says nothing about a hometown).
+    """
+    if not s:
+        return Dialect(None, Place())
+    text = unicodedata.normalize("NFKC", str(s)).strip()
+    text = re.sub(r"[\s,，。、;；:：()（）“”\"'?？!！]", "", text)
+    if not text or _NO_DIALECT.match(text):
+        return Dialect(None, Place())
+    for name in sorted(DIALECT_NAMES, key=len, reverse=True):
+        if name in text:
+            group, code = DIALECT_NAMES[name]
+            rest = text.replace(name, "")
+            place = Place.from_code(code) if code else Place()
+            # "广东梅州客家话": a named place refines the dialect's region
+            extra = parse_place(_DIALECT_NOISE.sub("", rest)) if len(rest) >= 2 else Place()
+            if extra.code and (not place.code or extra.code.startswith(place.code.rstrip("0")[:2])):
+                place = extra
+            return Dialect(group, place)
+    stem = _DIALECT_NOISE.sub("", text)
+    if not stem:
+        return Dialect(None, Place())
+    place = parse_place(stem)
+    if not place.code:
+        return Dialect(None, Place())
+    return Dialect(PROVINCE_GROUP.get(place.code[:2]), place)
 
 
 def normalise_dialect(s: str | None) -> str | None:
-    if not s:
-        return None
-    s = unicodedata.normalize("NFKC", str(s)).strip()
-    s = re.sub(r"(方言|口音|话|腔|语)$", "", s)
-    s = re.sub(r"[省市县]$", "", s)
-    if not s:
-        return None
-    return _DIALECT_SYNONYMS.get(s, s)
+    """The language group of an accent (湘语, 粤语, 西南官话 …), or None."""
+    return parse_dialect(s).group
+
+
+# Marks: body part, side and kind in canonical words, so that 疤/疤痕/伤疤 and 缺指/断指 meet.
+_MARK_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("缺指", ("缺指", "断指", "少一指", "缺一指", "缺一根手指", "少一个手指", "少根手指", "少了手指", "手指残缺",
+             "缺手指", "断了手指", "六指")),
+    ("缺牙", ("门牙缺", "缺门牙", "掉了门牙", "牙缺", "缺牙", "无门牙", "没有门牙")),
+    ("烫伤", ("烫伤", "烧伤", "烫疤", "烧疤")),
+    ("疤", ("疤痕", "伤疤", "刀疤", "疤", "伤痕", "瘢痕")),
+    ("痣", ("黑痣", "痣", "黑点", "痦子")),
+    ("胎记", ("胎记", "胎斑", "青记", "红记")),
+    ("纹身", ("纹身", "刺青", "文身", "纹了")),
+    ("跛", ("跛", "瘸", "腿脚不便", "走路不稳", "拐")),
+    ("驼背", ("驼背", "罗锅", "弯腰")),
+    ("聋", ("耳聋", "聋", "听力差", "听不见")),
+    ("哑", ("哑",)),
+    ("盲", ("失明", "盲", "瞎", "看不见")),
+    ("结巴", ("结巴", "口吃")),
+    ("斜视", ("斜视", "斜眼", "对眼")),
+    ("秃", ("秃顶", "秃", "谢顶", "光头", "头发稀少")),
+    ("兔唇", ("兔唇", "唇裂", "豁嘴")),
+    ("智力残疾", ("智力残疾", "智障", "智力低下", "傻")),
+    ("截肢", ("截肢", "缺腿", "缺胳膊", "断腿", "独臂", "假肢")),
+)
+_MARK_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("额", ("额头", "前额", "脑门", "额")), ("眉", ("眉毛", "眉骨", "眉")), ("眼", ("眼角", "眼睛", "眼皮", "眼")),
+    ("脸", ("脸颊", "面颊", "脸", "面部", "颧骨")), ("耳", ("耳朵", "耳")), ("鼻", ("鼻子", "鼻")),
+    ("嘴", ("嘴唇", "嘴角", "嘴", "唇")), ("下巴", ("下巴", "下颌")), ("颈", ("脖子", "颈部", "颈")),
+    ("头", ("头顶", "头部", "后脑", "头")), ("胸", ("胸口", "胸部", "胸")), ("背", ("后背", "背部", "背")),
+    ("腹", ("肚子", "腹部", "腹", "腰")), ("臂", ("手臂", "胳膊", "上臂", "小臂", "臂")),
+    ("手", ("手背", "手掌", "手腕", "手")), ("腿", ("小腿", "大腿", "腿")), ("膝", ("膝盖", "膝")),
+    ("脚", ("脚背", "脚踝", "脚", "足")),
+)
+
+
+def _mark_clauses(text: str) -> list[str]:
+    return [c for c in re.split(r"[,，。;；、\s/]+|和|及|并且|还有", text) if c]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _marks_tokens(text: str) -> tuple[str, ...]:
+    out: set[str] = set()
+    for clause in _mark_clauses(text):
+        kind = next((k for k, words in _MARK_KINDS if any(w in clause for w in words)), None)
+        part = next((p for p, words in _MARK_PARTS if any(w in clause for w in words)), None)
+        side = "左" if "左" in clause else "右" if "右" in clause else ""
+        if kind:
+            out.add(f"k:{kind}")
+            if part:
+                out.add(f"p:{part}:{kind}")
+                if side:
+                    out.add(f"s:{side}{part}:{kind}")
+        elif part:
+            out.add(f"u:{part}")
+    return tuple(sorted(out))
 
 
 def marks_tokens(s: str | None) -> list[str] | None:
-    """Character bigrams of the distinguishing-marks text (疤痕、胎记、残疾), for overlap."""
+    """Normalised marks: 'k:疤' (a scar somewhere), 'p:眉:疤' (on the eyebrow), 's:左眉:疤' (left).
+
+    Synonyms meet (疤/疤痕/伤疤/刀疤, 缺指/断指/少一指, 纹身/刺青); the side is its own token so a
+    left/right mix-up costs only that token.
+    """
     if not s:
         return None
-    text = unicodedata.normalize("NFKC", str(s))
-    out: set[str] = set()
-    for seg in re.split(r"[^\u3400-\u9fff]+", text):
-        if len(seg) == 1:
-            out.add(seg)
-        for i in range(len(seg) - 1):
-            out.add(seg[i : i + 2])
-    return sorted(out) or None
+    toks = _marks_tokens(unicodedata.normalize("NFKC", str(s)))
+    return list(toks) or None
 
 
 def id_info(number: str | None) -> IdInfo | None:

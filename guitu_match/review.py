@@ -125,3 +125,57 @@ def decide(
     d = Decision(left_id, right_id, decision, by=by, note=note)
     store.put(d)
     return d
+
+
+# --- bands: what a reviewer is told about a probability ----------------------------------------
+
+#: Bands a caseworker reads instead of a bare percentage (issue 14): 很可能 / 可能 / 较弱.
+LIKELY, POSSIBLE, WEAK = "likely", "possible", "weak"
+BAND_LABELS = {LIKELY: "很可能", POSSIBLE: "可能", WEAK: "较弱"}
+BAND_FROM = {LIKELY: 0.8, POSSIBLE: 0.5}
+#: Evidence that can single one person out. Sex, age, height, accent and province cannot: many
+#: people share them, so without one of these a pair is never "很可能", however high its score.
+STRONG_COMPARISONS = {"name", "id_number", "face_sim", "marks"}
+#: The weakest level labels of those comparisons that still count as strong evidence.
+_NOT_STRONG_LABELS = ("同姓，名字不同", "姓名不同", "人脸略有相似", "人脸不相似", "体貌特征同类", "体貌特征不同",
+                      "身份证号码不同")
+MAX_SHOWN = 0.99  # never "100 %": the engine proposes, a person decides
+
+
+def strong_evidence(reasons: Iterable) -> list[str]:
+    """Labels of the agreeing reasons that can single one person out (name, ID, face, a specific mark)."""
+    out = []
+    for r in reasons:
+        comp = r["comparison"] if isinstance(r, dict) else r.comparison
+        label = r["label"] if isinstance(r, dict) else r.label
+        weight = r["weight"] if isinstance(r, dict) else r.weight
+        if comp in STRONG_COMPARISONS and weight > 1 and not label.startswith(_NOT_STRONG_LABELS):
+            out.append(label)
+    return out
+
+
+@dataclass(frozen=True)
+class Band:
+    key: str
+    label: str  # 很可能 / 可能 / 较弱
+    shown: float  # the probability to show: capped below 1, and below the 很可能 band without strong evidence
+    note: str = ""  # why the band is lower than the score, if it is
+
+    @property
+    def percent(self) -> str:
+        return f"{self.shown * 100:.0f}%"
+
+
+def band(probability: float, reasons: Iterable = ()) -> Band:
+    """The band and the figure shown for a candidate.
+
+    Never 很可能 (nor a figure at or above 80 %) from weak evidence alone, never 100 %.
+    """
+    p = max(0.0, min(float(probability), MAX_SHOWN))
+    strong = strong_evidence(reasons)
+    note = ""
+    if p >= BAND_FROM[LIKELY] and not strong:
+        p = min(p, BAND_FROM[LIKELY] - 0.01)
+        note = "仅有性别、年龄、身高、口音、地区等一般特征相符，没有姓名、证件、人脸或特定体貌特征支持，不能视为“很可能”。"
+    key = LIKELY if p >= BAND_FROM[LIKELY] else POSSIBLE if p >= BAND_FROM[POSSIBLE] else WEAK
+    return Band(key, BAND_LABELS[key], p, note)

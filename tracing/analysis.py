@@ -1,9 +1,11 @@
 """Rule T4: find personal names, place names and accent/dialect hints in what a person said in a talk.
 
-Names come from jieba's part-of-speech tagger ('nr'); places from jieba's 'ns' tags and the matching
-engine's place parser (cpca plus the division table) which turns them into division codes; dialect
-hints from a small word list. The tracer sees the results as chips and turns any into a lead.
-No Django imports: pure text in, plain dicts out.
+Names come from jieba's part-of-speech tagger ('nr'); places from a dictionary of every division name
+and short form (邵阳, 隆回, 白云区) and a gazetteer of rivers, mountains, lakes and landmarks (资江, 雪峰山)
+given to a tagger of our own (so a place is never taken for a person's name), then the matching
+engine's place parser turns them into division codes; dialect hints from a small word list. The
+tracer sees the results as chips and turns any into a lead. No Django imports: pure text in, plain
+dicts out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import warnings
 
 from guitu_match.divisions import full_name as _division_name
+from guitu_match.gazetteer import KIND_LABELS, place_words
 from guitu_match.normalise import parse_place
 
 #: Words and the region they point to (dialect/accent hints for tracers; deliberately short and safe).
@@ -63,7 +66,8 @@ _posseg = None
 
 
 def _tagger():
-    """jieba.posseg, loaded once (its dictionary takes a few seconds to load)."""
+    """A jieba part-of-speech tagger of our own (jieba's global dictionary is left alone) that knows
+    every place word as 'ns'; loaded once (the dictionary takes a few seconds)."""
     global _posseg
     if _posseg is None:
         with _lock:
@@ -73,7 +77,11 @@ def _tagger():
                     import jieba
                     import jieba.posseg as pseg
                 jieba.setLogLevel(logging.WARNING)
-                _posseg = pseg
+                tokenizer = jieba.Tokenizer()
+                tagger = pseg.POSTokenizer(tokenizer)
+                for word in place_words():
+                    tokenizer.add_word(word, freq=20000, tag="ns")
+                _posseg = tagger
     return _posseg
 
 
@@ -85,6 +93,10 @@ def _place_label(code: str) -> str:
 
 
 def _place(text: str) -> dict | None:
+    word = place_words().get(text)
+    if word is not None and word.kind != "division":
+        label = (_place_label(word.code) if word.code else word.note) or word.note
+        return {"kind": "place", "text": text, "code": word.code, "label": f"{KIND_LABELS[word.kind]}：{label}"}
     place = parse_place(text)
     if place.code:
         return {"kind": "place", "text": text, "code": place.code, "label": _place_label(place.code)}
@@ -117,7 +129,8 @@ def suggest(text: str) -> list[dict]:
         if run:
             joined = "".join(run)
             item = _place(joined)
-            if item is None and len(run) > 1:
+            landmark = any(place_words().get(p) and place_words()[p].kind != "division" for p in run)
+            if (item is None or landmark) and len(run) > 1:
                 for part in run:
                     add(_place(part))
             else:
@@ -145,11 +158,12 @@ def suggest(text: str) -> list[dict]:
         if flag == "nr" and len(word) >= 2 and re.search(r"(村|庄|屯|寨|镇|乡)$", word):
             run.append(word)
             continue
-        if flag == "nr" and len(word) >= 2:
+        if flag == "nr" and len(word) >= 2 and word not in place_words():
             flush_run()
             add({"kind": "name", "text": word, "code": "", "label": ""})
             continue
-        is_place = flag == "ns" or (len(word) >= 2 and flag.startswith("n") and parse_place(word).code is not None)
+        is_place = flag == "ns" or word in place_words() or (
+            len(word) >= 2 and flag.startswith("n") and parse_place(word).code is not None)
         if is_place and len(word) >= 2:
             run.append(word)
         else:

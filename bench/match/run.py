@@ -34,15 +34,7 @@ from generate import generate  # noqa: E402
 
 from guitu_match import model as mm  # noqa: E402
 from guitu_match.index import MatchIndex, link  # noqa: E402
-from guitu_match.normalise import clean_name, parse_name  # noqa: E402
-
-
-def name_kind(q) -> str:
-    """'full' (surname and given name), 'partial' (surname only or nickname) or 'none'."""
-    p = parse_name(q.name)
-    if p.surname and p.given and not p.nickname:
-        return "full"
-    return "partial" if (p.surname or p.given) else "none"
+from guitu_match.normalise import clean_name  # noqa: E402
 
 
 def peak_rss_gib() -> float:
@@ -88,7 +80,7 @@ def pct(values, p):
 def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     res: dict = {"reports": n_reports, "online_queries": n_online, "batch_left": n_batch, "seed": seed}
     t = time.time()
-    reports, queries, truth = generate(n_reports, n_batch, seed=seed)
+    reports, queries, truth, kinds = generate(n_reports, n_batch, seed=seed, with_kinds=True)
     res["generate_s"] = round(time.time() - t, 1)
     print(f"[{n_reports}] generated in {res['generate_s']} s", flush=True)
 
@@ -121,7 +113,7 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     lat, hits1, hits10, n_true = [], 0, 0, 0
     b_hits1 = b_hits10 = 0
     b_lat = []
-    by_kind: dict = defaultdict(lambda: [0, 0])
+    by_kind: dict = defaultdict(lambda: [0, 0, 0])
     for q in online:
         t = time.perf_counter()
         cands = idx.query(q, k=10)
@@ -136,8 +128,10 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
         ids = [c.record_id for c in cands]
         hits1 += ids[:1] == [tr]
         hits10 += tr in ids
-        by_kind[name_kind(q)][0] += 1
-        by_kind[name_kind(q)][1] += tr in ids
+        for key in (kinds[q.id], kinds[q.id][:-6], "place" + kinds[q.id][-6:-5]):
+            by_kind[key][0] += 1
+            by_kind[key][1] += ids[:1] == [tr]
+            by_kind[key][2] += tr in ids
         b_hits1 += bc[:1] == [tr]
         b_hits10 += tr in bc
     res["online"] = {
@@ -149,8 +143,9 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
         "baseline_recall_at_1": round(b_hits1 / n_true, 4),
         "baseline_recall_at_10": round(b_hits10 / n_true, 4),
         "baseline_latency_p95_ms": round(pct(b_lat, 95), 3),
-        "recall_at_10_by_name": {
-            k: {"queries": n, "recall_at_10": round(h / n, 4)} for k, (n, h) in by_kind.items()
+        "by_kind": {
+            k: {"queries": n, "recall_at_1": round(h1 / n, 4), "recall_at_10": round(h / n, 4)}
+            for k, (n, h1, h) in sorted(by_kind.items())
         },
     }
     print(f"[{n_reports}] online {res['online']}", flush=True)
@@ -176,6 +171,14 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
             }
         )
     d = next(c for c in curve if c["threshold"] == mm.DEFAULT_THRESHOLD)
+    probs = pairs.probability.to_numpy()
+    reliability = []
+    for lo, hi in ((0.01, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)):
+        sel = (probs >= lo) & (probs < hi)
+        if sel.sum():
+            reliability.append({"band": f"{lo:.2f}–{min(hi, 1):.2f}", "pairs": int(sel.sum()),
+                                "mean_predicted": round(float(probs[sel].mean()), 3),
+                                "observed_true": round(float(ok[sel].mean()), 3)})
     t = time.time()
     b_pairs = [(q.id, rid) for q in queries for rid in base.query(q)]
     b_s = time.time() - t
@@ -189,6 +192,7 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
         "precision": d["precision"],
         "recall": d["recall"],
         "curve": curve,
+        "reliability": reliability,
         "baseline_seconds": round(b_s, 2),
         "baseline_pairs": len(b_pairs),
         "baseline_precision": round(b_tp / max(1, len(b_pairs)), 4),

@@ -102,7 +102,7 @@ def test_i4_index_then_query_by_fields_and_csv(csvs, capsys):
         == 0
     )
     rows = list(csv.DictReader(open(csvs / "c.csv", encoding="utf-8")))
-    assert {"Q1", "Q2"} <= {r["query_id"] for r in rows}
+    assert {"Q1", "Q2"} <= {r["left_id"] for r in rows}
 
 
 def test_query_with_invalid_id_number_and_missing_index(csvs, capsys):

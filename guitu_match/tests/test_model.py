@@ -73,11 +73,14 @@ def test_i4_alias_hit(default_index):
     "a, b, label",
     [
         (dict(birth_year=1980), dict(birth_year=1980), "出生年份相同"),
-        (dict(birth_year=1980), dict(birth_year_min=1975, birth_year_max=1985), "出生年份在估计范围内"),
-        (dict(birth_year=1980), dict(birth_year=1982), "出生年份相差2年以内"),
-        (dict(birth_year=1980), dict(birth_year_min=1986, birth_year_max=1990), "出生年份相差10年以内"),
-        (dict(birth_year=1980), dict(birth_year=1985), "出生年份相差5年以内"),
-        (dict(birth_year=1950), dict(birth_year=1990), "出生年份相差10年以上"),
+        (dict(birth_year=1980), dict(birth_year_min=1975, birth_year_max=1985), "出生年份与估计范围相符"),
+        (dict(birth_year=1980), dict(birth_year=1982), "出生年份超出估计范围3年以内"),
+        (dict(birth_year=1980), dict(birth_year_min=1986, birth_year_max=1990), "出生年份超出估计范围7年以内"),
+        (dict(birth_year=1980), dict(birth_year=1985), "出生年份超出估计范围7年以内"),
+        (dict(birth_year=1980), dict(birth_year=1992), "出生年份相差较大（15年以内）"),
+        (dict(birth_year=1950), dict(birth_year=1990), "出生年份相差15年以上"),
+        # a year a person in care states is uncertain (± STATED_YEAR_SLACK); a family's report is not
+        (dict(birth_year=1980, source="file"), dict(birth_year=1982), "出生年份与估计范围相符"),
         (dict(birth_year=1950), dict(), "缺少信息"),
     ],
 )
@@ -91,7 +94,7 @@ def test_i4_birth_year_tolerance_and_ranges(default_index, a, b, label):
         ("河南省周口市郸城县", "河南郸城", "户籍地同一县（区）"),
         ("河南省周口市郸城县", "周口", "户籍地同一地市"),
         ("河南省周口市郸城县", "河南省", "户籍地同一省份"),
-        ("河南省周口市郸城县", "广东省", "户籍地省份不同"),
+        ("河南省周口市郸城县", "广东省", "户籍地（或口音所指地区）省份不同"),
         ("河南省淮阳区", "淮阳县", "户籍地同一县（区）"),
     ],
 )
@@ -110,9 +113,9 @@ def test_other_comparisons(default_index):
     )
     b = _r("B", sex="男", dialect="粤语", height_cm=172, marks="左手缺一指", id_number="11010519491231002X")
     assert _level(default_index, a, b, "sex") == "性别相同"
-    assert _level(default_index, a, b, "dialect") == "口音/方言相同"
+    assert _level(default_index, a, b, "dialect") == "口音/方言属同一方言区"
     assert _level(default_index, a, b, "height") == "身高相差3厘米以内"
-    assert _level(default_index, a, b, "marks") == "体貌特征描述多处相同"
+    assert _level(default_index, a, b, "marks") == "体貌特征相符（部位和特征相同）"
     assert _level(default_index, a, b, "id_number") == "身份证号码完全相同"
 
 

@@ -150,11 +150,11 @@ def test_divisions_iterator_is_ordered_with_parents_first():
 
 
 def test_dialect_normalisation():
-    assert normalise_dialect("广东话") == normalise_dialect("粤语") == "粤"
-    assert normalise_dialect("河南口音") == "河南"
+    assert normalise_dialect("广东话") == normalise_dialect("粤语") == "粤语"
+    assert normalise_dialect("河南口音") == normalise_dialect("河南话") == "中原官话"
     assert normalise_dialect("") is None
 
 
-def test_marks_tokens_are_bigrams():
-    assert {"左手", "缺一"} <= set(marks_tokens("左手缺一指，右眉有疤"))
+def test_marks_tokens_are_normalised_part_kind_and_side():
+    assert {"k:缺指", "p:手:缺指", "s:左手:缺指", "p:眉:疤", "s:右眉:疤"} <= set(marks_tokens("左手缺一指，右眉有疤"))
     assert marks_tokens(None) is None

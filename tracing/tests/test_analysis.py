@@ -21,3 +21,15 @@ def test_t4_ordinary_words_are_not_taken_for_accents():
 
 def test_t4_empty_talk_gives_no_suggestions():
     assert suggest("  ") == []
+
+
+def test_t4_places_are_never_taken_for_names_and_rivers_and_counties_are_found():
+    """Issue 14: 邵阳 and 白云区 were labelled as person names; 隆回 and 资江 were missed."""
+    found = suggest("我是邵阳那边的，隆回县下面，家门口有条资江，后来在广州白云区打工")
+    names = {s["text"] for s in found if s["kind"] == "name"}
+    places = {s["text"]: s for s in found if s["kind"] == "place"}
+    assert not names & {"邵阳", "白云区", "隆回", "资江"}
+    assert any(p.startswith("邵阳") or p.endswith("隆回县") for p in places)
+    assert any(s["code"] == "430524" for s in places.values())  # 隆回县
+    assert places["资江"]["code"] == "430000" and "河流" in places["资江"]["label"]
+    assert any("白云" in p for p in places)
