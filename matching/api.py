@@ -113,6 +113,8 @@ class CandidateOut(Schema):
     kind: str
     status: str
     probability: float
+    band: str = Field(description="很可能 / 可能 / 较弱 (never 很可能 from weak evidence)")
+    band_percent: str = Field(description="the figure to show (capped at 99 %)")
     id_number_match: bool
     face_similarity: float | None
     explanation: str
@@ -126,6 +128,14 @@ class CandidateOut(Schema):
     other_file_no: str | None = None
     decided_at: datetime.datetime | None
     decision_note: str
+
+    @staticmethod
+    def resolve_band(obj):
+        return obj.band.label
+
+    @staticmethod
+    def resolve_band_percent(obj):
+        return obj.band.percent
 
     @staticmethod
     def resolve_report(obj):
@@ -150,7 +160,10 @@ class CandidateOut(Schema):
 
 class DecideIn(Schema):
     decision: str = Field(description="confirmed / rejected / deferred")
-    note: str = ""
+    note: str = Field("", max_length=300)
+    confirm: bool = Field(False, description="confirming a report match identifies the person (rename, withdraw "
+                                             "announcements, close police checks): send true to confirm it; without "
+                                             "it the answer (400) lists those consequences")
 
 
 class MergeIn(Schema):
@@ -249,6 +262,10 @@ def get_candidate(request, uuid: uuid.UUID):
 @router.post("/candidates/{uuid}/decide", response=CandidateOut, summary="审核：确认 / 排除 / 暂缓")
 def decide_candidate(request, uuid: uuid.UUID, payload: DecideIn):
     candidate = selectors.candidate_get(user=request.user, uuid=uuid)
+    if payload.decision == "confirmed" and candidate.kind == "report" and not payload.confirm:
+        services.require_review(request.user, candidate)
+        raise ValidationError({"confirm": "确认为同一人将：" + "；".join(selectors.confirm_consequences(candidate))
+                                          + " 请核实后以 confirm=true 再次提交。"})
     return services.candidate_decide(by=request.user, candidate=candidate, decision=payload.decision,
                                      note=payload.note)
 

@@ -117,7 +117,9 @@ def person_record(person: Person):
 
     birth_year = person.birth_date.year if person.birth_date else person.birth_year_est
     by_min = by_max = None
-    if not person.birth_date and person.age_min is not None and person.age_max is not None and person.created_at:
+    if person.birth_date:
+        by_min = by_max = birth_year  # documented: no uncertainty (a bare stated year gets the engine's slack)
+    elif person.age_min is not None and person.age_max is not None and person.created_at:
         # An estimated age range (as of the file's creation): the birth year lies within it.
         by_min, by_max = person.created_at.year - person.age_max, person.created_at.year - person.age_min
     name = "" if person.name_is_provisional else person.name
@@ -342,6 +344,17 @@ def query(index_name: str, record, *, k: int = 20, exclude: Iterable[str] = ()) 
         return []
     skip = set(exclude)
     found = index.query(record, k=k + len(skip), min_probability=index.model.threshold, store=DbDecisionStore())
+    return [c for c in found if c.record_id not in skip][:k]
+
+
+def closest(index_name: str, record, *, k: int = 10, exclude: Iterable[str] = ()) -> list:
+    """The k best-scoring records whatever their probability (the "closest matches" below the threshold),
+    decided pairs left out: a caseworker is never left with "0 candidates"."""
+    index = get_index(index_name)
+    if index is None:
+        return []
+    skip = set(exclude)
+    found = index.query(record, k=k + len(skip), min_probability=0.0, store=DbDecisionStore())
     return [c for c in found if c.record_id not in skip][:k]
 
 

@@ -59,9 +59,13 @@ class ImportForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(label="审核结论", choices=[("confirmed", "确认为同一人"), ("rejected", "排除（不再提示）"),
-                                                       ("deferred", "暂缓判断")])
+    # No default: the reviewer picks a conclusion every time (issue 14); confirming asks once more.
+    decision = forms.ChoiceField(label="审核结论", widget=forms.RadioSelect,
+                                 choices=[("confirmed", "确认为同一人"), ("rejected", "排除（不再提示）"),
+                                          ("deferred", "暂缓判断")],
+                                 error_messages={"required": "请选择审核结论。"})
     note = forms.CharField(label="说明", max_length=300, required=False, widget=forms.TextInput(attrs={"wide": True}))
+    confirm_again = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class MergeForm(forms.Form):

@@ -149,6 +149,8 @@ class MatchCandidate(TimeStamped):
     probability = models.FloatField("匹配概率")
     match_weight = models.FloatField("匹配权重", default=0)
     explanation = models.TextField("比对说明", blank=True)
+    #: The engine's reasons, one per compared field: [{"comparison", "label", "weight"}, …] (side-by-side view)
+    reasons = models.JSONField("比对依据", default=list, blank=True)
     face_similarity = models.FloatField("人脸相似度", null=True, blank=True)
     id_number_match = models.BooleanField("身份证号完全一致", default=False)
     status = models.CharField("审核状态", max_length=10, choices=CandidateStatus.choices,
@@ -181,6 +183,13 @@ class MatchCandidate(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def band(self):
+        """很可能 / 可能 / 较弱 with the figure to show (never 100 %, never 很可能 from weak evidence)."""
+        from guitu_match.review import band
+
+        return band(self.probability, self.reasons or [])
 
 
 class MatchDecision(TimeStamped):

@@ -483,6 +483,7 @@ def _upsert(*, by, kind: str, person: Person, found, report: MissingReport | Non
     lookup = {"person": person, "report": report} if report is not None else {"person": person, "other_person": other}
     values = {"probability": round(found.probability, 4), "match_weight": round(found.match_weight, 3),
               "explanation": found.explanation[:2000], "id_number_match": bool(found.id_number_match),
+              "reasons": [{"comparison": r.comparison, "label": r.label, "weight": r.weight} for r in found.reasons],
               "face_similarity": face_sim, "last_scored_at": now}
     candidate = MatchCandidate.objects.filter(**lookup).first()
     if candidate is not None:
@@ -492,7 +493,7 @@ def _upsert(*, by, kind: str, person: Person, found, report: MissingReport | Non
         return candidate
     candidate = MatchCandidate.objects.create(kind=kind, **lookup, **values)
     what = f"走失报案 {report.report_no} {report.name}" if report is not None else f"档案 {other.file_no} {other.name}"
-    summary = f"系统比对提出候选：{what}（概率 {candidate.probability:.0%}" + (
+    summary = f"系统比对提出候选：{what}（{candidate.band.label}，{candidate.band.percent}" + (
         "，身份证号完全一致）" if candidate.id_number_match else "）")
     audit(actor=by, action=AuditAction.CREATE, obj=candidate, summary=summary,
           organisation=owner(person), person_uuid=person.uuid)
@@ -599,7 +600,7 @@ def _confirm_identity(*, by, candidate: MatchCandidate) -> None:
     the return, ``on_person_identified`` below closes the person's other proposals)."""
     report = candidate.report
     evidence = (f"系统比对（走失报案 {report.report_no}，{report.organisation.name}），"
-                f"概率 {candidate.probability:.0%}：{candidate.explanation}")[:1000]
+                f"{candidate.band.label}（{candidate.band.percent}）：{candidate.explanation}")[:1000]
     identity_confirm(by=by, person=candidate.person, method="system_match", evidence=evidence,
                      name=report.name, id_number=decrypt_id(report.id_number_enc),
                      hukou_division=report.hukou_division, hukou_text=report.hukou_text, source=candidate)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("candidates/<uuid:uuid>/merge/", views.candidate_merge, name="candidate_merge"),
     path("people/<uuid:uuid>/compare/", views.person_compare, name="person_compare"),
     path("people/<uuid:uuid>/unmerge/", views.person_unmerge, name="person_unmerge"),
+    path("people/<uuid:uuid>/closest/", views.person_closest, name="person_closest"),
     path("browse/", views.browse, name="browse"),
     path("photos/<uuid:uuid>/", views.report_photo, name="report_photo"),
     path("<uuid:uuid>/", views.report_detail, name="report_detail"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("<uuid:uuid>/photos/add/", views.report_photo_add, name="report_photo_add"),
     path("<uuid:uuid>/compare/", views.report_compare, name="report_compare"),
     path("<uuid:uuid>/print/", views.report_print, name="report_print"),
+    path("<uuid:uuid>/closest/", views.report_closest, name="report_closest"),
 ]

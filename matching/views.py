@@ -13,8 +13,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.audit import audit
 from core.excel import xlsx_response
-from core.models import Role
+from core.models import AuditAction, Role
 from core.paging import paginate
 from core.printing import print_response
 from core.scoping import can_write, require_write
@@ -34,7 +35,7 @@ from matching.forms import (
 from matching.models import CandidateKind, CandidateStatus, ReportStatus
 from matching.services import REPORT_ROLES
 from people import selectors as people_selectors
-from people.models import Person
+from people.models import Person, PhotoKind
 
 
 def _may_edit_report(user, report) -> bool:
@@ -208,6 +209,10 @@ def candidates(request):
     return render(request, "matching/candidates.html", {**paginate(request, qs), "form": form})
 
 
+def _portrait(person):
+    return person.photos.filter(kind=PhotoKind.PORTRAIT).order_by("-taken_on", "-created_at").first() if person else None
+
+
 def _candidate_ctx(request, candidate, form=None):
     person = candidate.person
     other = candidate.other_person
@@ -228,6 +233,12 @@ def _candidate_ctx(request, candidate, form=None):
         and candidate.status == CandidateStatus.CONFIRMED and not person.merged_into_id
         and not (other and other.merged_into_id) and len(visible) == 2,
         "form": form or DecideForm(),
+        "band": candidate.band,
+        "rows": selectors.side_by_side(candidate),
+        "competing": selectors.competing(candidate),
+        "person_photo": _portrait(person) if person.pk in visible else None,
+        "other_photo": _portrait(other) if other and other.pk in visible else None,
+        "report_photos": list(candidate.report.photos.all()[:3]) if candidate.report_id else [],
     }
 
 
@@ -239,6 +250,12 @@ def candidate_detail(request, uuid):
     if request.method == "POST":
         services.require_review(request.user, candidate)
         form = DecideForm(request.POST)
+        if (form.is_valid() and form.cleaned_data["decision"] == "confirmed" and candidate.kind == CandidateKind.REPORT
+                and not form.cleaned_data["confirm_again"]):
+            # Confirming identifies a person: spell out what it does and ask once more (issue 14).
+            return render(request, "matching/candidate_confirm.html", {
+                **_candidate_ctx(request, candidate, form),
+                "consequences": selectors.confirm_consequences(candidate), "note": form.cleaned_data["note"]})
         if form.is_valid():
             try:
                 services.candidate_decide(by=request.user, candidate=candidate, decision=form.cleaned_data["decision"],
@@ -295,6 +312,26 @@ def person_unmerge(request, uuid):
     else:
         messages.success(request, "已撤销合并，两份档案各自独立。")
     return redirect("people:detail", uuid=person.uuid)
+
+
+@login_required
+def person_closest(request, uuid):
+    """The ten open reports closest to a person whatever their probability (below the threshold too)."""
+    person = people_selectors.person_get(user=request.user, uuid=uuid)
+    rows = selectors.closest_for_person(user=request.user, person=person)
+    audit(actor=request.user, action=AuditAction.VIEW, obj=person, person_uuid=person.uuid,
+          summary=f"查看最接近的走失报案（{len(rows)} 条）")
+    return render(request, "matching/closest.html", {"rows": rows, "person": person})
+
+
+@login_required
+def report_closest(request, uuid):
+    """The ten people in care (in scope) closest to a report whatever their probability."""
+    report = selectors.report_get(user=request.user, uuid=uuid)
+    rows = selectors.closest_for_report(user=request.user, report=report)
+    audit(actor=request.user, action=AuditAction.VIEW, obj=report, organisation=report.organisation,
+          summary=f"查看与走失报案 {report.report_no} 最接近的在站人员（{len(rows)} 人）")
+    return render(request, "matching/closest.html", {"rows": rows, "report": report})
 
 
 # --- families at a station (rule T7) ---------------------------------------------------------------

@@ -69,9 +69,15 @@ def test_t7_api_owner_reviews_queries_and_patches(cast, client_for, world):
     assert listed[0]["uuid"] == str(world["cand"].uuid) and listed[0]["explanation"]
     got = client.post(f"{BASE}/persons/{world['person'].uuid}/query").json()
     assert any(c["report_no"] == "ZB-1" for c in got)
-    response = client.post(f"{BASE}/candidates/{world['cand'].uuid}/decide", {"decision": "confirmed"},
+    asked = client.post(f"{BASE}/candidates/{world['cand'].uuid}/decide", {"decision": "confirmed"},
+                        content_type="application/json")
+    assert asked.status_code == 400 and "撤回" in asked.json()["message"] + str(asked.json().get("fields"))
+    world["cand"].refresh_from_db()
+    assert world["cand"].status == "open"  # asked once more, nothing changed
+    response = client.post(f"{BASE}/candidates/{world['cand'].uuid}/decide", {"decision": "confirmed", "confirm": True},
                            content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "confirmed"
+    assert response.json()["band"] in ("很可能", "可能", "较弱") and "100%" not in response.json()["band_percent"]
     assert client.get(f"{BASE}/reports/{world['report'].uuid}").json()["status"] == "found"
     patched = client_for(cast.reception).patch(f"{BASE}/reports/{world['report'].uuid}", {"dialect": "河南话"},
                                                content_type="application/json")

@@ -48,7 +48,9 @@ def _reads(w):
             reverse("matching:report_detail", args=[w["report"].uuid]),
             reverse("matching:report_print", args=[w["report"].uuid]),
             reverse("matching:report_photo", args=[w["photo"].uuid]),
-            reverse("matching:candidate", args=[w["cand"].uuid])]
+            reverse("matching:candidate", args=[w["cand"].uuid]),
+            reverse("matching:report_closest", args=[w["report"].uuid]),
+            reverse("matching:person_closest", args=[w["person"].uuid])]
 
 
 def _object_writes(w):
@@ -217,3 +219,54 @@ def test_t7_browse_shows_people_in_care_with_photos_and_no_id_numbers(cast, clie
     assert "刘秀英" in body
     bad = client.get(reverse("matching:browse"), {"age_min": "50", "age_max": "20"}).content.decode()
     assert "年龄上限不能小于下限" in bad
+
+
+# --- the review page is safe (issue 14) ------------------------------------------------------------
+
+
+def test_the_review_page_has_no_default_decision_and_shows_bands_fields_and_photos(cast, client_for, world):
+    page = client_for(cast.tracer).get(reverse("matching:candidate", args=[world["cand"].uuid])).content.decode()
+    assert 'type="radio" name="decision"' in page and "checked" not in page.split('name="decision"')[1][:200]
+    assert "100%" not in page and any(b in page for b in ("很可能", "可能", "较弱"))
+    assert "逐项比对" in page and "cmp-agree" in page and "河南郸城" in page
+    assert reverse("matching:report_photo", args=[world["photo"].uuid]) in page
+
+
+def test_a_form_without_a_decision_changes_nothing(cast, client_for, world):
+    before = _state()
+    response = client_for(cast.tracer).post(reverse("matching:candidate", args=[world["cand"].uuid]), {"note": "x"})
+    assert response.status_code == 400 and "请选择审核结论" in response.content.decode()
+    assert _state() == before
+
+
+def test_confirming_shows_the_consequences_and_asks_once_more(cast, client_for, world):
+    client = client_for(cast.tracer)
+    url = reverse("matching:candidate", args=[world["cand"].uuid])
+    before = _state()
+    page = client.post(url, {"decision": "confirmed", "note": "家属视频确认"}).content.decode()
+    assert 'id="consequences"' in page and "撤回" in page and "已找到" in page and 'name="confirm_again"' in page
+    assert _state() == before  # nothing happened yet
+    assert client.post(url, {"decision": "confirmed", "note": "家属视频确认", "confirm_again": "1"}).status_code == 302
+    world["cand"].refresh_from_db()
+    world["report"].refresh_from_db()
+    assert world["cand"].status == "confirmed" and world["report"].status == "found"
+
+
+def test_one_person_strong_for_two_reports_is_flagged(cast, client_for, world):
+    second = report(cast, by=cast.reception, name="张伟", birth_year=1985, hukou_text="河南省周口市郸城县",
+                    dialect="河南话", report_no="ZB-2")
+    services.run_report_query(by=None, report=second)
+    other = MatchCandidate.objects.get(report=second, person=world["person"])
+    page = client_for(cast.tracer).get(reverse("matching:candidate", args=[world["cand"].uuid])).content.decode()
+    assert 'id="competing"' in page and "ZB-2" in page and str(other.uuid) in page
+
+
+def test_closest_matches_list_the_top_records_whatever_their_probability(cast, client_for, world):
+    client = client_for(cast.tracer)
+    page = client.get(reverse("matching:person_closest", args=[world["person"].uuid])).content.decode()
+    assert "ZB-1" in page or "李四" in page
+    report_page = client.get(reverse("matching:report_closest", args=[world["police_report"].uuid]))
+    assert report_page.status_code == 404  # the police's report is not the station's to read
+    assert AuditEntry.objects.filter(summary__startswith="查看最接近的走失报案").exists()
+    outsider = client_for(cast.outsider)
+    assert outsider.get(reverse("matching:person_closest", args=[world["person"].uuid])).status_code == 404

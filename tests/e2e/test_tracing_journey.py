@@ -158,9 +158,17 @@ def test_an_unidentified_man_is_announced_found_by_a_report_and_identified(
     page.wait_for_url(re.compile(rf"/matching/candidates/{candidate.uuid}/$"))
 
     # 7. The tracer confirms: the identity is recorded, the board withdraws him, the return plan opens (T9).
-    page.select_option("select[name=decision]", "confirmed")
+    # No decision is preselected; confirming first lists the consequences and asks once more (issue 14).
+    assert page.locator("input[name=decision]:checked").count() == 0
+    assert "100%" not in page.locator("main").inner_text()
+    page.check("input[name=decision][value=confirmed]")
     page.fill("input[name=note]", "家属线索与报案一致，经本人辨认确认")
     page.click("main form button.primary")
+    consequences = page.locator("#consequences")
+    assert "撤回" in consequences.inner_text() and "已找到" in consequences.inner_text()
+    assert MatchCandidate.objects.get(pk=candidate.pk).status == "open"  # nothing done yet
+    _snap(page, artifacts_dir, "tracing-06b-confirm-consequences")
+    page.click("#confirm-again")
     page.wait_for_url(re.compile(rf"/matching/candidates/{candidate.uuid}/$"))
     assert "已确认" in page.content()
 
