@@ -30,14 +30,10 @@ PHOTO_CACHE_SECONDS = 300
 
 
 def client_ip(request) -> str | None:
-    """The address used for rate limiting. X-Forwarded-For is trusted only behind the configured proxy,
-    and then only its last hop (the one the proxy itself appended)."""
-    from django.conf import settings
+    """The address used for rate limiting: the one client-address reader (core/clientip.py)."""
+    from core.clientip import client_ip as trusted_client_ip
 
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    return trusted_client_ip(request)
 
 
 def _photos(announcement) -> list[dict]:

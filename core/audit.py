@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from core.clientip import valid_ip
 from core.models import AuditAction, AuditEntry, Organisation
 
 _request_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("guitu_request_ip", default=None)
@@ -95,7 +96,7 @@ def audit(
         person_uuid=person_uuid,
         summary=summary[:300],
         changes=changes or {},
-        ip=_request_ip.get(),
+        ip=valid_ip(_request_ip.get()),  # hole 4: never a value the inet column refuses
     )
 
 

@@ -145,6 +145,13 @@ SESSION_COOKIE_AGE = env_int("GUITU_SESSION_AGE", 12 * 3600)
 SESSION_COOKIE_SECURE = env_bool("GUITU_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("GUITU_BEHIND_PROXY", False) else None
+# How many proxies of our own stand in front of the application (nginx = 1). X-Forwarded-For is believed
+# only that far (core/clientip.py); 0 = use the socket address. Default: 1 behind a proxy, else 0.
+GUITU_TRUSTED_PROXIES = env_int("GUITU_TRUSTED_PROXIES", 1 if env_bool("GUITU_BEHIND_PROXY", False) else 0)
+if GUITU_TRUSTED_PROXIES < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("GUITU_TRUSTED_PROXIES must be 0 or more")
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Task queue: huey on SQLite by default, Redis in production (REDIS_URL).
