@@ -18,7 +18,7 @@ class OrganisationForm(forms.ModelForm):
                   "bed_capacity", "is_active", "region"]
         widgets = {"region": forms.SelectMultiple(attrs={"size": 6, "wide": "1"})}
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, organisations=None, editable=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = Division.objects.filter(
             level__in=[DivisionLevel.PROVINCE, DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP,
@@ -28,6 +28,14 @@ class OrganisationForm(forms.ModelForm):
         self.fields["region"].help_text = "仅区域性中心填写：其指导、调度的区域。"
         if organisations is not None:
             self.fields["supervisor"].queryset = organisations
+        if editable is not None:
+            # Fields this user may not change are shown but disabled: Django ignores posted values for them
+            # (core.policies; the service refuses them as well).
+            for name, field in self.fields.items():
+                if name not in editable:
+                    field.disabled = True
+                    field.help_text = "您无权修改此项（机构类型、主管机构、区划和服务区域由安全管理员或上级民政部门维护）。" \
+                        if name in ("kind", "supervisor", "division", "region") else "您无权修改此项。"
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()
@@ -37,7 +45,7 @@ class OrganisationForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("region") and data.get("kind") != OrgKind.REGIONAL_CENTRE:
+        if data.get("region") and data.get("kind") != OrgKind.REGIONAL_CENTRE and not self.fields["region"].disabled:
             self.add_error("region", "只有区域性中心可以设置服务区域。")
         return data
 

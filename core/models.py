@@ -108,6 +108,7 @@ class Organisation(TimeStamped):
 
 class Role(models.TextChoices):
     ADMIN = "admin", "系统管理员"
+    SECURITY = "security", "安全管理员"
     HEAD = "head", "站长"
     RECEPTION = "reception", "接待员"
     TRACER = "tracer", "寻亲员"
@@ -117,7 +118,7 @@ class Role(models.TextChoices):
     POLICE = "police", "公安协查员"
     STATISTICIAN = "statistician", "统计员"
     PANEL = "panel", "监督员"
-    AUDITOR = "auditor", "审计员"
+    AUDITOR = "auditor", "审计管理员"
 
 
 class User(AbstractUser):

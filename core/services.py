@@ -4,13 +4,15 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit, audit_create, audit_update, snapshot
+from core import policies
+from core.audit import audit, audit_create, diff, snapshot
 from core.models import ApiToken, AuditAction, Division, DivisionLevel, Organisation, Role, User, UserRole
-from core.scoping import division_prefix, visible_org_ids
+from core.scoping import division_prefix, visible_divisions, visible_org_ids
 
 _CHILD_LEVEL = {
     DivisionLevel.COUNTY: (DivisionLevel.TOWNSHIP, 9),
@@ -19,8 +21,8 @@ _CHILD_LEVEL = {
 
 
 def _require_admin(by: User) -> None:
-    if not (by.is_superuser or by.has_role(Role.ADMIN)):
-        raise PermissionDenied("只有系统管理员可以管理机构、用户和区划。")
+    if not (by.is_superuser or by.has_role(Role.ADMIN, Role.SECURITY)):
+        raise PermissionDenied("只有系统管理员或安全管理员可以管理机构、用户和区划。")
 
 
 @transaction.atomic
@@ -53,31 +55,69 @@ def _check_org_scope(by: User, org: Organisation | None) -> None:
         raise PermissionDenied("该机构不在您的管理范围内。")
 
 
+def organisation_snapshot(org: Organisation) -> dict[str, Any]:
+    """The organisation as stored, M2M region included (names, sorted) — taken from the database so a
+    form that has already mutated the in-memory instance cannot hide the old values (hole 6)."""
+    stored = Organisation.objects.get(pk=org.pk)
+    return {**snapshot(stored), "region": sorted(str(d) for d in stored.region.all())}
+
+
 @transaction.atomic
 def organisation_save(*, by: User, org: Organisation | None, data: dict[str, Any], region=None) -> Organisation:
-    """Create (``org=None``) or update an organisation within the administrator's subtree."""
+    """Create (``org=None``) or update an organisation; only the fields core.policies allows ``by`` to change.
+
+    Scope-defining fields (kind, supervisor, division, region) change only by a security administrator
+    or a civil-affairs administrator above the organisation (issue 8, hole 1). The audit entry holds
+    old → new from the stored row, region included."""
     _require_admin(by)
-    _check_org_scope(by, org)
+    creating = org is None
+    if not creating:
+        _check_org_scope(by, org)
+        # Work on the stored row, never on an instance a ModelForm has already changed.
+        org = Organisation.objects.select_for_update().get(pk=org.pk)
+    allowed = policies.editable_org_fields(by, org)
+    if not allowed:
+        raise PermissionDenied("您无权新增或修改该机构。")
+    before = {} if creating else organisation_snapshot(org)
+    changed = {f for f, v in data.items() if creating or getattr(org, f) != v}
+    if region is not None and (creating or {d.pk for d in org.region.all()} != {d.pk for d in region}):
+        changed.add("region")
+    refused = changed - allowed
+    if refused:
+        labels = "、".join(sorted(str(Organisation._meta.get_field(f).verbose_name) for f in refused))
+        raise PermissionDenied(f"您无权修改机构的以下信息：{labels}。机构类型、主管机构、所在区划和服务区域"
+                               "只能由安全管理员或上级民政部门的系统管理员修改。")
     supervisor = data.get("supervisor")
-    if supervisor is not None:
-        _check_org_scope(by, supervisor)
+    if "supervisor" in changed and supervisor is not None:
+        if not policies.supervisor_choices(by).filter(pk=supervisor.pk).exists():
+            raise PermissionDenied("所选主管机构不在您的管理范围内。")
         if org is not None and (supervisor.pk == org.pk or _is_descendant(supervisor, org)):
             raise ValidationError({"supervisor": "主管机构不能是本机构或其下级机构。"})
-    if org is None and not by.is_superuser and supervisor is None:
+    if creating and not by.is_superuser and supervisor is None:
         raise ValidationError({"supervisor": "请选择主管机构。"})
-    creating = org is None
-    before = {} if creating else snapshot(org)
+    if not by.is_superuser and not by.has_role(Role.SECURITY):
+        # A civil-affairs administrator places organisations only within its own territory.
+        divisions = visible_divisions(by)
+        if "division" in changed and not divisions.filter(pk=data["division"].pk).exists():
+            raise ValidationError({"division": "所在区划不在您的管辖区域内。"})
+        if "region" in changed and region and divisions.filter(pk__in=[d.pk for d in region]).count() != len(region):
+            raise ValidationError({"region": "服务区域超出您的管辖区域。"})
     org = org or Organisation()
     for field, value in data.items():
         setattr(org, field, value)
     org.full_clean()
     org.save()
-    if region is not None:
+    if region is not None and "region" in changed:
         org.region.set(region)
     if creating:
-        audit_create(actor=by, obj=org, summary=f"新增机构 {org.name}", organisation=org)
+        audit(actor=by, action=AuditAction.CREATE, obj=org, summary=f"新增机构 {org.name}", organisation=org,
+              changes={k: [None, v] for k, v in organisation_snapshot(org).items() if v not in (None, "", [], {})})
     else:
-        audit_update(actor=by, obj=org, before=before, summary=f"修改机构 {org.name}", organisation=org)
+        changes = diff(before, organisation_snapshot(org))
+        changes.pop("updated_at", None)
+        if changes:
+            audit(actor=by, action=AuditAction.UPDATE, obj=org, summary=f"修改机构 {org.name}", organisation=org,
+                  changes=changes)
     return org
 
 
@@ -97,10 +137,14 @@ def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[
               password: str | None = None) -> User:
     """Create or update a user of an organisation in the administrator's scope, with their roles."""
     _require_admin(by)
+    if user is not None:
+        # The stored row, not an instance a ModelForm has already changed (hole 6: old → new in the audit).
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_superuser and not by.is_superuser:
+            raise PermissionDenied("只有安装管理员可以修改安装管理员账号。")
+        _check_org_scope(by, user.organisation)
     org = data.get("organisation")
     _check_org_scope(by, org)
-    if user is not None:
-        _check_org_scope(by, user.organisation)
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValidationError({"roles": f"未知角色：{'、'.join(sorted(unknown))}"})
@@ -112,6 +156,10 @@ def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[
     for field, value in data.items():
         setattr(user, field, value)
     if password:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
     elif creating:
         user.set_unusable_password()
@@ -122,7 +170,9 @@ def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[
         UserRole.objects.get_or_create(user=user, role=role)
     user._role_codes = set(roles)
     after = {**snapshot(user), "roles": sorted(roles)}
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k != "updated_at"}
+    if password and not creating:
+        changes["password"] = ["***", "*** (已重置)"]
     audit(actor=by, action=AuditAction.CREATE if creating else AuditAction.UPDATE, obj=user,
           summary=f"{'新增' if creating else '修改'}用户 {user.username}", organisation=user.organisation,
           changes=changes)

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core import selectors, services
+from core import policies, selectors, services
 from core.audit import audit
 from core.forms import ApiTokenForm, AuditFilterForm, DivisionForm, LoginForm, OrganisationForm, UserForm
 from core.models import ApiToken, AuditAction, Division, Organisation, OrgKind, Role, User
@@ -73,13 +73,13 @@ def home(request):
 
 
 def _require_admin(request) -> None:
-    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN, Role.HEAD)):
-        raise PermissionDenied("只有系统管理员或站长可以查看机构与用户。")
+    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN, Role.SECURITY, Role.HEAD)):
+        raise PermissionDenied("只有系统管理员、安全管理员或站长可以查看机构与用户。")
 
 
 def _require_admin_write(request) -> None:
-    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN)):
-        raise PermissionDenied("只有系统管理员可以修改机构、用户和区划。")
+    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN, Role.SECURITY)):
+        raise PermissionDenied("只有系统管理员或安全管理员可以修改机构、用户和区划。")
 
 
 @login_required
@@ -89,15 +89,19 @@ def org_list(request):
     qs = selectors.organisation_list(user=request.user, kind=kind, q=request.GET.get("q", "").strip())
     qs = qs.annotate(user_count=Count("users", distinct=True)).order_by("division__code", "name")
     return render(request, "core/org_list.html", {**paginate(request, qs), "kinds": OrgKind.choices, "kind": kind,
-                                                  "q": request.GET.get("q", "")})
+                                                  "q": request.GET.get("q", ""),
+                                                  "may_create": policies.may_create_organisation(request.user)})
 
 
 @login_required
 def org_edit(request, uuid=None):
     _require_admin_write(request)
     org = get_scoped_or_404(Organisation.objects.all(), request.user, uuid=uuid) if uuid else None
-    orgs = visible_organisations(request.user)
-    form = OrganisationForm(request.POST or None, instance=org, organisations=orgs)
+    editable = policies.editable_org_fields(request.user, org)
+    if not editable:
+        raise PermissionDenied("您无权新增或修改该机构。" if org is None else "您无权修改该机构。")
+    form = OrganisationForm(request.POST or None, instance=org, organisations=policies.supervisor_choices(request.user)
+                            if org is None or "supervisor" in editable else None, editable=editable)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "region"}
         try:
@@ -105,10 +109,13 @@ def org_edit(request, uuid=None):
                                                region=form.cleaned_data.get("region"))
         except ValidationError as exc:
             form_errors_from(exc, form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, f"已保存机构：{saved.name}")
             return redirect("core:org_list")
-    return render(request, "core/org_form.html", {"form": form, "org": org})
+    return render(request, "core/org_form.html", {"form": form, "org": org,
+                                                  "scope_locked": "kind" not in editable})
 
 
 @login_required
