@@ -13,6 +13,7 @@ NAV = [
     ("寻亲公告", "announcements:list", ()),
     ("走失报案", "matching:report_list", ()),
     ("待办", "deadlines:inbox", ()),
+    ("监督管理", "oversight:home", ()),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.HEAD)),
     ("审计日志", "core:audit_list", (Role.ADMIN, Role.AUDITOR, Role.HEAD, Role.SUPERVISOR)),
 ]

@@ -93,6 +93,7 @@ def _register_routers() -> None:
     from intake.api import router as intake_router
     from leaving.api import router as leaving_router
     from matching.api import router as matching_router
+    from oversight.api import router as oversight_router
     from people.api import router as people_router
     from stay.api import router as stay_router
     from tracing.api import router as tracing_router
@@ -106,6 +107,7 @@ def _register_routers() -> None:
     api.add_router("/v1/announcements", announcements_router, tags=["寻亲公告"])
     api.add_router("/v1/matching", matching_router, tags=["走失报案与比对"])
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
+    api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
 
 
 _register_routers()

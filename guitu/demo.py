@@ -72,6 +72,9 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     seed_tracing(ctx, stdout=stdout)
     if stdout:
         stdout.write(f"  寻亲数据已生成（共 {time.monotonic() - started:.0f} 秒）")
+    from guitu.demo_oversight import seed_oversight
+
+    seed_oversight(orgs, staff, ctx.now, stdout=stdout)
     return created
 
 

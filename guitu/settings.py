@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "announcements",
     "matching",
     "deadlines",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,7 @@ GUITU_RULES = {
     "N9_MIN_AGE_TO_LEAVE_ALONE": env_int("GUITU_N9_MIN_AGE", 16),
     "I6_REQUESTS": env_int("GUITU_I6_REQUESTS", 3),
     "I6_WINDOW_DAYS": env_int("GUITU_I6_WINDOW_DAYS", 183),
+    "O3_HAZARD_DAYS": env_int("GUITU_O3_HAZARD_DAYS", 15),
 }
 
 LOGGING = {

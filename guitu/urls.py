@@ -18,6 +18,7 @@ urlpatterns = [
     path("announcements/", include("announcements.urls")),
     path("matching/", include("matching.urls")),
     path("deadlines/", include("deadlines.urls")),
+    path("oversight/", include("oversight.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

@@ -1,0 +1,57 @@
+"""Who may act in oversight records — built on core.scoping, shared by oversight, incidents and staff.
+
+- a station's own staff act on their station's records (``core.scoping.can_write``);
+- a civil-affairs department's supervisors (民政监管员) and administrators act on the records of the
+  organisations it supervises (its scope), which is what makes the department the overseer;
+- everyone else who can see a record reads it only.
+"""
+
+from core.models import STATION_KINDS, Organisation, OrgKind, Role
+from core.scoping import can_write, visible_org_ids
+
+#: Places that are inspected and hold hazards: stations and outside-care facilities (rule O3).
+INSPECTED_KINDS = (*STATION_KINDS, OrgKind.CARE_FACILITY)
+#: Station staff who may walk the checklist in their own station.
+STATION_INSPECTOR_ROLES = (Role.HEAD, Role.CARER, Role.MEDICAL)
+
+
+def is_department_user(user) -> bool:
+    org = getattr(user, "organisation", None)
+    return bool(user.is_authenticated and org is not None and org.kind == OrgKind.CIVIL_AFFAIRS)
+
+
+def is_overseer(user, organisation: Organisation | None) -> bool:
+    """A supervisor or administrator of a civil-affairs department whose scope holds ``organisation``."""
+    if organisation is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        is_department_user(user)
+        and user.has_role(Role.SUPERVISOR, Role.ADMIN)
+        and organisation.id in visible_org_ids(user)
+    )
+
+
+def may_inspect(user, organisation: Organisation) -> bool:
+    """Walk the checklist at ``organisation``: its own head/carers/medical staff, or the overseeing department."""
+    if organisation.kind not in INSPECTED_KINDS:
+        return False
+    return can_write(user, organisation, *STATION_INSPECTOR_ROLES) or is_overseer(user, organisation)
+
+
+def may_rectify(user, organisation: Organisation) -> bool:
+    """Record measures and the fix: the responsible organisation's own staff."""
+    return can_write(user, organisation)
+
+
+def may_accept(user, organisation: Organisation) -> bool:
+    """Accept, send back or close a hazard: the organisation's head or the overseeing department."""
+    return can_write(user, organisation, Role.HEAD) or is_overseer(user, organisation)
+
+
+def may_edit_checklist(user) -> bool:
+    """The checklist is the department's: its supervisors and administrators edit it."""
+    return user.is_authenticated and (
+        user.is_superuser or (is_department_user(user) and user.has_role(Role.SUPERVISOR, Role.ADMIN))
+    )

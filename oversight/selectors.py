@@ -1,0 +1,108 @@
+"""Every read of the oversight app, always through core.scoping (out of scope → 404)."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from core.models import Organisation
+from core.scoping import get_scoped_or_404, scoped, visible_organisations
+from oversight.access import INSPECTED_KINDS
+from oversight.models import ChecklistItem, Hazard, HazardStatus, Inspection
+
+OPEN_STATUSES = (HazardStatus.RECTIFYING, HazardStatus.PENDING, HazardStatus.ACCEPTED)
+
+
+def inspectable_organisations(user) -> QuerySet[Organisation]:
+    """Stations and outside-care facilities in the user's scope."""
+    return (
+        visible_organisations(user)
+        .filter(kind__in=INSPECTED_KINDS, is_active=True)
+        .order_by("division__code", "name")
+    )
+
+
+def organisation_get(*, user, uuid) -> Organisation:
+    return get_scoped_or_404(Organisation.objects.filter(kind__in=INSPECTED_KINDS), user, uuid=uuid)
+
+
+def checklist_list(*, user, category: str = "") -> QuerySet[ChecklistItem]:
+    """The checklist items the user's departments wrote (their scope) and, for stations, those that apply to them."""
+    from oversight.services import checklist_for
+
+    if user.organisation_id and not user.is_superuser:
+        own = scoped(ChecklistItem.objects.all(), user).values("pk")
+        applying = checklist_for(user.organisation).values("pk")
+        qs = ChecklistItem.objects.filter(Q(pk__in=own) | Q(pk__in=applying))
+    else:
+        qs = scoped(ChecklistItem.objects.all(), user)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.select_related("organisation").order_by("category", "order", "id")
+
+
+def checklist_item_get(*, user, uuid) -> ChecklistItem:
+    return get_scoped_or_404(ChecklistItem.objects.select_related("organisation"), user, uuid=uuid)
+
+
+def inspection_list(*, user, organisation: str = "") -> QuerySet[Inspection]:
+    qs = scoped(Inspection.objects.all(), user).select_related("organisation", "inspector_org", "by")
+    if organisation:
+        qs = qs.filter(organisation__uuid=organisation)
+    return qs.annotate(
+        failed=Count("results", filter=Q(results__outcome="fail")), items=Count("results")
+    ).order_by("-inspected_at", "-id")
+
+
+def inspection_get(*, user, uuid) -> Inspection:
+    return get_scoped_or_404(
+        Inspection.objects.select_related("organisation", "inspector_org", "by"), user, uuid=uuid
+    )
+
+
+def hazard_list(
+    *, user, status: str = "", organisation: str = "", overdue: bool = False, category: str = ""
+) -> QuerySet[Hazard]:
+    """The hazard ledger in scope; ``status`` "open" means not yet closed."""
+    qs = scoped(Hazard.objects.all(), user).select_related(
+        "organisation", "reported_by", "rectified_by", "accepted_by", "closed_by"
+    )
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status in HazardStatus.values:
+        qs = qs.filter(status=status)
+    if organisation:
+        qs = qs.filter(organisation__uuid=organisation)
+    if category:
+        qs = qs.filter(category=category)
+    if overdue:
+        qs = qs.filter(status=HazardStatus.RECTIFYING, deadline__lt=timezone.localdate())
+    return qs.order_by("deadline", "id")
+
+
+def hazard_get(*, user, uuid) -> Hazard:
+    return get_scoped_or_404(
+        Hazard.objects.select_related(
+            "organisation", "inspection", "reported_by", "rectified_by", "accepted_by", "closed_by"
+        ),
+        user,
+        uuid=uuid,
+    )
+
+
+def is_overdue(hazard: Hazard, today: datetime.date | None = None) -> bool:
+    """Rule O3: still being fixed after its deadline day (the same definition as the deadline registry)."""
+    today = today or timezone.localdate()
+    return hazard.status == HazardStatus.RECTIFYING and hazard.deadline < today
+
+
+def hazard_counts(*, user) -> dict[str, int]:
+    qs = scoped(Hazard.objects.all(), user)
+    today = timezone.localdate()
+    return qs.aggregate(
+        rectifying=Count("pk", filter=Q(status=HazardStatus.RECTIFYING)),
+        pending=Count("pk", filter=Q(status=HazardStatus.PENDING)),
+        accepted=Count("pk", filter=Q(status=HazardStatus.ACCEPTED)),
+        closed=Count("pk", filter=Q(status=HazardStatus.CLOSED)),
+        overdue=Count("pk", filter=Q(status=HazardStatus.RECTIFYING, deadline__lt=today)),
+    )

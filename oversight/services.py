@@ -1,0 +1,435 @@
+"""Every write of the oversight app: keyword-only functions, one transaction each, audited (old → new).
+
+Callers (pages, API, demo seed, other apps) check *who* may act with ``oversight.access`` first; these
+functions check *what* is allowed: Chinese messages, nothing saved in part, state changes only along
+``HAZARD_TRANSITIONS``. Other apps (outside care, issue 11; the panel's opinions) open hazards through
+:func:`hazard_create`.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit, audit_create, audit_update, snapshot
+from core.images import take_image
+from core.models import AuditAction, Organisation
+from oversight.access import INSPECTED_KINDS
+from oversight.models import (
+    HAZARD_TRANSITIONS,
+    ChecklistItem,
+    Hazard,
+    HazardStatus,
+    HazardStep,
+    Inspection,
+    InspectionResult,
+    Outcome,
+    RiskCategory,
+)
+from people.services import next_sequence
+
+FUTURE_SLACK = datetime.timedelta(minutes=5)
+
+
+def hazard_default_days() -> int:
+    """Days an inspector gives for a fix unless they set a date (GUITU_RULES["O3_HAZARD_DAYS"], default 15)."""
+    return int(getattr(settings, "GUITU_RULES", {}).get("O3_HAZARD_DAYS", 15))
+
+
+def _clean(value: str | None, limit: int, field: str, label: str, *, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError({field: f"请填写{label}。"})
+    if len(text) > limit:
+        raise ValidationError({field: f"{label}不能超过 {limit} 个字（现有 {len(text)} 个）。"})
+    return text
+
+
+def _not_future(at: datetime.datetime, field: str, label: str) -> None:
+    if at > timezone.now() + FUTURE_SLACK:
+        raise ValidationError({field: f"{label}不能晚于当前时间。"})
+
+
+# --- the checklist --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checklist_item_create(
+    *, by, organisation: Organisation, category: str, text: str, guidance: str = "", order: int = 0
+) -> ChecklistItem:
+    """Add an item to a department's risk checklist (rule O3)."""
+    if category not in RiskCategory.values:
+        raise ValidationError({"category": "请选择风险类别。"})
+    text = _clean(text, 200, "text", "检查内容", required=True)
+    guidance = _clean(guidance, 300, "guidance", "检查方法/标准")
+    if not 0 <= int(order) <= 999:
+        raise ValidationError({"order": "排序应在 0–999 之间。"})
+    if ChecklistItem.objects.filter(organisation=organisation, category=category, text=text).exists():
+        raise ValidationError({"text": "该类别下已有相同的检查内容。"})
+    item = ChecklistItem.objects.create(
+        organisation=organisation, category=category, text=text, guidance=guidance, order=order
+    )
+    audit_create(actor=by, obj=item, summary=f"新增风险防控清单项目：{item}", organisation=organisation)
+    return item
+
+
+@transaction.atomic
+def checklist_item_update(
+    *,
+    by,
+    item: ChecklistItem,
+    category: str,
+    text: str,
+    guidance: str = "",
+    order: int = 0,
+    is_active: bool = True,
+) -> ChecklistItem:
+    """Change or retire an item; past inspections keep the text they were walked with."""
+    item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
+    if category not in RiskCategory.values:
+        raise ValidationError({"category": "请选择风险类别。"})
+    text = _clean(text, 200, "text", "检查内容", required=True)
+    guidance = _clean(guidance, 300, "guidance", "检查方法/标准")
+    if not 0 <= int(order) <= 999:
+        raise ValidationError({"order": "排序应在 0–999 之间。"})
+    if (
+        ChecklistItem.objects.filter(organisation=item.organisation, category=category, text=text)
+        .exclude(pk=item.pk)
+        .exists()
+    ):
+        raise ValidationError({"text": "该类别下已有相同的检查内容。"})
+    before = snapshot(item)
+    item.category, item.text, item.guidance, item.order, item.is_active = (
+        category,
+        text,
+        guidance,
+        order,
+        is_active,
+    )
+    item.save()
+    audit_update(
+        actor=by,
+        obj=item,
+        before=before,
+        summary=f"修改风险防控清单项目：{item}",
+        organisation=item.organisation,
+    )
+    return item
+
+
+def checklist_for(organisation: Organisation):
+    """The active checklist that applies at ``organisation``: the items of every department above it."""
+    chain: list[int] = []
+    current = organisation
+    for _ in range(10):
+        if current is None:
+            break
+        chain.append(current.pk)
+        current = current.supervisor
+    return ChecklistItem.objects.filter(organisation_id__in=chain, is_active=True).order_by(
+        "category", "order", "id"
+    )
+
+
+# --- inspections ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    by,
+    organisation: Organisation,
+    results: list[dict],
+    inspected_at=None,
+    participants: str = "",
+    note: str = "",
+) -> Inspection:
+    """Record an inspection of the checklist at a station or facility; every failed item opens a hazard.
+
+    ``results``: one dict per checklist item — ``item`` (ChecklistItem), ``outcome`` (pass/fail/na),
+    ``note`` (required when failed: it becomes the hazard's description), optional ``photo`` (upload),
+    ``deadline`` (date, for a failed item; default ``O3_HAZARD_DAYS`` from the inspection day),
+    ``measures`` and ``responsible``.
+    """
+    if organisation.kind not in INSPECTED_KINDS:
+        raise ValidationError({"organisation": "只能检查救助管理机构或托养机构。"})
+    inspected_at = inspected_at or timezone.now()
+    _not_future(inspected_at, "inspected_at", "检查时间")
+    participants = _clean(participants, 200, "participants", "参加人员")
+    note = _clean(note, 500, "note", "总体情况")
+    applicable = {item.pk: item for item in checklist_for(organisation)}
+    if not applicable:
+        raise ValidationError("该机构没有适用的风险防控清单，请先由民政部门制定清单。")
+    errors: dict[str, str] = {}
+    seen: dict[int, dict] = {}
+    for row in results:
+        item = row.get("item")
+        if item is None or item.pk not in applicable:
+            errors["results"] = "检查结果中含有不属于该机构清单的项目。"
+            continue
+        if item.pk in seen:
+            errors["results"] = f"项目“{item.text}”重复填写。"
+        seen[item.pk] = row
+        key = f"r_{item.pk}"
+        if row.get("outcome") not in Outcome.values:
+            errors[key] = f"请为“{item.text}”选择检查结果。"
+        elif row["outcome"] == Outcome.FAIL and not (row.get("note") or "").strip():
+            errors[f"n_{item.pk}"] = f"“{item.text}”不合格，请写明发现的隐患。"
+        if len((row.get("note") or "").strip()) > 300:
+            errors[f"n_{item.pk}"] = "情况说明不能超过 300 个字。"
+    missing = [item for pk, item in applicable.items() if pk not in seen]
+    if missing and "results" not in errors:
+        errors["results"] = "请逐项填写检查结果，未填写：" + "、".join(i.text for i in missing[:5])
+    if errors:
+        raise ValidationError(errors)
+    local_day = timezone.localtime(inspected_at).date()
+    year = local_day.year
+    inspection = Inspection.objects.create(
+        number=f"{organisation.code}-JC{year}-{next_sequence(f'oversight-inspection:{organisation.pk}:{year}'):04d}",
+        organisation=organisation,
+        inspector_org=by.organisation or organisation,
+        inspected_at=inspected_at,
+        by=by,
+        participants=participants,
+        note=note,
+    )
+    audit_create(
+        actor=by,
+        obj=inspection,
+        summary=f"风险检查 {inspection.number}（{organisation.name}，规则O3）",
+        organisation=organisation,
+    )
+    failed = 0
+    for pk, row in seen.items():
+        item = applicable[pk]
+        result = InspectionResult(
+            inspection=inspection,
+            item=item,
+            category=item.category,
+            text=item.text,
+            outcome=row["outcome"],
+            note=(row.get("note") or "").strip(),
+        )
+        if row.get("photo"):
+            clean = take_image(row["photo"], field=f"p_{pk}", label=f"“{item.text}”的现场照片")
+            result.photo.save("photo.jpg", clean.as_file("photo"), save=False)
+        result.save()
+        if result.outcome == Outcome.FAIL:
+            failed += 1
+            hazard_create(
+                by=by,
+                organisation=organisation,
+                category=item.category,
+                description=result.note,
+                deadline=row.get("deadline"),
+                found_on=local_day,
+                measures=row.get("measures", ""),
+                responsible=row.get("responsible", ""),
+                inspection=inspection,
+                result=result,
+                source=f"风险检查 {inspection.number}",
+            )
+    if failed:
+        audit(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=inspection,
+            organisation=organisation,
+            summary=f"风险检查 {inspection.number} 发现隐患 {failed} 项，已录入隐患台账",
+            changes={"hazards": [0, failed]},
+        )
+    return inspection
+
+
+# --- the hazard ledger ----------------------------------------------------------------------------------
+
+
+def _step(hazard: Hazard, by, status_from: str, status_to: str, at, note: str = "") -> HazardStep:
+    return HazardStep.objects.create(
+        hazard=hazard, status_from=status_from, status_to=status_to, at=at, by=by, note=note
+    )
+
+
+@transaction.atomic
+def hazard_create(
+    *,
+    by,
+    organisation: Organisation,
+    category: str,
+    description: str,
+    deadline: datetime.date | None = None,
+    found_on: datetime.date | None = None,
+    measures: str = "",
+    responsible: str = "",
+    inspection: Inspection | None = None,
+    result: InspectionResult | None = None,
+    source: str = "",
+) -> Hazard:
+    """Open a hazard in the ledger (rule O3). Reused by inspections, the panel's opinions and outside care."""
+    if organisation.kind not in INSPECTED_KINDS:
+        raise ValidationError({"organisation": "隐患只能登记在救助管理机构或托养机构。"})
+    if category not in RiskCategory.values:
+        raise ValidationError({"category": "请选择风险类别。"})
+    description = _clean(description, 500, "description", "隐患描述", required=True)
+    measures = _clean(measures, 500, "measures", "整改措施")
+    responsible = _clean(responsible, 50, "responsible", "整改责任人")
+    source = _clean(source, 100, "source", "来源")
+    today = timezone.localdate()
+    found_on = found_on or today
+    if found_on > today:
+        raise ValidationError({"found_on": "发现日期不能晚于今天。"})
+    deadline = deadline or found_on + datetime.timedelta(days=hazard_default_days())
+    if deadline < found_on:
+        raise ValidationError({"deadline": "整改期限不能早于发现日期。"})
+    if deadline > found_on + datetime.timedelta(days=366):
+        raise ValidationError({"deadline": "整改期限不能超过发现之日起一年。"})
+    year = found_on.year
+    hazard = Hazard.objects.create(
+        number=f"{organisation.code}-YH{year}-{next_sequence(f'oversight-hazard:{organisation.pk}:{year}'):04d}",
+        organisation=organisation,
+        inspection=inspection,
+        result=result,
+        source=source,
+        category=category,
+        description=description,
+        measures=measures,
+        responsible=responsible,
+        found_on=found_on,
+        deadline=deadline,
+        reported_by=by,
+    )
+    _step(hazard, by, "", HazardStatus.RECTIFYING, timezone.now(), "登记隐患")
+    audit_create(
+        actor=by,
+        obj=hazard,
+        summary=f"登记隐患 {hazard.number}（{organisation.name}，期限 {deadline}，规则O3）",
+        organisation=organisation,
+    )
+    return hazard
+
+
+def _locked(hazard: Hazard) -> Hazard:
+    return Hazard.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=hazard.pk)
+
+
+def _move(hazard: Hazard, to: str) -> None:
+    if to not in HAZARD_TRANSITIONS[HazardStatus(hazard.status)]:
+        raise ValidationError(
+            f"隐患当前为“{hazard.get_status_display()}”，不能改为“{HazardStatus(to).label}”。"
+        )
+
+
+@transaction.atomic
+def hazard_plan(*, by, hazard: Hazard, measures: str, responsible: str) -> Hazard:
+    """Set or change the measures and the responsible person while the hazard is being fixed."""
+    hazard = _locked(hazard)
+    if hazard.status != HazardStatus.RECTIFYING:
+        raise ValidationError("只有整改中的隐患可以修改整改措施。")
+    measures = _clean(measures, 500, "measures", "整改措施", required=True)
+    responsible = _clean(responsible, 50, "responsible", "整改责任人", required=True)
+    before = snapshot(hazard, ["measures", "responsible"])
+    hazard.measures, hazard.responsible = measures, responsible
+    hazard.save(update_fields=["measures", "responsible", "updated_at"])
+    audit_update(
+        actor=by,
+        obj=hazard,
+        before=before,
+        summary=f"制定整改措施 {hazard.number}",
+        organisation=hazard.organisation,
+    )
+    return hazard
+
+
+def _transition(hazard: Hazard, *, by, to: str, changes: dict, at, note: str, summary: str) -> Hazard:
+    """Move a locked hazard to ``to`` with ``changes``: one step row and one audit entry (old → new)."""
+    before = snapshot(hazard, ["status", *changes])
+    hazard.status = to
+    for field, value in changes.items():
+        setattr(hazard, field, value)
+    hazard.save(update_fields=["status", *changes, "updated_at"])
+    _step(hazard, by, before["status"], to, at, note[:300])
+    audit_update(actor=by, obj=hazard, before=before, summary=summary, organisation=hazard.organisation)
+    return hazard
+
+
+@transaction.atomic
+def hazard_submit(*, by, hazard: Hazard, rectification: str, at: datetime.datetime | None = None) -> Hazard:
+    """整改一个: the fix is done; the hazard waits for acceptance by someone else."""
+    hazard = _locked(hazard)
+    _move(hazard, HazardStatus.PENDING)
+    rectification = _clean(rectification, 500, "rectification", "整改情况", required=True)
+    if not hazard.measures or not hazard.responsible:
+        raise ValidationError("请先填写整改措施和整改责任人。")
+    at = at or timezone.now()
+    _not_future(at, "rectified_at", "整改完成时间")
+    return _transition(
+        hazard,
+        by=by,
+        to=HazardStatus.PENDING,
+        at=at,
+        note=rectification,
+        changes={"rectification": rectification, "rectified_at": at, "rectified_by": by},
+        summary=f"隐患 {hazard.number} 整改完成，提交验收",
+    )
+
+
+def _not_the_fixer(hazard: Hazard, by) -> None:
+    if hazard.rectified_by_id == by.pk:
+        raise ValidationError("验收人不能是整改人本人（整改一个、验收一个，规则O3）。")
+
+
+@transaction.atomic
+def hazard_accept(*, by, hazard: Hazard, note: str = "") -> Hazard:
+    """验收一个: accepted by someone other than the person who fixed it (rule O3)."""
+    hazard = _locked(hazard)
+    _move(hazard, HazardStatus.ACCEPTED)
+    _not_the_fixer(hazard, by)
+    note = _clean(note, 300, "note", "验收意见")
+    at = timezone.now()
+    return _transition(
+        hazard,
+        by=by,
+        to=HazardStatus.ACCEPTED,
+        at=at,
+        note=note or "验收通过",
+        changes={"accepted_at": at, "accepted_by": by},
+        summary=f"隐患 {hazard.number} 验收通过",
+    )
+
+
+@transaction.atomic
+def hazard_reject(*, by, hazard: Hazard, note: str) -> Hazard:
+    """Acceptance refused: back to 整改中; the fix no longer counts for the deadline."""
+    hazard = _locked(hazard)
+    _move(hazard, HazardStatus.RECTIFYING)
+    _not_the_fixer(hazard, by)
+    note = _clean(note, 300, "note", "不予验收的理由", required=True)
+    return _transition(
+        hazard,
+        by=by,
+        to=HazardStatus.RECTIFYING,
+        at=timezone.now(),
+        note=f"验收不通过：{note}",
+        changes={"rectified_at": None, "rectified_by": None},
+        summary=f"隐患 {hazard.number} 验收不通过，退回整改",
+    )
+
+
+@transaction.atomic
+def hazard_close(*, by, hazard: Hazard, note: str = "") -> Hazard:
+    """销号一个: only an accepted hazard is closed."""
+    hazard = _locked(hazard)
+    _move(hazard, HazardStatus.CLOSED)
+    note = _clean(note, 300, "note", "说明")
+    at = timezone.now()
+    return _transition(
+        hazard,
+        by=by,
+        to=HazardStatus.CLOSED,
+        at=at,
+        note=note or "销号",
+        changes={"closed_at": at, "closed_by": by},
+        summary=f"隐患 {hazard.number} 销号",
+    )

@@ -1,0 +1,27 @@
+"""The demo city's oversight year seeds through the services, quickly, and only once."""
+
+import pytest
+from django.utils import timezone
+
+from core.demo import seed_organisations, seed_users
+from core.models import User
+from oversight.models import ChecklistItem, Hazard, HazardStatus, Inspection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seeds_a_year_of_inspections_and_hazards_once(settings, tmp_path):
+    from guitu.demo_oversight import seed_oversight
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    orgs = seed_organisations()
+    seed_users(orgs)
+    staff = {u.username: u for u in User.objects.all()}
+    counts = seed_oversight(orgs, staff, timezone.now())
+    assert ChecklistItem.objects.count() == 14
+    assert counts["inspections"] == Inspection.objects.count() >= 15
+    assert Hazard.objects.filter(status=HazardStatus.CLOSED).exists()
+    assert Hazard.objects.exclude(status=HazardStatus.CLOSED).exists()
+    for hazard in Hazard.objects.filter(accepted_by__isnull=False):
+        assert hazard.accepted_by_id != hazard.rectified_by_id  # rule O3
+    assert seed_oversight(orgs, staff, timezone.now()) == {}

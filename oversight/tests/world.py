@@ -1,0 +1,62 @@
+"""Oversight objects for the every-URL scoping test (tests/world.py): a checklist, an inspection with a photo
+and a failed item, its hazard submitted for acceptance."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from oversight import services
+from oversight.models import Outcome, RiskCategory
+
+
+def png(name="site.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def make_checklist(cast):
+    by = cast.city_supervisor
+    return [
+        services.checklist_item_create(
+            by=by,
+            organisation=cast.city_dept,
+            category=RiskCategory.FIRE,
+            text="灭火器在有效期内并定点放置",
+            guidance="逐个查看压力表和有效期",
+        ),
+        services.checklist_item_create(
+            by=by,
+            organisation=cast.city_dept,
+            category=RiskCategory.FOOD,
+            text="三餐留样48小时备查",
+            guidance="查看留样柜和记录",
+        ),
+        services.checklist_item_create(
+            by=by, organisation=cast.city_dept, category=RiskCategory.MISSING, text="出入口门禁和监控正常"
+        ),
+    ]
+
+
+def extend_world(cast, ctx):
+    items = make_checklist(cast)
+    inspection = services.inspection_create(
+        by=cast.head,
+        organisation=cast.station,
+        results=[
+            {"item": items[0], "outcome": Outcome.FAIL, "note": "二楼走廊灭火器过期", "photo": png()},
+            {"item": items[1], "outcome": Outcome.PASS},
+            {"item": items[2], "outcome": Outcome.NA},
+        ],
+        participants="王站长、赵照料",
+    )
+    hazard = inspection.hazards.get()
+    services.hazard_plan(by=cast.carer, hazard=hazard, measures="更换灭火器", responsible="赵照料")
+    services.hazard_submit(by=cast.carer, hazard=hazard, rectification="已更换4具灭火器")
+    return {
+        "secrets": ["二楼走廊灭火器过期"],
+        # The checklist is the department's: a station user (the test's owner) reads it but may not edit it;
+        # oversight/tests/test_views.py checks this page with the department and an outsider.
+        "routes_without_fixture": {"/oversight/checklist/<uuid:uuid>/"},
+    }

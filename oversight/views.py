@@ -1,0 +1,476 @@
+"""Pages of the oversight app (rule O3). Four steps each: scoped fetch → form → service → render.
+
+Out of scope → 404 (scoped getters); in scope but not allowed to act → 403 (``oversight.access``).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.audit import audit
+from core.excel import table_xlsx
+from core.models import AuditAction
+from core.paging import paginate
+from core.printing import print_response
+from core.scoping import get_scoped_or_404
+from core.views import form_errors_from
+from oversight import access, selectors, services
+from oversight.forms import (
+    AcceptForm,
+    ChecklistItemForm,
+    CloseForm,
+    HazardForm,
+    InspectionForm,
+    PlanForm,
+    SubmitForm,
+)
+from oversight.models import HazardStatus, InspectionResult, RiskCategory
+
+
+def _deny(message: str):
+    raise PermissionDenied(message)
+
+
+@login_required
+def home(request):
+    """The oversight desk: hazard counts, recent inspections, where to inspect."""
+    user = request.user
+    return render(
+        request,
+        "oversight/home.html",
+        {
+            "counts": selectors.hazard_counts(user=user),
+            "inspections": selectors.inspection_list(user=user)[:10],
+            "overdue": selectors.hazard_list(user=user, overdue=True)[:20],
+            "inspectable": [
+                o for o in selectors.inspectable_organisations(user)[:200] if access.may_inspect(user, o)
+            ],
+            "may_edit_checklist": access.may_edit_checklist(user),
+        },
+    )
+
+
+# --- the checklist ----------------------------------------------------------------------------------------
+
+
+@login_required
+def checklist(request):
+    category = request.GET.get("category", "")
+    items = selectors.checklist_list(
+        user=request.user, category=category if category in RiskCategory.values else ""
+    )
+    return render(
+        request,
+        "oversight/checklist.html",
+        {
+            "items": items,
+            "category": category,
+            "categories": RiskCategory.choices,
+            "may_edit": access.may_edit_checklist(request.user),
+        },
+    )
+
+
+@login_required
+def checklist_new(request):
+    if not access.may_edit_checklist(request.user):
+        _deny("风险防控清单由民政部门的监管员或管理员维护。")
+    form = ChecklistItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.checklist_item_create(
+                by=request.user,
+                organisation=request.user.organisation,
+                category=d["category"],
+                text=d["text"],
+                guidance=d["guidance"],
+                order=d["order"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已新增清单项目。")
+            return redirect("oversight:checklist")
+    return render(
+        request,
+        "oversight/form.html",
+        {"form": form, "title": "新增风险防控清单项目（规则O3）", "back": "oversight:checklist"},
+    )
+
+
+@login_required
+def checklist_edit(request, uuid):
+    item = selectors.checklist_item_get(user=request.user, uuid=uuid)
+    if not (
+        access.may_edit_checklist(request.user)
+        and (request.user.is_superuser or item.organisation_id == request.user.organisation_id)
+    ):
+        _deny("只有制定该清单的民政部门可以修改。")
+    form = ChecklistItemForm(
+        request.POST or None,
+        initial={
+            "category": item.category,
+            "text": item.text,
+            "guidance": item.guidance,
+            "order": item.order,
+            "is_active": item.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.checklist_item_update(
+                by=request.user,
+                item=item,
+                category=d["category"],
+                text=d["text"],
+                guidance=d["guidance"],
+                order=d["order"],
+                is_active=d["is_active"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已保存清单项目。")
+            return redirect("oversight:checklist")
+    return render(
+        request,
+        "oversight/form.html",
+        {"form": form, "title": "修改风险防控清单项目", "back": "oversight:checklist"},
+    )
+
+
+# --- inspections ------------------------------------------------------------------------------------------
+
+
+@login_required
+def inspection_list(request):
+    page = paginate(request, selectors.inspection_list(user=request.user))
+    return render(request, "oversight/inspection_list.html", page)
+
+
+@login_required
+def inspect(request, uuid):
+    """Walk the checklist at one station or facility (on a phone: one card per item, camera for photos)."""
+    org = selectors.organisation_get(user=request.user, uuid=uuid)
+    if not access.may_inspect(request.user, org):
+        _deny("您不能检查该机构：本机构的站长、照料和医护人员，或上级民政部门的监管员可以检查。")
+    items = list(services.checklist_for(org))
+    form = InspectionForm(
+        request.POST or None,
+        request.FILES or None,
+        items=items,
+        initial={"inspected_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            inspection = services.inspection_create(
+                by=request.user,
+                organisation=org,
+                results=form.results(),
+                inspected_at=d["inspected_at"],
+                participants=d["participants"],
+                note=d["note"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            failed = inspection.hazards.count()
+            messages.success(
+                request,
+                f"检查 {inspection.number} 已保存"
+                + (f"，{failed} 项隐患已录入隐患台账。" if failed else "，未发现隐患。"),
+            )
+            return redirect("oversight:inspection", uuid=inspection.uuid)
+    return render(
+        request,
+        "oversight/inspect.html",
+        {"form": form, "org": org, "items": items, "default_days": services.hazard_default_days()},
+    )
+
+
+@login_required
+def inspection_detail(request, uuid):
+    inspection = selectors.inspection_get(user=request.user, uuid=uuid)
+    return render(
+        request,
+        "oversight/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "results": inspection.results.all(),
+            "hazards": {h.result_id: h for h in inspection.hazards.all()},
+        },
+    )
+
+
+@login_required
+def result_photo(request, uuid):
+    result = get_scoped_or_404(InspectionResult.objects.select_related("inspection"), request.user, uuid=uuid)
+    if not result.photo:
+        raise Http404("没有现场照片。")
+    return FileResponse(
+        result.photo.open("rb"), filename=f"{result.inspection.number}.jpg", content_type="image/jpeg"
+    )
+
+
+# --- the hazard ledger ------------------------------------------------------------------------------------
+
+
+def _ledger(request):
+    g = request.GET
+    return selectors.hazard_list(
+        user=request.user,
+        status=g.get("status", "open"),
+        organisation=g.get("organisation", "") if _is_uuid(g.get("organisation", "")) else "",
+        overdue=g.get("overdue") == "1",
+        category=g.get("category", "") if g.get("category", "") in RiskCategory.values else "",
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid as uuidlib
+
+    try:
+        uuidlib.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@login_required
+def hazard_list(request):
+    page = paginate(request, _ledger(request))
+    today = timezone.localdate()
+    for hazard in page["object_list"]:
+        hazard.is_overdue = selectors.is_overdue(hazard, today)
+    return render(
+        request,
+        "oversight/hazard_list.html",
+        {
+            **page,
+            "status": request.GET.get("status", "open"),
+            "statuses": HazardStatus.choices,
+            "category": request.GET.get("category", ""),
+            "categories": RiskCategory.choices,
+            "organisations": selectors.inspectable_organisations(request.user)[:200],
+            "organisation": request.GET.get("organisation", ""),
+            "overdue": request.GET.get("overdue") == "1",
+            "counts": selectors.hazard_counts(user=request.user),
+        },
+    )
+
+
+@login_required
+def hazard_xlsx(request):
+    """隐患台账 as Excel (the one formula-safe writer), audited as an export."""
+    rows = [
+        [
+            h.number,
+            h.organisation.name,
+            h.get_category_display(),
+            h.description,
+            h.source,
+            h.found_on,
+            h.measures,
+            h.responsible,
+            h.deadline,
+            h.get_status_display(),
+            h.rectified_at,
+            str(h.rectified_by or ""),
+            h.accepted_at,
+            str(h.accepted_by or ""),
+            h.closed_at,
+            str(h.closed_by or ""),
+        ]
+        for h in _ledger(request)[:20000]
+    ]
+    audit(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="oversight.hazards",
+        object_id="xlsx",
+        summary=f"导出隐患台账（{len(rows)} 条）",
+        organisation=request.user.organisation,
+    )
+    book = table_xlsx(
+        sheet="隐患台账",
+        title=f"隐患台账（导出于 {timezone.localtime():%Y-%m-%d %H:%M}）",
+        headers=[
+            "隐患编号",
+            "责任机构",
+            "风险类别",
+            "隐患描述",
+            "来源",
+            "发现日期",
+            "整改措施",
+            "整改责任人",
+            "整改期限",
+            "状态",
+            "整改完成时间",
+            "整改人",
+            "验收时间",
+            "验收人",
+            "销号时间",
+            "销号人",
+        ],
+        rows=rows,
+    )
+    return book.response(f"隐患台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def hazard_new(request):
+    orgs = [
+        o for o in selectors.inspectable_organisations(request.user) if access.may_inspect(request.user, o)
+    ]
+    if not orgs:
+        _deny("您没有可以登记隐患的机构。")
+    from core.models import Organisation
+
+    form = HazardForm(
+        request.POST or None,
+        organisations=Organisation.objects.filter(pk__in=[o.pk for o in orgs]),
+        initial={"found_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            hazard = services.hazard_create(
+                by=request.user,
+                organisation=d["organisation"],
+                category=d["category"],
+                description=d["description"],
+                found_on=d["found_on"],
+                deadline=d["deadline"],
+                measures=d["measures"],
+                responsible=d["responsible"],
+                source=d["source"] or "日常巡查",
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已登记隐患 {hazard.number}。")
+            return redirect("oversight:hazard", uuid=hazard.uuid)
+    return render(
+        request,
+        "oversight/form.html",
+        {"form": form, "title": "登记隐患（规则O3）", "back": "oversight:hazards"},
+    )
+
+
+@login_required
+def hazard_detail(request, uuid):
+    hazard = selectors.hazard_get(user=request.user, uuid=uuid)
+    user = request.user
+    may_rectify = access.may_rectify(user, hazard.organisation)
+    may_accept = access.may_accept(user, hazard.organisation) and hazard.rectified_by_id != user.pk
+    return render(
+        request,
+        "oversight/hazard_detail.html",
+        {
+            "hazard": hazard,
+            "steps": hazard.steps.select_related("by"),
+            "is_overdue": selectors.is_overdue(hazard),
+            "plan_form": PlanForm(initial={"measures": hazard.measures, "responsible": hazard.responsible})
+            if may_rectify and hazard.status == HazardStatus.RECTIFYING
+            else None,
+            "submit_form": SubmitForm() if may_rectify and hazard.status == HazardStatus.RECTIFYING else None,
+            "accept_form": AcceptForm() if may_accept and hazard.status == HazardStatus.PENDING else None,
+            "close_form": CloseForm()
+            if access.may_accept(user, hazard.organisation) and hazard.status == HazardStatus.ACCEPTED
+            else None,
+            "self_fixed": hazard.status == HazardStatus.PENDING and hazard.rectified_by_id == user.pk,
+        },
+    )
+
+
+def _hazard_action(request, uuid, allowed, form_class, call, done: str):
+    hazard = selectors.hazard_get(user=request.user, uuid=uuid)
+    if not allowed(request.user, hazard.organisation):
+        _deny("您不能办理该隐患的这一步。")
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(hazard, form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("oversight:hazard", uuid=hazard.uuid)
+
+
+@login_required
+@require_POST
+def hazard_plan(request, uuid):
+    return _hazard_action(
+        request,
+        uuid,
+        access.may_rectify,
+        PlanForm,
+        lambda h, d: services.hazard_plan(
+            by=request.user, hazard=h, measures=d["measures"], responsible=d["responsible"]
+        ),
+        "已保存整改措施。",
+    )
+
+
+@login_required
+@require_POST
+def hazard_submit(request, uuid):
+    return _hazard_action(
+        request,
+        uuid,
+        access.may_rectify,
+        SubmitForm,
+        lambda h, d: services.hazard_submit(by=request.user, hazard=h, rectification=d["rectification"]),
+        "已提交验收。",
+    )
+
+
+@login_required
+@require_POST
+def hazard_accept(request, uuid):
+    def call(h, d):
+        if d["decision"] == "accept":
+            return services.hazard_accept(by=request.user, hazard=h, note=d["note"])
+        return services.hazard_reject(by=request.user, hazard=h, note=d["note"])
+
+    return _hazard_action(request, uuid, access.may_accept, AcceptForm, call, "已记录验收结论。")
+
+
+@login_required
+@require_POST
+def hazard_close(request, uuid):
+    return _hazard_action(
+        request,
+        uuid,
+        access.may_accept,
+        CloseForm,
+        lambda h, d: services.hazard_close(by=request.user, hazard=h, note=d["note"]),
+        "隐患已销号。",
+    )
+
+
+@login_required
+def hazard_print(request, uuid):
+    """隐患整改通知书: printable (HTML or PDF)."""
+    hazard = selectors.hazard_get(user=request.user, uuid=uuid)
+    return print_response(
+        request,
+        "oversight/print_hazard.html",
+        {"hazard": hazard, "now": timezone.now()},
+        filename=f"hazard-{hazard.number}",
+        organisation=hazard.organisation,
+        title="隐患整改通知书",
+    )
