@@ -1,16 +1,25 @@
 import logging
 
-from core.audit import reset_request_ip, set_request_ip
+from core.audit import (
+    begin_request_read,
+    end_request_read,
+    read_state,
+    record_request,
+    reset_request_ip,
+    set_request_ip,
+)
 from core.clientip import client_ip
 
 logger = logging.getLogger(__name__)
 
 
 class AuditContextMiddleware:
-    """Makes the client address available to audit entries written by services.
+    """Audit context of a request: the client address for entries written by services, and afterwards the
+    request's one ``read`` entry (personal data shown) or ``denied`` entry (401/403/404).
 
     The address comes from :func:`core.clientip.client_ip` (trusted proxies only, validated); the audit
-    context never breaks a request — if reading the address fails, the entry is written without one.
+    context never breaks a request — if reading the address or writing the read entry fails, the
+    request is answered all the same and the failure is logged.
     """
 
     def __init__(self, get_response):
@@ -24,7 +33,11 @@ class AuditContextMiddleware:
             ip = None
         request.client_ip = ip
         token = set_request_ip(ip)
+        read_token = begin_request_read()
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            record_request(request, response, read_state())
+            return response
         finally:
+            end_request_read(read_token)
             reset_request_ip(token)

@@ -189,6 +189,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "导出/打印"
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"
+    READ = "read", "查阅数据"
+    DENIED = "denied", "拒绝访问"
 
 
 class AuditEntry(models.Model):

@@ -7,6 +7,8 @@ files, and the first pages stay fast however large a province's data grows.
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
 
+from core.audit import log_read
+
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
 
@@ -37,6 +39,8 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:
         page = paginator.page(1)
     except EmptyPage:
         page = paginator.page(paginator.num_pages)
+    # Read audit: which rows this page showed (core.audit.log_read; one entry per request, ids capped).
+    log_read(request, objects=page.object_list, count=paginator.count)
     params = request.GET.copy()
     params.pop("page", None)
     return {"page_obj": page, "object_list": page.object_list, "querystring_without_page": params.urlencode()}

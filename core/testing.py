@@ -16,13 +16,19 @@ PASSWORD = "guitu-test-pass"
 
 def _org(name, code, kind, division_code, supervisor=None, short=""):
     return Organisation.objects.create(
-        name=name, code=code, kind=kind, division=Division.objects.get(code=division_code),
-        supervisor=supervisor, short_name=short,
+        name=name,
+        code=code,
+        kind=kind,
+        division=Division.objects.get(code=division_code),
+        supervisor=supervisor,
+        short_name=short,
     )
 
 
 def _user(username, full_name, org, *roles):
-    user = User.objects.create_user(username=username, password=PASSWORD, full_name=full_name, organisation=org)
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, full_name=full_name, organisation=org
+    )
     for role in roles:
         UserRole.objects.create(user=user, role=role)
     return user
@@ -39,7 +45,9 @@ def make_cast() -> SimpleNamespace:
     c.police = _org("清远市公安局清城分局", "QCGA", OrgKind.POLICE, "441802")
     c.panel = _org("清远市救助监督组", "QYJD", OrgKind.SUPERVISION, "441800", c.city_dept)
     c.other_dept = _org("韶关市民政局", "SGMZ", OrgKind.CIVIL_AFFAIRS, "440200")
-    c.other_station = _org("乳源瑶族自治县救助管理站", "RYZ", OrgKind.STATION, "440232", c.other_dept, "乳源站")
+    c.other_station = _org(
+        "乳源瑶族自治县救助管理站", "RYZ", OrgKind.STATION, "440232", c.other_dept, "乳源站"
+    )
 
     c.reception = _user("reception", "李接待", c.station, Role.RECEPTION)
     c.head = _user("head", "王站长", c.station, Role.HEAD)
@@ -54,3 +62,10 @@ def make_cast() -> SimpleNamespace:
     c.outsider = _user("outsider", "褚接待", c.other_station, Role.RECEPTION, Role.HEAD)
     c.password = PASSWORD
     return c
+
+
+def audit_writes() -> int:
+    """Audit entries that record changes (reads and denied attempts excluded): "nothing changed" checks."""
+    from core.models import AuditAction, AuditEntry
+
+    return AuditEntry.objects.exclude(action__in=[AuditAction.READ, AuditAction.DENIED]).count()

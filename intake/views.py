@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.audit import log_read
 from core.paging import paginate
 from core.printing import print_response
 from core.scoping import can_write, require_write
@@ -105,6 +106,7 @@ def intake_candidates(request):
 @login_required
 def episode_detail(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
+    log_read(request, "接待记录", person_uuid=episode.person.uuid, organisation=episode.station)
     return render(request, "intake/episode.html", {"episode": episode,
                                                    "panel": selectors.episode_panel(episode=episode,
                                                                                     user=request.user)})

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core.audit import audit
+from core.audit import audit, log_read
 from core.models import STATION_KINDS, AuditAction
 from core.paging import paginate
 from core.printing import print_response
@@ -70,6 +70,7 @@ def departure_new(request, uuid):
 @login_required
 def departure_detail(request, uuid):
     departure = selectors.departure_get(user=request.user, uuid=uuid)
+    log_read(request, "离站记录", person_uuid=departure.episode.person.uuid, organisation=departure.episode.station)
     from intake.selectors import belongings_outstanding
 
     return render(request, "leaving/detail.html", {

@@ -204,7 +204,7 @@ def person_episodes(*, person: Person, user) -> list[Episode]:
     return episodes
 
 
-TIMELINE_HIDDEN = (AuditAction.VIEW, AuditAction.REVEAL, AuditAction.EXPORT)
+TIMELINE_HIDDEN = (AuditAction.VIEW, AuditAction.REVEAL, AuditAction.EXPORT, AuditAction.READ, AuditAction.DENIED)
 
 
 def person_timeline(*, person: Person) -> list[dict]:

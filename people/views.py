@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.audit import log_read
 from core.models import Division, DivisionLevel, Role
 from core.paging import paginate
 from core.printing import print_response
@@ -204,6 +205,7 @@ def contact_edit(request, uuid):
 @login_required
 def episode_detail(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
+    log_read(request, "救助过程", person_uuid=episode.person.uuid, organisation=episode.station)
     ctx = {
         "episode": episode,
         "person": episode.person,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.audit import log_read
 from core.models import STATION_KINDS
 from core.paging import paginate
 from core.scoping import get_scoped_or_404, require_write, visible_organisations
@@ -135,6 +136,7 @@ def bed_toggle(request, uuid):
 def episode(request, uuid):
     """The stay panel on its own page (the people app's episode page includes the same panel)."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    log_read(request, "在站照料", person_uuid=ep.person.uuid, organisation=ep.station)
     return render(request, "stay/episode.html", {"episode": ep,
                                                  "panel": selectors.episode_panel(episode=ep, user=request.user)})
 

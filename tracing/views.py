@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.audit import audit
+from core.audit import audit, log_read
 from core.excel import ExcelBook
 from core.models import AuditAction, Organisation, Role
 from core.paging import paginate
@@ -108,6 +108,7 @@ def check_new(request, uuid):
 def check_detail(request, uuid):
     """Station: the whole request and answer. Police: only what was sent, and the answer form link."""
     check = selectors.check_get(user=request.user, uuid=uuid)
+    log_read(request, "身份核查", person_uuid=check.person.uuid, organisation=check.station)
     is_police = request.user.organisation_id == check.police_id and request.user.organisation_id != check.station_id
     return render(request, "tracing/check_detail.html", {
         "check": check, "is_police": is_police, "t2": selectors.t2_status(check),
@@ -227,6 +228,7 @@ def talk_new(request, uuid):
 def talk_detail(request, uuid):
     """A talk with its suggestion chips; each chip opens the lead form prefilled."""
     talk = selectors.talk_get(user=request.user, uuid=uuid)
+    log_read(request, "寻亲谈话", person_uuid=talk.episode.person.uuid, organisation=talk.episode.station)
     return render(request, "tracing/talk_detail.html", {
         "talk": talk, "person": talk.episode.person, "leads": list(talk.leads.select_related("organisation")),
         "may_trace": can_write(request.user, talk.episode.station, *TRACING_ROLES),
@@ -265,6 +267,7 @@ def lead_new(request, uuid):
 @login_required
 def lead_detail(request, uuid):
     lead = selectors.lead_get(user=request.user, uuid=uuid)
+    log_read(request, "寻亲线索", person_uuid=lead.episode.person.uuid, organisation=lead.episode.station)
     may = can_write(request.user, lead.episode.station, *TRACING_ROLES)
     form = LeadResolveForm(request.POST or None)
     if request.method == "POST":
@@ -353,6 +356,7 @@ def identify(request, uuid):
 @login_required
 def plan_detail(request, uuid):
     plan = selectors.plan_get(user=request.user, uuid=uuid)
+    log_read(request, "返乡计划", person_uuid=plan.person.uuid, organisation=plan.station)
     may = can_write(request.user, plan.station, *PLAN_ROLES)
     form = PlanForm(request.POST or None, organisations=selectors.home_stations(), initial={
         "status": plan.status, "target_date": plan.target_date, "method": plan.method,
