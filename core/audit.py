@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from core import auditchain
 from core.clientip import valid_ip
 from core.models import AuditAction, AuditEntry, Organisation
 
@@ -213,7 +214,7 @@ def audit(
     state = _request_read.get()
     if state is not None and action in READ_ACTIONS:
         state["logged"] = True  # this request's read is on record; the middleware adds no second row
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor_obj,
         actor_name=(str(actor_obj) if actor_obj else "系统"),
         organisation=organisation,
@@ -225,6 +226,12 @@ def audit(
         changes=changes or {},
         ip=valid_ip(_request_ip.get()),  # hole 4: never a value the inet column refuses
     )
+    # Tamper evidence: chained to the previous row under the chain lock (core/auditchain.py).
+    with transaction.atomic():
+        auditchain.lock()
+        auditchain.chain(entry)
+        entry.save(force_insert=True)
+    return entry
 
 
 def audit_create(

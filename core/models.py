@@ -4,6 +4,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStamped(models.Model):
@@ -196,11 +197,13 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """Who did what, when, to which object, with field-level changes (rule E4: 全程留痕)."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set by core.audit before the row is hashed (auto_now_add would change it after hashing).
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    # PROTECT: an audited user or organisation is deactivated, never deleted (the row's hash covers both ids).
+    actor = models.ForeignKey(User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField("操作人姓名", max_length=100, blank=True)
     organisation = models.ForeignKey(
-        Organisation, verbose_name="数据所属机构", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Organisation, verbose_name="数据所属机构", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField("操作", max_length=16, choices=AuditAction.choices)
     object_type = models.CharField("对象类型", max_length=64)
@@ -209,6 +212,9 @@ class AuditEntry(models.Model):
     summary = models.CharField("摘要", max_length=300)
     changes = models.JSONField("字段变更", default=dict, blank=True)
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    # Tamper evidence (core/auditchain.py): each row's HMAC covers its content and the previous row's hash.
+    prev_hash = models.CharField("上一条哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, blank=True, editable=False)
 
     scope_field = "organisation"
 
@@ -223,3 +229,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.summary}"
+
+
+class CheckpointKind(models.TextChoices):
+    PURGE = "purge", "保存期满清理"
+    SEAL = "seal", "定期封存"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed point of the audit hash chain: where a retention purge cut it (the new start of the chain),
+    or a periodic seal of its head (so deleting the newest rows is noticed too)."""
+
+    kind = models.CharField("类型", max_length=8, choices=CheckpointKind.choices)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    last_id = models.BigIntegerField("截至记录编号")
+    last_hash = models.CharField("截至记录哈希", max_length=64, blank=True)
+    rows = models.BigIntegerField("涉及记录数", default=0)
+    cutoff = models.DateTimeField("清理截止时间", null=True, blank=True)
+    signature = models.CharField("签名", max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "审计链检查点"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.last_id}"

@@ -178,6 +178,15 @@ GUITU_RULES = {
     "O3_HAZARD_DAYS": env_int("GUITU_O3_HAZARD_DAYS", 15),
 }
 
+# Audit log (docs/audit.md): HMAC key of the tamper-evident chain — kept outside the database; set it apart
+# from GUITU_SECRET_KEY in production so rotating one does not touch the other. Retention ≥ 6 months.
+GUITU_AUDIT_KEY = env_str("GUITU_AUDIT_KEY", hashlib.sha256(("audit:" + SECRET_KEY).encode()).hexdigest())
+GUITU_AUDIT_RETENTION_DAYS = env_int("GUITU_AUDIT_RETENTION_DAYS", 183)
+if GUITU_AUDIT_RETENTION_DAYS < 183:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("GUITU_AUDIT_RETENTION_DAYS must be at least 183 (six months, 等保 2.0)")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,253 @@
+"""Tamper evidence for the audit log (issue 8, 等保 2.0 level 3 "审计记录保护").
+
+Every ``AuditEntry`` carries ``prev_hash`` (the hash of the row before it, in id order) and ``hash`` =
+HMAC-SHA256(key, prev_hash + canonical JSON of the row's content). The key (``GUITU_AUDIT_KEY``) lives in
+the environment, never in the database: someone who can write to the database can change or delete rows
+but cannot compute the hashes that would hide it. ``manage.py audit_verify`` walks the chain and reports
+the first altered or missing row.
+
+- Rows are chained under one lock (PostgreSQL: a transaction-level advisory lock held until the writing
+  transaction commits, so ids, chain order and commit order agree; SQLite: writes already hold the
+  database's write lock — ``transaction_mode=IMMEDIATE``).
+- Retention (``GUITU_AUDIT_RETENTION_DAYS``, at least 183 days = 6 months) deletes the oldest rows only
+  after the whole chain verified, and leaves a signed ``purge`` checkpoint holding the last deleted row's
+  hash: the first kept row's ``prev_hash`` must equal it.
+- A signed ``seal`` checkpoint of the chain's head is written every night, so deleting the newest rows
+  is noticed as well (between two seals, only by comparing with a head hash recorded elsewhere — the
+  command prints it).
+
+Algorithm v1 (frozen: changing it would make every existing chain fail; migration 0004 carries a copy).
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import AuditCheckpoint, AuditEntry, CheckpointKind
+
+#: pg_advisory_xact_lock key of the audit chain ("guitu-audit" as a number).
+LOCK_KEY = 0x67756974750A
+MIN_RETENTION_DAYS = 183
+_FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_id",
+    "person_uuid",
+    "summary",
+    "changes",
+    "ip",
+    "prev_hash",
+    "hash",
+)
+
+
+def _key() -> bytes:
+    key = getattr(settings, "GUITU_AUDIT_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("GUITU_AUDIT_KEY is not set")
+    return key.encode()
+
+
+def _utc(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+
+
+def _canonical(row: dict) -> bytes:
+    content = [
+        _utc(row["at"]),
+        row["actor_id"],
+        row["actor_name"] or "",
+        row["organisation_id"],
+        row["action"],
+        row["object_type"] or "",
+        row["object_id"] or "",
+        str(row["person_uuid"]) if row["person_uuid"] else None,
+        row["summary"] or "",
+        row["changes"] if row["changes"] is not None else {},
+        str(row["ip"]) if row["ip"] else None,
+    ]
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def row_hash(prev_hash: str, row: dict) -> str:
+    """HMAC of one row (a dict of the AuditEntry fields) chained to the previous row's hash."""
+    return hmac.new(_key(), prev_hash.encode() + b"\n" + _canonical(row), hashlib.sha256).hexdigest()
+
+
+def lock() -> None:
+    """Serialise chaining; must run inside ``transaction.atomic`` (released at commit or rollback)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _purge_anchor() -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.filter(kind=CheckpointKind.PURGE).order_by("-last_id").first()
+
+
+def head_hash() -> str:
+    """The hash a new row chains to: the newest row's, or the last purge's anchor, or ''."""
+    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    if last is not None:
+        return last
+    anchor = _purge_anchor()
+    return anchor.last_hash if anchor else ""
+
+
+def chain(entry: AuditEntry) -> None:
+    """Fill ``entry.prev_hash`` and ``entry.hash`` just before it is inserted (caller holds :func:`lock`)."""
+    entry.at = entry.at or timezone.now()
+    # Stored as it will read back (tuples → lists, non-string keys → strings), so the hash verifies later.
+    entry.changes = json.loads(json.dumps(entry.changes if entry.changes is not None else {}))
+    entry.prev_hash = head_hash()
+    row = {name: getattr(entry, name, None) for name in _FIELDS if name not in ("id", "prev_hash", "hash")}
+    entry.hash = row_hash(entry.prev_hash, row)
+
+
+def _checkpoint_message(cp: AuditCheckpoint) -> bytes:
+    cutoff = _utc(cp.cutoff) if cp.cutoff else ""
+    return f"{cp.kind}|{cp.last_id}|{cp.last_hash}|{cp.rows}|{cutoff}|{_utc(cp.created_at)}".encode()
+
+
+def sign(cp: AuditCheckpoint) -> None:
+    cp.signature = hmac.new(_key(), _checkpoint_message(cp), hashlib.sha256).hexdigest()
+
+
+def signature_ok(cp: AuditCheckpoint) -> bool:
+    expected = hmac.new(_key(), _checkpoint_message(cp), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, cp.signature)
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    head_id: int | None
+    head_hash: str
+    problem: str = ""
+    first_bad_id: int | None = None
+
+
+def verify() -> Verification:
+    """Walk the chain in id order; stop at the first altered or missing row (message in Chinese)."""
+    anchor = _purge_anchor()
+    if anchor is not None and not signature_ok(anchor):
+        return Verification(
+            False, 0, None, "", f"清理检查点 #{anchor.last_id} 的签名无效（检查点被篡改）", anchor.last_id
+        )
+    seals = {
+        cp.last_id: cp
+        for cp in AuditCheckpoint.objects.filter(kind=CheckpointKind.SEAL)
+        if anchor is None or cp.last_id > anchor.last_id
+    }
+    for cp in seals.values():
+        if not signature_ok(cp):
+            return Verification(
+                False, 0, None, "", f"封存检查点 #{cp.last_id} 的签名无效（检查点被篡改）", cp.last_id
+            )
+    prev_hash = anchor.last_hash if anchor else ""
+    prev_id = anchor.last_id if anchor else None
+    checked = 0
+    rows = AuditEntry.objects.filter(id__gt=anchor.last_id if anchor else 0).order_by("id").values(*_FIELDS)
+    for row in rows.iterator(chunk_size=2000):
+        if row["prev_hash"] != prev_hash:
+            where = f"记录 #{prev_id} 之后" if prev_id is not None else "链首"
+            return Verification(
+                False,
+                checked,
+                prev_id,
+                prev_hash,
+                f"记录 #{row['id']} 之前缺少记录（{where}的记录被删除或替换）",
+                row["id"],
+            )
+        if not hmac.compare_digest(row_hash(prev_hash, row), row["hash"]):
+            return Verification(
+                False, checked, prev_id, prev_hash, f"记录 #{row['id']} 的内容被修改", row["id"]
+            )
+        seal = seals.pop(row["id"], None)
+        if seal is not None and seal.last_hash != row["hash"]:
+            return Verification(
+                False, checked, prev_id, prev_hash, f"记录 #{row['id']} 与封存检查点不符（被替换）", row["id"]
+            )
+        prev_hash, prev_id = row["hash"], row["id"]
+        checked += 1
+    if seals:
+        missing = min(seals)
+        return Verification(
+            False, checked, prev_id, prev_hash, f"记录 #{missing} 已封存但不存在（最新的记录被删除）", missing
+        )
+    return Verification(True, checked, prev_id, prev_hash)
+
+
+def retention_days() -> int:
+    days = int(getattr(settings, "GUITU_AUDIT_RETENTION_DAYS", MIN_RETENTION_DAYS))
+    if days < MIN_RETENTION_DAYS:
+        raise ImproperlyConfigured(
+            f"GUITU_AUDIT_RETENTION_DAYS={days}: 审计日志至少保存 {MIN_RETENTION_DAYS} 天（6 个月）"
+        )
+    return days
+
+
+class ChainBroken(Exception):
+    """The chain did not verify; nothing is purged (the evidence would be lost)."""
+
+
+def purge(*, now: datetime.datetime | None = None) -> AuditCheckpoint | None:
+    """Delete rows older than the retention period, leaving a signed anchor; refuse if the chain is broken."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=retention_days())
+    with transaction.atomic():
+        lock()
+        result = verify()
+        if not result.ok:
+            raise ChainBroken(result.problem)
+        first_kept = (
+            AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+        )
+        old = AuditEntry.objects.filter(id__lt=first_kept) if first_kept else AuditEntry.objects.all()
+        last = old.order_by("-id").values("id", "hash").first()
+        if last is None:
+            return None
+        count = old.count()
+        cp = AuditCheckpoint(
+            kind=CheckpointKind.PURGE, last_id=last["id"], last_hash=last["hash"], rows=count, cutoff=cutoff
+        )
+        sign(cp)
+        cp.save()
+        old.delete()
+        AuditCheckpoint.objects.filter(kind=CheckpointKind.SEAL, last_id__lte=last["id"]).delete()
+        from core.audit import audit
+
+        audit(
+            actor=None,
+            action="delete",
+            object_type="core.AuditEntry",
+            object_id=f"..{last['id']}",
+            summary=f"审计日志保存期满清理：删除 {count} 条（截至 #{last['id']}，{retention_days()} 天前）",
+            changes={"rows": count, "last_id": last["id"], "cutoff": _utc(cutoff)},
+        )
+    return cp
+
+
+def seal() -> AuditCheckpoint | None:
+    """Record the chain's head in a signed checkpoint (nightly), so deleting the newest rows is noticed."""
+    with transaction.atomic():
+        lock()
+        last = AuditEntry.objects.order_by("-id").values("id", "hash").first()
+        if last is None:
+            return None
+        cp = AuditCheckpoint(kind=CheckpointKind.SEAL, last_id=last["id"], last_hash=last["hash"])
+        sign(cp)
+        cp.save()
+    return cp

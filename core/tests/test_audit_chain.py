@@ -1,0 +1,149 @@
+"""The audit log is tamper-evident (issue 8, 等保 2.0 审计记录保护): a keyed hash chain, audit_verify, retention."""
+
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from core.audit import audit
+from core.auditchain import ChainBroken, purge, seal, verify
+from core.models import AuditAction, AuditCheckpoint, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(n, **kwargs):
+    return [
+        audit(
+            actor=None,
+            action=AuditAction.UPDATE,
+            object_type="test",
+            object_id=str(i),
+            summary=f"第 {i} 条",
+            changes={"n": [i, i + 1], "名字": ["甲", "乙"]},
+            **kwargs,
+        )
+        for i in range(n)
+    ]
+
+
+def test_an_untouched_chain_verifies():
+    _write(5)
+    result = verify()
+    assert result.ok and result.checked == AuditEntry.objects.count()
+    call_command("audit_verify")
+
+
+def test_each_row_is_chained_to_the_one_before():
+    first, second = _write(2)
+    assert second.prev_hash == first.hash and len(second.hash) == 64
+
+
+def test_audit_verify_reports_the_first_altered_row():
+    rows = _write(6)
+    AuditEntry.objects.filter(id=rows[3].id).update(summary="改过的摘要")
+    AuditEntry.objects.filter(id=rows[4].id).update(changes={"n": [0, 0]})
+    result = verify()
+    assert not result.ok and result.first_bad_id == rows[3].id
+    with pytest.raises(CommandError, match=f"记录 #{rows[3].id} 的内容被修改"):
+        call_command("audit_verify")
+
+
+def test_audit_verify_reports_a_deleted_row():
+    rows = _write(5)
+    AuditEntry.objects.filter(id=rows[2].id).delete()
+    result = verify()
+    assert not result.ok and result.first_bad_id == rows[3].id
+    assert f"记录 #{rows[1].id} 之后" in result.problem
+
+
+def test_audit_verify_reports_a_row_whose_hash_was_recomputed_without_the_key(settings):
+    rows = _write(3)
+    real_key = settings.GUITU_AUDIT_KEY
+    settings.GUITU_AUDIT_KEY = "an attacker's guess"
+    forged = audit(actor=None, action=AuditAction.UPDATE, object_type="test", summary="伪造")
+    settings.GUITU_AUDIT_KEY = real_key
+    AuditEntry.objects.filter(id=forged.id).update(prev_hash=rows[-1].hash)
+    assert not verify().ok
+
+
+def test_audit_verify_reports_deleted_newest_rows_after_a_seal():
+    rows = _write(4)
+    seal()
+    AuditEntry.objects.filter(id__gte=rows[2].id).delete()
+    result = verify()
+    assert not result.ok and "已封存但不存在" in result.problem
+
+
+def test_a_forged_checkpoint_is_reported():
+    _write(3)
+    cp = seal()
+    AuditCheckpoint.objects.filter(id=cp.id).update(last_hash="0" * 64)
+    assert "签名无效" in verify().problem
+
+
+def test_retention_keeps_six_months_and_the_chain_still_verifies(settings):
+    settings.GUITU_AUDIT_RETENTION_DAYS = 183
+    with time_machine.travel(datetime.datetime(2026, 1, 1, 9, tzinfo=datetime.UTC), tick=False):
+        old = _write(3)
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 9, tzinfo=datetime.UTC), tick=False):
+        recent = _write(2)
+    with time_machine.travel(datetime.datetime(2026, 7, 15, 9, tzinfo=datetime.UTC), tick=False):
+        cp = purge()
+        after = _write(1)
+    assert cp.rows == 3 and cp.last_id == old[-1].id
+    assert not AuditEntry.objects.filter(id__in=[r.id for r in old]).exists()
+    assert AuditEntry.objects.filter(id__in=[r.id for r in recent + after]).count() == 3
+    assert AuditEntry.objects.filter(summary__startswith="审计日志保存期满清理：删除 3 条").exists()
+    assert verify().ok
+    # Deleting the first kept row is still noticed: its successor no longer chains to the anchor.
+    AuditEntry.objects.filter(id=recent[0].id).delete()
+    assert verify().first_bad_id == recent[1].id
+
+
+def test_a_broken_chain_is_never_purged(settings):
+    with time_machine.travel(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), tick=False):
+        rows = _write(3)
+    AuditEntry.objects.filter(id=rows[1].id).update(summary="改")
+    with time_machine.travel(datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC), tick=False):
+        with pytest.raises(ChainBroken):
+            purge()
+        with pytest.raises(CommandError, match="未删除任何记录"):
+            call_command("audit_purge")
+    assert AuditEntry.objects.filter(id__in=[r.id for r in rows]).count() == 3
+
+
+def test_retention_below_six_months_is_refused(settings):
+    settings.GUITU_AUDIT_RETENTION_DAYS = 90
+    with pytest.raises(ImproperlyConfigured, match="至少保存 183 天"):
+        purge()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers itself; the advisory lock is PostgreSQL's")
+    errors = []
+
+    def writer():
+        from django.db import connection as conn
+
+        try:
+            _write(15)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    result = verify()
+    assert result.ok and result.checked == AuditEntry.objects.count() >= 60
