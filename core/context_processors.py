@@ -15,7 +15,7 @@ NAV = [
     ("待办", "deadlines:inbox", ()),
     ("监督管理", "oversight:home", ()),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.HEAD)),
-    ("审计日志", "core:audit_list", (Role.ADMIN, Role.AUDITOR, Role.HEAD, Role.SUPERVISOR)),
+    ("审计日志", "core:audit_list", (Role.AUDITOR,)),
 ]
 
 

@@ -86,18 +86,30 @@ class DivisionForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    q = forms.CharField(label="关键词", required=False)
+    actor = forms.CharField(label="操作人", required=False, max_length=100, help_text="姓名或用户名")
+    organisation = forms.ModelChoiceField(label="数据所属机构", required=False, queryset=None, empty_label="全部")
     action = forms.ChoiceField(label="操作", required=False, choices=[("", "全部")])
-    actor = forms.CharField(label="操作人", required=False)
+    object = forms.CharField(label="对象", required=False, max_length=64, help_text="对象类型、对象编号或人员档案编号")
+    q = forms.CharField(label="摘要关键词", required=False, max_length=100)
+    ip = forms.GenericIPAddressField(label="IP 地址", required=False, error_messages={"invalid": "请输入有效的 IPv4 或 IPv6 地址。"})
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     person = forms.UUIDField(label="人员档案", required=False, widget=forms.HiddenInput)
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisations=None, **kwargs):
         from core.models import AuditAction
 
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "全部"), *AuditAction.choices]
+        self.fields["organisation"].queryset = (organisations if organisations is not None
+                                                else Organisation.objects.none()).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("起始日期不能晚于截止日期。")
+        return data
 
 
 class ApiTokenForm(forms.Form):
