@@ -128,12 +128,22 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Private files encrypted at rest, decrypted only by the scoped views that serve them (core/filecrypt.py).
+    "default": {"BACKEND": "core.filecrypt.EncryptedFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Photos and scans of vulnerable people: never under STATIC/public URLs, only served by scoped views.
 MEDIA_ROOT = Path(env_str("GUITU_MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Fernet key(s) for private files at rest, comma-separated (first encrypts): from GUITU_FILES_KEY or a file
+# named by GUITU_FILES_KEY_FILE (mode 0600, outside the media directory); never in the database. Empty →
+# derived from SECRET_KEY (development and demo only; set it in production, see docs/deployment.md).
+_files_key_file = env_str("GUITU_FILES_KEY_FILE", "")
+GUITU_FILES_KEY = (
+    Path(_files_key_file).read_text().strip() if _files_key_file else env_str("GUITU_FILES_KEY", "")
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GUITU_MAX_PHOTO_BYTES = env_int("GUITU_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
