@@ -16,7 +16,7 @@ the first altered or missing row.
   is noticed as well (between two seals, only by comparing with a head hash recorded elsewhere — the
   command prints it).
 
-Algorithm v1 (frozen: changing it would make every existing chain fail; migration 0004 carries a copy).
+Algorithm v1 (frozen: changing it would make every existing chain fail; migration 0005 carries a copy).
 """
 
 import datetime
@@ -61,7 +61,8 @@ def _key() -> bytes:
 
 
 def _utc(value: datetime.datetime) -> str:
-    return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    # Milliseconds: Django's JSON serialiser (dumpdata → backups) keeps no more, and a restored chain must verify.
+    return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds")
 
 
 def _canonical(row: dict) -> bytes:

@@ -123,7 +123,7 @@ def test_retention_below_six_months_is_refused(settings):
         purge()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_keep_one_unbroken_chain():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers itself; the advisory lock is PostgreSQL's")

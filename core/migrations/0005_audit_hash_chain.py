@@ -18,7 +18,7 @@ def _chain_existing_rows(apps, schema_editor):
     entry_model = apps.get_model("core", "AuditEntry")
     prev = ""
     for row in entry_model.objects.order_by("id").values().iterator(chunk_size=2000):
-        content = [row["at"].astimezone(datetime.UTC).isoformat(timespec="microseconds"), row["actor_id"],
+        content = [row["at"].astimezone(datetime.UTC).isoformat(timespec="milliseconds"), row["actor_id"],
                    row["actor_name"] or "", row["organisation_id"], row["action"], row["object_type"] or "",
                    row["object_id"] or "", str(row["person_uuid"]) if row["person_uuid"] else None,
                    row["summary"] or "", row["changes"] if row["changes"] is not None else {},
@@ -32,7 +32,7 @@ def _chain_existing_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_audit_read_and_denied_actions'),
+        ('core', '0004_audit_read_and_denied_actions'),
     ]
 
     operations = [
