@@ -135,6 +135,8 @@ STORAGES = {
 # Photos and scans of vulnerable people: never under STATIC/public URLs, only served by scoped views.
 MEDIA_ROOT = Path(env_str("GUITU_MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_URL = "/media-not-served/"
+# Fernet key of backup archives (manage.py backup); empty → the first files key.
+GUITU_BACKUP_KEY = env_str("GUITU_BACKUP_KEY", "")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Fernet key(s) for private files at rest, comma-separated (first encrypts): from GUITU_FILES_KEY or a file
