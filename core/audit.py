@@ -205,8 +205,12 @@ def audit(
     changes: dict[str, Any] | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
+    durable: bool = True,
 ) -> AuditEntry:
-    """Write one audit entry; call it inside the same transaction as the change it records."""
+    """Write one audit entry; call it inside the same transaction as the change it records.
+
+    ``durable=False`` only for entries written in a transaction of their own that records no change (the
+    per-request read and denied entries): see :func:`core.auditchain.lock`."""
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or str(getattr(obj, "uuid", None) or obj.pk)
@@ -227,8 +231,9 @@ def audit(
         ip=valid_ip(_request_ip.get()),  # hole 4: never a value the inet column refuses
     )
     # Tamper evidence: chained to the previous row under the chain lock (core/auditchain.py).
+    own_transaction = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        auditchain.lock()
+        auditchain.lock(durable=durable or not own_transaction)
         auditchain.chain(entry)
         entry.save(force_insert=True)
     return entry
@@ -324,6 +329,7 @@ def _record_request(request, response, state: dict) -> None:
             organisation=getattr(user, "organisation", None) if signed_in else None,
             summary=f"拒绝访问（{status}）{request.method} {path}",
             changes={"status": status, "method": request.method, "path": path},
+            durable=False,
         )
         return
     if not signed_in or status != 200 or request.method not in ("GET", "HEAD") or route is None:
@@ -352,4 +358,5 @@ def _record_request(request, response, state: dict) -> None:
         person_uuid=state.get("person_uuid"),
         summary=f"查阅{what}（{count} 条）" if count else f"查阅{what}",
         changes=changes,
+        durable=False,
     )

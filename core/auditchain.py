@@ -87,10 +87,17 @@ def row_hash(prev_hash: str, row: dict) -> str:
     return hmac.new(_key(), prev_hash.encode() + b"\n" + _canonical(row), hashlib.sha256).hexdigest()
 
 
-def lock() -> None:
-    """Serialise chaining; must run inside ``transaction.atomic`` (released at commit or rollback)."""
+def lock(*, durable: bool = True) -> None:
+    """Serialise chaining; must run inside ``transaction.atomic`` (released at commit or rollback).
+
+    ``durable=False`` (read and denied entries, which have a transaction of their own) commits without
+    waiting for the disk on PostgreSQL (``synchronous_commit = off``): a crash can lose the last fraction of a
+    second of such entries, never corrupt the chain — the next durable commit flushes everything before it.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            if not durable:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
