@@ -6,9 +6,11 @@ and the clue inbox (list, read, change status). The public board has no JSON her
 
 import datetime
 import uuid
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
 from announcements import selectors, services
 from announcements.selectors import ANNOUNCE_ROLES, CLUE_ROLES
@@ -56,28 +58,28 @@ class AnnouncementOut(Schema):
 class AnnouncementIn(Schema):
     person: uuid.UUID
     photos: list[uuid.UUID] = []
-    chosen: list[str] = []
+    chosen: list[Annotated[str, StringConstraints(max_length=32)]] = Field([], max_length=50)
     found_date: datetime.date | None = None
-    found_place: str = ""
-    found_division: str = ""
-    sex: str = ""
+    found_place: str = Field("", max_length=200)
+    found_division: str = Field("", max_length=12)
+    sex: str = Field("", max_length=2)
     age_min: int | None = None
     age_max: int | None = None
     height_cm: int | None = None
-    features: str = ""
-    statement: str = ""
-    contact_phone: str = ""
+    features: str = Field("", max_length=2000)
+    statement: str = Field("", max_length=2000)
+    contact_phone: str = Field("", max_length=40)
     publish: bool = False
 
 
 class WithdrawIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=300)
 
 
 class PublicationIn(Schema):
-    channel: str
+    channel: str = Field(..., max_length=16)
     published_on: datetime.date | None = None
-    reference: str = ""
+    reference: str = Field("", max_length=300)
 
 
 class ClueOut(Schema):
@@ -98,8 +100,8 @@ class ClueOut(Schema):
 
 
 class ClueStatusIn(Schema):
-    status: str
-    note: str = ""
+    status: str = Field(..., max_length=16)
+    note: str = Field("", max_length=200)
 
 
 def _out(announcement):
@@ -114,7 +116,7 @@ def _clue_out(clue):
 
 
 @router.get("/announcements", response=list[AnnouncementOut], summary="寻亲公告列表（按数据范围）")
-def announcement_list(request, status: str = "", page: int = 1):
+def announcement_list(request, status: str = Query("", max_length=32), page: int = 1):
     qs = selectors.announcement_list(user=request.user, status=status).prefetch_related("publications")
     start = (max(page, 1) - 1) * 50
     return [_out(a) for a in qs[start:start + 50]]
@@ -169,7 +171,7 @@ def publication_add(request, announcement_uuid: uuid.UUID, payload: PublicationI
 
 
 @router.get("/clues", response=list[ClueOut], summary="寻亲线索（按数据范围）")
-def clue_list(request, status: str = "", page: int = 1):
+def clue_list(request, status: str = Query("", max_length=32), page: int = 1):
     qs = selectors.clue_list(user=request.user, status=status)
     start = (max(page, 1) - 1) * 50
     return [_clue_out(c) for c in qs[start:start + 50]]

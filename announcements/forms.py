@@ -3,6 +3,7 @@
 from django import forms
 
 from announcements.models import AnnouncementStatus, Channel, ClueStatus
+from core.fields import NOTE
 from core.models import Division
 
 # ISO format: <input type=date> shows nothing for the zh-hans default "2026/11/22" (the prefill was lost).
@@ -41,9 +42,9 @@ class AnnouncementForm(forms.Form):
     age_min = forms.IntegerField(label="估计年龄下限", min_value=0, max_value=120, required=False)
     age_max = forms.IntegerField(label="估计年龄上限", min_value=0, max_value=120, required=False)
     height_cm = forms.IntegerField(label="身高（厘米）", min_value=40, max_value=250, required=False)
-    features = forms.CharField(label="体貌特征（公开文字）", required=False,
+    features = forms.CharField(max_length=NOTE, label="体貌特征（公开文字）", required=False,
                                widget=forms.Textarea(attrs={"rows": 3, "wide": True}))
-    statement = forms.CharField(label="本人自述（面向公众撰写）", required=False,
+    statement = forms.CharField(max_length=NOTE, label="本人自述（面向公众撰写）", required=False,
                                 widget=forms.Textarea(attrs={"rows": 3, "wide": True}),
                                 help_text="如自述的地名、人名、口音；不要写身份证号或内部记录。")
     contact_phone = forms.CharField(label="联系电话（公开）", max_length=40, required=False,
@@ -75,7 +76,7 @@ class PublicationForm(forms.Form):
 class AnnouncementFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), *AnnouncementStatus.choices], required=False)
     station = forms.ModelChoiceField(label="机构", queryset=None, required=False, empty_label="全部")
-    q = forms.CharField(label="编号/姓名", required=False)
+    q = forms.CharField(max_length=100, label="编号/姓名", required=False)
 
     def __init__(self, *args, stations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,12 +114,12 @@ class ClueForm(forms.Form):
     content = forms.CharField(label="您了解的情况", required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 5}))
     photo = forms.FileField(label="照片（可选，如走失者的旧照片）", required=False)
-    website = forms.CharField(label="网址", required=False)
+    website = forms.CharField(max_length=200, label="网址", required=False)
 
 
 class BoardFilterForm(forms.Form):
-    province = forms.CharField(required=False)
-    city = forms.CharField(required=False)
+    province = forms.CharField(max_length=64, required=False)
+    city = forms.CharField(max_length=64, required=False)
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
     sex = forms.ChoiceField(choices=[("", ""), ("男", "男"), ("女", "女")], required=False)

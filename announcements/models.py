@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import NOTE, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
 from people.models import Person, PersonPhoto
 
@@ -52,8 +53,8 @@ class Announcement(TimeStamped):
     age_min = models.PositiveSmallIntegerField("估计年龄下限", null=True, blank=True)
     age_max = models.PositiveSmallIntegerField("估计年龄上限", null=True, blank=True)
     height_cm = models.PositiveSmallIntegerField("身高（厘米）", null=True, blank=True)
-    features = models.TextField("体貌特征（公开）", blank=True)
-    statement = models.TextField("本人自述（公开）", blank=True, help_text="面向公众撰写，如自述的地名、人名、口音")
+    features = BoundedTextField("体貌特征（公开）", max_length=NOTE, blank=True)
+    statement = BoundedTextField("本人自述（公开）", max_length=NOTE, blank=True, help_text="面向公众撰写，如自述的地名、人名、口音")
     contact_phone = models.CharField("联系电话（公开）", max_length=40, blank=True)
     # --- life cycle ---
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="撰写人", on_delete=models.PROTECT,
@@ -184,7 +185,7 @@ class Clue(TimeStamped):
     name = models.CharField("提供人姓名", max_length=50)
     phone = models.CharField("联系电话", max_length=30)
     relationship = models.CharField("与走失者关系", max_length=30)
-    content = models.TextField("线索内容")
+    content = BoundedTextField("线索内容", max_length=NOTE)
     photo = models.FileField("照片", upload_to=clue_photo_upload_to, blank=True)
     status = models.CharField("状态", max_length=16, choices=ClueStatus.choices, default=ClueStatus.NEW,
                               db_index=True)

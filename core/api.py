@@ -53,13 +53,14 @@ def me(request):
 
 
 @router.get("/organisations", response=list[OrgOut], summary="数据范围内的机构")
-def organisations(request, kind: str = "", q: str = ""):
+def organisations(request, kind: str = Query("", max_length=32), q: str = Query("", max_length=100)):
     return list(selectors.organisation_list(user=request.user, kind=kind, q=q)[:500])
 
 
 @router.get("/audit", response=list[AuditOut], summary="审计日志（按数据范围）")
 def audit_entries(
-    request, action: str = "", person: uuid.UUID | None = None, before: int | None = Query(None, ge=1)
+    request, action: str = Query("", max_length=32), person: uuid.UUID | None = None,
+    before: int | None = Query(None, ge=1, le=2**62),
 ):
     """Newest first, 50 at a time; the next page is ``before=<id of the last entry>`` (keyset)."""
     user = request.user

@@ -52,7 +52,7 @@ class OrganisationForm(forms.ModelForm):
 
 class UserForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple)
-    password = forms.CharField(label="密码", required=False, widget=forms.PasswordInput(render_value=False),
+    password = forms.CharField(max_length=128, label="密码", required=False, widget=forms.PasswordInput(render_value=False),
                                help_text="新建用户必填；修改时留空表示不变。至少8位。", min_length=8)
 
     class Meta:

@@ -6,7 +6,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from core.scoping import get_scoped_or_404, visible_org_ids
 from deadlines import selectors, services
@@ -77,13 +77,13 @@ class DayOut(Schema):
 
 class DayIn(Schema):
     date: datetime.date
-    kind: str
-    name: str = ""
+    kind: str = Field(..., max_length=16)
+    name: str = Field("", max_length=50)
 
 
 class RuleSettingIn(Schema):
     amount: int | None = None
-    note: str = ""
+    note: str = Field("", max_length=200)
 
 
 class NotificationOut(Schema):
@@ -131,7 +131,7 @@ def rules(request):
 
 
 @router.put("/rules/settings/{rule_id}", response={200: dict})
-def rule_setting(request, rule_id: str, payload: RuleSettingIn):
+def rule_setting(request, payload: RuleSettingIn, rule_id: str = Path(..., max_length=16)):
     """Administrators: make a rule stricter (``amount``), or return to the default (``amount: null``)."""
     services.require_settings_admin(request.user)
     setting = services.rule_setting_set(by=request.user, rule_id=rule_id, amount=payload.amount, note=payload.note)
@@ -139,7 +139,7 @@ def rule_setting(request, rule_id: str, payload: RuleSettingIn):
 
 
 @router.get("/outcomes", response=list[OutcomeOut])
-def outcomes(request, rule: str, as_of: datetime.datetime | None = None, started_from: datetime.datetime | None = None):
+def outcomes(request, rule: str = Query(..., max_length=16), as_of: datetime.datetime | None = None, started_from: datetime.datetime | None = None):
     """Per subject of one one-off rule in the caller's scope: met, late, overdue, open — as known at ``as_of``."""
     if rule not in discover():
         raise ValidationError({"rule": f"没有编号为 {rule} 的时限规则。"})

@@ -14,7 +14,7 @@ class HolidayImportForm(forms.Form):
 
 
 class RuleSettingForm(forms.Form):
-    rule_id = forms.CharField(widget=forms.HiddenInput)
+    rule_id = forms.CharField(max_length=16, widget=forms.HiddenInput)
     amount = forms.IntegerField(label="从严时限", min_value=1, required=False, help_text="留空恢复默认值")
     note = forms.CharField(label="依据", max_length=200, required=False)
 

@@ -47,7 +47,9 @@ api = NinjaAPI(
 
 
 def _error(request, status: int, code: str, message: str, fields=None):
-    return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
+    return api.create_response(
+        request, {"code": code, "message": message, "fields": fields or {}}, status=status
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -57,12 +59,64 @@ def on_validation_error(request, exc: ValidationError):
     return _error(request, 400, "invalid", message, fields)
 
 
+# pydantic's error types in Chinese; the English message is never shown (issue 8, holes 7 and 8).
+_SCHEMA_MESSAGES = {
+    "missing": "必填。",
+    "string_too_long": "不能超过 {max_length} 个字符。",
+    "string_too_short": "至少 {min_length} 个字符。",
+    "string_type": "应为文本。",
+    "string_pattern_mismatch": "格式不正确。",
+    "int_parsing": "应为整数。",
+    "int_type": "应为整数。",
+    "int_from_float": "应为整数。",
+    "float_parsing": "应为数字。",
+    "decimal_parsing": "应为数字。",
+    "decimal_max_digits": "数字位数过多。",
+    "decimal_max_places": "小数位数过多。",
+    "bool_parsing": "应为 true 或 false。",
+    "bool_type": "应为 true 或 false。",
+    "greater_than_equal": "不能小于 {ge}。",
+    "greater_than": "应大于 {gt}。",
+    "less_than_equal": "不能大于 {le}。",
+    "less_than": "应小于 {lt}。",
+    "uuid_parsing": "应为 UUID。",
+    "uuid_type": "应为 UUID。",
+    "date_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD。",
+    "date_type": "日期格式应为 YYYY-MM-DD。",
+    "datetime_parsing": "时间格式应为 ISO 8601，如 2025-01-31T08:00:00+08:00。",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601，如 2025-01-31T08:00:00+08:00。",
+    "datetime_type": "时间格式应为 ISO 8601，如 2025-01-31T08:00:00+08:00。",
+    "timezone_offset": "时区偏移不正确。",
+    "list_type": "应为列表。",
+    "too_long": "最多 {max_length} 项。",
+    "dict_type": "应为对象。",
+    "model_type": "应为对象。",
+    "model_attributes_type": "应为对象。",
+    "json_invalid": "不是有效的 JSON。",
+    "literal_error": "取值不在允许范围内。",
+    "enum": "取值不在允许范围内。",
+    "value_error": "取值不正确。",
+}
+
+
+def schema_error_message(err: dict) -> str:
+    """The Chinese message for one pydantic error (shared with the fuzz test's checks)."""
+    template = _SCHEMA_MESSAGES.get(err.get("type", ""), "格式不正确。")
+    ctx = dict(err.get("ctx") or {})
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return "格式不正确。"
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = ".".join(str(p) for p in err.get("loc", [])[1:]) or "body"
-        fields.setdefault(loc, []).append(err.get("msg", "格式不正确"))
+        fields.setdefault(loc, []).append(schema_error_message(err))
     return _error(request, 422, "invalid", "请求数据格式不正确：" + "；".join(fields), fields)
 
 

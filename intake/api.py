@@ -4,7 +4,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Organisation
 from core.paging import PAGE_SIZE
@@ -20,34 +20,34 @@ router = Router()
 
 # ---------- schemas ----------
 class PersonIn(PersonBaseIn):
-    id_number: str = ""
+    id_number: str = Field("", max_length=18)
 
 
 class AnswersIn(Schema):
-    residence: str = ""
-    subsistence: str = "none"
-    reason: str = "other"
-    reason_text: str = ""
-    vagrancy_duration: str = ""
-    vagrancy_history: str = ""
-    relatives: str = ""
+    residence: str = Field("", max_length=200)
+    subsistence: str = Field("none", max_length=16)
+    reason: str = Field("other", max_length=24)
+    reason_text: str = Field("", max_length=2000)
+    vagrancy_duration: str = Field("", max_length=100)
+    vagrancy_history: str = Field("", max_length=2000)
+    relatives: str = Field("", max_length=2000)
     unable_to_answer: bool = False
     cannot_pay: bool = False
     no_relatives: bool = False
     not_on_subsistence: bool = False
     living_by_vagrancy: bool = False
-    decision: str = "eligible"
-    decision_note: str = ""
-    recording_ref: str = ""
+    decision: str = Field("eligible", max_length=16)
+    decision_note: str = Field("", max_length=300)
+    recording_ref: str = Field("", max_length=100)
     recording_keep_until: datetime.date | None = None
-    caller: str = ""
+    caller: str = Field("", max_length=100)
     fingerprint_taken: bool = False
     photo_taken: bool = False
-    foreign_police_note: str = ""
+    foreign_police_note: str = Field("", max_length=2000)
 
 
 class RegisterIn(Schema):
-    channel: str
+    channel: str = Field(..., max_length=16)
     requested_at: datetime.datetime | None = None
     person_uuid: uuid.UUID | None = None
     person: PersonIn = PersonIn()
@@ -106,56 +106,56 @@ class RegisterOut(Schema):
 
 
 class DangerousItemIn(Schema):
-    kind: str
-    description: str
+    kind: str = Field(..., max_length=16)
+    description: str = Field(..., max_length=200)
     reported_to: uuid.UUID | None = None
     reported_at: datetime.datetime | None = None
-    handling: str = ""
+    handling: str = Field("", max_length=300)
 
 
 class SafetyIn(Schema):
     checked_at: datetime.datetime | None = None
-    note: str = ""
+    note: str = Field("", max_length=300)
     items: list[DangerousItemIn] = []
 
 
 class HealthIn(Schema):
     checked_at: datetime.datetime | None = None
-    checker_role: str = "reception"
-    physical: str = ""
-    mental: str = ""
+    checker_role: str = Field("reception", max_length=16)
+    physical: str = Field("", max_length=300)
+    mental: str = Field("", max_length=300)
     suspected_mental_disorder: bool = False
     suspected_infectious: bool = False
     acute_illness: bool = False
     suspected_drug_use: bool = False
-    outcome: str
+    outcome: str = Field(..., max_length=16)
     hospital: uuid.UUID | None = None
     police: uuid.UUID | None = None
     police_reported_at: datetime.datetime | None = None
-    note: str = ""
+    note: str = Field("", max_length=300)
 
 
 class HandoverIn(Schema):
     escort_org: uuid.UUID | None = None
-    escort_unit_text: str = ""
-    officers: str = ""
-    officer_phone: str = ""
+    escort_unit_text: str = Field("", max_length=100)
+    officers: str = Field("", max_length=200)
+    officer_phone: str = Field("", max_length=40)
     handed_over_at: datetime.datetime | None = None
-    found_place: str = ""
-    found_how: str = ""
-    condition: str = ""
-    belongings_text: str = ""
+    found_place: str = Field("", max_length=200)
+    found_how: str = Field("", max_length=300)
+    condition: str = Field("", max_length=300)
+    belongings_text: str = Field("", max_length=300)
 
 
 class BelongingIn(Schema):
-    item: str
+    item: str = Field(..., max_length=100)
     quantity: int = 1
-    description: str = ""
-    location: str = ""
+    description: str = Field("", max_length=200)
+    location: str = Field("", max_length=100)
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=2000)
 
 
 class RecordOut(Schema):
@@ -243,7 +243,7 @@ def _candidates(request, payload: RegisterIn, exclude=None) -> list[dict]:
 
 # ---------- endpoints ----------
 @router.get("/requests", response=list[EpisodeOut], summary="求助记录列表（含不予救助、终止救助，规则I1）")
-def list_requests(request, channel: str = "", decision: str = "", status: str = "",
+def list_requests(request, channel: str = Query("", max_length=32), decision: str = Query("", max_length=32), status: str = Query("", max_length=32),
                   date_from: datetime.date | None = None, date_to: datetime.date | None = None, page: int = 1):
     qs = selectors.intake_list(user=request.user, filters={"channel": channel, "decision": decision,
                                                            "status": status, "date_from": date_from,

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from core.fields import NOTE
 from core.models import Organisation, OrgKind
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from intake.models import (
@@ -80,15 +81,15 @@ class RegisterForm(forms.Form):
     limited_mobility = forms.BooleanField(label="行动不便", required=False)
     is_pregnant = forms.BooleanField(label="孕妇", required=False)
     suspected_foreign = forms.BooleanField(label="疑似外籍", required=False)
-    foreign_police_note = forms.CharField(label="报告公安情况（疑似外籍必填，规则I7）", required=False,
+    foreign_police_note = forms.CharField(max_length=NOTE, label="报告公安情况（疑似外籍必填，规则I7）", required=False,
                                           widget=forms.Textarea(attrs=WIDE))
     # rule N2 answers
     subsistence = forms.ChoiceField(label="低保/五保情况", choices=Subsistence.choices, initial=Subsistence.NONE)
     reason = forms.ChoiceField(label="求助原因", choices=Reason.choices)
-    reason_text = forms.CharField(label="求助原因说明", required=False, widget=forms.Textarea(attrs=WIDE))
+    reason_text = forms.CharField(max_length=NOTE, label="求助原因说明", required=False, widget=forms.Textarea(attrs=WIDE))
     vagrancy_duration = forms.CharField(label="本次流浪时间", required=False, max_length=100)
-    vagrancy_history = forms.CharField(label="既往流浪经历", required=False, widget=forms.Textarea(attrs=WIDE))
-    relatives = forms.CharField(label="亲属姓名、住址、电话", required=False, widget=forms.Textarea(attrs=WIDE))
+    vagrancy_history = forms.CharField(max_length=NOTE, label="既往流浪经历", required=False, widget=forms.Textarea(attrs=WIDE))
+    relatives = forms.CharField(max_length=NOTE, label="亲属姓名、住址、电话", required=False, widget=forms.Textarea(attrs=WIDE))
     unable_to_answer = forms.BooleanField(label="无法正常陈述", required=False)
     # rule N1
     cannot_pay = forms.BooleanField(label="自身无力解决食宿", required=False)
@@ -100,7 +101,7 @@ class RegisterForm(forms.Form):
     fingerprint_taken = forms.BooleanField(label="已采集指纹", required=False)
     photo_taken = forms.BooleanField(label="已采集人像照片", required=False)
     # step 2: which file to attach to ("new" or a person's uuid)
-    match = forms.CharField(required=False, widget=forms.HiddenInput)
+    match = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     SECTIONS = (
         ("求助信息", ("channel", "requested_at", "caller", "recording_ref", "recording_keep_until")),
@@ -223,7 +224,7 @@ class BelongingForm(forms.ModelForm):
 
 
 class NoticeForm(forms.Form):
-    reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 4, "wide": "1"}))
+    reason = forms.CharField(max_length=NOTE, label="理由", required=False, widget=forms.Textarea(attrs={"rows": 4, "wide": "1"}))
 
 
 class IntakeFilterForm(forms.Form):

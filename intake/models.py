@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import NOTE, BoundedTextField
 from core.models import Organisation, TimeStamped
 from people.models import Episode
 
@@ -57,10 +58,10 @@ class IntakeRecord(TimeStamped):
     subsistence = models.CharField("低保/五保情况", max_length=16, choices=Subsistence.choices,
                                    default=Subsistence.NONE)
     reason = models.CharField("求助原因", max_length=24, choices=Reason.choices, default=Reason.OTHER)
-    reason_text = models.TextField("求助原因说明", blank=True)
+    reason_text = BoundedTextField("求助原因说明", max_length=NOTE, blank=True)
     vagrancy_duration = models.CharField("本次流浪时间", max_length=100, blank=True)
-    vagrancy_history = models.TextField("既往流浪经历", blank=True)
-    relatives = models.TextField("亲属姓名、住址、电话", blank=True)
+    vagrancy_history = BoundedTextField("既往流浪经历", max_length=NOTE, blank=True)
+    relatives = BoundedTextField("亲属姓名、住址、电话", max_length=NOTE, blank=True)
     unable_to_answer = models.BooleanField("无法正常陈述", default=False)
     # rule N1: all four must hold
     cannot_pay = models.BooleanField("自身无力解决食宿", default=False)
@@ -77,7 +78,7 @@ class IntakeRecord(TimeStamped):
     fingerprint_taken = models.BooleanField("已采集指纹", default=False)
     photo_taken = models.BooleanField("已采集人像照片", default=False)
     # rule I7: suspected foreign nationals are reported to the police
-    foreign_police_note = models.TextField("疑似外籍人员报告公安情况", blank=True)
+    foreign_police_note = BoundedTextField("疑似外籍人员报告公安情况", max_length=NOTE, blank=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接待人员", on_delete=models.PROTECT,
                                     related_name="+")
 
@@ -265,7 +266,7 @@ class Notice(TimeStamped):
     episode = models.ForeignKey(Episode, verbose_name="救助过程", on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField("类别", max_length=16, choices=NoticeKind.choices)
     number = models.CharField("文书编号", max_length=40, unique=True)
-    reason = models.TextField("理由")
+    reason = BoundedTextField("理由", max_length=NOTE)
     issued_at = models.DateTimeField("出具时间")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
                                   related_name="+")

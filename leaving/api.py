@@ -11,7 +11,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Organisation, User
 from core.scoping import require_write
@@ -22,42 +22,42 @@ router = Router()
 
 
 class DepartureIn(Schema):
-    exit_type: str
+    exit_type: str = Field(..., max_length=20)
     left_at: datetime.datetime | None = None
     limited_mobility: bool = False
-    note: str = ""
-    ticket_no: str = ""
-    travel_mode: str = ""
-    destination: str = ""
+    note: str = Field("", max_length=2000)
+    ticket_no: str = Field("", max_length=50)
+    travel_mode: str = Field("", max_length=10)
+    destination: str = Field("", max_length=100)
     is_direct: bool = True
-    transfer_point: str = ""
-    local_station_contact: str = ""
-    cash_yuan: decimal.Decimal = decimal.Decimal(0)
-    cash_exception_reason: str = ""
+    transfer_point: str = Field("", max_length=100)
+    local_station_contact: str = Field("", max_length=100)
+    cash_yuan: decimal.Decimal = Field(decimal.Decimal(0), max_digits=8, decimal_places=2, ge=0)
+    cash_exception_reason: str = Field("", max_length=300)
     cash_receipt_signed: bool = False
     escort_staff: list[uuid.UUID] = []
-    escort_route: str = ""
-    handed_over_to: str = ""
+    escort_route: str = Field("", max_length=200)
+    handed_over_to: str = Field("", max_length=10)
     handover_org: uuid.UUID | None = None
-    handover_person: str = ""
+    handover_person: str = Field("", max_length=50)
     handover_at: datetime.datetime | None = None
-    claimant_name: str = ""
-    claimant_id_number: str = ""
-    claimant_id_copy_base64: str = ""
-    claimant_id_copy_filename: str = ""
-    claimant_relationship: str = ""
-    claimant_phone: str = ""
-    witness_1: str = ""
-    witness_2: str = ""
+    claimant_name: str = Field("", max_length=50)
+    claimant_id_number: str = Field("", max_length=18)
+    claimant_id_copy_base64: str = Field("", max_length=14000000)
+    claimant_id_copy_filename: str = Field("", max_length=200)
+    claimant_relationship: str = Field("", max_length=20)
+    claimant_phone: str = Field("", max_length=40)
+    witness_1: str = Field("", max_length=50)
+    witness_2: str = Field("", max_length=50)
     transfer_org: uuid.UUID | None = None
     declaration_signed: bool = False
-    written_record: str = ""
-    death_place: str = ""
-    death_cause: str = ""
+    written_record: str = Field("", max_length=2000)
+    death_place: str = Field("", max_length=200)
+    death_cause: str = Field("", max_length=300)
     police_notified: bool = False
     hospital_notified: bool = False
-    circumstances: str = ""
-    police_report_ref: str = ""
+    circumstances: str = Field("", max_length=2000)
+    police_report_ref: str = Field("", max_length=100)
 
 
 class DepartureOut(Schema):
@@ -147,7 +147,7 @@ def departure_get(request, departure_uuid: uuid.UUID):
 
 
 @router.get("/departures", response=list[DepartureOut], summary="离站记录列表（按数据范围）")
-def departure_list(request, exit_type: str = "", date_from: datetime.date | None = None,
+def departure_list(request, exit_type: str = Query("", max_length=32), date_from: datetime.date | None = None,
                    date_to: datetime.date | None = None, page: int = 1):
     qs = selectors.departure_list(user=request.user, filters={"exit_type": exit_type, "date_from": date_from,
                                                                "date_to": date_to})

@@ -76,7 +76,7 @@ class DepartureForm(forms.ModelForm):
 
 
 class DepartureFilterForm(forms.Form):
-    q = forms.CharField(label="姓名/编号", required=False)
+    q = forms.CharField(max_length=100, label="姓名/编号", required=False)
     exit_type = forms.ChoiceField(label="离站方式", required=False, choices=[("", "全部")] + ExitType.choices)
     station = forms.ModelChoiceField(label="机构", queryset=Organisation.objects.none(), required=False,
                                      to_field_name="uuid")

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from core.fields import CIPHERTEXT, NOTE, BoundedTextField
 from core.models import Organisation, TimeStamped
 
 
@@ -51,7 +52,7 @@ class Departure(TimeStamped):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
                                     related_name="+")
     limited_mobility = models.BooleanField("行动不便", default=False, help_text="行动不便者须由亲属或责任单位接领（规则 N9）")
-    note = models.TextField("备注", blank=True)
+    note = BoundedTextField("备注", max_length=NOTE, blank=True)
 
     # 返乡（购票）— rule N8
     ticket_no = models.CharField("车（船、机）票号", max_length=50, blank=True)
@@ -76,7 +77,7 @@ class Departure(TimeStamped):
 
     # 亲属接领 — rules N9, E3
     claimant_name = models.CharField("接领人姓名", max_length=50, blank=True)
-    claimant_id_enc = models.TextField("接领人身份证号（加密）", blank=True)
+    claimant_id_enc = BoundedTextField("接领人身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     claimant_id_hash = models.CharField("接领人身份证号索引", max_length=64, blank=True, db_index=True)
     claimant_id_masked = models.CharField("接领人身份证号", max_length=20, blank=True)
     claimant_id_copy = models.FileField("接领人身份证复印件", upload_to=id_copy_upload_to, blank=True)
@@ -91,7 +92,7 @@ class Departure(TimeStamped):
 
     # 自行离站 / 未办手续离站 — rule N7
     declaration_signed = models.BooleanField("已签署自行离站声明书", default=False)
-    written_record = models.TextField("情况记录", blank=True)
+    written_record = BoundedTextField("情况记录", max_length=NOTE, blank=True)
 
     # 死亡
     death_place = models.CharField("死亡地点", max_length=200, blank=True)
@@ -100,7 +101,7 @@ class Departure(TimeStamped):
     hospital_notified = models.BooleanField("已通知医疗机构", default=False)
 
     # 走失
-    circumstances = models.TextField("走失经过", blank=True)
+    circumstances = BoundedTextField("走失经过", max_length=NOTE, blank=True)
     police_report_ref = models.CharField("报警回执/报案编号", max_length=100, blank=True)
 
     # Belongings counted back (rule I2, N7): the list as returned by intake.

@@ -7,7 +7,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
-from ninja import Field, File, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.models import Division
@@ -54,53 +54,53 @@ class ReportOut(Schema):
 
 
 class ReportIn(Schema):
-    report_no: str
+    report_no: str = Field(..., max_length=50)
     reported_at: datetime.datetime
-    name: str
-    reporter_name: str = ""
-    reporter_phone: str = ""
-    reporter_relationship: str = ""
-    aliases: str = ""
-    sex: str = ""
+    name: str = Field(..., max_length=50)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=40)
+    reporter_relationship: str = Field("", max_length=20)
+    aliases: str = Field("", max_length=200)
+    sex: str = Field("", max_length=2)
     birth_date: datetime.date | None = None
     birth_year: int | None = None
     age_min: int | None = None
     age_max: int | None = None
-    id_number: str = ""
-    hukou_division: str | None = Field(None, description="6位区划代码")
-    hukou_text: str = ""
-    dialect: str = ""
+    id_number: str = Field("", max_length=18)
+    hukou_division: str | None = Field(None, description="6位区划代码", max_length=12)
+    hukou_text: str = Field("", max_length=200)
+    dialect: str = Field("", max_length=50)
     height_cm: int | None = None
-    marks: str = ""
+    marks: str = Field("", max_length=2000)
     last_seen_on: datetime.date | None = None
-    last_seen_place: str = ""
+    last_seen_place: str = Field("", max_length=200)
 
 
 class ReportPatch(Schema):
-    report_no: str | None = None
+    report_no: str | None = Field(None, max_length=50)
     reported_at: datetime.datetime | None = None
-    name: str | None = None
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
-    reporter_relationship: str | None = None
-    aliases: str | None = None
-    sex: str | None = None
+    name: str | None = Field(None, max_length=50)
+    reporter_name: str | None = Field(None, max_length=50)
+    reporter_phone: str | None = Field(None, max_length=40)
+    reporter_relationship: str | None = Field(None, max_length=20)
+    aliases: str | None = Field(None, max_length=200)
+    sex: str | None = Field(None, max_length=2)
     birth_date: datetime.date | None = None
     birth_year: int | None = None
     age_min: int | None = None
     age_max: int | None = None
-    id_number: str | None = Field(None, description="省略或 null 表示不变，空字符串表示删除")
-    hukou_division: str | None = None
-    hukou_text: str | None = None
-    dialect: str | None = None
+    id_number: str | None = Field(None, description="省略或 null 表示不变，空字符串表示删除", max_length=18)
+    hukou_division: str | None = Field(None, max_length=12)
+    hukou_text: str | None = Field(None, max_length=200)
+    dialect: str | None = Field(None, max_length=50)
     height_cm: int | None = None
-    marks: str | None = None
+    marks: str | None = Field(None, max_length=2000)
     last_seen_on: datetime.date | None = None
-    last_seen_place: str | None = None
+    last_seen_place: str | None = Field(None, max_length=200)
 
 
 class CloseIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=200)
 
 
 class ImportOut(Schema):
@@ -159,7 +159,7 @@ class CandidateOut(Schema):
 
 
 class DecideIn(Schema):
-    decision: str = Field(description="confirmed / rejected / deferred")
+    decision: str = Field(description="confirmed / rejected / deferred", max_length=10)
     note: str = Field("", max_length=300)
     confirm: bool = Field(False, description="confirming a report match identifies the person (rename, withdraw "
                                              "announcements, close police checks): send true to confirm it; without "
@@ -194,7 +194,7 @@ def _report_data(payload: Schema, *, partial: bool) -> tuple[dict, str | None]:
 
 
 @router.get("/reports", response=list[ReportOut], summary="走失报案列表（本机构及下属）")
-def list_reports(request, q: str = "", status: str = "", limit: int = 100, offset: int = 0):
+def list_reports(request, q: str = Query("", max_length=100), status: str = Query("", max_length=32), limit: int = 100, offset: int = 0):
     qs = selectors.report_list(user=request.user, q=q, status=status)
     return list(qs.select_related("hukou_division")[offset: offset + min(limit, 500)])
 
@@ -249,7 +249,7 @@ def report_candidates(request, uuid: uuid.UUID):
 
 
 @router.get("/candidates", response=list[CandidateOut], summary="待审核的比对候选（最优先在前）")
-def list_candidates(request, kind: str = "", status: str = "", limit: int = 100, offset: int = 0):
+def list_candidates(request, kind: str = Query("", max_length=32), status: str = Query("", max_length=32), limit: int = 100, offset: int = 0):
     qs = selectors.candidate_queue(user=request.user, kind=kind, status=status)
     return list(qs[offset: offset + min(limit, 500)])
 

@@ -12,7 +12,7 @@ SEX_FILTER = [("", "全部"), ("男", "男"), ("女", "女")]
 class ReportForm(forms.ModelForm):
     id_number = forms.CharField(label="身份证号", required=False, max_length=18,
                                 help_text="选填；按国家标准校验，加密保存。修改时留空表示不变。")
-    hukou_division_text = forms.CharField(label="户籍地区划", required=False,
+    hukou_division_text = forms.CharField(max_length=100, label="户籍地区划", required=False,
                                           help_text="区划代码或县级名称，如 441881 或 英德市")
     photos = forms.FileField(label="照片", required=False,
                              widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
@@ -73,7 +73,7 @@ class MergeForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    q = forms.CharField(label="姓名/编号/地点", required=False)
+    q = forms.CharField(max_length=100, label="姓名/编号/地点", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *ReportStatus.choices])
     sex = forms.ChoiceField(label="性别", required=False, choices=SEX_FILTER)
     reported_from = forms.DateField(label="报案日期从", required=False, widget=DATE)

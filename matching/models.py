@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import CIPHERTEXT, NOTE, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
 from people.models import Person, Sex
 
@@ -37,7 +38,7 @@ class MissingReport(TimeStamped):
     birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
     age_min = models.PositiveSmallIntegerField("走失时年龄下限", null=True, blank=True)
     age_max = models.PositiveSmallIntegerField("走失时年龄上限", null=True, blank=True)
-    id_number_enc = models.TextField("身份证号（加密）", blank=True)
+    id_number_enc = BoundedTextField("身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
     hukou_division = models.ForeignKey(Division, verbose_name="户籍地区划", null=True, blank=True,
@@ -45,7 +46,7 @@ class MissingReport(TimeStamped):
     hukou_text = models.CharField("户籍地址", max_length=200, blank=True)
     dialect = models.CharField("方言/口音", max_length=50, blank=True)
     height_cm = models.PositiveSmallIntegerField("身高（厘米）", null=True, blank=True)
-    marks = models.TextField("体貌特征", blank=True)
+    marks = BoundedTextField("体貌特征", max_length=NOTE, blank=True)
     last_seen_on = models.DateField("最后出现日期", null=True, blank=True)
     last_seen_place = models.CharField("最后出现地点", max_length=200, blank=True)
     status = models.CharField("状态", max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN,
@@ -148,7 +149,7 @@ class MatchCandidate(TimeStamped):
                                      on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField("匹配概率")
     match_weight = models.FloatField("匹配权重", default=0)
-    explanation = models.TextField("比对说明", blank=True)
+    explanation = BoundedTextField("比对说明", max_length=NOTE, blank=True)
     #: The engine's reasons, one per compared field: [{"comparison", "label", "weight"}, …] (side-by-side view)
     reasons = models.JSONField("比对依据", default=list, blank=True)
     face_similarity = models.FloatField("人脸相似度", null=True, blank=True)

@@ -4,7 +4,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.models import Organisation
@@ -50,16 +50,16 @@ class PersonOut(PersonListOut):
 class PersonBaseIn(Schema):
     """What a person's file takes both at intake (/api/v1/intake) and on the file (/api/v1/people)."""
 
-    name: str = ""
+    name: str = Field("", max_length=50)
     use_provisional_name: bool = False
-    sex: str = ""
+    sex: str = Field("", max_length=2)
     birth_date: datetime.date | None = None
     birth_year_est: int | None = None
     age_min: int | None = None
     age_max: int | None = None
-    ethnicity: str = ""
-    hukou_text: str = ""
-    dialect: str = ""
+    ethnicity: str = Field("", max_length=20)
+    hukou_text: str = Field("", max_length=200)
+    dialect: str = Field("", max_length=50)
     is_minor: bool = False
     is_elderly: bool = False
     has_disability: bool = False
@@ -71,14 +71,14 @@ class PersonBaseIn(Schema):
 
 
 class PersonIn(PersonBaseIn):
-    id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改")
-    aliases: str = ""
-    hukou_division_code: str = ""
-    residence_text: str = ""
+    id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改", max_length=18)
+    aliases: str = Field("", max_length=200)
+    hukou_division_code: str = Field("", max_length=12)
+    residence_text: str = Field("", max_length=200)
     height_cm: int | None = None
-    build: str = ""
-    marks: str = ""
-    identity_status: str = "unidentified"
+    build: str = Field("", max_length=10)
+    marks: str = Field("", max_length=2000)
+    identity_status: str = Field("unidentified", max_length=16)
 
 
 class RevealOut(Schema):
@@ -116,9 +116,9 @@ class EpisodeOut(Schema):
 
 
 class TransitionIn(Schema):
-    to: str
+    to: str = Field(..., max_length=32)
     at: datetime.datetime | None = None
-    note: str = ""
+    note: str = Field("", max_length=200)
 
 
 class CandidateOut(Schema):
@@ -156,9 +156,9 @@ def _person_data(payload: PersonIn, fields: set[str] | None = None) -> dict:
 
 
 @router.get("/persons", response=list[PersonListOut], summary="检索人员档案（姓名/拼音/身份证号/档案号）")
-def person_list(request, q: str = "", sex: str = "", age_min: int | None = None, age_max: int | None = None,
-                station: uuid.UUID | None = None, identity_status: str = "", special_group: str = "",
-                in_care: str = "", page: int = 1):
+def person_list(request, q: str = Query("", max_length=100), sex: str = Query("", max_length=32), age_min: int | None = None, age_max: int | None = None,
+                station: uuid.UUID | None = None, identity_status: str = Query("", max_length=32), special_group: str = Query("", max_length=32),
+                in_care: str = Query("", max_length=32), page: int = 1):
     station_obj = None
     if station:
         station_obj = Organisation.objects.filter(uuid=station, id__in=visible_org_ids(request.user)).first()
@@ -171,7 +171,7 @@ def person_list(request, q: str = "", sex: str = "", age_min: int | None = None,
 
 
 @router.get("/persons/likely-same", response=list[CandidateOut], summary="可能为同一人的已有档案（规则 I4）")
-def likely_same(request, name: str = "", sex: str = "", birth_year: int | None = None, id_number: str = "",
+def likely_same(request, name: str = Query("", max_length=50), sex: str = Query("", max_length=32), birth_year: int | None = None, id_number: str = Query("", max_length=18),
                 limit: int = 10):
     return selectors.likely_same_person(user=request.user, name=name, sex=sex, birth_year=birth_year,
                                         id_number=id_number, limit=min(max(limit, 1), 50))
@@ -211,7 +211,7 @@ def reveal_id(request, person_uuid: uuid.UUID):
 
 @router.post("/persons/{person_uuid}/photos", response={201: PhotoOut}, summary="上传照片")
 def photo_add(request, person_uuid: uuid.UUID, image: File[UploadedFile], taken_on: Form[datetime.date],
-              kind: Form[str] = "portrait", note: Form[str] = ""):
+              kind: str = Form("portrait", max_length=16), note: str = Form("", max_length=200)):
     person = selectors.person_get(user=request.user, uuid=person_uuid)
     require_write(request.user, owner(person), *PHOTO_ROLES)
     return Status(201, services.photo_add(by=request.user, person=person, image=image, kind=kind, taken_on=taken_on, note=note))

@@ -48,7 +48,7 @@ class PersonForm(forms.ModelForm):
     )
     id_number = forms.CharField(label="身份证号", required=False, max_length=18,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    hukou_division = forms.CharField(
+    hukou_division = forms.CharField(max_length=100,
         label="户籍地（县级区划）", required=False, help_text="输入区划代码或名称搜索，如 441881 英德市",
         widget=forms.TextInput(attrs={"list": "division-options", "hx-get": "/people/divisions/",
                                       "hx-trigger": "keyup changed delay:300ms", "hx-target": "#division-options",
@@ -128,7 +128,7 @@ class ContactForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    to = forms.CharField(label="变更为", widget=forms.Select)
+    to = forms.CharField(max_length=32, label="变更为", widget=forms.Select)
     at = forms.DateTimeField(label="时间", required=False, widget=DATETIME, help_text="留空为当前时间",
                              input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
     note = forms.CharField(label="说明", max_length=300, required=False)
@@ -140,7 +140,7 @@ class TransitionForm(forms.Form):
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label="姓名/拼音/身份证号/档案号", required=False)
+    q = forms.CharField(max_length=100, label="姓名/拼音/身份证号/档案号", required=False)
     sex = forms.ChoiceField(label="性别", required=False, choices=[("", "全部"), (Sex.MALE, "男"), (Sex.FEMALE, "女")])
     age_min = forms.IntegerField(label="年龄从", required=False, min_value=0, max_value=130)
     age_max = forms.IntegerField(label="到", required=False, min_value=0, max_value=130)

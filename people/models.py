@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.fields import CIPHERTEXT, NOTE, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
 from people.states import STATUS_LABELS, EpisodeStatus
 
@@ -50,7 +51,7 @@ class Person(TimeStamped):
     birth_year_est = models.PositiveSmallIntegerField("估计出生年份", null=True, blank=True)
     age_min = models.PositiveSmallIntegerField("估计年龄下限", null=True, blank=True)
     age_max = models.PositiveSmallIntegerField("估计年龄上限", null=True, blank=True)
-    id_number_enc = models.TextField("身份证号（加密）", blank=True)
+    id_number_enc = BoundedTextField("身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
     ethnicity = models.CharField("民族", max_length=20, blank=True)
@@ -62,7 +63,7 @@ class Person(TimeStamped):
     dialect = models.CharField("方言/口音", max_length=50, blank=True)
     height_cm = models.PositiveSmallIntegerField("身高（厘米）", null=True, blank=True)
     build = models.CharField("体型", max_length=10, choices=Build.choices, blank=True)
-    marks = models.TextField("体貌特征/标记", blank=True, help_text="胎记、疤痕、纹身、残疾部位等")
+    marks = BoundedTextField("体貌特征/标记", max_length=NOTE, blank=True, help_text="胎记、疤痕、纹身、残疾部位等")
     is_minor = models.BooleanField("未成年人", default=False)
     is_elderly = models.BooleanField("老年人", default=False)
     has_disability = models.BooleanField("残疾", default=False)

@@ -5,9 +5,11 @@ Same selectors, services and permissions as the pages.
 
 import datetime
 import uuid
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Router, Schema, Status
+from pydantic import StringConstraints
 
 from core.models import Organisation
 from core.scoping import get_scoped_or_404, require_write
@@ -29,10 +31,10 @@ class ZoneOut(Schema):
 
 class ZoneIn(Schema):
     station: uuid.UUID | None = None
-    name: str
-    category: str
-    sex_restriction: str = "any"
-    note: str = ""
+    name: str = Field(..., max_length=50)
+    category: str = Field(..., max_length=16)
+    sex_restriction: str = Field("any", max_length=4)
+    note: str = Field("", max_length=200)
 
 
 class BedOut(Schema):
@@ -44,7 +46,7 @@ class BedOut(Schema):
 
 
 class BedsIn(Schema):
-    codes: list[str]
+    codes: list[Annotated[str, StringConstraints(max_length=20)]] = Field(..., max_length=500)
 
 
 class ZoneOccupancy(Schema):
@@ -79,13 +81,13 @@ class AssignmentOut(Schema):
 class AssignIn(Schema):
     bed: uuid.UUID
     at: datetime.datetime | None = None
-    housed_as: str = ""
-    zone_reason: str = ""
+    housed_as: str = Field("", max_length=2)
+    zone_reason: str = Field("", max_length=300)
 
 
 class ReleaseIn(Schema):
     at: datetime.datetime | None = None
-    note: str = ""
+    note: str = Field("", max_length=200)
 
 
 class PlacementOut(Schema):
@@ -101,23 +103,23 @@ class PlacementOut(Schema):
 
 
 class PlacementIn(Schema):
-    kind: str
+    kind: str = Field(..., max_length=16)
     organisation: uuid.UUID
     started_at: datetime.datetime | None = None
-    agreement_ref: str = ""
-    note: str = ""
+    agreement_ref: str = Field("", max_length=100)
+    note: str = Field("", max_length=200)
 
 
 class ReturnIn(Schema):
     bed: uuid.UUID
     ended_at: datetime.datetime | None = None
-    housed_as: str = ""
-    zone_reason: str = ""
-    note: str = ""
+    housed_as: str = Field("", max_length=2)
+    zone_reason: str = Field("", max_length=300)
+    note: str = Field("", max_length=200)
 
 
 class ExtensionIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=2000)
     reported_to_department: bool = False
     reported_on: datetime.date | None = None
 

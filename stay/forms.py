@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from core.fields import NOTE
 from core.models import Organisation
 from people.models import IdentityStatus, Sex
 from people.states import IN_CARE, STATUS_LABELS
@@ -11,7 +12,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BoardFilterForm(forms.Form):
-    q = forms.CharField(label="姓名/档案号/编号", required=False)
+    q = forms.CharField(max_length=100, label="姓名/档案号/编号", required=False)
     station = forms.ModelChoiceField(label="机构", queryset=Organisation.objects.none(), required=False,
                                      to_field_name="uuid")
     status = forms.ChoiceField(label="状态", required=False,
@@ -113,7 +114,7 @@ class PlacementReturnForm(BedAssignForm):
 
 
 class StayExtensionForm(forms.Form):
-    reason = forms.CharField(label="超期在站原因", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
+    reason = forms.CharField(max_length=NOTE, label="超期在站原因", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
                              help_text="规则 N5：16周岁以上且无精神障碍、智力残疾迹象者，在站一般不超过10天")
     reported_to_department = forms.BooleanField(label="已报上级民政部门", required=False)
     reported_on = forms.DateField(label="报告日期", widget=DATE_WIDGET, required=False)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import NOTE, BoundedTextField
 from core.models import Organisation, TimeStamped
 
 
@@ -107,7 +108,7 @@ class StayExtension(TimeStamped):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
                                 related_name="stay_extensions")
-    reason = models.TextField("延长在站原因")
+    reason = BoundedTextField("延长在站原因", max_length=NOTE)
     reported_to_department = models.BooleanField("已报上级民政部门", default=False)
     reported_on = models.DateField("报告日期", null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,

@@ -11,7 +11,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Division, Organisation, Role
 from core.scoping import require_write
@@ -27,23 +27,23 @@ router = Router()
 class CheckIn(Schema):
     police: uuid.UUID
     photo: uuid.UUID | None = None
-    biometrics_ref: str = ""
-    known_info: str = ""
+    biometrics_ref: str = Field("", max_length=200)
+    known_info: str = Field("", max_length=2000)
     send: bool = True
 
 
 class AttachmentIn(Schema):
-    filename: str
-    content_base64: str
+    filename: str = Field(..., max_length=200)
+    content_base64: str = Field(..., max_length=14000000)
 
 
 class AnswerIn(Schema):
-    result: str
-    answer_text: str = ""
-    name: str = ""
-    id_number: str = ""
-    hukou_division: str = ""
-    hukou_text: str = ""
+    result: str = Field(..., max_length=16)
+    answer_text: str = Field("", max_length=2000)
+    name: str = Field("", max_length=50)
+    id_number: str = Field("", max_length=18)
+    hukou_division: str = Field("", max_length=12)
+    hukou_text: str = Field("", max_length=200)
     attachments: list[AttachmentIn] = []
 
 
@@ -80,8 +80,8 @@ class CheckOut(Schema):
 
 class TalkIn(Schema):
     held_at: datetime.datetime
-    content: str
-    present: str = ""
+    content: str = Field(..., max_length=5000)
+    present: str = Field("", max_length=200)
 
 
 class TalkOut(Schema):
@@ -101,15 +101,15 @@ class DnaIn(Schema):
     police: uuid.UUID
     requested_at: datetime.datetime | None = None
     sample_taken_on: datetime.date | None = None
-    note: str = ""
+    note: str = Field("", max_length=2000)
 
 
 class DnaUpdateIn(Schema):
     sample_taken_on: datetime.date | None = None
-    result: str = ""
-    reference: str = ""
+    result: str = Field("", max_length=16)
+    reference: str = Field("", max_length=200)
     result_on: datetime.date | None = None
-    note: str | None = None
+    note: str | None = Field(None, max_length=2000)
 
 
 class DnaOut(Schema):
@@ -125,12 +125,12 @@ class DnaOut(Schema):
 
 
 class IdentifyIn(Schema):
-    method: str
-    evidence: str
-    name: str = ""
-    id_number: str = ""
-    hukou_division: str = ""
-    hukou_text: str = ""
+    method: str = Field(..., max_length=16)
+    evidence: str = Field(..., max_length=2000)
+    name: str = Field("", max_length=50)
+    id_number: str = Field("", max_length=18)
+    hukou_division: str = Field("", max_length=12)
+    hukou_text: str = Field("", max_length=200)
 
 
 class IdentificationOut(Schema):
@@ -161,13 +161,13 @@ class EscalationOut(Schema):
 
 
 class PlanIn(Schema):
-    status: str
+    status: str = Field(..., max_length=16)
     target_date: datetime.date | None = None
-    method: str = ""
+    method: str = Field("", max_length=16)
     home_organisation: uuid.UUID | None = None
-    home_contact: str = ""
-    refusal_reason: str = ""
-    note: str = ""
+    home_contact: str = Field("", max_length=200)
+    refusal_reason: str = Field("", max_length=300)
+    note: str = Field("", max_length=2000)
 
 
 class PlanOut(Schema):
@@ -185,7 +185,7 @@ class PlanOut(Schema):
 
 
 class EscalateIn(Schema):
-    note: str = ""
+    note: str = Field("", max_length=2000)
     escalated_on: datetime.date | None = None
 
 
@@ -276,13 +276,13 @@ def check_create(request, person_uuid: uuid.UUID, payload: CheckIn):
 
 
 @router.get("/checks", response=list[CheckOut], summary="身份核查列表（机构的请求，或公安机关的收件箱）")
-def check_list(request, status: str = "", page: int = 1):
+def check_list(request, status: str = Query("", max_length=32), page: int = 1):
     start = (max(page, 1) - 1) * 50
     return [_check_out(c) for c in selectors.check_list(user=request.user, status=status)[start:start + 50]]
 
 
 @router.get("/checks/inbox", response=list[CheckOut], summary="公安机关收件箱：发给本单位的核查请求")
-def police_inbox(request, status: str = "", page: int = 1):
+def police_inbox(request, status: str = Query("", max_length=32), page: int = 1):
     if not selectors.is_police_user(request.user):
         raise PermissionDenied("只有公安机关的用户有核查收件箱。")
     start = (max(page, 1) - 1) * 50
@@ -416,7 +416,7 @@ def plan_escalate(request, plan_uuid: uuid.UUID, payload: EscalateIn):
 
 
 @router.get("/reports/{station_uuid}", response=ReportOut, summary="寻亲工作月报（规则T10）")
-def report(request, station_uuid: uuid.UUID, month: str = ""):
+def report(request, station_uuid: uuid.UUID, month: str = Query("", max_length=7)):
     station = selectors.report_station_get(user=request.user, uuid=station_uuid)
     year, mon = selectors.parse_month(month)
     r = selectors.monthly_report(station=station, year=year, month=mon)

@@ -1,5 +1,6 @@
 from django import forms
 
+from core.fields import LONG_TEXT, NOTE
 from core.models import Division, Organisation, User
 from people.models import PersonPhoto
 from tracing.models import CheckResult, DnaResult, IdentificationMethod, LeadKind, PlanStatus, ReturnMethod
@@ -32,7 +33,7 @@ class CheckForm(forms.Form):
     photo = PhotoChoiceField(label="发送的照片", queryset=PersonPhoto.objects.none(), required=False,
                              to_field_name="uuid", help_text="从该人员的照片中选择")
     biometrics_ref = forms.CharField(label="指纹/虹膜采集编号", max_length=200, required=False)
-    known_info = forms.CharField(label="已知情况", required=False, widget=forms.Textarea(attrs={"rows": 5, "wide": "1"}),
+    known_info = forms.CharField(max_length=NOTE, label="已知情况", required=False, widget=forms.Textarea(attrs={"rows": 5, "wide": "1"}),
                                  help_text="只发送此处填写的内容：性别、估计年龄、身高、体貌特征、口音、自述等")
     send = forms.BooleanField(label="立即发送", required=False, initial=True,
                               help_text="不勾选则保存为草稿（规则T1：入站24小时内发送）")
@@ -46,7 +47,7 @@ class CheckForm(forms.Form):
 
 class AnswerForm(forms.Form):
     result = forms.ChoiceField(label="核查结果", choices=CheckResult.choices)
-    answer_text = forms.CharField(label="答复内容", required=False, widget=forms.Textarea(attrs={"rows": 4, "wide": "1"}))
+    answer_text = forms.CharField(max_length=NOTE, label="答复内容", required=False, widget=forms.Textarea(attrs={"rows": 4, "wide": "1"}))
     answered_name = forms.CharField(label="查明姓名", max_length=50, required=False)
     id_number = forms.CharField(label="查明身份证号", max_length=20, required=False, help_text="加密保存")
     hukou_division = forms.ModelChoiceField(label="户籍地区划", queryset=Division.objects.none(), required=False,
@@ -71,7 +72,7 @@ class AssignForm(forms.Form):
 class TalkForm(forms.Form):
     held_at = forms.DateTimeField(label="谈话时间", widget=DT_WIDGET)
     present = forms.CharField(label="在场人员", max_length=200, required=False)
-    content = forms.CharField(label="谈话内容", widget=forms.Textarea(attrs={"rows": 6, "wide": "1"}),
+    content = forms.CharField(max_length=LONG_TEXT, label="谈话内容", widget=forms.Textarea(attrs={"rows": 6, "wide": "1"}),
                               help_text="如实记录说了什么；系统会提示其中的地名、人名和口音")
 
 
@@ -81,7 +82,7 @@ class LeadForm(forms.Form):
     division_code = forms.CharField(label="区划代码", max_length=12, required=False, widget=forms.HiddenInput)
     organisation = forms.ModelChoiceField(label="联系机构", queryset=Organisation.objects.none(), required=False,
                                           to_field_name="uuid", help_text="转公安核查选公安机关；联系户籍地选救助站")
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
+    note = forms.CharField(max_length=NOTE, label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,14 +91,14 @@ class LeadForm(forms.Form):
 
 class LeadResolveForm(forms.Form):
     status = forms.ChoiceField(label="状态", choices=[("done", "已完成"), ("closed", "关闭（无结果）")])
-    outcome = forms.CharField(label="结果", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}))
+    outcome = forms.CharField(max_length=NOTE, label="结果", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}))
 
 
 class DnaForm(forms.Form):
     police = forms.ModelChoiceField(label="公安机关", queryset=Organisation.objects.none(), to_field_name="uuid")
     requested_at = forms.DateTimeField(label="申请时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
     sample_taken_on = forms.DateField(label="采样日期", widget=DATE_WIDGET, required=False)
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
+    note = forms.CharField(max_length=NOTE, label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,12 +110,12 @@ class DnaUpdateForm(forms.Form):
     result = forms.ChoiceField(label="比对结果", choices=DnaResult.choices, required=False)
     reference = forms.CharField(label="比中参照", max_length=200, required=False, help_text="比中的亲属样本编号或姓名")
     result_on = forms.DateField(label="结果日期", widget=DATE_WIDGET, required=False)
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
+    note = forms.CharField(max_length=NOTE, label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
 
 
 class IdentifyForm(forms.Form):
     method = forms.ChoiceField(label="查明方式", choices=IdentificationMethod.choices)
-    evidence = forms.CharField(label="依据", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
+    evidence = forms.CharField(max_length=NOTE, label="依据", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
                                help_text="如：公安核查答复编号、DNA 比中报告、亲属辨认经过")
     name = forms.CharField(label="真实姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=20, required=False)
@@ -131,7 +132,7 @@ class PlanForm(forms.Form):
                                                required=False, to_field_name="uuid")
     home_contact = forms.CharField(label="户籍地联系人及电话", max_length=200, required=False)
     refusal_reason = forms.CharField(label="拒绝接收原因", max_length=300, required=False)
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
+    note = forms.CharField(max_length=NOTE, label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": "1"}))
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,9 +142,9 @@ class PlanForm(forms.Form):
 
 class EscalateForm(forms.Form):
     escalated_on = forms.DateField(label="报送日期", widget=DATE_WIDGET, required=False, help_text="留空为今天")
-    note = forms.CharField(label="报送说明", required=False, widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}))
+    note = forms.CharField(max_length=NOTE, label="报送说明", required=False, widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}))
 
 
 class EscalationAnswerForm(forms.Form):
     answered_on = forms.DateField(label="答复日期", widget=DATE_WIDGET, required=False, help_text="留空为今天")
-    answer = forms.CharField(label="答复", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}))
+    answer = forms.CharField(max_length=NOTE, label="答复", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import CIPHERTEXT, LONG_TEXT, NOTE, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
 from people.models import Episode, Person, PersonPhoto
 
@@ -45,16 +46,16 @@ class IdentityCheck(TimeStamped):
     photo = models.ForeignKey(PersonPhoto, verbose_name="发送的照片", null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     biometrics_ref = models.CharField("指纹/虹膜采集编号", max_length=200, blank=True)
-    known_info = models.TextField("已知情况", blank=True, help_text="性别、估计年龄、身高、体貌特征、口音、自述等")
+    known_info = BoundedTextField("已知情况", max_length=NOTE, blank=True, help_text="性别、估计年龄、身高、体貌特征、口音、自述等")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发送人", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT,
                                    related_name="+")
     result = models.CharField("核查结果", max_length=16, choices=CheckResult.choices, blank=True)
-    answer_text = models.TextField("答复内容", blank=True)
+    answer_text = BoundedTextField("答复内容", max_length=NOTE, blank=True)
     answered_name = models.CharField("查明姓名", max_length=50, blank=True)
-    answered_id_enc = models.TextField("查明身份证号（加密）", blank=True)
+    answered_id_enc = BoundedTextField("查明身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     answered_id_hash = models.CharField("查明身份证号索引", max_length=64, blank=True)
     answered_id_masked = models.CharField("查明身份证号（脱敏）", max_length=20, blank=True)
     answered_hukou_division = models.ForeignKey(Division, verbose_name="户籍地区划", null=True, blank=True,
@@ -139,7 +140,7 @@ class Talk(TimeStamped):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     episode = models.ForeignKey(Episode, verbose_name="救助过程", on_delete=models.PROTECT, related_name="talks")
     held_at = models.DateTimeField("谈话时间")
-    content = models.TextField("谈话内容")
+    content = BoundedTextField("谈话内容", max_length=LONG_TEXT)
     present = models.CharField("在场人员", max_length=200, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="谈话人", on_delete=models.PROTECT,
                            related_name="+")
@@ -183,11 +184,11 @@ class Lead(TimeStamped):
     division_code = models.CharField("区划代码", max_length=12, blank=True)
     organisation = models.ForeignKey(Organisation, verbose_name="联系机构", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
-    note = models.TextField("说明", blank=True)
+    note = BoundedTextField("说明", max_length=NOTE, blank=True)
     identity_check = models.ForeignKey(IdentityCheck, verbose_name="公安核查", null=True, blank=True,
                                        on_delete=models.SET_NULL, related_name="leads")
     status = models.CharField("状态", max_length=16, choices=LeadStatus.choices, default=LeadStatus.PENDING)
-    outcome = models.TextField("结果", blank=True)
+    outcome = BoundedTextField("结果", max_length=NOTE, blank=True)
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -221,7 +222,7 @@ class DnaRequest(TimeStamped):
     result = models.CharField("比对结果", max_length=16, choices=DnaResult.choices, blank=True)
     reference = models.CharField("比中参照（编号/亲属）", max_length=200, blank=True)
     result_on = models.DateField("结果日期", null=True, blank=True)
-    note = models.TextField("说明", blank=True)
+    note = BoundedTextField("说明", max_length=NOTE, blank=True)
     closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
     closed_reason = models.CharField("关闭原因", max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -263,7 +264,7 @@ class Identification(TimeStamped):
                                 related_name="+")
     station = models.ForeignKey(Organisation, verbose_name="确认机构", on_delete=models.PROTECT, related_name="+")
     method = models.CharField("查明方式", max_length=16, choices=IdentificationMethod.choices)
-    evidence = models.TextField("依据")
+    evidence = BoundedTextField("依据", max_length=NOTE)
     name = models.CharField("确认姓名", max_length=50, blank=True)
     previous_name = models.CharField("确认前姓名", max_length=50, blank=True, help_text="月报按月末时点显示")
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
@@ -324,7 +325,7 @@ class ReturnPlan(TimeStamped):
                                           on_delete=models.PROTECT, related_name="+")
     home_contact = models.CharField("户籍地联系人及电话", max_length=200, blank=True)
     refusal_reason = models.CharField("拒绝接收原因", max_length=300, blank=True)
-    note = models.TextField("说明", blank=True)
+    note = BoundedTextField("说明", max_length=NOTE, blank=True)
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
@@ -348,8 +349,8 @@ class Escalation(TimeStamped):
     to_organisation = models.ForeignKey(Organisation, verbose_name="报送机构", on_delete=models.PROTECT,
                                         related_name="+")
     escalated_on = models.DateField("报送日期")
-    note = models.TextField("报送说明", blank=True)
-    answer = models.TextField("答复", blank=True)
+    note = BoundedTextField("报送说明", max_length=NOTE, blank=True)
+    answer = BoundedTextField("答复", max_length=NOTE, blank=True)
     answered_on = models.DateField("答复日期", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
