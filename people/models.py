@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from core.fields import CIPHERTEXT, NOTE, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
-from people.states import STATUS_LABELS, EpisodeStatus
+from people.states import CLOSED, STATUS_LABELS, EpisodeStatus
+
+#: Statuses of an episode that is not over (requested or in care); literal values so migrations stay stable.
+OPEN_STATUSES = sorted(s.value for s in EpisodeStatus if s not in CLOSED)
 
 
 class Sex(models.TextChoices):
@@ -93,6 +96,16 @@ class Person(TimeStamped):
             models.Index(fields=["sex", "birth_year_est"]),
             models.Index(fields=["current_station", "identity_status"]),
             models.Index(fields=["created_at"]),
+        ]
+        constraints = [
+            # rule E4 (one person, one file), issue 8 hole 5: one live file per ID number; a merged file
+            # keeps its number (history) but is not live. people.services turns a violation into a
+            # Chinese message pointing at the existing file.
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=Q(merged_into__isnull=True) & ~Q(id_number_hash=""),
+                name="one_live_file_per_id_number",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -229,6 +242,13 @@ class Episode(TimeStamped):
             models.CheckConstraint(
                 condition=Q(left_at__isnull=True) | Q(admitted_at__isnull=True) | Q(left_at__gte=models.F("admitted_at")),
                 name="episode_left_after_admitted",
+            ),
+            # Issue 8 hole 5: at most one open episode per person, even under simultaneous
+            # registrations; people.services.episode_open answers the losing request in Chinese.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="one_open_episode_per_person",
             ),
         ]
 

@@ -4,7 +4,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from pypinyin import lazy_pinyin
@@ -14,6 +14,7 @@ from core.crypto import decrypt_id
 from core.idnumbers import store_id_number
 from core.images import take_image
 from core.models import AuditAction, Organisation, Role
+from core.scoping import scoped
 from guitu_match.normalise import clean_name, parse_name, primary_pinyin
 from people.models import (
     Episode,
@@ -97,6 +98,44 @@ def _validate_person(person: Person, today: datetime.date) -> None:
         raise ValidationError(errors)
 
 
+def mask_name(name: str) -> str:
+    """``张三丰`` → ``张**``: enough for a receptionist to recognise a match, not to learn a name."""
+    name = (name or "").strip()
+    return (name[0] + "*" * max(len(name) - 1, 1)) if name else "（无姓名）"
+
+
+def existing_file_notice(*, user, person: Person) -> str:
+    """What ``user`` may be told about an existing file with the same ID number (hole 5, within hole 2).
+
+    In scope: the file itself. Out of scope: only the holding station, its phone and a masked name.
+    """
+    station = person.current_station or person.registered_by
+    if scoped(Person.objects.filter(pk=person.pk), user).exists():
+        return (f"该身份证号已有档案 {person.file_no}（{person.name}，{station.name}）。"
+                "一人一档（规则E4）：请在查重结果中选择该档案登记，不要重复建档。")
+    phone = f"（电话 {station.phone}）" if station.phone else ""
+    return (f"该身份证号已在{station.name}建档（姓名 {mask_name(person.name)}）。为保护个人信息，这里不显示档案内容；"
+            f"请联系{station.name}{phone}，或在查重结果中向该站申请共享档案。")
+
+
+def _save_person_one_file_per_id(*, by, person: Person) -> None:
+    """Save, turning the database's one-live-file-per-ID-number constraint into a Chinese message.
+
+    A pre-check alone would let two simultaneous registrations both pass (issue 8 hole 5); the
+    unique index decides, and the loser learns where the file is.
+    """
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        existing = (Person.objects.select_related("current_station", "registered_by")
+                    .filter(id_number_hash=person.id_number_hash, merged_into__isnull=True)
+                    .exclude(pk=person.pk).first()) if person.id_number_hash else None
+        if existing is None:
+            raise
+        raise ValidationError({"id_number": existing_file_notice(user=by, person=existing)}) from None
+
+
 @transaction.atomic
 def person_create(*, by, station: Organisation, data: dict[str, Any], id_number: str = "",
                   use_provisional_name: bool = False) -> Person:
@@ -112,7 +151,7 @@ def person_create(*, by, station: Organisation, data: dict[str, Any], id_number:
     _derive(person, today)
     _validate_person(person, today)
     person.file_no = f"{station.code}-{today.year}-{next_sequence(f'file:{station.pk}:{today.year}'):05d}"
-    person.save()
+    _save_person_one_file_per_id(by=by, person=person)
     PersonStation.objects.get_or_create(person=person, station=station)
     audit_create(actor=by, obj=person, summary=f"建立人员档案 {person.file_no} {person.name}",
                  organisation=station, person_uuid=person.uuid)
@@ -132,10 +171,19 @@ def person_update(*, by, person: Person, data: dict[str, Any], id_number: str | 
         _apply_id_number(person, id_number)
     _derive(person, today)
     _validate_person(person, today)
-    person.save()
+    _save_person_one_file_per_id(by=by, person=person)
     audit_update(actor=by, obj=person, before=before, summary=f"修改人员档案 {person.file_no}",
                  organisation=person.current_station or person.registered_by, person_uuid=person.uuid)
     return person
+
+
+def _refuse_second_open_episode(*, person: Person, station: Organisation) -> None:
+    open_episode = Episode.objects.filter(person=person, status__in=[*IN_CARE, EpisodeStatus.REQUESTED]).first()
+    if open_episode is not None:
+        where = "本站" if open_episode.station_id == station.pk else "其他机构"
+        raise ValidationError(f"该人员在{where}尚有未结束的救助过程（{open_episode.number}，"
+                              f"{open_episode.status_label}），请先办理离站、不予救助或终止救助。"
+                              "如刚刚有同事同时登记，请刷新后查看。")
 
 
 @transaction.atomic
@@ -145,21 +193,19 @@ def episode_open(*, by, person: Person, station: Organisation, channel: str,
     requested_at = requested_at or timezone.now()
     if requested_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"requested_at": "求助时间不能晚于当前时间。"})
-    open_episode = Episode.objects.filter(person=person, status__in=[*IN_CARE, EpisodeStatus.REQUESTED]).first()
-    if open_episode is not None:
-        where = "本站" if open_episode.station_id == station.pk else "其他机构"
-        raise ValidationError(f"该人员在{where}尚有未结束的救助过程（{open_episode.number}，"
-                              f"{open_episode.status_label}），请先办理离站、不予救助或终止救助。")
+    _refuse_second_open_episode(person=person, station=station)
     year = timezone.localtime(requested_at).year
-    episode = Episode.objects.create(
-        number=f"{station.code}-J{year}-{next_sequence(f'episode:{station.pk}:{year}'):05d}",
-        person=person,
-        station=station,
-        channel=channel,
-        requested_at=requested_at,
-        created_by=by,
-        status=EpisodeStatus.REQUESTED,
-    )
+    number = f"{station.code}-J{year}-{next_sequence(f'episode:{station.pk}:{year}'):05d}"
+    try:
+        # Two simultaneous registrations both pass the check above; the partial unique index
+        # one_open_episode_per_person lets one win (issue 8 hole 5) and the other is told why.
+        with transaction.atomic():
+            episode = Episode.objects.create(number=number, person=person, station=station, channel=channel,
+                                             requested_at=requested_at, created_by=by,
+                                             status=EpisodeStatus.REQUESTED)
+    except IntegrityError:
+        _refuse_second_open_episode(person=person, station=station)
+        raise
     EpisodeTransition.objects.create(episode=episode, from_status="", to_status=EpisodeStatus.REQUESTED,
                                      at=requested_at, by=by, note="求助登记")
     PersonStation.objects.get_or_create(person=person, station=station)
@@ -388,7 +434,13 @@ def person_unmerge(*, by, merge: Person) -> Person:
     keep = merge.merged_into
     if keep is None:
         raise ValidationError("该档案没有被合并，无需撤销。")
-    Person.objects.filter(pk=merge.pk).update(merged_into=None, updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            Person.objects.filter(pk=merge.pk).update(merged_into=None, updated_at=timezone.now())
+    except IntegrityError:
+        # hole 5: the two files share an ID number, so only one of them may be live
+        raise ValidationError(f"档案 {merge.file_no} 与 {keep.file_no} 的身份证号相同，不能都作为独立档案；"
+                              "如确属两人，请先更正其中一份档案的身份证号。") from None
     merge.merged_into = None
     audit(actor=by, action=AuditAction.UPDATE, obj=merge, summary=f"撤销合并：档案 {merge.file_no} 与 {keep.file_no} 分开",
           organisation=_person_org(merge), person_uuid=merge.uuid, changes={"merged_into": [str(keep), None]})

@@ -49,7 +49,7 @@ def test_hole7_every_model_text_field_has_a_length_limit_enforced_by_validation(
     assert missing == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_hole7_the_database_refuses_an_overlong_note_even_without_validation(cast):
     from people.models import Person
 

@@ -98,11 +98,24 @@ def test_api_i1_register_returns_the_episode_and_duplicate_candidates(cast, clie
     client = client_for(cast.reception)
     check = post(client, f"{BASE}/requests/check", register_payload(id_number=MALE_ID))
     assert check.status_code == 200 and check.json()[0]["same_id"] and not check.json()[0]["in_scope"]
-    response = post(client, f"{BASE}/requests", register_payload(id_number=MALE_ID))
+    response = post(client, f"{BASE}/requests", register_payload(name="张建华"))
     assert response.status_code == 201
     body = response.json()
     assert body["episode"]["status"] == "requested" and body["episode"]["decision"] == "eligible"
-    assert body["candidates"][0]["file_no"] == earlier.person.file_no
+    assert body["candidates"] == []
+
+
+def test_hole5_api_a_second_file_with_the_same_id_number_is_refused_with_a_pointer(cast, client_for):
+    earlier = register(cast, by=cast.outsider, name="张建国", id_number=MALE_ID)
+    services.intake_refuse(by=cast.outsider, episode=earlier, reason="虚假信息")
+    before = Person.objects.count()
+    response = post(client_for(cast.reception), f"{BASE}/requests", register_payload(id_number=MALE_ID))
+    assert response.status_code == 400
+    message = response.json()["fields"]["id_number"][0]
+    # out of scope (hole 2): the holding station and a masked name, never the file
+    assert "乳源瑶族自治县救助管理站" in message and "张**" in message
+    assert earlier.person.file_no not in message and "张建国" not in message
+    assert Person.objects.count() == before
 
 
 def test_api_register_attaches_to_an_earlier_file(cast, client_for):
