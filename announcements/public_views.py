@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from announcements import selectors, services
 from announcements.forms import BoardFilterForm, ClueForm
 from core.images import reencode_jpeg
-from core.printing import render_pdf
+from core.printing import PdfError, pdf_failed_response, render_pdf
 from core.views import form_errors_from
 
 PAGE_SIZE = 20
@@ -131,8 +131,11 @@ def poster(request, uuid):
         "as_pdf": as_pdf,
     }, request=request)
     if as_pdf:
-        response = HttpResponse(render_pdf(html, base_url=request.build_absolute_uri("/")),
-                                content_type="application/pdf")
+        try:
+            pdf = render_pdf(html, base_url=request.build_absolute_uri("/"))
+        except PdfError as exc:
+            return pdf_failed_response(exc)
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="xunqin-{announcement.code}.pdf"'
         return response
     return HttpResponse(html)

@@ -152,6 +152,11 @@ GUITU_MAX_PHOTO_BYTES = env_int("GUITU_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 # The one image intake (core/images.py): refuse more pixels than this before decoding; re-encode to this side.
 GUITU_MAX_IMAGE_PIXELS = env_int("GUITU_MAX_IMAGE_PIXELS", 50_000_000)
 GUITU_IMAGE_MAX_SIDE = env_int("GUITU_IMAGE_MAX_SIDE", 3000)
+# PDFs are rendered by a separate worker process (core/printing.py) that is killed past this time
+# limit (issue 8 hole 7), restarted after this many documents, and capped at this much memory.
+GUITU_PDF_TIMEOUT_SECONDS = env_int("GUITU_PDF_TIMEOUT_SECONDS", 20)
+GUITU_PDF_WORKER_MAX_JOBS = env_int("GUITU_PDF_WORKER_MAX_JOBS", 200)
+GUITU_PDF_MEMORY_MB = env_int("GUITU_PDF_MEMORY_MB", 2048)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("GUITU_SESSION_AGE", 12 * 3600)
