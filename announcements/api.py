@@ -63,9 +63,9 @@ class AnnouncementIn(Schema):
     found_place: str = Field("", max_length=200)
     found_division: str = Field("", max_length=12)
     sex: str = Field("", max_length=2)
-    age_min: int | None = None
-    age_max: int | None = None
-    height_cm: int | None = None
+    age_min: int | None = Field(None, ge=0, le=150)
+    age_max: int | None = Field(None, ge=0, le=150)
+    height_cm: int | None = Field(None, ge=0, le=300)
     features: str = Field("", max_length=2000)
     statement: str = Field("", max_length=2000)
     contact_phone: str = Field("", max_length=40)
@@ -116,7 +116,7 @@ def _clue_out(clue):
 
 
 @router.get("/announcements", response=list[AnnouncementOut], summary="寻亲公告列表（按数据范围）")
-def announcement_list(request, status: str = Query("", max_length=32), page: int = 1):
+def announcement_list(request, status: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000)):
     qs = selectors.announcement_list(user=request.user, status=status).prefetch_related("publications")
     start = (max(page, 1) - 1) * 50
     return [_out(a) for a in qs[start:start + 50]]
@@ -171,7 +171,7 @@ def publication_add(request, announcement_uuid: uuid.UUID, payload: PublicationI
 
 
 @router.get("/clues", response=list[ClueOut], summary="寻亲线索（按数据范围）")
-def clue_list(request, status: str = Query("", max_length=32), page: int = 1):
+def clue_list(request, status: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000)):
     qs = selectors.clue_list(user=request.user, status=status)
     start = (max(page, 1) - 1) * 50
     return [_clue_out(c) for c in qs[start:start + 50]]

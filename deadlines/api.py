@@ -82,7 +82,7 @@ class DayIn(Schema):
 
 
 class RuleSettingIn(Schema):
-    amount: int | None = None
+    amount: int | None = Field(None, ge=1, le=3650)
     note: str = Field("", max_length=200)
 
 
@@ -109,7 +109,7 @@ def inbox(request):
 
 
 @router.get("/overview", response=OverviewOut)
-def overview(request, as_of: datetime.datetime | None = None, months: int = 3):
+def overview(request, as_of: datetime.datetime | None = None, months: int = Query(3, ge=1, le=24)):
     """Overdue items by organisation and rule across the caller's scope, and on-time rates."""
     table = selectors.overview(user=request.user, as_of=as_of)
     rows = [{"organisation": r["organisation"], "total": r["total"],
@@ -156,7 +156,7 @@ def outcomes(request, rule: str = Query(..., max_length=16), as_of: datetime.dat
 
 
 @router.get("/calendar", response=list[DayOut])
-def calendar(request, year: int):
+def calendar(request, year: int = Query(..., ge=1900, le=2100)):
     """The statutory calendar of one year (days off and make-up working days)."""
     return list(selectors.calendar_days(year=year).values("date", "kind", "name"))
 

@@ -149,7 +149,7 @@ class HandoverIn(Schema):
 
 class BelongingIn(Schema):
     item: str = Field(..., max_length=100)
-    quantity: int = 1
+    quantity: int = Field(1, ge=1, le=10000)
     description: str = Field("", max_length=200)
     location: str = Field("", max_length=100)
 
@@ -244,7 +244,7 @@ def _candidates(request, payload: RegisterIn, exclude=None) -> list[dict]:
 # ---------- endpoints ----------
 @router.get("/requests", response=list[EpisodeOut], summary="求助记录列表（含不予救助、终止救助，规则I1）")
 def list_requests(request, channel: str = Query("", max_length=32), decision: str = Query("", max_length=32), status: str = Query("", max_length=32),
-                  date_from: datetime.date | None = None, date_to: datetime.date | None = None, page: int = 1):
+                  date_from: datetime.date | None = None, date_to: datetime.date | None = None, page: int = Query(1, ge=1, le=100_000)):
     qs = selectors.intake_list(user=request.user, filters={"channel": channel, "decision": decision,
                                                            "status": status, "date_from": date_from,
                                                            "date_to": date_to})

@@ -148,7 +148,7 @@ def departure_get(request, departure_uuid: uuid.UUID):
 
 @router.get("/departures", response=list[DepartureOut], summary="离站记录列表（按数据范围）")
 def departure_list(request, exit_type: str = Query("", max_length=32), date_from: datetime.date | None = None,
-                   date_to: datetime.date | None = None, page: int = 1):
+                   date_to: datetime.date | None = None, page: int = Query(1, ge=1, le=100_000)):
     qs = selectors.departure_list(user=request.user, filters={"exit_type": exit_type, "date_from": date_from,
                                                                "date_to": date_to})
     start = (max(page, 1) - 1) * 50

@@ -63,14 +63,14 @@ class ReportIn(Schema):
     aliases: str = Field("", max_length=200)
     sex: str = Field("", max_length=2)
     birth_date: datetime.date | None = None
-    birth_year: int | None = None
-    age_min: int | None = None
-    age_max: int | None = None
+    birth_year: int | None = Field(None, ge=1900, le=2100)
+    age_min: int | None = Field(None, ge=0, le=150)
+    age_max: int | None = Field(None, ge=0, le=150)
     id_number: str = Field("", max_length=18)
     hukou_division: str | None = Field(None, description="6位区划代码", max_length=12)
     hukou_text: str = Field("", max_length=200)
     dialect: str = Field("", max_length=50)
-    height_cm: int | None = None
+    height_cm: int | None = Field(None, ge=0, le=300)
     marks: str = Field("", max_length=2000)
     last_seen_on: datetime.date | None = None
     last_seen_place: str = Field("", max_length=200)
@@ -86,14 +86,14 @@ class ReportPatch(Schema):
     aliases: str | None = Field(None, max_length=200)
     sex: str | None = Field(None, max_length=2)
     birth_date: datetime.date | None = None
-    birth_year: int | None = None
-    age_min: int | None = None
-    age_max: int | None = None
+    birth_year: int | None = Field(None, ge=1900, le=2100)
+    age_min: int | None = Field(None, ge=0, le=150)
+    age_max: int | None = Field(None, ge=0, le=150)
     id_number: str | None = Field(None, description="省略或 null 表示不变，空字符串表示删除", max_length=18)
     hukou_division: str | None = Field(None, max_length=12)
     hukou_text: str | None = Field(None, max_length=200)
     dialect: str | None = Field(None, max_length=50)
-    height_cm: int | None = None
+    height_cm: int | None = Field(None, ge=0, le=300)
     marks: str | None = Field(None, max_length=2000)
     last_seen_on: datetime.date | None = None
     last_seen_place: str | None = Field(None, max_length=200)
@@ -194,7 +194,7 @@ def _report_data(payload: Schema, *, partial: bool) -> tuple[dict, str | None]:
 
 
 @router.get("/reports", response=list[ReportOut], summary="走失报案列表（本机构及下属）")
-def list_reports(request, q: str = Query("", max_length=100), status: str = Query("", max_length=32), limit: int = 100, offset: int = 0):
+def list_reports(request, q: str = Query("", max_length=100), status: str = Query("", max_length=32), limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)):
     qs = selectors.report_list(user=request.user, q=q, status=status)
     return list(qs.select_related("hukou_division")[offset: offset + min(limit, 500)])
 
@@ -249,7 +249,7 @@ def report_candidates(request, uuid: uuid.UUID):
 
 
 @router.get("/candidates", response=list[CandidateOut], summary="待审核的比对候选（最优先在前）")
-def list_candidates(request, kind: str = Query("", max_length=32), status: str = Query("", max_length=32), limit: int = 100, offset: int = 0):
+def list_candidates(request, kind: str = Query("", max_length=32), status: str = Query("", max_length=32), limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)):
     qs = selectors.candidate_queue(user=request.user, kind=kind, status=status)
     return list(qs[offset: offset + min(limit, 500)])
 

@@ -54,9 +54,9 @@ class PersonBaseIn(Schema):
     use_provisional_name: bool = False
     sex: str = Field("", max_length=2)
     birth_date: datetime.date | None = None
-    birth_year_est: int | None = None
-    age_min: int | None = None
-    age_max: int | None = None
+    birth_year_est: int | None = Field(None, ge=1900, le=2100)
+    age_min: int | None = Field(None, ge=0, le=150)
+    age_max: int | None = Field(None, ge=0, le=150)
     ethnicity: str = Field("", max_length=20)
     hukou_text: str = Field("", max_length=200)
     dialect: str = Field("", max_length=50)
@@ -75,7 +75,7 @@ class PersonIn(PersonBaseIn):
     aliases: str = Field("", max_length=200)
     hukou_division_code: str = Field("", max_length=12)
     residence_text: str = Field("", max_length=200)
-    height_cm: int | None = None
+    height_cm: int | None = Field(None, ge=0, le=300)
     build: str = Field("", max_length=10)
     marks: str = Field("", max_length=2000)
     identity_status: str = Field("unidentified", max_length=16)
@@ -156,9 +156,9 @@ def _person_data(payload: PersonIn, fields: set[str] | None = None) -> dict:
 
 
 @router.get("/persons", response=list[PersonListOut], summary="检索人员档案（姓名/拼音/身份证号/档案号）")
-def person_list(request, q: str = Query("", max_length=100), sex: str = Query("", max_length=32), age_min: int | None = None, age_max: int | None = None,
+def person_list(request, q: str = Query("", max_length=100), sex: str = Query("", max_length=32), age_min: int | None = Query(None, ge=0, le=150), age_max: int | None = Query(None, ge=0, le=150),
                 station: uuid.UUID | None = None, identity_status: str = Query("", max_length=32), special_group: str = Query("", max_length=32),
-                in_care: str = Query("", max_length=32), page: int = 1):
+                in_care: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000)):
     station_obj = None
     if station:
         station_obj = Organisation.objects.filter(uuid=station, id__in=visible_org_ids(request.user)).first()
@@ -171,8 +171,8 @@ def person_list(request, q: str = Query("", max_length=100), sex: str = Query(""
 
 
 @router.get("/persons/likely-same", response=list[CandidateOut], summary="可能为同一人的已有档案（规则 I4）")
-def likely_same(request, name: str = Query("", max_length=50), sex: str = Query("", max_length=32), birth_year: int | None = None, id_number: str = Query("", max_length=18),
-                limit: int = 10):
+def likely_same(request, name: str = Query("", max_length=50), sex: str = Query("", max_length=32), birth_year: int | None = Query(None, ge=1900, le=2100), id_number: str = Query("", max_length=18),
+                limit: int = Query(10, ge=1, le=50)):
     return selectors.likely_same_person(user=request.user, name=name, sex=sex, birth_year=birth_year,
                                         id_number=id_number, limit=min(max(limit, 1), 50))
 

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from core.models import Organisation
@@ -226,7 +226,7 @@ def bed_release(request, episode_uuid: uuid.UUID, payload: ReleaseIn):
 
 
 @router.get("/placements", response=list[PlacementOut], summary="送医/站外托养记录（机构及医院、托养机构可见）")
-def placements(request, open_only: bool = False, page: int = 1):
+def placements(request, open_only: bool = False, page: int = Query(1, ge=1, le=100_000)):
     qs = selectors.placement_list(user=request.user, open_only=open_only)
     start = (max(page, 1) - 1) * 50
     return list(qs[start:start + 50])

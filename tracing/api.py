@@ -276,13 +276,13 @@ def check_create(request, person_uuid: uuid.UUID, payload: CheckIn):
 
 
 @router.get("/checks", response=list[CheckOut], summary="身份核查列表（机构的请求，或公安机关的收件箱）")
-def check_list(request, status: str = Query("", max_length=32), page: int = 1):
+def check_list(request, status: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000)):
     start = (max(page, 1) - 1) * 50
     return [_check_out(c) for c in selectors.check_list(user=request.user, status=status)[start:start + 50]]
 
 
 @router.get("/checks/inbox", response=list[CheckOut], summary="公安机关收件箱：发给本单位的核查请求")
-def police_inbox(request, status: str = Query("", max_length=32), page: int = 1):
+def police_inbox(request, status: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000)):
     if not selectors.is_police_user(request.user):
         raise PermissionDenied("只有公安机关的用户有核查收件箱。")
     start = (max(page, 1) - 1) * 50
