@@ -66,6 +66,12 @@ class Announcement(TimeStamped):
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="撤回人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     withdrawn_reason = models.CharField("撤回原因", max_length=300, blank=True)
+    # Issue 8 hole 11: a minor's announcement is published only with the station head's approval, and its
+    # found place only to district (county) level.
+    is_minor = models.BooleanField("未成年人", default=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="批准发布的站长", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
 
     scope_field = "station"
 

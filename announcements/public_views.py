@@ -71,6 +71,12 @@ def detail(request, uuid):
     }))
 
 
+def _throttled(request, ctx, exc):
+    response = render(request, "announcements/public/clue.html", {**ctx, "throttled": exc.message}, status=429)
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def clue(request, uuid):
@@ -83,16 +89,16 @@ def clue(request, uuid):
     if form.data.get("website"):  # honeypot filled in: a bot. Count it, save nothing, say thanks.
         try:
             services.clue_throttle_hit(ip=client_ip(request))
-        except services.ClueThrottled:
-            return render(request, "announcements/public/clue.html", {**ctx, "throttled": True}, status=429)
+        except services.ClueThrottled as exc:
+            return _throttled(request, ctx, exc)
         return render(request, "announcements/public/clue_thanks.html", ctx)
     form.is_valid()
     data = {k: form.data.get(k, "") for k in ("name", "phone", "relationship", "content")}
     try:
         services.clue_submit(announcement=announcement, data=data, photo=request.FILES.get("photo"),
                              ip=client_ip(request))
-    except services.ClueThrottled:
-        return render(request, "announcements/public/clue.html", {**ctx, "throttled": True}, status=429)
+    except services.ClueThrottled as exc:
+        return _throttled(request, ctx, exc)
     except ValidationError as exc:
         form_errors_from(exc, form)
         return render(request, "announcements/public/clue.html", ctx, status=400)

@@ -31,7 +31,8 @@ from announcements.models import (
 )
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.images import take_image
-from core.models import AuditAction, Division
+from core.models import AuditAction, Division, DivisionLevel, Role
+from core.throttle import wait_label
 from people.models import IdentityStatus, Person, PersonPhoto, PhotoKind, Sex
 from people.services import next_sequence
 from tracing.services import identity_confirm
@@ -45,9 +46,15 @@ THROTTLE_MESSAGE = "提交过于频繁，请稍后再试。"
 
 
 class ClueThrottled(Exception):
-    """Too many clue submissions from one IP address or for one phone number within the window."""
+    """Too many clue submissions from one IP address or for one phone number within the window.
 
-    message = THROTTLE_MESSAGE
+    ``message`` says which limit was hit and when to try again (issue 8 hole 12); ``wait`` in seconds.
+    """
+
+    def __init__(self, message: str = THROTTLE_MESSAGE, wait: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.wait = wait
 
 
 def owner_station(person: Person):
@@ -99,6 +106,11 @@ def _clean_details(person: Person, chosen: list[str], details: dict[str, Any], t
             errors["found_place"] = "选择公开发现地点时须填写地点。"
         if division is not None and not isinstance(division, Division):
             errors["found_division"] = "发现地区划不正确。"
+        elif person.is_minor:
+            # hole 11: a child's exact found place is never published, only the district (县/区)
+            place, division = "", _district_of(division)
+            if division is None:
+                errors["found_division"] = "未成年人的公告只公开发现地所在区县，请选择发现地区划。"
         values["found_place"], values["found_division"] = place[:200], division
     if "sex" in chosen:
         sex = details.get("sex") or ""
@@ -139,6 +151,13 @@ def _clean_details(person: Person, chosen: list[str], details: dict[str, Any], t
     return values
 
 
+def _district_of(division: Division | None) -> Division | None:
+    """The county-level division (县/区) containing ``division``; a city or province stays as it is."""
+    while division is not None and division.level in (DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE):
+        division = division.parent
+    return division
+
+
 def _check_person(person: Person) -> None:
     if person.identity_status == IdentityStatus.IDENTIFIED:
         raise ValidationError("该人员身份已查明，不需要发布寻亲公告。")
@@ -159,7 +178,8 @@ def announcement_create(*, by, person: Person, photos: list[PersonPhoto], chosen
     code = f"{station.code}-{year}-{next_sequence(f'announcement:{station.pk}:{year}'):04d}"
     if not values["contact_phone"]:
         values["contact_phone"] = station.phone
-    announcement = Announcement.objects.create(person=person, station=station, code=code, created_by=by, **values)
+    announcement = Announcement.objects.create(person=person, station=station, code=code, created_by=by,
+                                               is_minor=person.is_minor, **values)
     for position, photo in enumerate(photos):
         AnnouncementPhoto.objects.create(announcement=announcement, photo=photo, position=position)
     audit_create(actor=by, obj=announcement, summary=f"撰写寻亲公告 {code}（{len(photos)} 张照片）",
@@ -176,16 +196,24 @@ def announcement_publish(*, by, announcement: Announcement, at: datetime.datetim
     _check_person(announcement.person)
     _validate_photos(announcement.person, [ap.photo for ap in announcement.photos.select_related("photo")])
     at = at or timezone.now()
-    before = snapshot(announcement, ["status", "published_at", "published_by"])
+    minor = announcement.is_minor or announcement.person.is_minor
+    if minor and not (by.has_role(Role.HEAD) and by.organisation_id == announcement.station_id):
+        # hole 11: publishing a child's photo and details needs the station head's approval
+        raise ValidationError("未成年人的寻亲公告须经站长批准后发布：草稿已保存，请站长审核并发布。")
+    before = snapshot(announcement, ["status", "published_at", "published_by", "approved_by", "approved_at"])
     announcement.status = AnnouncementStatus.PUBLISHED
     announcement.published_at = at
     announcement.published_by = by
-    announcement.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    fields = ["status", "published_at", "published_by", "updated_at"]
+    if minor:
+        announcement.is_minor, announcement.approved_by, announcement.approved_at = True, by, at
+        fields += ["is_minor", "approved_by", "approved_at"]
+    announcement.save(update_fields=fields)
     Publication.objects.create(announcement=announcement, channel=Channel.BOARD,
                                published_on=timezone.localdate(at), reference=f"/xunqin/{announcement.uuid}/",
                                recorded_by=by)
     audit(actor=by, action=AuditAction.TRANSITION, obj=announcement, organisation=announcement.station,
-          person_uuid=announcement.person.uuid, summary=f"发布寻亲公告 {announcement.code}（本系统寻亲平台）",
+          person_uuid=announcement.person.uuid, summary=f"发布寻亲公告 {announcement.code}（本系统寻亲平台）" + ("，未成年人，站长批准" if minor else ""),
           changes={k: [before[k], v] for k, v in snapshot(announcement, before.keys()).items()})
     return announcement
 
@@ -285,26 +313,43 @@ def _throttle_key(kind: str, value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def _throttle_limit() -> int:
-    return int(getattr(settings, "GUITU_CLUE_LIMIT_PER_HOUR", 5))
+def _throttle_limits() -> dict[str, int]:
+    # A shared connection (a family's home router, an internet café, a mobile carrier's NAT) carries many
+    # honest senders, so the per-address limit is generous; one phone number is one sender.
+    return {"ip": int(settings.GUITU_CLUE_LIMIT_PER_IP_PER_HOUR),
+            "phone": int(settings.GUITU_CLUE_LIMIT_PER_PHONE_PER_HOUR)}
 
 
-@transaction.atomic
 def clue_throttle_hit(*, ip: str | None, phone: str | None = None, now: datetime.datetime | None = None) -> None:
-    """Count one submission attempt per IP and per phone; raise ClueThrottled past the hourly limit.
+    """Count one submission attempt per IP and per phone; raise ClueThrottled past the hourly limits.
 
-    Runs in its own transaction, before the clue is validated, so refused and invalid attempts count too.
+    Runs in its own transaction, before the clue is validated, so refused and invalid attempts count too
+    (issue 8 hole 12). The message names the limit and says when to try again.
     """
     now = now or timezone.now()
-    window_start = now - datetime.timedelta(hours=1)
-    keys = [_throttle_key("ip", ip or "-")]
+    window = datetime.timedelta(hours=1)
+    limits = _throttle_limits()
+    keys = [("ip", _throttle_key("ip", ip or "-"))]
     if phone:
-        keys.append(_throttle_key("phone", phone))
-    ClueThrottle.objects.filter(at__lt=now - datetime.timedelta(days=1)).delete()
-    limited = any(ClueThrottle.objects.filter(key=k, at__gte=window_start).count() >= _throttle_limit() for k in keys)
-    ClueThrottle.objects.bulk_create([ClueThrottle(key=k, at=now) for k in keys])
-    if limited:
-        raise ClueThrottled(THROTTLE_MESSAGE)
+        keys.append(("phone", _throttle_key("phone", phone)))
+    refusal: tuple[str, int] | None = None
+    # Commit the attempt before refusing: raising inside the transaction would roll the count back, and a
+    # refused sender could then retry for ever (hole 12).
+    with transaction.atomic():
+        ClueThrottle.objects.filter(at__lt=now - datetime.timedelta(days=1)).delete()
+        for kind, key in keys:
+            times = list(ClueThrottle.objects.filter(key=key, at__gte=now - window).order_by("-at")
+                         .values_list("at", flat=True)[: limits[kind]])
+            if len(times) >= limits[kind]:
+                wait = max(1, int((times[-1] + window - now).total_seconds()) + 1)
+                if refusal is None or wait > refusal[1]:
+                    refusal = (kind, wait)
+        ClueThrottle.objects.bulk_create([ClueThrottle(key=key, at=now) for _, key in keys])
+    if refusal:
+        kind, wait = refusal
+        who = "同一联系电话" if kind == "phone" else "同一网络地址"
+        raise ClueThrottled(f"提交过于频繁：{who}每小时最多提交 {limits[kind]} 次线索。请 {wait_label(wait)}后再试；"
+                            "情况紧急请直接拨打公告上的联系电话或 110。", wait)
 
 
 def _clean_clue(data: dict[str, Any]) -> dict[str, str]:

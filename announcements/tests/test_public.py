@@ -146,25 +146,39 @@ def test_t3_a_clue_without_contact_or_with_a_bad_upload_is_refused_and_nothing_s
     assert Clue.objects.count() == 0
 
 
-def test_t3_a_spammed_clue_form_is_throttled_per_ip_with_429(client, live):
+def test_hole12_a_shared_connection_is_not_blocked_after_a_few_clues(client, live, settings):
+    url = reverse("xunqin:clue", args=[live.uuid])
+    for i in range(10):  # ten families behind one router, each with its own phone
+        assert client.post(url, {**CLUE, "phone": f"138123456{i:02d}"}).status_code == 200
+    assert Clue.objects.count() == 10
+
+
+def test_hole12_a_spammed_clue_form_is_throttled_per_ip_with_429_and_a_wait_time(client, live, settings):
+    settings.GUITU_CLUE_LIMIT_PER_IP_PER_HOUR = 6
     url = reverse("xunqin:clue", args=[live.uuid])
     now = timezone.now()
-    with time_machine.travel(now, tick=False):
-        for i in range(5):
+    with time_machine.travel(now, tick=False) as clock:
+        for i in range(6):
             assert client.post(url, {**CLUE, "phone": f"1381234567{i}"}).status_code == 200
+        clock.shift(datetime.timedelta(minutes=10))
         response = client.post(url, {**CLUE, "phone": "13900000000"})
-        assert response.status_code == 429 and "提交过于频繁，请稍后再试" in response.content.decode()
-    assert Clue.objects.count() == 5
+        page = response.content.decode()
+        assert response.status_code == 429 and "同一网络地址每小时最多提交 6 次线索" in page
+        assert "请 51 分钟后再试" in page and response["Retry-After"] == "3001"
+    assert Clue.objects.count() == 6
     with time_machine.travel(now + datetime.timedelta(minutes=61), tick=False):
         assert client.post(url, CLUE).status_code == 200
 
 
-def test_t3_one_phone_is_throttled_across_addresses(client, live):
+def test_hole12_one_phone_is_throttled_across_addresses_and_refused_attempts_count(client, live):
     url = reverse("xunqin:clue", args=[live.uuid])
-    for i in range(5):
+    for i in range(3):
         assert client.post(url, CLUE, REMOTE_ADDR=f"198.51.100.{i}").status_code == 200
-    assert client.post(url, CLUE, REMOTE_ADDR="198.51.100.99").status_code == 429
-    assert Clue.objects.count() == 5
+    for i in range(2):  # invalid attempts (no content) are refused and still count
+        assert client.post(url, {**CLUE, "content": ""}, REMOTE_ADDR=f"198.51.100.{10 + i}").status_code == 400
+    response = client.post(url, CLUE, REMOTE_ADDR="198.51.100.99")
+    assert response.status_code == 429 and "同一联系电话每小时最多提交 5 次线索" in response.content.decode()
+    assert Clue.objects.count() == 3
 
 
 def test_t3_the_honeypot_saves_nothing_but_counts_the_attempt(client, live):

@@ -281,16 +281,23 @@ def test_t3_a_withdrawn_announcement_takes_no_clues(cast):
     assert Clue.objects.count() == 0
 
 
-def test_the_clue_throttle_allows_five_an_hour_per_ip_then_again_after_the_hour(cast):
+def test_hole12_the_clue_throttle_counts_per_phone_and_per_ip_then_frees_after_the_hour(cast, settings):
+    settings.GUITU_CLUE_LIMIT_PER_IP_PER_HOUR = 30
     now = timezone.now()
     with time_machine.travel(now, tick=False):
         for _ in range(5):
+            services.clue_throttle_hit(ip="203.0.113.5", phone="13812345678")
+        with pytest.raises(services.ClueThrottled) as caught:
+            services.clue_throttle_hit(ip="203.0.113.5", phone="13812345678")
+        assert "同一联系电话" in caught.value.message and caught.value.wait == 3601
+        services.clue_throttle_hit(ip="203.0.113.5", phone="13900000000")  # another phone on the same address
+        for _ in range(23):
             services.clue_throttle_hit(ip="203.0.113.5")
-        with pytest.raises(services.ClueThrottled):
+        with pytest.raises(services.ClueThrottled, match="同一网络地址每小时最多提交 30 次"):
             services.clue_throttle_hit(ip="203.0.113.5")
         services.clue_throttle_hit(ip="203.0.113.6")  # another address is not affected
     with time_machine.travel(now + datetime.timedelta(minutes=61), tick=False):
-        services.clue_throttle_hit(ip="203.0.113.5")
+        services.clue_throttle_hit(ip="203.0.113.5", phone="13812345678")
 
 
 def test_found_division_is_kept_for_province_and_city_filters(cast):
