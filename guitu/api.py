@@ -159,6 +159,11 @@ def on_not_found(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
+    wait = getattr(exc, "wait", None)  # a throttle (e.g. people.selectors.SearchThrottled): 429 + Retry-After
+    if wait:
+        response = _error(request, 429, "throttled", str(exc))
+        response["Retry-After"] = str(wait)
+        return response
     return _error(request, 403, "forbidden", str(exc) or "您没有执行该操作的权限。")
 
 

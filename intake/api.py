@@ -62,6 +62,7 @@ class CandidateOut(Schema):
     birth_year: int | None
     file_no: str
     station_name: str
+    station_phone: str = ""
     reasons: list[str]
     score: int
     same_id: bool

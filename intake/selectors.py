@@ -67,18 +67,15 @@ def duplicate_candidates(*, user, name: str = "", sex: str = "", birth_year: int
 
 def attachable_person(*, user, uuid, name: str = "", sex: str = "", birth_year: int | None = None,
                       id_number: str = "") -> Person:
-    """The file a request may be attached to: one in the user's scope, or a candidate the duplicate
-    query itself offered for the data entered (a file at another station; rule E4). Anything else → 404."""
+    """The file a request may be attached to: one in the user's scope (rule E4). A file at another
+    station is attached only after that station accepted a share request (issue 8 hole 2), which
+    brings it into scope; anything else → 404."""
     found = scoped(Person.objects.filter(uuid=uuid, merged_into__isnull=True), user).first()
     if found is not None:
         return found
-    for candidate in duplicate_candidates(user=user, name=name, sex=sex, birth_year=birth_year,
-                                          id_number=id_number, limit=50):
-        if str(candidate["uuid"]) == str(uuid):
-            return Person.objects.get(uuid=uuid)
     from django.http import Http404
 
-    raise Http404("未找到该记录，或您无权查看。")
+    raise Http404("未找到该记录，或您无权查看。外机构的档案请先申请共享，对方同意后再关联。")
 
 
 def police_units(*, user) -> QuerySet[Organisation]:

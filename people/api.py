@@ -9,9 +9,10 @@ from ninja.files import UploadedFile
 
 from core.models import Organisation
 from core.paging import PAGE_SIZE
-from core.scoping import require_write, visible_org_ids
+from core.scoping import require_write, scoped, visible_org_ids
 from people import selectors, services
 from people.forms import find_county
+from people.models import Person
 from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, owner, require_station_creator
 from people.states import allowed_targets
 
@@ -129,6 +130,7 @@ class CandidateOut(Schema):
     birth_year: int | None
     file_no: str
     station_name: str
+    station_phone: str = ""
     reasons: list[str]
     score: int
     same_id: bool
@@ -235,3 +237,57 @@ def episode_transition(request, episode_uuid: uuid.UUID, payload: TransitionIn):
     episode = services.episode_transition(by=request.user, episode=episode, to=payload.to, at=payload.at,
                                           note=payload.note)
     return selectors.episode_get(user=request.user, uuid=episode.uuid)
+
+
+# ---------- share requests (issue 8 hole 2) ----------
+class ShareRequestIn(Schema):
+    person: uuid.UUID = Field(description="跨机构查重结果中本机构范围外档案的 uuid")
+    reason: str = Field(..., max_length=300)
+
+
+class ShareDecisionIn(Schema):
+    accept: bool
+    note: str = Field("", max_length=300)
+
+
+class ShareRequestOut(Schema):
+    uuid: uuid.UUID
+    requesting_station: str
+    holding_station: str
+    reason: str
+    status: str
+    status_label: str
+    decision_note: str
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None
+    person_uuid: uuid.UUID | None = Field(None, description="仅当档案已在本机构范围内（所在机构，或申请已被同意）")
+
+
+def _share_out(share, user) -> dict:
+    """The file's UUID only once it is in the caller's scope (the holder, or after acceptance)."""
+    visible = scoped(Person.objects.filter(pk=share.person_id), user).exists()
+    return {"uuid": share.uuid, "requesting_station": share.requesting_station.name,
+            "holding_station": share.holding_station.name, "reason": share.reason, "status": share.status,
+            "status_label": share.get_status_display(), "decision_note": share.decision_note,
+            "created_at": share.created_at, "decided_at": share.decided_at,
+            "person_uuid": share.person.uuid if visible else None}
+
+
+@router.post("/share-requests", response={201: ShareRequestOut}, summary="申请外机构共享档案（一人一档，规则 E4）")
+def share_request_create(request, payload: ShareRequestIn):
+    person = selectors.share_request_target(user=request.user, uuid=payload.person)
+    share = services.share_request_create(by=request.user, person=person, reason=payload.reason)
+    return Status(201, _share_out(share, request.user))
+
+
+@router.get("/share-requests", response=list[ShareRequestOut], summary="本机构收到和发出的档案共享申请")
+def share_request_list(request):
+    lists = selectors.share_requests(user=request.user)
+    return [_share_out(s, request.user) for s in lists["incoming"] + lists["outgoing"]]
+
+
+@router.post("/share-requests/{share_uuid}/decide", response=ShareRequestOut, summary="同意或拒绝共享申请")
+def share_request_decide(request, share_uuid: uuid.UUID, payload: ShareDecisionIn):
+    share = selectors.share_request_get(user=request.user, uuid=share_uuid)
+    share = services.share_request_decide(by=request.user, share=share, accept=payload.accept, note=payload.note)
+    return _share_out(share, request.user)

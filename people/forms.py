@@ -155,3 +155,13 @@ class PersonSearchForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = organisations
+
+
+class ShareRequestForm(forms.Form):
+    reason = forms.CharField(label="申请理由", max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="如：该人员现在本站求助，身份证号与贵站档案相同，请共享档案以便一人一档。")
+
+
+class ShareDecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(label="处理", choices=[("1", "同意共享"), ("0", "拒绝")], coerce=lambda v: v == "1")
+    note = forms.CharField(label="说明", max_length=300, required=False, help_text="拒绝时必填")

@@ -313,3 +313,45 @@ class Sequence(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     value = models.PositiveIntegerField(default=0)
+
+
+class ShareStatus(models.TextChoices):
+    PENDING = "pending", "待处理"
+    ACCEPTED = "accepted", "已同意"
+    DECLINED = "declined", "已拒绝"
+
+
+class ShareRequest(TimeStamped):
+    """A station asks the station holding a file to share it (issue 8 hole 2; rule E4: one person, one file).
+
+    Raised when the duplicate query finds the person's file outside the asking station's scope. On
+    acceptance the asking station joins the file (``PersonStation``) and may attach its request to it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, verbose_name="人员档案", on_delete=models.PROTECT, related_name="share_requests")
+    requesting_station = models.ForeignKey(Organisation, verbose_name="申请机构", on_delete=models.PROTECT,
+                                           related_name="share_requests_sent")
+    holding_station = models.ForeignKey(Organisation, verbose_name="档案所在机构", on_delete=models.PROTECT,
+                                        related_name="share_requests_received")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    reason = models.CharField("申请理由", max_length=300)
+    status = models.CharField("状态", max_length=16, choices=ShareStatus.choices, default=ShareStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decision_note = models.CharField("处理说明", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "档案共享申请"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "requesting_station"], condition=Q(status="pending"),
+                                    name="one_pending_share_request"),
+        ]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        # both ends see it: the asking station (its outbox) and the holding station (its inbox)
+        return Q(requesting_station_id__in=org_ids) | Q(holding_station_id__in=org_ids)

@@ -4,17 +4,19 @@ import datetime
 import importlib
 import re
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 
-from core.crypto import hash_id
+from core.crypto import hash_id, mask_id
 from core.models import AuditAction, AuditEntry, Organisation, Role
 from core.scoping import get_scoped_or_404, scoped, visible_org_ids
+from core.throttle import wait_label
 from people.models import Episode, EpisodeTransition, FamilyContact, IdentityStatus, Person, PersonPhoto
-from people.services import name_pinyin
+from people.services import mask_name, name_pinyin
 from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus
 
 
@@ -60,17 +62,72 @@ def _compatible_q(sex: str, birth_year: int | None) -> Q:
     return q
 
 
+#: Roles that may search every file before opening a new one (issue 8 hole 2): intake at a station.
+SEARCH_ALL_ROLES = (Role.RECEPTION, Role.MEDICAL, Role.HEAD)
+SEARCH_AUDIT_TYPE = "people.likely_same"
+
+
+def may_search_all_files(user) -> bool:
+    """Only intake staff of a station ask the cross-station duplicate query (rules I4, E4; hole 2)."""
+    org = getattr(user, "organisation", None)
+    return bool(getattr(user, "is_authenticated", False) and org is not None and org.is_station
+                and user.has_role(*SEARCH_ALL_ROLES))
+
+
+def _throttle_likely_same(user) -> None:
+    """Hole 2: at most ``GUITU_LIKELY_SAME_PER_MINUTE`` / ``_PER_DAY`` queries per user, counted from the audit."""
+    from django.conf import settings
+
+    now = timezone.now()
+    recent = AuditEntry.objects.filter(actor=user, object_type=SEARCH_AUDIT_TYPE)
+    for window, limit, label in ((datetime.timedelta(minutes=1), settings.GUITU_LIKELY_SAME_PER_MINUTE, "每分钟"),
+                                 (datetime.timedelta(days=1), settings.GUITU_LIKELY_SAME_PER_DAY, "每天")):
+        times = list(recent.filter(at__gte=now - window).order_by("at").values_list("at", flat=True)[:limit])
+        if len(times) >= limit:
+            wait = max(1, int((times[0] + window - now).total_seconds()) + 1)
+            raise SearchThrottled(f"查重过于频繁（{label}最多 {limit} 次），请 {wait_label(wait)}后再试。", wait)
+
+
+class SearchThrottled(PermissionDenied):
+    """Too many duplicate queries; ``wait`` seconds until the next is allowed (API: 429 + Retry-After)."""
+
+    def __init__(self, message: str, wait: int):
+        super().__init__(message)
+        self.wait = wait
+
+
 def likely_same_person(*, user, name: str = "", sex: str = "", birth_year: int | None = None, id_number: str = "",
-                       exclude=None, limit: int = 10) -> list[dict]:
+                       exclude=None, limit: int = 10, audit_query: bool = True) -> list[dict]:
     """Files that may belong to the same person (rules I4, E4: one person, one file).
 
     Searches ALL files, not only the user's scope: finding an earlier file at another station is the
-    point. Files outside the user's scope come back with minimal, non-sensitive fields only (name,
-    sex, birth year, file number, station name) and ``person=None``; see people/README.md.
+    point. So (issue 8 hole 2) only intake staff of a station may ask (403 otherwise), each query is
+    throttled and audited, and a file outside the user's scope comes back with the least that lets the
+    receptionist act: the holding station, its phone, a masked name and whether the ID number matched —
+    with the file's UUID so a share request can name it, never its contents.
 
     Each candidate: ``{"person", "uuid", "in_scope", "name", "sex", "birth_year", "file_no",
-    "station_name", "reasons", "score", "same_id"}``, strongest first (same ID number first).
+    "station_name", "station_phone", "reasons", "score", "same_id"}``, strongest first (same ID first).
     """
+    if not may_search_all_files(user):
+        raise PermissionDenied("只有救助管理机构的接待人员可以跨机构查重。")
+    if audit_query:
+        _throttle_likely_same(user)
+    candidates = _likely_same(user=user, name=name, sex=sex, birth_year=birth_year, id_number=id_number,
+                              exclude=exclude, limit=limit)
+    if audit_query:
+        from core.audit import audit
+
+        outside = sum(1 for c in candidates if not c["in_scope"])
+        asked = "，".join(x for x in (f"姓名 {name.strip()}" if (name or "").strip() else "",
+                                      f"身份证号 {mask_id(id_number)}" if id_number else "") if x)
+        audit(actor=user, action=AuditAction.VIEW, object_type=SEARCH_AUDIT_TYPE, organisation=user.organisation,
+              summary=f"跨机构查重（{asked or '无条件'}）：{len(candidates)} 条，其中本机构范围外 {outside} 条",
+              changes={"hits": [str(c["uuid"]) for c in candidates]})
+    return candidates
+
+
+def _likely_same(*, user, name, sex, birth_year, id_number, exclude, limit) -> list[dict]:
     name = (name or "").strip()
     id_hash = hash_id(id_number) if id_number else ""
     pinyin = name_pinyin(name)[0] if name else ""
@@ -119,6 +176,16 @@ def likely_same_person(*, user, name: str = "", sex: str = "", birth_year: int |
                 score -= 20
         station = person.current_station or person.registered_by
         in_scope = person.pk in visible
+        if not in_scope:
+            # hole 2: the least that lets a receptionist act; nothing of the file itself
+            candidates.append({
+                "person": None, "uuid": person.uuid, "in_scope": False, "name": mask_name(person.name),
+                "sex": "", "birth_year": None, "file_no": "", "station_name": station.name if station else "",
+                "station_phone": station.phone if station else "",
+                "reasons": ["身份证号相同，档案在其他机构"] if same_id else ["姓名或读音相近，档案在其他机构"],
+                "score": 100 if same_id else 0, "same_id": same_id,
+            })
+            continue
         candidates.append({
             "person": person if in_scope else None,
             "uuid": person.uuid,
@@ -128,6 +195,7 @@ def likely_same_person(*, user, name: str = "", sex: str = "", birth_year: int |
             "birth_year": person.birth_year_est,
             "file_no": person.file_no,
             "station_name": station.name if station else "",
+            "station_phone": station.phone if station else "",
             "reasons": reasons,
             "score": score,
             "same_id": same_id,
@@ -297,3 +365,39 @@ def person_panels(*, person: Person, user) -> list[dict]:
     """Panels other apps contribute to the file page (``<app>.selectors.person_panel(*, person, user)``
     returning a dict, or None to show nothing) rendered with ``<app>/person_panel.html``."""
     return _panels(PERSON_PANEL_APPS, "person_panel", person=person, user=user)
+
+
+# --- share requests (issue 8 hole 2) ------------------------------------------------------------------------
+def share_request_target(*, user, uuid) -> Person:
+    """The out-of-scope file ``user`` may ask to share: one their own duplicate query returned in the
+    last day (the audit lists the hits), so UUIDs cannot be used to probe for files. Else 404."""
+    from django.http import Http404
+
+    if not may_search_all_files(user):
+        raise PermissionDenied("只有救助管理机构的接待人员可以申请共享档案。")
+    since = timezone.now() - datetime.timedelta(days=1)
+    queries = AuditEntry.objects.filter(actor=user, object_type=SEARCH_AUDIT_TYPE, at__gte=since)
+    if not any(str(uuid) in (entry.get("hits") or []) for entry in queries.values_list("changes", flat=True)):
+        raise Http404("未找到该记录，或您无权查看。")
+    person = Person.objects.select_related("current_station", "registered_by").filter(uuid=uuid).first()
+    if person is None:
+        raise Http404("未找到该记录，或您无权查看。")
+    return person
+
+
+def share_requests(*, user) -> dict:
+    """The user's station's inbox (requests to share its files) and outbox (its own requests)."""
+    from people.models import ShareRequest
+
+    qs = scoped(ShareRequest.objects.select_related("person", "requesting_station", "holding_station",
+                                                    "requested_by", "decided_by"), user)
+    org_id = getattr(user, "organisation_id", None)
+    return {"incoming": list(qs.filter(holding_station_id=org_id)[:200]),
+            "outgoing": list(qs.filter(requesting_station_id=org_id)[:200])}
+
+
+def share_request_get(*, user, uuid):
+    from people.models import ShareRequest
+
+    return get_scoped_or_404(ShareRequest.objects.select_related("person", "requesting_station", "holding_station"),
+                             user, uuid=uuid)

@@ -26,6 +26,8 @@ from people.models import (
     PersonStation,
     PhotoKind,
     Sequence,
+    ShareRequest,
+    ShareStatus,
 )
 from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus, TransitionNotAllowed, check_transition
 
@@ -448,3 +450,63 @@ def person_unmerge(*, by, merge: Person) -> Person:
           organisation=_person_org(keep), person_uuid=keep.uuid, changes={"merged_from": [str(merge), None]})
     Person.objects.filter(pk=keep.pk).update(updated_at=timezone.now())
     return merge
+
+
+# --- share requests (issue 8 hole 2) ------------------------------------------------------------------------
+SHARE_ASK_ROLES = (Role.RECEPTION, Role.MEDICAL, Role.HEAD)
+SHARE_DECIDE_ROLES = (Role.RECEPTION, Role.HEAD)
+
+
+@transaction.atomic
+def share_request_create(*, by, person: Person, reason: str) -> ShareRequest:
+    """Ask the station holding ``person``'s file to share it with ``by``'s station (rule E4)."""
+    station = by.organisation
+    if station is None or not station.is_station or not by.has_role(*SHARE_ASK_ROLES):
+        raise PermissionDenied("只有救助管理机构的接待人员可以申请共享档案。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请写明申请理由（如：该人员现在本站求助）。"})
+    if len(reason) > 300:
+        raise ValidationError({"reason": "申请理由不能超过 300 个字符。"})
+    if person.merged_into_id:
+        person = person.merged_into
+    if scoped(Person.objects.filter(pk=person.pk), by).exists():
+        raise ValidationError("该档案已在本机构范围内，无需申请共享。")
+    holder = person.current_station or person.registered_by
+    try:
+        with transaction.atomic():
+            share = ShareRequest.objects.create(person=person, requesting_station=station, holding_station=holder,
+                                                requested_by=by, reason=reason)
+    except IntegrityError:
+        raise ValidationError("本机构已就该档案提出共享申请，正在等待对方处理。") from None
+    # The audit entry belongs to both ends; the holder's inbox lists the request itself.
+    audit_create(actor=by, obj=share, summary=f"{station.name} 申请 {holder.name} 共享档案（理由：{reason[:100]}）",
+                 organisation=holder, person_uuid=person.uuid)
+    return share
+
+
+@transaction.atomic
+def share_request_decide(*, by, share: ShareRequest, accept: bool, note: str = "") -> ShareRequest:
+    """The holding station accepts (the asking station joins the file) or declines a share request."""
+    share = ShareRequest.objects.select_for_update().select_related("person", "requesting_station",
+                                                                     "holding_station").get(pk=share.pk)
+    if by.organisation_id != share.holding_station_id or not by.has_role(*SHARE_DECIDE_ROLES):
+        raise PermissionDenied("只有档案所在机构的接待人员或站长可以处理共享申请。")
+    if share.status != ShareStatus.PENDING:
+        raise ValidationError(f"该申请已{share.get_status_display()}，不能再处理。")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError({"note": "处理说明不能超过 300 个字符。"})
+    if not accept and not note:
+        raise ValidationError({"note": "拒绝时请写明原因，以便对方了解。"})
+    before = snapshot(share)
+    share.status = ShareStatus.ACCEPTED if accept else ShareStatus.DECLINED
+    share.decided_by, share.decided_at, share.decision_note = by, timezone.now(), note
+    share.save()
+    if accept:
+        PersonStation.objects.get_or_create(person=share.person, station=share.requesting_station)
+    verb = "同意" if accept else "拒绝"
+    audit_update(actor=by, obj=share, before=before, organisation=share.holding_station,
+                 summary=f"{verb} {share.requesting_station.name} 共享档案 {share.person.file_no} 的申请",
+                 person_uuid=share.person.uuid)
+    return share

@@ -23,7 +23,15 @@ from core.printing import print_response
 from core.scoping import require_write, visible_organisations
 from core.views import form_errors_from
 from people import selectors, services
-from people.forms import ContactForm, PersonForm, PersonSearchForm, PhotoForm, TransitionForm
+from people.forms import (
+    ContactForm,
+    PersonForm,
+    PersonSearchForm,
+    PhotoForm,
+    ShareDecisionForm,
+    ShareRequestForm,
+    TransitionForm,
+)
 from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, can, owner, require_station_creator
 from people.states import allowed_targets
 
@@ -269,3 +277,46 @@ def division_search(request):
             Q(name__contains=q) | Q(full_name__contains=q) | Q(code__startswith=q.split()[0])
         ).order_by("code")[:30]
     return render(request, "people/division_options.html", {"divisions": divisions})
+
+
+@login_required
+def share_request_new(request, uuid):
+    """Ask the station holding a file found by the duplicate query to share it (issue 8 hole 2)."""
+    person = selectors.share_request_target(user=request.user, uuid=uuid)
+    holder = person.current_station or person.registered_by
+    form = ShareRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.share_request_create(by=request.user, person=person, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已向{holder.name}发出共享申请；对方同意后，该档案会出现在本机构范围内。")
+            return redirect("people:share_requests")
+    return render(request, "people/share_request_form.html",
+                  {"form": form, "holder": holder, "masked_name": services.mask_name(person.name)})
+
+
+@login_required
+def share_requests(request):
+    """Inbox (other stations asking to share this station's files) and outbox of share requests."""
+    return render(request, "people/share_requests.html",
+                  {**selectors.share_requests(user=request.user), "decision_form": ShareDecisionForm()})
+
+
+@login_required
+@require_POST
+def share_request_decide(request, uuid):
+    share = selectors.share_request_get(user=request.user, uuid=uuid)
+    form = ShareDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择同意或拒绝。")
+        return redirect("people:share_requests")
+    try:
+        services.share_request_decide(by=request.user, share=share, accept=form.cleaned_data["accept"],
+                                      note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已处理该共享申请。")
+    return redirect("people:share_requests")

@@ -10,7 +10,7 @@ from core.testing import audit_writes
 from intake import services
 from intake.models import Belonging, HealthCheck, IntakeRecord, Notice, PoliceHandover, SafetyCheck
 from intake.tests.conftest import MALE_ID, checks_done, register
-from people.models import Episode, Person
+from people.models import Episode, Person, ShareRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -189,12 +189,20 @@ def test_i4_staff_can_decide_it_is_not_the_same_person(cast, client_for):
     assert response.status_code == 302 and Person.objects.count() == 2
 
 
-def test_i4_an_earlier_file_at_another_station_can_be_attached(cast, client_for):
+def test_hole2_an_earlier_file_at_another_station_is_attached_once_its_station_shares_it(cast, client_for):
     earlier = register(cast, by=cast.outsider, id_number=MALE_ID)
     services.intake_refuse(by=cast.outsider, episode=earlier, reason="虚假信息")
     client = client_for(cast.reception)
     page = client.post(reverse("intake:new"), form_data(id_number=MALE_ID)).content.decode()
-    assert "外机构档案" in page
+    assert "外机构档案" in page and "申请共享" in page and earlier.person.file_no not in page
+    # not in scope yet: attaching is refused, nothing written
+    response = client.post(reverse("intake:new"), form_data(id_number=MALE_ID, match=str(earlier.person.uuid)))
+    assert response.status_code == 200 and Episode.objects.count() == 1
+    # ask, the holding station accepts, then the request attaches to the one file (rule E4)
+    client.post(reverse("people:share_request_new", args=[earlier.person.uuid]), {"reason": "该人员现在本站求助"})
+    share = ShareRequest.objects.get()
+    client_for(cast.outsider).post(reverse("people:share_request_decide", args=[share.uuid]), {"accept": "1"})
+    client = client_for(cast.reception)
     assert client.post(reverse("intake:new"), form_data(id_number=MALE_ID, match=str(earlier.person.uuid))
                        ).status_code == 302
     assert Person.objects.count() == 1 and earlier.person.episodes.filter(station=cast.station).exists()

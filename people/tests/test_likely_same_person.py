@@ -33,15 +33,17 @@ def test_i4_incompatible_sex_or_birth_year_is_not_suggested(cast):
     assert likely_same_person(user=cast.reception, name="张三", sex="男", birth_year=1980) == []
 
 
-def test_e4_files_at_other_stations_are_found_but_show_minimal_fields(cast):
+def test_hole2_files_at_other_stations_are_found_but_show_only_station_and_masked_name(cast):
     elsewhere = _person(cast, station=cast.other_station, name="张三", sex="男", birth_year_est=1980,
                         marks="左臂纹身")
     result = likely_same_person(user=cast.reception, name="张三", sex="男", birth_year=1980)
     assert len(result) == 1
     found = result[0]
     assert found["person"] is None and not found["in_scope"]
-    assert (found["name"], found["file_no"], found["station_name"]) == ("张三", elsewhere.file_no, "乳源瑶族自治县救助管理站")
-    assert "左臂纹身" not in str(found)
+    # hole 2: the holding station and a masked name; no file number, sex or birth year
+    assert (found["name"], found["file_no"], found["station_name"]) == ("张*", "", "乳源瑶族自治县救助管理站")
+    assert found["sex"] == "" and found["birth_year"] is None
+    assert "左臂纹身" not in str(found) and elsewhere.file_no not in str(found)
 
 
 def test_exclude_leaves_out_the_file_being_edited(cast):
