@@ -211,3 +211,38 @@ def _register_routers() -> None:
 
 
 _register_routers()
+
+
+def _cap_unbounded_parameters(default_length: int = 200, int_bound: int = 2**31 - 1) -> None:
+    """A safety net under every query, path and form parameter (issue 8, holes 7 and 8): a string
+    without a declared ``max_length`` gets ``default_length``, an integer without bounds gets
+    ±``int_bound``, so no endpoint — today's or tomorrow's — passes a megabyte of text or a number
+    the database cannot hold. Declared limits (the model's, usually) always win."""
+    import annotated_types
+
+    for _prefix, router in api._routers:
+        for view in router.path_operations.values():
+            for operation in view.operations:
+                for model in operation.models:
+                    if getattr(model, "__ninja_param_source__", None) not in ("query", "path", "form"):
+                        continue
+                    changed = False
+                    for field in model.model_fields.values():
+                        kinds = {type(m) for m in field.metadata}
+                        base = field.annotation
+                        args = [a for a in getattr(base, "__args__", ()) if a is not type(None)]
+                        if len(args) == 1:
+                            base = args[0]
+                        if base is str and annotated_types.MaxLen not in kinds:
+                            field.metadata.append(annotated_types.MaxLen(default_length))
+                            changed = True
+                        elif base is int and not kinds & {annotated_types.Le, annotated_types.Lt}:
+                            field.metadata.append(annotated_types.Le(int_bound))
+                            if not kinds & {annotated_types.Ge, annotated_types.Gt}:
+                                field.metadata.append(annotated_types.Ge(-int_bound))
+                            changed = True
+                    if changed:
+                        model.model_rebuild(force=True)
+
+
+_cap_unbounded_parameters()
