@@ -151,6 +151,18 @@ def read_is_exempt(route: str) -> bool:
     return route in READ_AUDIT_EXEMPT or route.startswith(tuple(READ_AUDIT_EXEMPT_PREFIXES))
 
 
+def _no_nul(value: Any) -> Any:
+    """Strings without NUL characters, recursively: PostgreSQL's text and jsonb refuse them, and a request
+    must not escape the audit by putting ``%00`` into a query parameter."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nul(v) for v in value]
+    return value
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
@@ -223,11 +235,11 @@ def audit(
         actor_name=(str(actor_obj) if actor_obj else "系统"),
         organisation=organisation,
         action=action,
-        object_type=object_type or "",
-        object_id=object_id or "",
+        object_type=_no_nul(object_type or "")[:64],
+        object_id=_no_nul(object_id or "")[:64],
         person_uuid=person_uuid,
-        summary=summary[:300],
-        changes=changes or {},
+        summary=_no_nul(summary)[:300],
+        changes=_no_nul(changes or {}),
         ip=valid_ip(_request_ip.get()),  # hole 4: never a value the inet column refuses
     )
     # Tamper evidence: chained to the previous row under the chain lock (core/auditchain.py).

@@ -240,3 +240,11 @@ def test_reads_never_appear_in_the_persons_timeline(client, files, owner, cast):
     assert not [
         i for i in person_timeline(person=person) if i["kind"] in ("查阅数据", "拒绝访问", "查阅档案")
     ]
+
+
+def test_a_nul_byte_in_the_query_cannot_escape_the_read_audit(client, files, owner):
+    client.force_login(owner)
+    response, entries = _entries_of(client, "/people/?q=%00世界", owner)
+    assert response.status_code == 200
+    (entry,) = [e for e in entries if e.action == AuditAction.READ]
+    assert entry.changes["filters"]["q"] == "世界"
