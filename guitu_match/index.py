@@ -74,8 +74,13 @@ def _explain_row(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list
     reasons = []
     tf = row.get("tf_adjust")
     if tf is not None and not (isinstance(tf, float) and math.isnan(tf)) and abs(float(tf)) >= 0.5:
-        reasons.append(Reason("name_freq", "姓名（或姓、小名）少见" if tf > 0 else "姓名（或姓、小名）常见，权重降低",
-                              round(float(tf), 2)))
+        reasons.append(
+            Reason(
+                "name_freq",
+                "姓名（或姓、小名）少见" if tf > 0 else "姓名（或姓、小名）常见，权重降低",
+                round(float(tf), 2),
+            )
+        )
     for comp in EXPLAIN_COLUMNS:
         g = row.get(f"gamma_{comp}")
         if g is None:
@@ -121,7 +126,10 @@ def _key_series(df: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
 class MatchIndex:
     """Everything indexed for online queries, plus the model that scores it."""
 
-    def __init__(self, table: pa.Table, model: mm.MatchModel):
+    def __init__(self, table: pa.Table, model: mm.MatchModel, *, compete: bool = True):
+        #: Candidates share the probability (at most one record per person in this set: reports, people
+        #: in care). False for a set that holds several records of one person (all files ever opened).
+        self.compete = compete
         self.ref = mm.Reference.of(table)
         self.table = self.ref.frequencies(table)
         self.model = model
@@ -155,43 +163,38 @@ class MatchIndex:
         return cls(table, model)
 
     def _build_maps(self) -> None:
-        all_keys = mm.BATCH_BLOCKING_KEYS + mm.NAMELESS_BLOCKING_KEYS + mm.PLACELESS_BLOCKING_KEYS
-        cols = sorted({k for keys in all_keys for k in keys})
+        """key → rows per blocking rule's columns, plus the row masks the rules' conditions need."""
+        cols = sorted({k for rule in mm.BLOCKING_RULES for k in rule.keys})
         # Keys as strings in Arrow first: pandas would turn nullable ints into floats ('199.0').
         df = pd.DataFrame({c: self.table.column(c).cast(pa.string()).to_pandas() for c in cols})
-        self._maps: list[tuple[tuple[str, ...], dict[str, np.ndarray]]] = []
-        for keys in mm.BATCH_BLOCKING_KEYS:
-            s = _key_series(df, keys)
-            s = s[s.notna()]
-            groups = (
-                pd.Series(np.arange(len(df))[s.index], index=s.values).groupby(level=0).indices
-                if len(s)
-                else {}
-            )
-            pos = s.index.to_numpy()
-            m = {k: pos[v] for k, v in groups.items()}
-            self._maps.append((keys, m))
-        # Nameless keys: a nameless query meets the whole block, a named one only nameless rows.
-        nameless = self.table.column("names_fz").is_null().to_numpy(zero_copy_only=False)
-        self._nameless_maps: list[tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]] = []
-        for keys in mm.NAMELESS_BLOCKING_KEYS:
-            s = _key_series(df, keys)
-            s = s[s.notna()]
-            pos = s.index.to_numpy()
-            groups = pd.Series(pos, index=s.values).groupby(level=0).indices if len(s) else {}
-            full = {k: pos[v] for k, v in groups.items()}
-            only = {k: rows[nameless[rows]] for k, rows in full.items()}
-            self._nameless_maps.append((keys, full, {k: v for k, v in only.items() if len(v)}))
-        placeless = nameless & self.table.column("o_prov").is_null().to_numpy(zero_copy_only=False)
-        self._placeless_maps: list[tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, np.ndarray]]] = []
-        for keys in mm.PLACELESS_BLOCKING_KEYS:
-            s = _key_series(df, keys)
-            s = s[s.notna()]
-            pos = s.index.to_numpy()
-            groups = pd.Series(pos, index=s.values).groupby(level=0).indices if len(s) else {}
-            full = {k: pos[v] for k, v in groups.items()}
-            only = {k: rows[placeless[rows]] for k, rows in full.items()}
-            self._placeless_maps.append((keys, full, {k: v for k, v in only.items() if len(v)}))
+        self._maps: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
+        self._unknown_maps: dict[tuple[tuple[str, ...], str], dict[str, np.ndarray]] = {}
+        self._masks: dict[str, np.ndarray] = {}
+        self._refresh_masks()
+        for rule in mm.BLOCKING_RULES:
+            if rule.keys not in self._maps:
+                s = _key_series(df, list(rule.keys))
+                s = s[s.notna()]
+                pos = s.index.to_numpy()
+                groups = pd.Series(pos, index=s.values).groupby(level=0).indices if len(s) else {}
+                self._maps[rule.keys] = {k: pos[v] for k, v in groups.items()}
+            if rule.unknown and (rule.keys, rule.unknown) not in self._unknown_maps:
+                mask = self._masks["unknown:" + rule.unknown]
+                only = {k: rows[mask[rows]] for k, rows in self._maps[rule.keys].items()}
+                self._unknown_maps[(rule.keys, rule.unknown)] = {k: v for k, v in only.items() if len(v)}
+
+    def _refresh_masks(self) -> None:
+        """Row masks: no name; neither name nor place; a blocking column unknown."""
+        isnull = lambda c: self.table.column(c).is_null().to_numpy(zero_copy_only=False)  # noqa: E731
+        self._masks["nameless"] = isnull("names_fz")
+        self._masks["placeless"] = self._masks["nameless"] & isnull("o_prov")
+        for c in {r.unknown for r in mm.BLOCKING_RULES if r.unknown}:
+            self._masks["unknown:" + c] = isnull(c)
+
+    @staticmethod
+    def _key_of(row: dict[str, Any], keys: Sequence[str]) -> str | None:
+        vals = [row.get(k) for k in keys]
+        return None if any(v is None for v in vals) else "\x1f".join(str(v) for v in vals)
 
     def add(self, records: Iterable[Record]) -> None:
         """Index more records without rebuilding (e.g. a file created at intake).
@@ -206,27 +209,17 @@ class MatchIndex:
         start = self.table.num_rows
         self.table = pa.concat_tables([self.table, nt]).combine_chunks()
         self.ids = np.concatenate([self.ids, np.asarray(nt.column("unique_id").to_pylist(), dtype=object)])
+        self._refresh_masks()
         for i, row in enumerate(nt.to_pylist()):
             pos = np.asarray([start + i], dtype=np.int64)
-            for keys, m in self._maps:
-                vals = [row.get(k) for k in keys]
-                if all(v is not None for v in vals):
-                    key = "\x1f".join(str(v) for v in vals)
+            for keys, m in self._maps.items():
+                key = self._key_of(row, keys)
+                if key is not None:
                     m[key] = np.concatenate([m[key], pos]) if key in m else pos
-            for keys, full, only in self._nameless_maps:
-                vals = [row.get(k) for k in keys]
-                if all(v is not None for v in vals):
-                    key = "\x1f".join(str(v) for v in vals)
-                    full[key] = np.concatenate([full[key], pos]) if key in full else pos
-                    if row.get("names_fz") is None:
-                        only[key] = np.concatenate([only[key], pos]) if key in only else pos
-            for keys, full, only in self._placeless_maps:
-                vals = [row.get(k) for k in keys]
-                if all(v is not None for v in vals):
-                    key = "\x1f".join(str(v) for v in vals)
-                    full[key] = np.concatenate([full[key], pos]) if key in full else pos
-                    if row.get("names_fz") is None and row.get("o_prov") is None:
-                        only[key] = np.concatenate([only[key], pos]) if key in only else pos
+            for (keys, unknown), m in self._unknown_maps.items():
+                key = self._key_of(row, keys)
+                if key is not None and row.get(unknown) is None:
+                    m[key] = np.concatenate([m[key], pos]) if key in m else pos
             if row.get("face_emb") is not None:
                 if self._face_index is None:
                     from guitu_match import faces
@@ -269,30 +262,30 @@ class MatchIndex:
 
     # -- querying ----------------------------------------------------------------------------
     def candidate_rows(self, q: dict[str, Any]) -> np.ndarray:
+        """Rows sharing a blocking rule with the prepared query ``q`` (mm.BLOCKING_RULES, as in batch)."""
         parts = []
-        for keys, m in self._maps:
-            vals = [q.get(k) for k in keys]
-            if any(v is None for v in vals):
+        q_when = {
+            None: True,
+            "nameless": q.get("names_fz") is None,
+            "placeless": q.get("names_fz") is None and q.get("o_prov") is None,
+        }
+        for rule in mm.BLOCKING_RULES:
+            key = self._key_of(q, rule.keys)
+            if key is None:
                 continue
-            rows = m.get("\x1f".join(str(v) for v in vals))
+            if rule.unknown is None:
+                rows = self._maps[rule.keys].get(key)
+            elif q.get(rule.unknown) is None:  # unknown on the query's side: every row agreeing on the rest
+                rows = self._maps[rule.keys].get(key)
+            else:  # known on the query's side: the rows where it is unknown
+                rows = self._unknown_maps[(rule.keys, rule.unknown)].get(key)
+            if rows is None:
+                continue
+            if not q_when[rule.when]:  # the condition must then hold on the row's side
+                rows = rows[self._masks[rule.when][rows]]
             # A full name (or ID number) is never skipped, however common: blocking must not drop a
             # pair that agrees on the name's pinyin (issue 14); only the coarse keys are capped.
-            if rows is not None and (len(rows) <= MAX_BLOCK or keys in UNCAPPED_KEYS):
-                parts.append(rows)
-        for keys, full, only in self._nameless_maps:
-            vals = [q.get(k) for k in keys]
-            if any(v is None for v in vals):
-                continue
-            rows = (full if q.get("names_fz") is None else only).get("\x1f".join(str(v) for v in vals))
-            if rows is not None and len(rows) <= MAX_BLOCK:
-                parts.append(rows)
-        q_placeless = q.get("names_fz") is None and q.get("o_prov") is None
-        for keys, full, only in self._placeless_maps:
-            vals = [q.get(k) for k in keys]
-            if any(v is None for v in vals):
-                continue
-            rows = (full if q_placeless else only).get("\x1f".join(str(v) for v in vals))
-            if rows is not None and len(rows) <= MAX_BLOCK:
+            if len(rows) and (len(rows) <= MAX_BLOCK or rule.keys in UNCAPPED_KEYS):
                 parts.append(rows)
         if self._face_index is not None and q.get("face_emb") is not None:
             hits = self._face_index.search(np.asarray(q["face_emb"], dtype=np.float32), k=20)
@@ -363,7 +356,7 @@ class MatchIndex:
         con = self._db_api._con
         con.register("gm_left", left)
         con.register("gm_right", right)
-        final = mm.final_sql(self._scoring_sql, self.model, self.ref)
+        final = mm.final_sql(self._scoring_sql, self.model, self.ref, compete=self.compete)
         if top_k is None:
             return con.execute(final).df()
         cols = ", ".join(
@@ -552,12 +545,67 @@ def dedupe(
     st = _to_backend_table(t, db_api, backend)
     linker = mm.linker_for(model, [st], db_api, "dedupe_only", n_right=t.num_rows)
     pred = linker.inference.predict()
-    df = _final_pairs(pred, db_api, backend, model, ref, None, threshold, top)
+    df = _final_pairs(pred, db_api, backend, model, ref, None, threshold, top, compete=False)
     return _pairs_frame(df, t, t, per_left=bool(top)), model
 
 
-def _final_pairs(pred: Any, db_api: Any, backend: str, model: mm.MatchModel, ref: mm.Reference,
-                 left_name: str | None, threshold: float, top: int | None) -> pd.DataFrame:
+def _oriented(con: Any, table: str, left_name: str | None) -> str:
+    """SELECT over Splink's scored pairs with unique_id_l from the left input (Splink may put either
+    input on the left)."""
+    cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    if left_name is not None and "source_dataset_l" in cols:
+        swap = f"source_dataset_l != '{left_name}'"
+        return (
+            f"SELECT * EXCLUDE (unique_id_l, unique_id_r), "
+            f"CASE WHEN {swap} THEN unique_id_r ELSE unique_id_l END AS unique_id_l, "
+            f"CASE WHEN {swap} THEN unique_id_l ELSE unique_id_r END AS unique_id_r FROM {table}"
+        )
+    return f"SELECT * FROM {table}"
+
+
+def estimate_p_match(model: mm.MatchModel, left: pa.Table, right: pa.Table, iterations: int = 200) -> float:
+    """The share p of left records that have a record in ``right``, fitted to the scored candidates.
+
+    Under the model, left record i has one of the n right records with probability p, so the chance
+    that it has one at all, given its candidates' Bayes factors, is q_i = a·S_i / ((1 − p) + a·S_i) with
+    a = p/n and S_i = Σ_k BF_ik (mm.final_sql). The maximum-likelihood p is the fixed point p = mean_i q_i
+    (EM for a mixture weight); left records without candidates count with q_i = 0. No labels are used.
+    """
+    ref = mm.Reference.of(right)
+    lt, rt = ref.frequencies(left), ref.frequencies(right)
+    db_api = mm.duckdb_api()
+    sl, sr = db_api.register(lt), db_api.register(rt)
+    linker = mm.linker_for(model, [sl, sr], db_api, "link_only", n_right=rt.num_rows)
+    pred = linker.inference.predict()
+    con = db_api._con
+    inner = _oriented(con, pred.physical_name, sl.templated_name)
+    sums = con.execute(mm.final_sql(inner, model, ref, totals=True)).df()["bf_total"].to_numpy(dtype=float)
+    n = max(ref.n, mm.MIN_PRIOR_SET)
+    n_left = max(left.num_rows, 1)
+    p = mm.P_MATCH
+    for _ in range(iterations):
+        a = p / n
+        q = a * sums / ((1 - p) + a * sums)
+        new = float(np.nansum(q)) / n_left
+        new = min(max(new, 1e-4), 0.9999)
+        if abs(new - p) < 1e-6:
+            p = new
+            break
+        p = new
+    return p
+
+
+def _final_pairs(
+    pred: Any,
+    db_api: Any,
+    backend: str,
+    model: mm.MatchModel,
+    ref: mm.Reference,
+    left_name: str | None,
+    threshold: float,
+    top: int | None,
+    compete: bool = True,
+) -> pd.DataFrame:
     """Term-frequency adjustment and competing-candidate probabilities over all blocked pairs
     (mm.final_sql, the same as online queries), then the threshold or each left record's top K."""
     import duckdb
@@ -567,20 +615,14 @@ def _final_pairs(pred: Any, db_api: Any, backend: str, model: mm.MatchModel, ref
     else:  # Spark: bring the scored pairs into a local DuckDB for the final step
         con, table = duckdb.connect(), "gm_pred"
         con.register(table, pred.as_pandas_dataframe())
-    cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
-    if left_name is not None and "source_dataset_l" in cols:
-        # Splink may put either input on the left; orient pairs as (left input, right input).
-        swap = f"source_dataset_l != '{left_name}'"
-        inner = (f"SELECT * EXCLUDE (unique_id_l, unique_id_r), "
-                 f"CASE WHEN {swap} THEN unique_id_r ELSE unique_id_l END AS unique_id_l, "
-                 f"CASE WHEN {swap} THEN unique_id_l ELSE unique_id_r END AS unique_id_r FROM {table}")
-    else:
-        inner = f"SELECT * FROM {table}"
-    final = mm.final_sql(inner, model, ref)
+    inner = _oriented(con, table, left_name)
+    final = mm.final_sql(inner, model, ref, compete=compete)
     keep = "SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM final_pairs"
     if top:
-        sql = (f"WITH final_pairs AS ({final}) {keep} QUALIFY row_number() OVER "
-               f"(PARTITION BY unique_id_l ORDER BY match_weight DESC, unique_id_r) <= {int(top)}")
+        sql = (
+            f"WITH final_pairs AS ({final}) {keep} QUALIFY row_number() OVER "
+            f"(PARTITION BY unique_id_l ORDER BY match_weight DESC, unique_id_r) <= {int(top)}"
+        )
     else:
         sql = f"WITH final_pairs AS ({final}) {keep} WHERE match_probability >= {float(threshold)!r}"
     return con.execute(sql).df()
@@ -609,7 +651,9 @@ def _pairs_frame(df: pd.DataFrame, lt: pa.Table, rt: pa.Table, per_left: bool = 
         return out
     if per_left:
         return out.sort_values(["left_id", "match_weight"], ascending=[True, False]).reset_index(drop=True)
-    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(drop=True)
+    return out.sort_values(["id_number_match", "probability"], ascending=[False, False]).reset_index(
+        drop=True
+    )
 
 
 def write_pairs(df: pd.DataFrame, path: str | os.PathLike) -> None:

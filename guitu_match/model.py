@@ -64,6 +64,7 @@ SCHEMA = pa.schema(
         ("o_prov", pa.string()),
         ("o_city", pa.string()),
         ("o_dia", pa.bool_()),
+        ("o_group", pa.string()),
         ("height", pa.float64()),
         ("marks_p", pa.list_(pa.string())),
         ("marks_k", pa.list_(pa.string())),
@@ -80,8 +81,10 @@ SCHEMA = pa.schema(
 TF_COLUMNS = ["fq_name", "fq_sur", "fq_giv"]
 #: A stated (not documented) birth year on a file: people misstate their age, staff mishear it.
 STATED_YEAR_SLACK = 2
-#: Prior share of the people searched for that have a record in the set searched (even odds).
+#: Prior share of the people searched for that have a record in the set searched: even odds until
+#: training fits it (estimate_p_match), and never fitted beyond these bounds.
 P_MATCH = 0.5
+P_MATCH_BOUNDS = (0.05, 0.95)
 #: The prior never assumes a set smaller than this (a station's first few records are not the whole
 #: country's register: without the floor, three people in care would make any surname match "likely").
 MIN_PRIOR_SET = 10_000
@@ -133,7 +136,12 @@ def prepare_record(r: Record) -> dict[str, Any]:
     # Origin: the hukou place, else the region the accent points to (evidence for the hometown).
     row["o_dia"] = bool(not place.province and dia.place.province)
     row["o_prov"] = place.province or dia.place.province
-    row["o_city"] = place.city or (dia.place.city if not place.province or place.province == dia.place.province else None)
+    row["o_city"] = place.city or (
+        dia.place.city if not place.province or place.province == dia.place.province else None
+    )
+    # The speech group: the accent heard, else the one the hometown's province implies (湖南 → 湘语). It is
+    # compared only where the places cannot be (see _levels: an accent and a hometown are one piece of evidence).
+    row["o_group"] = dia.group or (nz.PROVINCE_GROUP.get(place.province[:2]) if place.province else None)
     row["height"] = float(r.height_cm) if r.height_cm else None
     marks = nz.marks_tokens(r.marks) or []
     row["marks_p"] = [m for m in marks if not m.startswith(("k:", "u:"))] or None
@@ -209,6 +217,8 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
         return ArrayIntersectLevel(col, n).create_sql(dialect)
 
     jw = dialect.jaro_winkler_function_name
+    overlap = "greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)"
+    width = "greatest(by_max_l - by_min_l, by_max_r - by_min_r)"
 
     if dialect_str == "duckdb":
         cos = "list_cosine_similarity(face_emb_l, face_emb_r)"
@@ -275,11 +285,27 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
         "birth_year": [
             null("by_min_l IS NULL OR by_min_r IS NULL"),
             lvl("by_min_l = by_min_r AND by_max_l = by_max_r AND by_min_l = by_max_l", "出生年份相同", 0.35),
-            # each side's own uncertainty: an estimated range, a stated year (± its slack), an ID's date
-            lvl("greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)", "出生年份与估计范围相符", 0.3),
-            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 3", "出生年份超出估计范围3年以内", 0.15),
-            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 7", "出生年份超出估计范围7年以内", 0.1),
-            lvl("greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 15", "出生年份相差较大（15年以内）", 0.06),
+            # each side's own uncertainty: an estimated range, a stated year (± its slack), an ID's date.
+            # Agreeing with a narrow range says more than agreeing with a 20-year guess: one level per width
+            # of the wider side (a single "overlaps" level gave a wide guess the weight of a stated year).
+            lvl(f"{overlap} AND {width} <= {2 * STATED_YEAR_SLACK}", "出生年份相符（估计误差2年以内）", 0.15),
+            lvl(f"{overlap} AND {width} <= 10", "出生年份与估计范围相符", 0.2),
+            lvl(overlap, "出生年份与较宽的估计范围相符", 0.1),
+            lvl(
+                "greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 3",
+                "出生年份超出估计范围3年以内",
+                0.15,
+            ),
+            lvl(
+                "greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 7",
+                "出生年份超出估计范围7年以内",
+                0.1,
+            ),
+            lvl(
+                "greatest(by_min_l, by_min_r) - least(by_max_l, by_max_r) <= 15",
+                "出生年份相差较大（15年以内）",
+                0.06,
+            ),
             lvl("ELSE", "出生年份相差15年以上", 0.04),
         ],
         "id_number": [
@@ -304,9 +330,17 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
             lvl("o_prov_l = o_prov_r", "口音所指省份与户籍地相符", 0.07),
             lvl("ELSE", "户籍地（或口音所指地区）省份不同", 0.08),
         ],
+        # The accent is evidence for the hometown: where both sides have a place (a hukou place or the region
+        # an accent points to) the place comparison already counts it, and counting the speech group again
+        # double-counted one fact (a Hunan hukou and 湘语 are not independent). It counts only where the
+        # places cannot be compared: an accent that names no region (客家话, 吴语) against a hukou's group.
         "dialect": [
-            null("dialect_l IS NULL OR dialect_r IS NULL"),
-            lvl("dialect_l = dialect_r", "口音/方言属同一方言区", 0.85),
+            {
+                "sql_condition": "o_group_l IS NULL OR o_group_r IS NULL OR (o_prov_l IS NOT NULL AND o_prov_r IS NOT NULL)",
+                "label_for_charts": DIALECT_NOT_SCORED,
+                "is_null_level": True,
+            },
+            lvl("o_group_l = o_group_r", "口音/方言属同一方言区", 0.85),
             lvl("ELSE", "口音/方言不同", 0.15),
         ],
         "height": [
@@ -317,15 +351,24 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
         ],
         "marks": [
             null("(marks_p_l IS NULL AND marks_k_l IS NULL) OR (marks_p_r IS NULL AND marks_k_r IS NULL)"),
-            lvl(f"marks_p_l IS NOT NULL AND marks_p_r IS NOT NULL AND {arr('marks_p', 1)}",
-                "体貌特征相符（部位和特征相同）", 0.5),
-            lvl(f"marks_k_l IS NOT NULL AND marks_k_r IS NOT NULL AND {arr('marks_k', 1)}",
-                "体貌特征同类（部位不同或不详）", 0.25),
+            lvl(
+                f"marks_p_l IS NOT NULL AND marks_p_r IS NOT NULL AND {arr('marks_p', 1)}",
+                "体貌特征相符（部位和特征相同）",
+                0.5,
+            ),
+            lvl(
+                f"marks_k_l IS NOT NULL AND marks_k_r IS NOT NULL AND {arr('marks_k', 1)}",
+                "体貌特征同类（部位不同或不详）",
+                0.25,
+            ),
             lvl("ELSE", "体貌特征不同", 0.25),
         ],
         "face_sim": face_levels,
     }
 
+
+#: The dialect comparison's null level: nothing to compare, or already counted by the place comparison.
+DIALECT_NOT_SCORED = "未单独计分（缺少口音，或已由户籍地比较体现）"
 
 COMPARISON_LABELS = {
     "name": "姓名",
@@ -352,6 +395,7 @@ BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("given_last_fz", "o_prov"),  # nicknames: 小明 / 阿明 / 明儿 / 明娃 for 张晓明
     ("county", "sex"),  # no usable name at all
     ("surname_fz", "sex", "by_decade"),  # surname only, place unknown
+    ("surname_fz", "sex", "by_half"),  # … an age estimate near a decade's edge
     ("given_fz", "by_decade"),  # surname miscopied and place unknown
     ("given_last_fz", "sex", "by_decade"),  # nickname and place unknown
     ("given_last_fz", "sex", "by_half"),
@@ -364,6 +408,7 @@ NAMELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("o_prov", "sex", "by_half"),
     ("o_city", "sex"),
     ("mark1", "sex"),
+    ("county",),  # the county alone: sex written down wrong (2 % of files) must not lose a nameless person
 ]
 # Keys used only when one side has neither a name nor any place: sex and age, nothing else to go on.
 PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
@@ -373,27 +418,65 @@ PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
 ]
 
 
+@dataclass(frozen=True)
+class BlockingRule:
+    """Pairs agreeing on ``keys`` — restricted by ``when`` ("nameless": one side has no name;
+    "placeless": one side has neither name nor place) — or, with ``unknown``, pairs agreeing on
+    ``keys`` where that column is unknown on one side (sex or age not written down must not lose a
+    pair that a known value would have blocked: an unknown sex is a wildcard, not a mismatch)."""
+
+    keys: tuple[str, ...]
+    when: str | None = None
+    unknown: str | None = None
+
+
+def _rules() -> list[BlockingRule]:
+    out: list[BlockingRule] = []
+    for when, keyset in (
+        (None, BLOCKING_KEYS),
+        ("nameless", NAMELESS_BLOCKING_KEYS),
+        ("placeless", PLACELESS_BLOCKING_KEYS),
+    ):
+        for keys in keyset:
+            out.append(BlockingRule(keys, when))
+            rest = tuple(k for k in keys if k != "sex")
+            if "sex" in keys and rest and when != "placeless":
+                out.append(BlockingRule(rest, when, "sex"))
+    # a nameless person whose age nobody could guess: the province (or accent region) and sex
+    out.append(BlockingRule(("o_prov", "sex"), "nameless", "by_decade"))
+    return out
+
+
+BLOCKING_RULES: list[BlockingRule] = _rules()
 #: Above this many records on the right, the sex-and-age-only keys are too coarse for a batch run.
 PLACELESS_BATCH_LIMIT = 200_000
+_WHEN_SQL = {
+    None: "",
+    "nameless": " AND (l.names_fz IS NULL OR r.names_fz IS NULL)",
+    "placeless": " AND ((l.names_fz IS NULL AND l.o_prov IS NULL) OR (r.names_fz IS NULL AND r.o_prov IS NULL))",
+}
 
 
 def blocking_rules(dialect_str: str, n_right: int = 0) -> list[dict[str, Any]]:
     out = []
-    for keys in BATCH_BLOCKING_KEYS:
-        out.append({"blocking_rule": " AND ".join(f"l.{k} = r.{k}" for k in keys)})
-    for keys in NAMELESS_BLOCKING_KEYS:
-        cond = " AND ".join(f"l.{k} = r.{k}" for k in keys)
-        out.append({"blocking_rule": f"{cond} AND (l.names_fz IS NULL OR r.names_fz IS NULL)"})
-    for keys in PLACELESS_BLOCKING_KEYS if n_right <= PLACELESS_BATCH_LIMIT else []:
-        if len(keys) == 1 and n_right > 40_000:  # the same limit as online (index.MAX_BLOCK per sex)
+    for rule in BLOCKING_RULES:
+        if rule.when == "placeless" and (
+            n_right > PLACELESS_BATCH_LIMIT or (rule.keys == ("sex",) and n_right > 40_000)
+        ):  # the same limit as online (index.MAX_BLOCK per sex)
             continue
-        cond = " AND ".join(f"l.{k} = r.{k}" for k in keys)
-        out.append({"blocking_rule": f"{cond} AND ((l.names_fz IS NULL AND l.o_prov IS NULL) "
-                                     "OR (r.names_fz IS NULL AND r.o_prov IS NULL))"})
+        eq = " AND ".join(f"l.{k} = r.{k}" for k in rule.keys)
+        cond = _WHEN_SQL[rule.when]
+        if rule.unknown is None:
+            out.append({"blocking_rule": eq + cond})
+        else:  # one rule per side, so that the database filters that side before joining
+            for side in ("l", "r"):
+                out.append({"blocking_rule": f"{side}.{rule.unknown} IS NULL AND {eq}{cond}"})
     return out
 
 
-def settings_dict(dialect_str: str = "duckdb", link_type: str = "link_only", n_right: int = 0) -> dict[str, Any]:
+def settings_dict(
+    dialect_str: str = "duckdb", link_type: str = "link_only", n_right: int = 0
+) -> dict[str, Any]:
     comparisons = []
     for name, levels in _levels(dialect_str).items():
         comparisons.append(
@@ -489,7 +572,8 @@ class MatchModel:
         out: dict[str, dict[int, str]] = {}
         for c in settings_dict()["comparisons"]:
             non_null = [lv for lv in c["comparison_levels"] if not lv.get("is_null_level")]
-            labels = {-1: "缺少信息"}
+            nulls = [lv["label_for_charts"] for lv in c["comparison_levels"] if lv.get("is_null_level")]
+            labels = {-1: nulls[0] if nulls else "缺少信息"}
             for i, lv in enumerate(non_null):
                 labels[len(non_null) - 1 - i] = lv["label_for_charts"]
             out[c["output_column_name"]] = labels
@@ -576,6 +660,18 @@ def duckdb_api():
     return DuckDBAPI()
 
 
+#: EM sessions. Each comparison's m is estimated only in sessions whose blocking does not use it, and
+#: only where the blocks are dominated by true matches: pairs agreeing on the name's pinyin for every
+#: comparison but the name, and pairs from one county with the same sex and a shared mark for the name.
+#: (A session on city + decade + sex let EM take "same town, same age" for "same person" and trained
+#: "names differ" to m = 0.75, i.e. a wholly different name cost only 0.3 bits.)
+EM_SESSIONS = [
+    "l.name_fz = r.name_fz",
+    "l.county = r.county AND l.sex = r.sex AND {overlap}(l.marks_p, r.marks_p)",
+]
+_ARRAY_OVERLAP = {"duckdb": "list_has_any", "spark": "arrays_overlap"}
+
+
 def train(
     left: pa.Table,
     right: pa.Table | None = None,
@@ -620,10 +716,8 @@ def train(
     except Exception as e:  # too few deterministic matches in small data
         log.info("prior λ from default: %s", e)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    sessions = [
-        "l.name_fz = r.name_fz",
-        "l.o_city = r.o_city AND l.by_decade = r.by_decade AND l.sex = r.sex",
-    ]
+    overlap = _ARRAY_OVERLAP.get(_dialect_of(db_api), "list_has_any")
+    sessions = [br.format(overlap=overlap) for br in EM_SESSIONS]
     for br in sessions:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(br)
@@ -635,9 +729,21 @@ def train(
     _default_u(defaults)
     notes = guard_parameters(params, defaults)
     # The share of people searched for who have a record in the set searched. The deterministic-rule
-    # estimate of λ assumes their recall and is far off on noisy data (0.07 where the truth was 0.85),
-    # so the prior is a stated assumption, not an estimate: even odds (see docs/matching.md).
+    # estimate of λ assumes their recall and is far off on noisy data (0.07 where the truth was 0.85);
+    # p is instead fitted to the scored candidates themselves (estimate_p_match), even odds failing that.
     params["p_match"] = P_MATCH
+    p_note = None
+    if right is not None:
+        from guitu_match.index import estimate_p_match
+
+        try:
+            p_s = estimate_p_match(MatchModel(params=params), left_s, right_s)
+            # a random sample of the right side holds only its share of the true records
+            p_full = p_s * right.num_rows / right_s.num_rows
+            params["p_match"] = float(min(max(p_full, P_MATCH_BOUNDS[0]), P_MATCH_BOUNDS[1]))
+            p_note = round(p_full, 4)
+        except Exception as e:  # pragma: no cover - keep the stated prior
+            log.warning("p_match not estimated: %s", e)
     meta = {
         "trained": True,
         "trained_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -647,6 +753,7 @@ def train(
         "n_sampled": [n_l, n_r],
         "fingerprint": fingerprint(left) + (":" + fingerprint(right) if right is not None else ""),
         "guard_notes": notes,
+        "p_match_estimated": p_note,
         "splink_version": _splink_version(),
     }
     return MatchModel(params=params, meta=meta)
@@ -692,18 +799,30 @@ class Reference:
         return table
 
 
-def final_sql(inner: str, model: MatchModel, ref: Reference) -> str:
+def final_sql(
+    inner: str, model: MatchModel, ref: Reference, compete: bool = True, totals: bool = False
+) -> str:
     """Wrap Splink's scoring SQL: term-frequency adjustment, then the probability.
 
     * Term frequency: an agreement on a common name (王伟) weighs less than on a rare one —
       log2(Σf² / f) for the value agreed on (full name, surname, or nickname character).
-    * Probability: the prior that a given record is the person's is λ = p_match / n (the share of
-      people who have a record, spread over the n records searched, n ≥ MIN_PRIOR_SET), so the same evidence is less
-      certain in a million reports than in ten thousand: P = λ·BF / (1 − λ + λ·BF). Candidates do not
-      share one probability: two files of one person (or two people alike) may both be proposed, and
-      the review page says so (matching.selectors.competing).
+    * Prior: the person searched for has a record in the set with probability p (p_match), equally
+      likely any of its n records (n ≥ MIN_PRIOR_SET), so the same evidence is less certain in a million
+      reports than in ten thousand.
+    * Candidates compete (``compete``, links and online queries): a person has at most one record in
+      the set searched, so the candidates of one left record share the posterior —
+      P(j) = (p/n)·BF_j / ((1 − p) + (p/n)·Σ_k BF_k) over that record's scored candidates k. Scoring each
+      pair alone (P = λ·BF / (1 − λ + λ·BF)) told a caseworker "70 %" for each of three equally good
+      candidates of whom at most one can be right; a third of the pairs above 0.5 that had a rival were
+      true. Two records of one person in the set searched split the probability between them: the
+      review page says so (matching.selectors.competing), and ``dedupe`` finds them beforehand.
+      ``dedupe`` itself scores each pair alone (a file may have several duplicates).
+
+    With ``totals``: one row per left record with Σ_k BF_k (for estimate_p_match).
     """
-    lam = float(model.params.get("p_match", P_MATCH)) / max(ref.n, MIN_PRIOR_SET)
+    p = float(model.params.get("p_match", P_MATCH))
+    n = max(ref.n, MIN_PRIOR_SET)
+    a = p / n
     prior_w = math.log2(model.params["lambda"] / (1 - model.params["lambda"]))
     lo, hi = TF_CLIP
 
@@ -719,16 +838,32 @@ def final_sql(inner: str, model: MatchModel, ref: Reference) -> str:
     def at(*levels: int) -> str:
         return " OR ".join(f"abs(mw_name - ({name_w[i]!r})) < 1e-9" for i in levels)
 
-    tf = (f"CASE WHEN {at(0, 1, 2)} THEN {adj('fq_name')} "
-          f"WHEN {at(6)} THEN {adj('fq_sur')} "
-          f"WHEN {at(5)} THEN {adj('fq_giv')} ELSE 0 END")
-    return f"""
+    tf = (
+        f"CASE WHEN {at(0, 1, 2)} THEN {adj('fq_name')} "
+        f"WHEN {at(6)} THEN {adj('fq_sur')} "
+        f"WHEN {at(5)} THEN {adj('fq_giv')} ELSE 0 END"
+    )
+    if compete:
+        total = "sum(bayes_factor) OVER (PARTITION BY unique_id_l)"
+        prob = f"{a!r} * bayes_factor / ({1 - p!r} + {a!r} * bf_total)"
+    else:
+        total = "bayes_factor"
+        lam = a
+        prob = f"{lam!r} * bayes_factor / ({1 - lam!r} + {lam!r} * bayes_factor)"
+    head = f"""
 WITH s AS (SELECT *, coalesce({tf}, 0) AS tf_adjust FROM ({inner})),
 w AS (SELECT *, match_weight + tf_adjust AS final_weight FROM s),
-b AS (SELECT *, pow(2.0, least(final_weight - ({prior_w!r}), 200)) AS bayes_factor FROM w)
-SELECT * EXCLUDE (match_probability, match_weight), final_weight AS match_weight,
-       {lam!r} * bayes_factor / (1 - {lam!r} + {lam!r} * bayes_factor) AS match_probability
-FROM b"""
+b AS (SELECT *, pow(2.0, least(final_weight - ({prior_w!r}), 200)) AS bayes_factor FROM w),
+c AS (SELECT *, {total} AS bf_total FROM b)"""
+    if totals:
+        return head + "\nSELECT unique_id_l, max(bf_total) AS bf_total FROM c GROUP BY unique_id_l"
+    return (
+        head
+        + f"""
+SELECT * EXCLUDE (match_probability, match_weight, bf_total), final_weight AS match_weight,
+       least({prob}, 1.0) AS match_probability
+FROM c"""
+    )
 
 
 def _splink_version() -> str:

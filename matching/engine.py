@@ -179,6 +179,8 @@ class Side:
     select: tuple[str, ...]
 
 
+#: The candidates found in one side share the probability (guitu_match.model.final_sql: at most one
+#: record per person) — except in "files", which holds every earlier file of a person on purpose (I4).
 SIDES = {
     "in_care": Side("in_care", people_in_care, person_record, ("hukou_division",)),
     "reports": Side("reports", open_reports, report_record, ("hukou_division",)),
@@ -256,6 +258,7 @@ def get_index(name: str):
             records = side_records(side)
             index = MatchIndex.build(records, model=model) if records else None
         if index is not None:
+            index.compete = name != "files"
             _share_scoring_sql(index)
         _indexes[name] = (version, index)
         return index
@@ -293,6 +296,7 @@ def rebuild(*, retrain: bool = True) -> dict:
             directory = engine_dir() / name
             if records:
                 index = MatchIndex.build(records, model=model)
+                index.compete = name != "files"
                 _share_scoring_sql(index)
                 index.save(directory)
                 (directory / "version.txt").write_text(version)

@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from generate import generate  # noqa: E402
 
 from guitu_match import model as mm  # noqa: E402
+from guitu_match.index import EXPLAIN_COLUMNS as EXPLAIN  # noqa: E402
 from guitu_match.index import MatchIndex, link  # noqa: E402
 from guitu_match.normalise import clean_name  # noqa: E402
 
@@ -73,6 +74,24 @@ class Baseline:
         return [rid for _gap, rid in sorted(out)]
 
 
+def dominated(idx: MatchIndex, q, truth_id: str) -> bool:
+    """Is the true report beyond any ranking's reach? True when at least 10 other candidates (or
+    reports outside every block) agree with the query at least as well as it does on every single
+    comparison: then no scorer that rewards agreement can be sure to put it in the top 10."""
+    qt = mm.prepare_table([q])
+    qrow = qt.to_pylist()[0]
+    rows = idx.candidate_rows(qrow)
+    pos = int(np.flatnonzero(idx.ids == truth_id)[0])
+    if pos not in set(rows.tolist()):
+        return False  # not blocked: a blocking miss, not an information limit
+    scored = idx.score(idx.ref.frequencies(qt), idx.table.take(rows))
+    w = scored[[f"mw_{c}" for c in EXPLAIN]].to_numpy(dtype=float)
+    w = np.nan_to_num(w, nan=0.0)
+    t = w[scored["unique_id_r"].to_numpy() == truth_id][0]
+    others = scored["unique_id_r"].to_numpy() != truth_id
+    return int(((w[others] >= t - 1e-9).all(axis=1)).sum()) >= 10
+
+
 def pct(values, p):
     return float(np.percentile(np.asarray(values) * 1000, p)) if values else float("nan")
 
@@ -101,6 +120,7 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     res["maps_s"] = round(time.time() - t, 1)
     res["index_build_s"] = round(time.time() - t0, 1)
     res["guard_notes"] = model.meta.get("guard_notes", [])
+    res["p_match"] = model.params.get("p_match")
     res["lambda"] = model.params["lambda"]
     print(
         f"[{n_reports}] index built in {res['index_build_s']} s (prepare {res['prepare_s']}, train {res['train_s']})",
@@ -114,6 +134,8 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     b_hits1 = b_hits10 = 0
     b_lat = []
     by_kind: dict = defaultdict(lambda: [0, 0, 0])
+    ceiling: dict = defaultdict(lambda: [0, 0])
+    loads = [os.getloadavg()[0]]
     for q in online:
         t = time.perf_counter()
         cands = idx.query(q, k=10)
@@ -132,6 +154,11 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
             by_kind[key][0] += 1
             by_kind[key][1] += ids[:1] == [tr]
             by_kind[key][2] += tr in ids
+        if tr not in ids:
+            ceiling[kinds[q.id]][0] += 1
+            ceiling[kinds[q.id]][1] += dominated(idx, q, tr)
+        if len(lat) % 100 == 0:
+            loads.append(os.getloadavg()[0])
         b_hits1 += bc[:1] == [tr]
         b_hits10 += tr in bc
     res["online"] = {
@@ -147,6 +174,9 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
             k: {"queries": n, "recall_at_1": round(h1 / n, 4), "recall_at_10": round(h / n, 4)}
             for k, (n, h1, h) in sorted(by_kind.items())
         },
+        # misses whose true report has ≥ 10 other reports agreeing at least as well on every field
+        "misses_dominated": {k: {"misses": n, "dominated": d} for k, (n, d) in sorted(ceiling.items())},
+        "load_avg_1min_during": [round(x, 2) for x in loads],
     }
     print(f"[{n_reports}] online {res['online']}", flush=True)
     del idx
@@ -173,12 +203,26 @@ def run(n_reports: int, n_online: int, n_batch: int, seed: int) -> dict:
     d = next(c for c in curve if c["threshold"] == mm.DEFAULT_THRESHOLD)
     probs = pairs.probability.to_numpy()
     reliability = []
-    for lo, hi in ((0.01, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)):
+    for lo, hi in (
+        (0.01, 0.1),
+        (0.1, 0.3),
+        (0.3, 0.5),
+        (0.5, 0.7),
+        (0.7, 0.8),
+        (0.8, 0.9),
+        (0.9, 0.95),
+        (0.95, 1.01),
+    ):
         sel = (probs >= lo) & (probs < hi)
         if sel.sum():
-            reliability.append({"band": f"{lo:.2f}–{min(hi, 1):.2f}", "pairs": int(sel.sum()),
-                                "mean_predicted": round(float(probs[sel].mean()), 3),
-                                "observed_true": round(float(ok[sel].mean()), 3)})
+            reliability.append(
+                {
+                    "band": f"{lo:.2f}–{min(hi, 1):.2f}",
+                    "pairs": int(sel.sum()),
+                    "mean_predicted": round(float(probs[sel].mean()), 3),
+                    "observed_true": round(float(ok[sel].mean()), 3),
+                }
+            )
     t = time.time()
     b_pairs = [(q.id, rid) for q in queries for rid in base.query(q)]
     b_s = time.time() - t
@@ -240,11 +284,15 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=10_000, help="people in care linked in batch")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--markdown", action="store_true", help="print the table from saved results")
+    p.add_argument("--tag", default="", help="results file suffix: results/<reports><tag>.json")
     a = p.parse_args()
     out_dir = HERE / "results"
     if a.markdown:
         results = [
-            json.loads(f.read_text()) for f in sorted(out_dir.glob("*.json"), key=lambda f: int(f.stem))
+            json.loads(f.read_text())
+            for f in sorted(
+                (f for f in out_dir.glob("*.json") if f.stem.isdigit()), key=lambda f: int(f.stem)
+            )
         ]
         print(markdown(results))
         return
@@ -254,7 +302,7 @@ def main() -> None:
     res["machine"] = machine()
     res["date"] = time.strftime("%Y-%m-%d")
     out_dir.mkdir(exist_ok=True)
-    (out_dir / f"{a.reports}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))
+    (out_dir / f"{a.reports}{a.tag}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))
     print(markdown([res]))
 
 

@@ -75,12 +75,22 @@ def test_i4_alias_hit(default_index):
         (dict(birth_year=1980), dict(birth_year=1980), "出生年份相同"),
         (dict(birth_year=1980), dict(birth_year_min=1975, birth_year_max=1985), "出生年份与估计范围相符"),
         (dict(birth_year=1980), dict(birth_year=1982), "出生年份超出估计范围3年以内"),
-        (dict(birth_year=1980), dict(birth_year_min=1986, birth_year_max=1990), "出生年份超出估计范围7年以内"),
+        (
+            dict(birth_year=1980),
+            dict(birth_year_min=1986, birth_year_max=1990),
+            "出生年份超出估计范围7年以内",
+        ),
         (dict(birth_year=1980), dict(birth_year=1985), "出生年份超出估计范围7年以内"),
         (dict(birth_year=1980), dict(birth_year=1992), "出生年份相差较大（15年以内）"),
         (dict(birth_year=1950), dict(birth_year=1990), "出生年份相差15年以上"),
         # a year a person in care states is uncertain (± STATED_YEAR_SLACK); a family's report is not
-        (dict(birth_year=1980, source="file"), dict(birth_year=1982), "出生年份与估计范围相符"),
+        (dict(birth_year=1980, source="file"), dict(birth_year=1982), "出生年份相符（估计误差2年以内）"),
+        # agreeing with a 20-year guess is its own, weaker level
+        (
+            dict(birth_year=1980),
+            dict(birth_year_min=1970, birth_year_max=1990),
+            "出生年份与较宽的估计范围相符",
+        ),
         (dict(birth_year=1950), dict(), "缺少信息"),
     ],
 )
@@ -113,10 +123,34 @@ def test_other_comparisons(default_index):
     )
     b = _r("B", sex="男", dialect="粤语", height_cm=172, marks="左手缺一指", id_number="11010519491231002X")
     assert _level(default_index, a, b, "sex") == "性别相同"
-    assert _level(default_index, a, b, "dialect") == "口音/方言属同一方言区"
+    # both places are known (from the ID numbers): the accent is not counted a second time
+    assert _level(default_index, a, b, "dialect") == mm.DIALECT_NOT_SCORED
     assert _level(default_index, a, b, "height") == "身高相差3厘米以内"
     assert _level(default_index, a, b, "marks") == "体貌特征相符（部位和特征相同）"
     assert _level(default_index, a, b, "id_number") == "身份证号码完全相同"
+
+
+@pytest.mark.parametrize(
+    "a, b, label",
+    [
+        # an accent naming no region against another: the speech group is all there is
+        (dict(dialect="客家话"), dict(dialect="说客家话"), "口音/方言属同一方言区"),
+        # an accent naming no region against a hukou: the group that hukou's province implies
+        (dict(dialect="西南官话"), dict(hukou_text="四川省宜宾市屏山县"), "口音/方言属同一方言区"),
+        (dict(dialect="吴语"), dict(hukou_text="四川省宜宾市屏山县"), "口音/方言不同"),
+        # accent and hukou on both sides: one piece of evidence, counted by the place comparison only
+        (
+            dict(dialect="湘语", hukou_text="湖南邵阳"),
+            dict(dialect="湖南话", hukou_text="湖南省邵阳市"),
+            mm.DIALECT_NOT_SCORED,
+        ),
+        (dict(dialect="湖南邵阳口音"), dict(hukou_text="湖南省邵阳市隆回县"), mm.DIALECT_NOT_SCORED),
+    ],
+)
+def test_accent_and_hometown_are_not_counted_twice(default_index, a, b, label):
+    assert _level(default_index, _r("A", **a), _r("B", **b), "dialect") == label
+    if label == mm.DIALECT_NOT_SCORED:
+        assert _level(default_index, _r("A", **a), _r("B", **b), "place") != "缺少信息"
 
 
 def test_t8_face_similarity_is_one_more_comparison(default_index):
@@ -269,3 +303,53 @@ def test_i4_records_added_at_intake_are_found_without_rebuilding(default_index):
     assert len(idx) == 6
     q = _r("Q", source="file", name="秦小龙", sex="男", birth_year=1985, hukou_text="广西壮族自治区南宁市")
     assert idx.query(q, k=1)[0].record_id == "F9"
+
+
+def test_em_learns_that_a_wholly_different_name_speaks_against_a_match(trained):
+    """The name's m values come from an EM session that does not block on places and ages alone:
+    one on city + decade + sex took "same town, same age" for "same person" and trained "names
+    differ" to m = 0.75 (−0.3 bits), so a stranger from the same county scored 0.96."""
+    model, _rt, _qt = trained
+    w = {r["level"]: r["weight"] for r in model.weights_table() if r["comparison"] == "name"}
+    assert w["姓名不同"] < -3
+    assert w["姓名完全相同"] > w["姓名读音相同（同音字/多音字）"] - 1 > 5
+
+
+def test_p_match_is_fitted_to_the_candidates_without_labels(trained, small_world):
+    from guitu_match.index import estimate_p_match
+
+    model, rt, qt = trained
+    _reports, queries, truth = small_world
+    assert 0.5 < model.params["p_match"] < 0.95  # 85 % of the generated people in care have a report
+    assert model.meta["p_match_estimated"] is not None
+    no_report = [i for i, q in enumerate(queries) if truth[q.id] is None]
+    with_report = [i for i, q in enumerate(queries) if truth[q.id] is not None]
+    low = estimate_p_match(model, qt.take(no_report), rt)
+    high = estimate_p_match(model, qt.take(with_report), rt)
+    assert low < 0.3 < 0.7 < high
+
+
+def test_candidates_of_one_person_share_the_probability():
+    """At most one report can be the person's: two equally good candidates are each about 50 %, not 90 %."""
+    twins = [
+        _r(f"R{i}", name="王建国", sex="男", birth_year=1955, hukou_text="湖南省邵阳市隆回县") for i in (1, 2)
+    ]
+    others = [_r(f"X{i}", name=s + "明", sex="男", birth_year=1970) for i, s in enumerate("李赵钱孙周吴郑冯")]
+    idx = MatchIndex.build(twins + others, model=mm.MatchModel.default())
+    q = _r("Q", source="file", name="王建国", sex="男", birth_year=1955, hukou_text="湖南邵阳隆回")
+    alone = MatchIndex.build(twins[:1] + others, model=mm.MatchModel.default()).query(q, k=1)[0]
+    a, b = idx.query(q, k=2)
+    assert {a.record_id, b.record_id} == {"R1", "R2"}
+    assert a.probability == pytest.approx(b.probability)
+    assert a.probability + b.probability <= 1.0
+    assert alone.probability > 0.9 > a.probability + 0.3
+    # a set that holds several records of one person on purpose (every file ever opened) does not share
+    files = MatchIndex(idx.table, idx.model, compete=False)
+    assert all(c.probability > 0.9 for c in files.query(q, k=2))
+    # a dedupe run scores each pair alone: a file may have several duplicates
+    pairs, _ = dedupe(
+        twins + [_r("R3", name="王建国", sex="男", birth_year=1955, hukou_text="湖南省邵阳市隆回县")],
+        model=mm.MatchModel.default(),
+        threshold=0.5,
+    )
+    assert len(pairs) == 3

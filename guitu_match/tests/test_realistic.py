@@ -18,10 +18,26 @@ def _r(id, source="report", **kw):
 
 
 REPORTS = [
-    _r("R1", name="张伟", sex="男", birth_year=1980, hukou_text="河南省周口市郸城县", height_cm=170, marks="左手缺一指"),
+    _r(
+        "R1",
+        name="张伟",
+        sex="男",
+        birth_year=1980,
+        hukou_text="河南省周口市郸城县",
+        height_cm=170,
+        marks="左手缺一指",
+    ),
     _r("R2", name="于海涛", sex="男", birth_year=1962, hukou_text="山东省潍坊市昌乐县"),
-    _r("R3", name="王建国", sex="男", birth_year=1955, hukou_text="湖南省邵阳市隆回县", dialect="湘语",
-       height_cm=165, marks="右眉有疤痕"),
+    _r(
+        "R3",
+        name="王建国",
+        sex="男",
+        birth_year=1955,
+        hukou_text="湖南省邵阳市隆回县",
+        dialect="湘语",
+        height_cm=165,
+        marks="右眉有疤痕",
+    ),
     _r("R4", name="李秀英", sex="女", birth_year=1948, hukou_text="四川省成都市郫县"),
     _r("R5", name="刘明", sex="男", birth_year=1990, aliases=["明娃"], hukou_text="重庆市开州区"),
     _r("R6", name="陈芳", sex="女", birth_year=1975, hukou_text="广东省广州市天河区"),
@@ -42,7 +58,10 @@ def _top(index, rec, k=10):
 # --- blocking and years ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("years", [{}, {"birth_year": 1976}, {"birth_year": 1990}, {"birth_year_min": 1965, "birth_year_max": 1970}])
+@pytest.mark.parametrize(
+    "years",
+    [{}, {"birth_year": 1976}, {"birth_year": 1990}, {"birth_year_min": 1965, "birth_year_max": 1970}],
+)
 def test_exact_name_and_sex_is_always_a_candidate_whatever_the_years(index, years):
     assert _top(index, _r("Q", source="file", name="张伟", sex="男", **years))[:1] == ["R1"]
 
@@ -59,8 +78,18 @@ def test_birth_year_comparison_uses_each_sides_uncertainty():
 # --- names ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw, surname", [("于某", "于"), ("李某某", "李"), ("老王", "王"), ("王老汉", "王"),
-                                          ("王大爷", "王"), ("张婆婆", "张"), ("欧阳师傅", "欧阳")])
+@pytest.mark.parametrize(
+    "raw, surname",
+    [
+        ("于某", "于"),
+        ("李某某", "李"),
+        ("老王", "王"),
+        ("王老汉", "王"),
+        ("王大爷", "王"),
+        ("张婆婆", "张"),
+        ("欧阳师傅", "欧阳"),
+    ],
+)
 def test_surname_only_forms_are_surname_evidence(raw, surname):
     p = parse_name(raw)
     assert (p.surname, p.given) == (surname, None)
@@ -79,8 +108,12 @@ def test_no_name_words_are_no_name(raw):
 
 
 def test_surname_only_finds_the_report(index):
-    assert "R2" in _top(index, _r("Q", source="file", name="于某", sex="男", birth_year=1961,
-                                   hukou_text="山东潍坊"))[:3]
+    assert (
+        "R2"
+        in _top(index, _r("Q", source="file", name="于某", sex="男", birth_year=1961, hukou_text="山东潍坊"))[
+            :3
+        ]
+    )
 
 
 def test_nickname_finds_the_report_through_its_alias(index):
@@ -102,11 +135,19 @@ def test_common_names_weigh_less_than_rare_ones():
 # --- dialect, places, marks ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, group, code", [
-    ("湖南邵阳口音", "湘语", "430500"), ("邵阳话", "湘语", "430500"), ("湘语", "湘语", "430000"),
-    ("说四川话", "西南官话", "510000"), ("藏语", "藏语", "540000"), ("广东白话", "粤语", "440000"),
-    ("客家话", "客家话", None), ("普通话", None, None),
-])
+@pytest.mark.parametrize(
+    "text, group, code",
+    [
+        ("湖南邵阳口音", "湘语", "430500"),
+        ("邵阳话", "湘语", "430500"),
+        ("湘语", "湘语", "430000"),
+        ("说四川话", "西南官话", "510000"),
+        ("藏语", "藏语", "540000"),
+        ("广东白话", "粤语", "440000"),
+        ("客家话", "客家话", None),
+        ("普通话", None, None),
+    ],
+)
 def test_dialect_text_gives_a_language_group_and_the_region_it_implies(text, group, code):
     d = parse_dialect(text)
     assert d.group == group and d.place.code == code
@@ -119,14 +160,17 @@ def test_a_shaoyang_accent_meets_a_report_from_shaoyang_when_nothing_else_is_kno
     assert same == parse_dialect("湖南邵阳口音").place
 
 
-@pytest.mark.parametrize("text, code", [
-    ("湖南少阳龙回", "430524"),  # heard by ear: shao→sao, long/lon
-    ("湖南省邵阳市市辖区", "430500"),  # 市辖区 is not a place
-    ("四川省郫县", "510117"),  # renamed (郫县 → 郫都区, 2016)
-    ("山东省莱芜市", "370116"),  # merged into 济南 (2019)
-    ("襄樊", "420600"),
-    ("河南郸城", "411625"),  # county without its suffix
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("湖南少阳龙回", "430524"),  # heard by ear: shao→sao, long/lon
+        ("湖南省邵阳市市辖区", "430500"),  # 市辖区 is not a place
+        ("四川省郫县", "510117"),  # renamed (郫县 → 郫都区, 2016)
+        ("山东省莱芜市", "370116"),  # merged into 济南 (2019)
+        ("襄樊", "420600"),
+        ("河南郸城", "411625"),  # county without its suffix
+    ],
+)
 def test_places_heard_by_ear_renamed_or_written_loosely(text, code):
     assert parse_place(text).code == code
 
@@ -145,8 +189,16 @@ def test_marks_compare_as_normalised_text():
 
 
 def test_a_nameless_person_is_ranked_by_place_sex_age_height_and_marks(index):
-    q = _r("Q", source="file", sex="男", birth_year_min=1950, birth_year_max=1960, hukou_text="湖南邵阳",
-           height_cm=166, marks="右眉毛伤疤")
+    q = _r(
+        "Q",
+        source="file",
+        sex="男",
+        birth_year_min=1950,
+        birth_year_max=1960,
+        hukou_text="湖南邵阳",
+        height_cm=166,
+        marks="右眉毛伤疤",
+    )
     assert _top(index, q)[:1] == ["R3"]
 
 
@@ -157,15 +209,20 @@ def test_the_same_evidence_is_less_certain_in_a_larger_set(monkeypatch):
     q = _r("Q", source="file", name="赵强", sex="男", birth_year=1958, hukou_text="湖南邵阳")
     monkeypatch.setattr(mm, "MIN_PRIOR_SET", 1)  # tiny sets stand in for a city's and a province's registers
     small = MatchIndex.build(REPORTS, model=mm.MatchModel.default()).query(q, k=1)[0]
-    more = REPORTS + [_r(f"X{i}", name=s + g, sex="女", birth_year=1990)
-                      for i, (s, g) in enumerate((s, g) for s in "李钱孙周吴郑冯陈褚卫" for g in "明军江涛洋刚红")]
+    more = REPORTS + [
+        _r(f"X{i}", name=s + g, sex="女", birth_year=1990)
+        for i, (s, g) in enumerate((s, g) for s in "李钱孙周吴郑冯陈褚卫" for g in "明军江涛洋刚红")
+    ]
     large = MatchIndex.build(more, model=mm.MatchModel.default()).query(q, k=1)[0]
     assert small.record_id == large.record_id == "R7"
     assert 0 < large.probability < small.probability <= 1
 
 
 def test_weak_evidence_is_never_likely_and_nothing_is_100_percent():
-    weak = [{"comparison": c, "label": "相符", "weight": 3.0} for c in ("sex", "birth_year", "height", "dialect", "place")]
+    weak = [
+        {"comparison": c, "label": "相符", "weight": 3.0}
+        for c in ("sex", "birth_year", "height", "dialect", "place")
+    ]
     assert band(0.999, weak).label == "可能" and band(0.999, weak).note
     strong = weak + [{"comparison": "name", "label": "姓名完全相同", "weight": 9.0}]
     assert band(0.999, strong).label == "很可能" and band(0.999, strong).percent == "99%"
@@ -176,12 +233,29 @@ def test_weak_evidence_is_never_likely_and_nothing_is_100_percent():
 
 
 def test_cli_link_top_k_writes_each_left_records_k_best_whatever_their_probability(tmp_path):
-    left = [_r("Q1", source="file", name="张伟", sex="男"), _r("Q2", source="file", sex="女"),
-            _r("Q3", source="file", name="完全无关", sex="男", birth_year=2001)]
+    left = [
+        _r("Q1", source="file", name="张伟", sex="男"),
+        _r("Q2", source="file", sex="女"),
+        _r("Q3", source="file", name="完全无关", sex="男", birth_year=2001),
+    ]
     write_csv(left, tmp_path / "l.csv")
     write_csv(REPORTS, tmp_path / "r.csv")
-    assert main(["link", "--left", str(tmp_path / "l.csv"), "--right", str(tmp_path / "r.csv"),
-                 "--out", str(tmp_path / "p.csv"), "--top", "3"]) == 0
+    assert (
+        main(
+            [
+                "link",
+                "--left",
+                str(tmp_path / "l.csv"),
+                "--right",
+                str(tmp_path / "r.csv"),
+                "--out",
+                str(tmp_path / "p.csv"),
+                "--top",
+                "3",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(open(tmp_path / "p.csv", encoding="utf-8")))
     assert list(rows[0])[:3] == ["left_id", "right_id", "probability"]
     per_left = {}
@@ -193,8 +267,20 @@ def test_cli_link_top_k_writes_each_left_records_k_best_whatever_their_probabili
     probs = [float(r["probability"]) for r in rows if r["left_id"] == "Q1"]
     assert probs == sorted(probs, reverse=True)
     # without --top: only the pairs at or above the threshold
-    assert main(["link", "--left", str(tmp_path / "l.csv"), "--right", str(tmp_path / "r.csv"),
-                 "--out", str(tmp_path / "t.csv")]) == 0
+    assert (
+        main(
+            [
+                "link",
+                "--left",
+                str(tmp_path / "l.csv"),
+                "--right",
+                str(tmp_path / "r.csv"),
+                "--out",
+                str(tmp_path / "t.csv"),
+            ]
+        )
+        == 0
+    )
     above = list(csv.DictReader(open(tmp_path / "t.csv", encoding="utf-8")))
     assert all(float(r["probability"]) >= mm.DEFAULT_THRESHOLD for r in above)
 
@@ -206,3 +292,64 @@ def test_link_top_k_and_online_query_agree():
     online = idx.query(left[0], k=2)
     assert list(pairs.right_id) == [c.record_id for c in online]
     assert list(pairs.probability.round(4)) == [round(c.probability, 4) for c in online]
+
+
+# --- blocking for what was not written down ------------------------------------------------------
+
+
+def _blocked(index, q, rid):
+    rows = index.candidate_rows(mm.prepare_table([q]).to_pylist()[0])
+    return rid in set(index.ids[rows].tolist())
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        # no name, sex not written down: the hometown's county, city or province still brings the report
+        _r("Q", source="file", hukou_text="湖南省邵阳市隆回县", birth_year_min=1950, birth_year_max=1960),
+        _r("Q", source="file", hukou_text="湖南邵阳", birth_year_min=1950, birth_year_max=1960),
+        _r("Q", source="file", dialect="湖南话", birth_year_min=1950, birth_year_max=1960),
+        # surname only, sex not written down
+        _r("Q", source="file", name="王老汉", hukou_text="湖南"),
+        _r("Q", source="file", name="老王", birth_year_min=1950, birth_year_max=1960),
+    ],
+)
+def test_an_unknown_sex_is_a_wildcard_not_a_mismatch(index, q):
+    assert _blocked(index, q, "R3")
+    assert "R3" in _top(index, q)
+
+
+def test_a_nameless_person_with_the_sex_written_wrong_still_meets_the_county(index):
+    q = _r(
+        "Q",
+        source="file",
+        sex="女",
+        hukou_text="湖南省邵阳市隆回县",
+        birth_year_min=1950,
+        birth_year_max=1960,
+    )
+    assert _blocked(index, q, "R3")
+
+
+def test_a_nameless_person_of_unknown_age_meets_the_province(index):
+    q = _r("Q", source="file", sex="男", hukou_text="湖南省")
+    assert _blocked(index, q, "R3") and _blocked(index, q, "R7")
+
+
+def test_surname_only_with_an_age_near_a_decades_edge(index):
+    # 1948–1952 centres on 1950 (decade 195), the report says 1955 … both fall in the shifted decade
+    q = _r("Q", source="file", name="王某", sex="男", birth_year_min=1950, birth_year_max=1956)
+    assert _blocked(index, q, "R3")
+
+
+def test_unknown_sex_blocking_is_the_same_online_and_in_batch(index):
+    left = [
+        _r("Q1", source="file", hukou_text="湖南省邵阳市隆回县", birth_year_min=1950, birth_year_max=1960),
+        _r("Q2", source="file", name="老王", birth_year_min=1950, birth_year_max=1960),
+    ]
+    pairs, _ = link(left, REPORTS, model=index.model, top=10)
+    for q in left:
+        online = {c.record_id: c.probability for c in index.query(q, k=10)}
+        batch = dict(zip(pairs[pairs.left_id == q.id].right_id, pairs[pairs.left_id == q.id].probability))
+        assert set(online) == set(batch)
+        assert all(online[k] == pytest.approx(batch[k], abs=1e-6) for k in online)

@@ -110,14 +110,17 @@ def test_t8_a_deferred_candidate_stays_listed_after_undecided_ones(cast):
     from matching.selectors import candidate_queue
 
     a = _right_person(cast)
-    b = in_care(cast, name="张伟", sex="男", birth_year_est=1985, hukou_text="河南省周口市郸城县")
+    b = in_care(cast, name="刘秀英", sex="女", id_number=ID, hukou_text="北京市朝阳区")
     r = _report_for_zhang_wei(cast)
+    r2 = report(cast, name="刘秀英", sex="女", id_number=ID, hukou_text="北京市朝阳区")
     services.run_report_query(by=None, report=r)
-    best = MatchCandidate.objects.get(report=r, person=b)
+    services.run_report_query(by=None, report=r2)
+    best = MatchCandidate.objects.get(report=r2, person=b)  # the identical ID number: first in the queue …
+    assert [c.person for c in candidate_queue(user=cast.tracer)] == [b, a]
     services.candidate_decide(by=cast.tracer, candidate=best, decision="deferred")
     queue = list(candidate_queue(user=cast.tracer))
-    assert [c.person for c in queue] == [a, b]
-    assert services.run_report_query(by=None, report=r)  # still proposed
+    assert [c.person for c in queue] == [a, b]  # … until deferred
+    assert services.run_report_query(by=None, report=r2)  # still proposed
 
 
 def test_t7_confirming_a_report_match_identifies_the_person_and_finds_the_report(cast):
