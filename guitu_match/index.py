@@ -187,6 +187,7 @@ class MatchIndex:
         """Row masks: no name; neither name nor place; a blocking column unknown."""
         isnull = lambda c: self.table.column(c).is_null().to_numpy(zero_copy_only=False)  # noqa: E731
         self._masks["nameless"] = isnull("names_fz")
+        self._masks["givenless"] = isnull("given_fz")
         self._masks["placeless"] = self._masks["nameless"] & isnull("o_prov")
         for c in {r.unknown for r in mm.BLOCKING_RULES if r.unknown}:
             self._masks["unknown:" + c] = isnull(c)
@@ -266,6 +267,7 @@ class MatchIndex:
         parts = []
         q_when = {
             None: True,
+            "givenless": q.get("given_fz") is None,
             "nameless": q.get("names_fz") is None,
             "placeless": q.get("names_fz") is None and q.get("o_prov") is None,
         }

@@ -410,6 +410,11 @@ NAMELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("mark1", "sex"),
     ("county",),  # the county alone: sex written down wrong (2 % of files) must not lose a nameless person
 ]
+# Keys used only when one side has a surname and no given name (于某, 老王, 王老汉): the surname and the
+# hometown's city without sex (a 王老汉 written down for a woman, or the sex swapped, must still meet).
+SURNAME_ONLY_BLOCKING_KEYS: list[tuple[str, ...]] = [
+    ("surname_fz", "o_city"),
+]
 # Keys used only when one side has neither a name nor any place: sex and age, nothing else to go on.
 PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("sex", "by_decade"),
@@ -420,10 +425,11 @@ PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """Pairs agreeing on ``keys`` — restricted by ``when`` ("nameless": one side has no name;
-    "placeless": one side has neither name nor place) — or, with ``unknown``, pairs agreeing on
-    ``keys`` where that column is unknown on one side (sex or age not written down must not lose a
-    pair that a known value would have blocked: an unknown sex is a wildcard, not a mismatch)."""
+    """Pairs agreeing on ``keys`` — restricted by ``when`` ("givenless": one side has no given name;
+    "nameless": one side has no name; "placeless": one side has neither name nor place) — or, with
+    ``unknown``, pairs agreeing on ``keys`` where that column is unknown on one side (sex or age not
+    written down must not lose a pair that a known value would have blocked: an unknown sex is a
+    wildcard, not a mismatch)."""
 
     keys: tuple[str, ...]
     when: str | None = None
@@ -434,6 +440,7 @@ def _rules() -> list[BlockingRule]:
     out: list[BlockingRule] = []
     for when, keyset in (
         (None, BLOCKING_KEYS),
+        ("givenless", SURNAME_ONLY_BLOCKING_KEYS),
         ("nameless", NAMELESS_BLOCKING_KEYS),
         ("placeless", PLACELESS_BLOCKING_KEYS),
     ):
@@ -452,6 +459,7 @@ BLOCKING_RULES: list[BlockingRule] = _rules()
 PLACELESS_BATCH_LIMIT = 200_000
 _WHEN_SQL = {
     None: "",
+    "givenless": " AND (l.given_fz IS NULL OR r.given_fz IS NULL)",
     "nameless": " AND (l.names_fz IS NULL OR r.names_fz IS NULL)",
     "placeless": " AND ((l.names_fz IS NULL AND l.o_prov IS NULL) OR (r.names_fz IS NULL AND r.o_prov IS NULL))",
 }

@@ -379,6 +379,16 @@ def _cpca():
     return cpca
 
 
+#: Ethnic names in autonomous counties' names (河口瑶族自治县 → 河口), stripped for the short name.
+_ETHNIC = re.compile(
+    r"(回族|满族|蒙古族|土家族|苗族|瑶族|彝族|藏族|壮族|侗族|畲族|黎族|傣族|哈尼族|布依族|水族|白族|羌族|土族|仡佬族|"
+    r"撒拉族|哈萨克|朝鲜族|锡伯|达斡尔族|鄂温克族|毛南族|仫佬族|纳西族|傈僳族|佤族|拉祜族|景颇族|独龙族|怒族|普米族|"
+    r"保安族|东乡族|裕固族|塔吉克|各族)+$"
+)
+#: A name followed by one of these is a township or village (河口镇), not the county of that name (河口区).
+_TOWN_AFTER = "镇乡村"
+
+
 @functools.lru_cache(maxsize=1)
 def _county_index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """name → codes and short name (郸城 for 郸城县) → codes, for county-level divisions."""
@@ -393,11 +403,7 @@ def _county_index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             continue
         full.setdefault(d.name, []).append(d.code)
         s = re.sub(r"(各族自治县|自治县|自治旗|县|区|市|旗|林区|特区)$", "", d.name)
-        s = re.sub(
-            r"(回族|满族|蒙古族|土家族|苗族|瑶族|彝族|藏族|壮族|侗族|畲族|黎族|傣族|哈尼族|布依族|水族|白族|羌族|土族|仡佬族|撒拉族|哈萨克|朝鲜族|锡伯|达斡尔族|鄂温克族|毛南族|仫佬族|纳西族|傈僳族|佤族|拉祜族|景颇族|独龙族|怒族|普米族|保安族|东乡族|裕固族|塔吉克|各族)+$",
-            "",
-            s,
-        )
+        s = _ETHNIC.sub("", s)
         if len(s) >= 2 and s not in full:
             short.setdefault(s, []).append(d.code)
     return full, short
@@ -455,7 +461,8 @@ def _find_county_fallback(text: str, base: Place) -> Place | None:
         for i in range(0, n - length + 1):
             sub = text[i : i + length]
             codes = full.get(sub) or short.get(sub)
-            if not codes:
+            after = text[i + length : i + length + 1]
+            if not codes or (after and after in _TOWN_AFTER):
                 continue
             codes = [c for c in codes if _within(c, base)]
             if not codes:
@@ -483,7 +490,7 @@ def _pinyin_places() -> dict[str, list[str]]:
         if d.name in ("市辖区", "县") or "直辖" in d.name:
             continue
         names = {d.name}
-        short = _COUNTY_SUFFIX.sub("", d.name) if d.level == "county" else re.sub(r"(市|地区|自治州|盟|省|自治区|壮族|回族|维吾尔)+$", "", d.name)
+        short = _ETHNIC.sub("", _COUNTY_SUFFIX.sub("", d.name)) if d.level == "county" else re.sub(r"(市|地区|自治州|盟|省|自治区|壮族|回族|维吾尔)+$", "", d.name)
         if len(short) >= 2:
             names.add(short)
         for n in names:
@@ -504,6 +511,8 @@ def _by_ear(text: str, base: Place) -> Place | None:
     for length in (4, 3, 2):
         for i in range(0, n - length + 1):
             sub = han[i : i + length]
+            if han[i + length : i + length + 1] and han[i + length : i + length + 1] in _TOWN_AFTER:
+                continue  # 河口镇 is a township, not 河口区
             key = fuzzy_pinyin(" ".join(char_readings(c)[0] for c in sub))
             codes = [c for c in index.get(key or "", []) if _within(c, best or base)]
             if not codes:

@@ -353,3 +353,33 @@ def test_unknown_sex_blocking_is_the_same_online_and_in_batch(index):
         batch = dict(zip(pairs[pairs.left_id == q.id].right_id, pairs[pairs.left_id == q.id].probability))
         assert set(online) == set(batch)
         assert all(online[k] == pytest.approx(batch[k], abs=1e-6) for k in online)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("河口镇", None),  # a township called 河口, not 河口区 (东营) or 河口县 (云南)
+        ("重庆市河口镇", "500000"),
+        ("河口", None),  # 河口区 and 河口瑶族自治县 share the short name: no guess without a province
+        ("云南河口", "532532"),
+        ("东营河口区", "370503"),
+    ],
+)
+def test_a_township_is_not_the_county_of_the_same_name_and_short_names_are_not_guessed(text, code):
+    assert parse_place(text).code == code
+
+
+@pytest.mark.parametrize("sex", ["女", None])
+def test_surname_only_meets_the_hometowns_reports_whatever_the_sex_written(index, sex):
+    # 王老汉 written down for someone the report calls a man … or the sex swapped at intake
+    q = _r(
+        "Q",
+        source="file",
+        name="王老汉",
+        sex=sex,
+        hukou_text="湖南邵阳",
+        birth_year_min=1950,
+        birth_year_max=1960,
+    )
+    assert _blocked(index, q, "R3")
+    assert "R3" in _top(index, q)[:3]
