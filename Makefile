@@ -10,6 +10,9 @@ DEB_PACKAGES := chromium fonts-noto-cjk
 
 .PHONY: demo test install sysdeps lock test-sqlite test-pg lint check run worker bench clean
 
+# Demo mode: demo data, a demo banner, keys generated once for this machine (var/dev-keys.json) and the printed
+# demo accounts exempt from the second factor. Production (no GUITU_DEMO) needs its keys (docs/deployment.md).
+demo run worker: export GUITU_DEMO = 1
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_seed

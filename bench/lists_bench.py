@@ -36,6 +36,7 @@ def main() -> None:
         if not args.reuse and Path(args.db).exists():
             Path(args.db).unlink()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guitu.settings")
+    os.environ.setdefault("GUITU_DEV_KEYS", "1")  # this machine's random keys (guitu/keys.py)
     os.environ["GUITU_DEBUG"] = "1"
     import django
 

@@ -19,8 +19,13 @@ def test_masking_hides_the_birth_date():
     assert mask_id("11010519491231002X") == "110105********002X"
 
 
-def test_a_corrupt_ciphertext_decrypts_to_nothing():
-    assert decrypt_id("not-a-token") == ""
+def test_hole6_a_ciphertext_the_key_cannot_open_is_an_error_not_an_unregistered_number():
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured):
+        decrypt_id("not-a-token")
+    assert decrypt_id("") == ""
 
 
 def test_the_audit_snapshot_records_a_file_fields_name_and_an_empty_one_as_blank():

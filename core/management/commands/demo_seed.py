@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -8,6 +9,10 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=320, help="人员数量 / number of people")
 
     def handle(self, *args, people, **options):
+        if not settings.GUITU_DEMO:
+            # Demo accounts share a printed password: never create them in a production database.
+            raise CommandError("演示数据只能在演示模式下载入：请用 `make demo`（它设置 GUITU_DEMO=1）。"
+                               " / demo_seed runs only in demo mode (GUITU_DEMO=1, set by `make demo`).")
         from guitu.demo import seed
 
         created = seed(people=people, stdout=self.stdout)

@@ -1,0 +1,18 @@
+"""Settings for the test suite (pyproject's DJANGO_SETTINGS_MODULE): production settings plus
+
+- this machine's random test keys (var/dev-keys.json, never a published string; guitu/keys.py);
+- the session rules that would get in the way of unrelated tests switched off — second factor,
+  idle timeout, password expiry. Their own tests (core/tests/test_identification.py) switch each on.
+"""
+
+import os
+
+os.environ.setdefault("GUITU_DEV_KEYS", "1")
+# The test client and the browser tests' live server speak plain http.
+os.environ.setdefault("GUITU_HTTPS", "0")
+
+from guitu.settings import *  # noqa: E402,F403
+
+GUITU_OTP_ENFORCED = False
+GUITU_IDLE_TIMEOUT_MINUTES = 0
+GUITU_PASSWORD_MAX_AGE_DAYS = 0
