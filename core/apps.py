@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
+        # The lockout audit receiver (django-axes signal) and the key-fingerprint system check.
+        from core import keycheck, login_throttle  # noqa: F401
+
         connection_created.connect(_restrict_sqlite_file, dispatch_uid="guitu_restrict_sqlite_file")
 
 

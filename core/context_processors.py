@@ -14,15 +14,18 @@ NAV = [
     ("走失报案", "matching:report_list", ()),
     ("待办", "deadlines:inbox", ()),
     ("监督管理", "oversight:home", ()),
-    ("机构与用户", "core:org_list", (Role.ADMIN, Role.HEAD)),
+    ("机构与用户", "core:org_list", (Role.ADMIN, Role.SECURITY, Role.HEAD)),
     ("审计日志", "core:audit_list", (Role.AUDITOR,)),
 ]
 
 
 def navigation(request):
+    from django.conf import settings
+
     user = getattr(request, "user", None)
+    demo = {"demo_mode": settings.GUITU_DEMO}
     if user is None or not user.is_authenticated:
-        return {}
+        return demo
     items = []
     for label, name, roles in NAV:
         if roles and not (user.is_superuser or user.has_role(*roles)):
@@ -41,4 +44,4 @@ def navigation(request):
             if item["badge"]:
                 item["label"] = f"{label}（{item['badge']}）"
         items.append(item)
-    return {"nav_items": items}
+    return {**demo, "nav_items": items}

@@ -59,6 +59,8 @@ USERS = (
     ("jiandu", "谢文静", "panel", [Role.PANEL]),
 )
 
+DEMO_USERNAMES = frozenset(username for username, *_ in USERS)
+
 
 def seed_organisations() -> dict[str, Organisation]:
     orgs: dict[str, Organisation] = {}

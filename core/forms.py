@@ -52,20 +52,26 @@ class OrganisationForm(forms.ModelForm):
 
 class UserForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple)
-    password = forms.CharField(max_length=128, label="密码", required=False, widget=forms.PasswordInput(render_value=False),
-                               help_text="新建用户必填；修改时留空表示不变。至少8位。", min_length=8)
+    password = forms.CharField(max_length=128, label="初始密码", required=False, widget=forms.PasswordInput(render_value=False),
+                               help_text="新建用户必填；修改时留空表示不变。至少10位，含大小写字母、数字、符号中的3类；"
+                                         "用户首次登录时须改为自己的密码。")
 
     class Meta:
         model = User
         fields = ["username", "full_name", "phone", "email", "organisation", "is_active"]
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, organisations=None, roles_only=False, **kwargs):
         super().__init__(*args, **kwargs)
         if organisations is not None:
             self.fields["organisation"].queryset = organisations
         self.fields["organisation"].required = True
         if self.instance.pk:
             self.initial.setdefault("roles", sorted(self.instance.role_codes))
+        if roles_only:
+            # 三员分立: the security administrator adjusts roles; accounts are the system administrator's.
+            for name, field in self.fields.items():
+                if name != "roles":
+                    field.disabled = True
 
     def clean(self):
         data = super().clean()

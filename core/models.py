@@ -131,6 +131,9 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属机构", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # Password policy (core/passwords.py): set when an administrator sets the password, cleared by the user's own.
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     scope_field = "organisation"
 
@@ -154,6 +157,40 @@ class User(AbstractUser):
     @property
     def role_labels(self) -> list[str]:
         return [Role(code).label for code in sorted(self.role_codes)]
+
+    @property
+    def is_demo_exempt(self) -> bool:
+        """In demo mode only, the printed demo accounts log in with the printed password alone."""
+        from django.conf import settings
+
+        if not settings.GUITU_DEMO:
+            return False
+        from core.demo import DEMO_USERNAMES
+
+        return self.username in DEMO_USERNAMES
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords (rule: a new password repeats none of the last five)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "历史密码"
+
+
+class KeyFingerprint(models.Model):
+    """Fingerprints of the keys the data was written with (core/keycheck.py); a mismatch stops startup."""
+
+    name = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "密钥指纹"
 
 
 class UserRole(models.Model):

@@ -96,3 +96,41 @@ def supervisor_choices(user):
     if _is_civil_affairs_admin(user):
         return Organisation.objects.filter(id__in=orgs_below(user) | {user.organisation_id})
     return Organisation.objects.none()
+
+
+# --- accounts and roles (三员分立) -------------------------------------------------------------------------
+#: Roles that administer the system itself; only the security administrator grants or revokes them.
+PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.SECURITY, Role.AUDITOR})
+
+
+def is_security_only(user) -> bool:
+    """A security administrator who is not also a system administrator: changes roles, never accounts."""
+    return not user.is_superuser and user.has_role(Role.SECURITY) and not user.has_role(Role.ADMIN)
+
+
+def account_refusal(by, target) -> str:
+    """Why ``by`` may not edit the account ``target`` at all ('' when they may)."""
+    if by.is_superuser:
+        return ""
+    if target is not None and target.is_superuser:
+        return "只有安装管理员可以修改安装管理员账号。"
+    if target is not None and target.role_codes & {Role.SECURITY, Role.AUDITOR} and not by.has_role(Role.SECURITY):
+        return "安全管理员、审计管理员的账号只能由安全管理员修改。"
+    return ""
+
+
+def role_change_refusal(by, target, old_roles: set[str], new_roles: set[str]) -> str:
+    """Why ``by`` may not change ``target``'s roles from ``old_roles`` to ``new_roles`` ('' when they may).
+
+    Nobody changes their own roles, and the administrative roles are granted and revoked only by a
+    security administrator, so no role can grant itself a power (the change is audited either way)."""
+    if by.is_superuser:
+        return ""
+    changed = set(old_roles) ^ set(new_roles)
+    if not changed:
+        return ""
+    if target is not None and target.pk == by.pk:
+        return "不能修改自己的角色，请由另一名安全管理员办理。"
+    if changed & PRIVILEGED_ROLES and not by.has_role(Role.SECURITY):
+        return "授予或撤销系统管理员、安全管理员、审计管理员角色须由安全管理员办理。"
+    return ""

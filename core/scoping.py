@@ -22,6 +22,9 @@ from django.http import Http404
 
 from core.models import Division, Organisation, OrgKind, Role
 
+#: Roles that never write records (docs/security.md).
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})
+
 
 def division_prefix(code: str) -> str:
     """The code prefix shared by a division and everything under it (440000 → 44, 441800 → 4418)."""
@@ -137,6 +140,8 @@ def can_write(user, organisation: Organisation | None, *roles: str) -> bool:
         return True
     if user.organisation_id != organisation.id:
         return False
+    if user.role_codes and user.role_codes <= READ_ONLY_ROLES:
+        return False  # 三员分立: the audit administrator reads and exports, and changes nothing
     return not roles or user.has_role(*roles) or user.has_role(Role.ADMIN, Role.HEAD)
 
 

@@ -135,14 +135,24 @@ def _is_descendant(candidate: Organisation, root: Organisation) -> bool:
 @transaction.atomic
 def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[str],
               password: str | None = None) -> User:
-    """Create or update a user of an organisation in the administrator's scope, with their roles."""
+    """Create or update a user of an organisation in the administrator's scope, with their roles.
+
+    三员分立 (core.policies): the system administrator manages accounts, the security administrator the
+    administrative roles; nobody changes their own roles. A password set here goes through the password
+    policy and must be changed by its owner at first login."""
     _require_admin(by)
     if user is not None:
         # The stored row, not an instance a ModelForm has already changed (hole 6: old → new in the audit).
         user = User.objects.select_for_update().get(pk=user.pk)
-        if user.is_superuser and not by.is_superuser:
-            raise PermissionDenied("只有安装管理员可以修改安装管理员账号。")
         _check_org_scope(by, user.organisation)
+    refusal = policies.account_refusal(by, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if policies.is_security_only(by):
+        if user is None:
+            raise PermissionDenied("账号由系统管理员新建；安全管理员只能调整角色。")
+        data = {field: getattr(user, field) for field in data}
+        password = None
     org = data.get("organisation")
     _check_org_scope(by, org)
     unknown = set(roles) - set(Role.values)
@@ -150,6 +160,9 @@ def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[
         raise ValidationError({"roles": f"未知角色：{'、'.join(sorted(unknown))}"})
     if not roles:
         raise ValidationError({"roles": "请至少选择一个角色。"})
+    refusal = policies.role_change_refusal(by, user, user.role_codes if user else set(), set(roles))
+    if refusal:
+        raise ValidationError({"roles": refusal})
     creating = user is None
     before = {} if creating else {**snapshot(user), "roles": sorted(user.role_codes)}
     user = user or User()
@@ -161,6 +174,8 @@ def user_save(*, by: User, user: User | None, data: dict[str, Any], roles: list[
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
+        # Whoever set it knows it: its owner replaces it at first login (core/sessionpolicy.py).
+        user.must_change_password = user.pk != by.pk
     elif creating:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])

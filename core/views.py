@@ -52,10 +52,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit(actor=self.request.user, action=AuditAction.UPDATE, obj=self.request.user, summary="修改本人密码",
-              organisation=self.request.user.organisation)
+        user = self.request.user
+        if user.must_change_password:
+            User.objects.filter(pk=user.pk).update(must_change_password=False)
+            user.must_change_password = False
+        audit(actor=user, action=AuditAction.UPDATE, obj=user, summary="修改本人密码", organisation=user.organisation)
         messages.success(self.request, "密码已修改。")
         return response
+
+    def get_context_data(self, **kwargs):
+        from core.passwords import must_change_password
+
+        return {**super().get_context_data(**kwargs), "reason": must_change_password(self.request.user)}
 
 
 def error_403(request, exception=None):
@@ -132,7 +140,13 @@ def user_list(request):
 def user_edit(request, uuid=None):
     _require_admin_write(request)
     target = get_scoped_or_404(User.objects.all(), request.user, uuid=uuid) if uuid else None
-    form = UserForm(request.POST or None, instance=target, organisations=visible_organisations(request.user))
+    refusal = policies.account_refusal(request.user, target)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if target is None and policies.is_security_only(request.user):
+        raise PermissionDenied("账号由系统管理员新建；安全管理员只能调整角色。")
+    form = UserForm(request.POST or None, instance=target, organisations=visible_organisations(request.user),
+                    roles_only=policies.is_security_only(request.user))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("roles", "password")}
         try:
@@ -140,6 +154,8 @@ def user_edit(request, uuid=None):
                                        password=form.cleaned_data.get("password") or None)
         except ValidationError as exc:
             form_errors_from(exc, form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, f"已保存用户：{saved.username}")
             return redirect("core:user_list")

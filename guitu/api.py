@@ -25,6 +25,15 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``; tokens are created on the user's profile page."""
 
     def authenticate(self, request, token: str):
+        # Guessing tokens counts against the address like guessing passwords (core/login_throttle.py).
+        from axes.handlers.proxy import AxesProxyHandler
+        from django.contrib.auth.signals import user_login_failed
+
+        from core.login_throttle import address_throttled
+
+        AxesProxyHandler.update_request(request)
+        if address_throttled(request):
+            return None
         digest = hashlib.sha256(token.encode()).hexdigest()
         api_token = (
             ApiToken.objects.select_related("user", "user__organisation")
@@ -32,6 +41,8 @@ class TokenAuth(HttpBearer):
             .first()
         )
         if api_token is None:
+            user_login_failed.send(sender=__name__, credentials={"username": f"api-token:{token[:8]}"},
+                                   request=request)
             return None
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user

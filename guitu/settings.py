@@ -3,28 +3,41 @@
 SQLite is the embedded default so a checkout just runs; PostgreSQL is selected with DATABASE_URL.
 """
 
-import hashlib
+import datetime
 from pathlib import Path
 
 import dj_database_url
 
 from guitu.env import env_bool, env_int, env_list, env_str
+from guitu.keys import local_dev_keys, validate_fernet_key, validate_hash_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("GUITU_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("GUITU_DEBUG", True)
-_DEV_SECRET = "guitu-insecure-development-key-change-me"
-SECRET_KEY = env_str("GUITU_SECRET_KEY", _DEV_SECRET if DEBUG else None)
+# Production is the default. Demo mode (GUITU_DEMO=1, set by `make demo`) only adds the demo data,
+# the demo banner, random keys kept on this machine and the demo accounts' exemption from the second factor.
+GUITU_DEMO = env_bool("GUITU_DEMO", False)
+DEBUG = env_bool("GUITU_DEBUG", False)
 ALLOWED_HOSTS = env_list("GUITU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("GUITU_CSRF_TRUSTED_ORIGINS", [])
 
-# Keys protecting ID-card numbers at rest: a Fernet key for encryption and an HMAC key for the
-# searchable hash. Production must set both; development derives them from SECRET_KEY.
-GUITU_ID_ENCRYPTION_KEY = env_str("GUITU_ID_ENCRYPTION_KEY", "" if DEBUG else None)
-GUITU_ID_HASH_KEY = env_str(
-    "GUITU_ID_HASH_KEY", hashlib.sha256(("hash:" + SECRET_KEY).encode()).hexdigest() if DEBUG else None
-)
+# Keys (guitu/keys.py): the session secret, a Fernet key encrypting ID-card numbers and an HMAC key for their
+# searchable hash. Production takes them from the environment; demo mode and the test settings
+# (GUITU_DEV_KEYS=1) use random keys generated once in var/dev-keys.json. None is ever derived from a string
+# in the repository. A malformed key stops here; a missing one stops the web server, migrate and the worker
+# (core/keycheck.py), so that makemigrations and collectstatic still run on a build machine without keys.
+_local_keys = local_dev_keys(VAR_DIR / "dev-keys.json") if GUITU_DEMO or env_bool("GUITU_DEV_KEYS", False) else {}
+SECRET_KEY = env_str("GUITU_SECRET_KEY", _local_keys.get("GUITU_SECRET_KEY", ""))
+GUITU_ID_ENCRYPTION_KEY = env_str("GUITU_ID_ENCRYPTION_KEY", _local_keys.get("GUITU_ID_ENCRYPTION_KEY", ""))
+GUITU_ID_HASH_KEY = env_str("GUITU_ID_HASH_KEY", _local_keys.get("GUITU_ID_HASH_KEY", ""))
+GUITU_MISSING_KEYS = [name for name, value in (("GUITU_SECRET_KEY", SECRET_KEY),
+                                                ("GUITU_ID_ENCRYPTION_KEY", GUITU_ID_ENCRYPTION_KEY),
+                                                ("GUITU_ID_HASH_KEY", GUITU_ID_HASH_KEY)) if not value]
+if GUITU_ID_ENCRYPTION_KEY:
+    validate_fernet_key(GUITU_ID_ENCRYPTION_KEY)
+if GUITU_ID_HASH_KEY:
+    validate_hash_key(GUITU_ID_HASH_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,6 +50,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "huey.contrib.djhuey",
+    "ninja",  # serves Swagger UI for /api/docs from its bundled static files, never a CDN
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "people",
     "intake",
@@ -51,16 +69,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.AuditContextMiddleware",
+    "core.sessionpolicy.SessionPolicyMiddleware",
+    # Last, so that it turns a locked-out login into the lockout page (core/login_throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guitu.urls"
@@ -77,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -111,10 +135,42 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# Password policy (core/passwords.py, docs/security.md): length, three kinds of character, not common, not like
+# the username, not one of the last five; expiry and the change at first login are enforced per request.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("GUITU_PASSWORD_MIN_LENGTH", 10)}},
+    {"NAME": "core.passwords.ComplexityValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "full_name", "email", "phone")}},
+    {"NAME": "core.passwords.PasswordHistoryValidator", "OPTIONS": {"count": env_int("GUITU_PASSWORD_HISTORY", 5)}},
 ]
+GUITU_PASSWORD_MAX_AGE_DAYS = env_int("GUITU_PASSWORD_MAX_AGE_DAYS", 90)
+
+# Login: django-axes locks an account after 5 failures for 15 minutes and an address after 30 failures
+# (core/login_throttle.py); both are audited. The client address comes from core.clientip (trusted proxies only).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("GUITU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("GUITU_LOGIN_LOCK_MINUTES", 15))
+GUITU_LOGIN_IP_FAILURE_LIMIT = env_int("GUITU_LOGIN_IP_FAILURE_LIMIT", 30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "core.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "core.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Addresses are limited by LoginThrottleHandler with their own, higher limit (a station's staff share one).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Second factor (core/twofactor.py): TOTP with recovery codes, mandatory for administrators, ID-reveal roles and
+# civil-affairs users; GUITU_OTP_FOR_ALL=1 extends it to every staff account.
+GUITU_OTP_ENFORCED = env_bool("GUITU_OTP_ENFORCED", True)
+GUITU_OTP_FOR_ALL = env_bool("GUITU_OTP_FOR_ALL", False)
+OTP_TOTP_ISSUER = env_str("GUITU_OTP_ISSUER", "归途")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -165,9 +221,15 @@ GUITU_LIKELY_SAME_PER_MINUTE = env_int("GUITU_LIKELY_SAME_PER_MINUTE", 30)
 GUITU_LIKELY_SAME_PER_DAY = env_int("GUITU_LIKELY_SAME_PER_DAY", 500)
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout (core/sessionpolicy.py) and an absolute limit on a session's life.
+GUITU_IDLE_TIMEOUT_MINUTES = env_int("GUITU_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = env_int("GUITU_SESSION_AGE", 12 * 3600)
-SESSION_COOKIE_SECURE = env_bool("GUITU_SECURE_COOKIES", not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Transport and headers (docs/security.md). GUITU_HTTPS=1 (the production default) marks cookies Secure and sends
+# HSTS; a demo on http://127.0.0.1 runs without. GUITU_BEHIND_PROXY trusts the proxy's X-Forwarded-Proto.
+GUITU_HTTPS = env_bool("GUITU_HTTPS", not GUITU_DEMO)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = GUITU_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("GUITU_BEHIND_PROXY", False) else None
 # How many proxies of our own stand in front of the application (nginx = 1). X-Forwarded-For is believed
 # only that far (core/clientip.py); 0 = use the socket address. Default: 1 behind a proxy, else 0.
@@ -176,7 +238,32 @@ if GUITU_TRUSTED_PROXIES < 0:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("GUITU_TRUSTED_PROXIES must be 0 or more")
+SECURE_HSTS_SECONDS = env_int("GUITU_HSTS_SECONDS", 365 * 24 * 3600) if GUITU_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GUITU_HSTS_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("GUITU_SSL_REDIRECT", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# Content-Security-Policy (django-csp): scripts only from our own static files (static/js/guitu.js replaces
+# every inline handler; an inline script would need {{ request.csp_nonce }}). Inline style attributes stay
+# allowed: they cannot run code. No CDN anywhere: /api/docs serves Swagger UI from django-ninja's static files.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 # Task queue: huey on SQLite by default, Redis in production (REDIS_URL).
 _redis_url = env_str("REDIS_URL", "")

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core import account_views
 from core import views as core_views
 from guitu.api import api
 
@@ -8,6 +9,9 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", core_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/otp/", account_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", account_views.otp_setup, name="otp_setup"),
+    path("accounts/otp/recovery/", account_views.otp_recovery, name="otp_recovery"),
     path("", core_views.home, name="home"),
     path("manage/", include("core.urls")),
     path("people/", include("people.urls")),

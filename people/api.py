@@ -206,9 +206,10 @@ def person_update(request, person_uuid: uuid.UUID, payload: PersonIn):
 
 
 @router.post("/persons/{person_uuid}/reveal-id", response=RevealOut, summary="查看完整身份证号（记录审计）")
-def reveal_id(request, person_uuid: uuid.UUID):
+def reveal_id(request, person_uuid: uuid.UUID, reason: str = Query("", max_length=200)):
+    """Installation superusers must give a ``reason`` (kept in the audit)."""
     person = selectors.person_get(user=request.user, uuid=person_uuid)
-    return {"id_number": services.person_reveal_id(by=request.user, person=person)}
+    return {"id_number": services.person_reveal_id(by=request.user, person=person, reason=reason)}
 
 
 @router.post("/persons/{person_uuid}/photos", response={201: PhotoOut}, summary="上传照片")

@@ -356,15 +356,22 @@ def may_reveal_id(user, person: Person) -> bool:
 
 
 @transaction.atomic
-def person_reveal_id(*, by, person: Person) -> str:
-    """Return the full ID number; every reveal is audited (AuditAction.REVEAL). Others get 403."""
+def person_reveal_id(*, by, person: Person, reason: str = "") -> str:
+    """Return the full ID number; every reveal is audited (AuditAction.REVEAL). Others get 403.
+
+    An installation superuser sees every file without belonging to any of them, so they state a reason,
+    which the audit entry keeps (三员分立, docs/security.md)."""
     if not may_reveal_id(by, person):
         raise PermissionDenied("您的角色不能查看完整身份证号。")
+    reason = (reason or "").strip()[:200]
+    if by.is_superuser and not reason:
+        raise ValidationError({"reason": "安装管理员查看完整身份证号须填写理由（将记入审计日志）。"})
     number = decrypt_id(person.id_number_enc)
     if not number:
         raise ValidationError("该档案没有登记身份证号。")
-    audit(actor=by, action=AuditAction.REVEAL, obj=person, summary=f"查看完整身份证号 {person.file_no}",
-          organisation=_person_org(person), person_uuid=person.uuid)
+    audit(actor=by, action=AuditAction.REVEAL, obj=person,
+          summary=f"查看完整身份证号 {person.file_no}" + (f"，理由：{reason}" if reason else ""),
+          organisation=_person_org(person), person_uuid=person.uuid, changes={"reason": reason} if reason else None)
     return number
 
 

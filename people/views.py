@@ -10,10 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
@@ -119,7 +120,14 @@ def person_edit(request, uuid):
 @require_POST
 def reveal_id(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
-    number = services.person_reveal_id(by=request.user, person=person)
+    try:
+        number = services.person_reveal_id(by=request.user, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        message = "；".join(exc.messages)
+        if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx answers: show the message where the number would appear.
+            return HttpResponse(format_html('<span class="error">{}</span>', message))
+        return JsonResponse({"code": "invalid", "message": message, "fields": {}}, status=400)
     if request.headers.get("HX-Request"):
         return render(request, "people/id_revealed.html", {"number": number})
     return JsonResponse({"id_number": number}, headers={"Cache-Control": "private, no-store"})

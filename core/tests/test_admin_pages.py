@@ -67,7 +67,7 @@ def test_only_a_regional_centre_has_a_region(cast, client_for):
 def test_an_administrator_creates_a_user_with_roles(cast, client_for):
     response = client_for(cast.admin).post("/manage/users/new/", {
         "username": "newtracer", "full_name": "新寻亲员", "organisation": cast.station.pk, "is_active": "on",
-        "roles": [Role.TRACER, Role.CARER], "password": "a-long-password"})
+        "roles": [Role.TRACER, Role.CARER], "password": "A-long-pass-2026"})
     assert response.status_code == 302
     user = User.objects.get(username="newtracer")
     assert user.role_codes == {Role.TRACER, Role.CARER}
@@ -86,7 +86,7 @@ def test_a_user_needs_a_role_and_a_password(cast, client_for):
 def test_an_administrator_cannot_put_a_user_into_an_unrelated_organisation(cast, client_for):
     response = client_for(cast.admin).post("/manage/users/new/", {
         "username": "spy", "organisation": cast.other_station.pk, "is_active": "on", "roles": [Role.RECEPTION],
-        "password": "a-long-password"})
+        "password": "A-long-pass-2026"})
     assert response.status_code == 200
     assert not User.objects.filter(username="spy").exists()
 
