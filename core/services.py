@@ -215,3 +215,39 @@ def api_token_revoke(*, by: User, token: ApiToken) -> None:
     token.save(update_fields=["revoked_at", "updated_at"])
     audit(actor=by, action=AuditAction.UPDATE, obj=token, summary=f"吊销 API 令牌 {token.name}",
           organisation=by.organisation)
+
+
+@transaction.atomic
+def user_unlock(*, by: User, user: User) -> int:
+    """Lift a login lockout (django-axes) before it expires; the system administrator's duty. Audited."""
+    _require_admin(by)
+    _check_org_scope(by, user.organisation)
+    refusal = policies.account_refusal(by, user)
+    if refusal or policies.is_security_only(by):
+        raise PermissionDenied(refusal or "解除登录锁定由系统管理员办理。")
+    from axes.utils import reset
+
+    removed = reset(username=user.username)
+    audit(actor=by, action=AuditAction.UPDATE, obj=user, organisation=user.organisation,
+          summary=f"解除登录锁定 {user.username}（清除 {removed} 条失败记录）")
+    return removed
+
+
+@transaction.atomic
+def user_reset_second_factor(*, by: User, user: User) -> None:
+    """Remove a user's authenticator and recovery codes (lost phone); the security administrator's duty,
+    never on one's own account. The user binds a new authenticator at next login. Audited."""
+    from core import twofactor
+
+    _require_admin(by)
+    _check_org_scope(by, user.organisation)
+    if not (by.is_superuser or by.has_role(Role.SECURITY)):
+        raise PermissionDenied("重置二次验证须由安全管理员办理。")
+    if user.pk == by.pk and not by.is_superuser:
+        raise PermissionDenied("不能重置自己的二次验证，请由另一名安全管理员办理。")
+    refusal = policies.account_refusal(by, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    twofactor.reset_devices(user)
+    audit(actor=by, action=AuditAction.UPDATE, obj=user, organisation=user.organisation,
+          summary=f"重置二次验证（手机验证器与恢复码）{user.username}")

@@ -145,6 +145,17 @@ def user_edit(request, uuid=None):
         raise PermissionDenied(refusal)
     if target is None and policies.is_security_only(request.user):
         raise PermissionDenied("账号由系统管理员新建；安全管理员只能调整角色。")
+    if request.method == "POST" and target is not None and request.POST.get("action") in ("unlock", "reset_otp"):
+        try:
+            if request.POST["action"] == "unlock":
+                services.user_unlock(by=request.user, user=target)
+                messages.success(request, f"已解除 {target.username} 的登录锁定。")
+            else:
+                services.user_reset_second_factor(by=request.user, user=target)
+                messages.success(request, f"已重置 {target.username} 的二次验证，其下次登录时重新绑定手机验证器。")
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect("core:user_edit", uuid=target.uuid)
     form = UserForm(request.POST or None, instance=target, organisations=visible_organisations(request.user),
                     roles_only=policies.is_security_only(request.user))
     if request.method == "POST" and form.is_valid():
@@ -159,7 +170,14 @@ def user_edit(request, uuid=None):
         else:
             messages.success(request, f"已保存用户：{saved.username}")
             return redirect("core:user_list")
-    return render(request, "core/user_form.html", {"form": form, "target": target})
+    security = None
+    if target is not None:
+        from axes.models import AccessAttempt
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        security = {"has_otp": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
+                    "failures": AccessAttempt.objects.filter(username=target.username).count()}
+    return render(request, "core/user_form.html", {"form": form, "target": target, "security": security})
 
 
 @login_required

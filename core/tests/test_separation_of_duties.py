@@ -131,3 +131,25 @@ def test_sod_a_superuser_reveals_an_id_number_only_with_an_audited_reason(cast, 
     assert entry.actor == root and "公安协查函 2026-118 号" in entry.summary
     api = client.post(f"/api/v1/people/persons/{person.uuid}/reveal-id")
     assert api.status_code == 400
+
+
+def test_hole3_a_system_admin_lifts_a_lockout_and_it_is_audited(cast, client, client_for):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "reception", "password": "wrong-password"})
+    assert client.post("/accounts/login/", {"username": "reception", "password": cast.password}).status_code == 429
+    client_for(cast.admin).post(f"/manage/users/{cast.reception.uuid}/", {"action": "unlock"})
+    assert AuditEntry.objects.filter(actor=cast.admin, summary__contains="解除登录锁定 reception").exists()
+    client.logout()
+    assert client.post("/accounts/login/", {"username": "reception", "password": cast.password}).status_code == 302
+
+
+def test_i1_only_the_security_admin_resets_someone_elses_second_factor(cast, client_for):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=cast.reception, name="手机", confirmed=True)
+    client_for(cast.admin).post(f"/manage/users/{cast.reception.uuid}/", {"action": "reset_otp"})
+    assert TOTPDevice.objects.filter(user=cast.reception).exists()
+    security = _user(cast, "security", Role.SECURITY)
+    client_for(security).post(f"/manage/users/{cast.reception.uuid}/", {"action": "reset_otp"})
+    assert not TOTPDevice.objects.filter(user=cast.reception).exists()
+    assert AuditEntry.objects.filter(actor=security, summary__contains="重置二次验证").exists()
