@@ -133,3 +133,11 @@ def test_hole6_demo_seed_refuses_outside_demo_mode(settings):
     settings.GUITU_DEMO = False
     with pytest.raises(CommandError, match="演示模式"):
         call_command("demo_seed", people=1)
+
+
+@pytest.mark.django_db
+def test_hole6_demo_mode_shows_a_banner_on_every_page_and_production_does_not(client, settings):
+    settings.GUITU_DEMO = True
+    assert "演示系统" in client.get("/accounts/login/").content.decode()
+    settings.GUITU_DEMO = False
+    assert "演示系统" not in client.get("/accounts/login/").content.decode()
