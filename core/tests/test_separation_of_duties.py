@@ -136,11 +136,17 @@ def test_sod_a_superuser_reveals_an_id_number_only_with_an_audited_reason(cast, 
 def test_hole3_a_system_admin_lifts_a_lockout_and_it_is_audited(cast, client, client_for):
     for _ in range(5):
         client.post("/accounts/login/", {"username": "reception", "password": "wrong-password"})
-    assert client.post("/accounts/login/", {"username": "reception", "password": cast.password}).status_code == 429
+    assert (
+        client.post("/accounts/login/", {"username": "reception", "password": cast.password}).status_code
+        == 429
+    )
     client_for(cast.admin).post(f"/manage/users/{cast.reception.uuid}/", {"action": "unlock"})
     assert AuditEntry.objects.filter(actor=cast.admin, summary__contains="解除登录锁定 reception").exists()
     client.logout()
-    assert client.post("/accounts/login/", {"username": "reception", "password": cast.password}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "reception", "password": cast.password}).status_code
+        == 302
+    )
 
 
 def test_i1_only_the_security_admin_resets_someone_elses_second_factor(cast, client_for):
