@@ -80,6 +80,7 @@ def otp_setup(request):
         return redirect("otp_recovery")
     device = twofactor.pending_totp(user)
     form = TokenForm(request.POST or None)
+    form.fields["token"].label = "验证器上的 6 位动态码"
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             # A new authenticator replaces the old one.

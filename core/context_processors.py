@@ -26,6 +26,10 @@ def navigation(request):
     demo = {"demo_mode": settings.GUITU_DEMO}
     if user is None or not user.is_authenticated:
         return demo
+    from core.twofactor import otp_required
+
+    if settings.GUITU_OTP_ENFORCED and otp_required(user) and not user.is_verified():
+        return demo  # no menu until the second factor is passed: every page would send them back
     items = []
     for label, name, roles in NAV:
         if roles and not (user.is_superuser or user.has_role(*roles)):
