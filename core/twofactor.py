@@ -19,7 +19,9 @@ from core.models import OrgKind, Role
 
 RECOVERY_CODE_COUNT = 10
 #: Roles that must use a second factor (administrators, and the roles that may reveal full ID numbers).
-OTP_ROLES = (Role.ADMIN, Role.SECURITY, Role.AUDITOR, Role.HEAD, Role.RECEPTION, Role.TRACER, Role.SUPERVISOR)
+#: (people.services.REVEAL_ROLES, plus police, who may reveal the numbers of their own organisation's files.)
+OTP_ROLES = (Role.ADMIN, Role.SECURITY, Role.AUDITOR, Role.HEAD, Role.RECEPTION, Role.TRACER, Role.POLICE,
+             Role.SUPERVISOR)
 
 
 def otp_required(user) -> bool:

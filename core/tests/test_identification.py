@@ -95,8 +95,12 @@ def test_i1_a_recovery_code_works_once(cast, client, enforced):
     assert "动态码不正确" in client.post("/accounts/otp/", {"token": codes[0]}).content.decode()
 
 
-@pytest.mark.parametrize("who", ["reception", "tracer", "head", "city_sup", "admin"])
+@pytest.mark.parametrize("who", ["reception", "tracer", "head", "city_sup", "admin", "police"])
 def test_i1_reveal_roles_admins_and_civil_affairs_users_need_a_second_factor(cast, client, enforced, who):
+    from core.twofactor import OTP_ROLES
+    from people.services import REVEAL_ROLES
+
+    assert set(REVEAL_ROLES) <= set(OTP_ROLES)
     _login(client, who, cast.password)
     assert client.get("/people/").url == "/accounts/otp/"
 
