@@ -4,6 +4,7 @@ SQLite is the embedded default so a checkout just runs; PostgreSQL is selected w
 """
 
 import datetime
+import hashlib
 from pathlib import Path
 
 import dj_database_url
