@@ -14,6 +14,7 @@ NAV = [
     ("走失报案", "matching:report_list", ()),
     ("待办", "deadlines:inbox", ()),
     ("监督管理", "oversight:home", ()),
+    ("异常情况", "incidents:list", ()),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.SECURITY, Role.HEAD)),
     ("审计日志", "core:audit_list", (Role.AUDITOR,)),
 ]

@@ -19,6 +19,12 @@ Events
     The next consequence of an identification (settlement, after-return care …) subscribes here
     without touching the apps above.
 
+``EpisodeLeft``
+    Published by ``leaving.services.departure_create`` after the departure is recorded and the episode
+    closed (rule E1). Handlers today:
+
+    - incidents: a death or a going missing opens an incident at once (rule X1).
+
 ``PersonComparisonRequested``
     A caller (a tracer's "query the engine" lead) asks whoever compares people to compare this one
     now. The handler's return value (a short Chinese outcome) comes back from ``publish``; with no
@@ -39,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PersonIdentified", "PersonComparisonRequested", "subscribe", "unsubscribe", "publish", "handlers"]
+__all__ = ["PersonIdentified", "PersonComparisonRequested", "EpisodeLeft", "subscribe", "unsubscribe", "publish", "handlers"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,17 @@ class PersonIdentified:
     reason: str  # Chinese, for the records the handlers close: "身份已查明（系统比对）"
     at: datetime.datetime
     source: Any = None  # what the identity came from: a match candidate, a clue, a police answer …
+
+
+@dataclass(frozen=True)
+class EpisodeLeft:
+    """A person left the station: the ``leaving.Departure`` row exists and the episode is 已离站."""
+
+    episode: Any  # people.Episode
+    departure: Any  # leaving.Departure
+    exit_type: str  # leaving.ExitType value
+    by: Any
+    at: datetime.datetime  # when the person left
 
 
 @dataclass(frozen=True)

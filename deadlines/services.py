@@ -305,6 +305,15 @@ def _notifications_for(new_items) -> tuple[list[Notification], list[Message]]:
     return notifications, messages
 
 
+def notify(*, organisation: Organisation, role: str, message: str) -> Notification:
+    """An in-app notification to ``organisation``'s ``role`` (and its head), copied through the configured
+    senders once the caller's transaction commits — for events other apps report at once (incidents, X1)."""
+    note = Notification.objects.create(organisation=organisation, role=role, message=message[:300])
+    outgoing = Message(subject="督办通知", body=message, recipients=_recipients(organisation, role))
+    transaction.on_commit(lambda: send_all(outgoing))
+    return note
+
+
 def bump_nav_generation() -> None:
     """Invalidate every user's cached badge count (the next page view re-counts)."""
     from django.core.cache import cache

@@ -201,6 +201,7 @@ def _register_routers() -> None:
     from announcements.api import router as announcements_router
     from core.api import router as core_router
     from deadlines.api import router as deadlines_router
+    from incidents.api import router as incidents_router
     from intake.api import router as intake_router
     from leaving.api import router as leaving_router
     from matching.api import router as matching_router
@@ -219,6 +220,7 @@ def _register_routers() -> None:
     api.add_router("/v1/matching", matching_router, tags=["走失报案与比对"])
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
+    api.add_router("/v1/incidents", incidents_router, tags=["异常情况"])
 
 
 _register_routers()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "matching",
     "deadlines",
     "oversight",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,8 @@ GUITU_RULES = {
     "I6_REQUESTS": env_int("GUITU_I6_REQUESTS", 3),
     "I6_WINDOW_DAYS": env_int("GUITU_I6_WINDOW_DAYS", 183),
     "O3_HAZARD_DAYS": env_int("GUITU_O3_HAZARD_DAYS", 15),
+    "X1_FIRST_REPORT_HOURS": env_int("GUITU_X1_FIRST_REPORT_HOURS", 1),
+    "X1_WRITTEN_REPORT_HOURS": env_int("GUITU_X1_WRITTEN_REPORT_HOURS", 24),
 }
 
 # Audit log (docs/audit.md): HMAC key of the tamper-evident chain — kept outside the database; set it apart

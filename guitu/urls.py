@@ -23,6 +23,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("oversight/", include("oversight.urls")),
+    path("incidents/", include("incidents.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from core import events
 from core.audit import audit, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
 from core.images import CleanDocument, take_document
@@ -257,5 +258,7 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
         changes["escort_staff"] = [None, [str(u) for u in escort_staff]]
     audit(actor=by, action=AuditAction.CREATE, obj=departure, summary=f"{episode.number} 离站：{label}",
           organisation=episode.station, person_uuid=episode.person.uuid, changes=changes)
+    # What follows from a departure in other apps (an incident for a death or going missing, rule X1).
+    events.publish(events.EpisodeLeft(episode=episode, departure=departure, exit_type=exit_type, by=by, at=left_at))
     return departure
 

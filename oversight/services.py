@@ -38,7 +38,8 @@ def hazard_default_days() -> int:
     return int(getattr(settings, "GUITU_RULES", {}).get("O3_HAZARD_DAYS", 15))
 
 
-def _clean(value: str | None, limit: int, field: str, label: str, *, required: bool = False) -> str:
+def clean_text(value: str | None, limit: int, field: str, label: str, *, required: bool = False) -> str:
+    """Stripped text within ``limit`` characters, or a ValidationError naming the field in Chinese."""
     text = (value or "").strip()
     if required and not text:
         raise ValidationError({field: f"请填写{label}。"})
@@ -47,7 +48,8 @@ def _clean(value: str | None, limit: int, field: str, label: str, *, required: b
     return text
 
 
-def _not_future(at: datetime.datetime, field: str, label: str) -> None:
+def not_future(at: datetime.datetime, field: str, label: str) -> None:
+    """Refuse a moment later than now (a few minutes' clock slack)."""
     if at > timezone.now() + FUTURE_SLACK:
         raise ValidationError({field: f"{label}不能晚于当前时间。"})
 
@@ -62,8 +64,8 @@ def checklist_item_create(
     """Add an item to a department's risk checklist (rule O3)."""
     if category not in RiskCategory.values:
         raise ValidationError({"category": "请选择风险类别。"})
-    text = _clean(text, 200, "text", "检查内容", required=True)
-    guidance = _clean(guidance, 300, "guidance", "检查方法/标准")
+    text = clean_text(text, 200, "text", "检查内容", required=True)
+    guidance = clean_text(guidance, 300, "guidance", "检查方法/标准")
     if not 0 <= int(order) <= 999:
         raise ValidationError({"order": "排序应在 0–999 之间。"})
     if ChecklistItem.objects.filter(organisation=organisation, category=category, text=text).exists():
@@ -90,8 +92,8 @@ def checklist_item_update(
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
     if category not in RiskCategory.values:
         raise ValidationError({"category": "请选择风险类别。"})
-    text = _clean(text, 200, "text", "检查内容", required=True)
-    guidance = _clean(guidance, 300, "guidance", "检查方法/标准")
+    text = clean_text(text, 200, "text", "检查内容", required=True)
+    guidance = clean_text(guidance, 300, "guidance", "检查方法/标准")
     if not 0 <= int(order) <= 999:
         raise ValidationError({"order": "排序应在 0–999 之间。"})
     if (
@@ -156,9 +158,9 @@ def inspection_create(
     if organisation.kind not in INSPECTED_KINDS:
         raise ValidationError({"organisation": "只能检查救助管理机构或托养机构。"})
     inspected_at = inspected_at or timezone.now()
-    _not_future(inspected_at, "inspected_at", "检查时间")
-    participants = _clean(participants, 200, "participants", "参加人员")
-    note = _clean(note, 500, "note", "总体情况")
+    not_future(inspected_at, "inspected_at", "检查时间")
+    participants = clean_text(participants, 200, "participants", "参加人员")
+    note = clean_text(note, 500, "note", "总体情况")
     applicable = {item.pk: item for item in checklist_for(organisation)}
     if not applicable:
         raise ValidationError("该机构没有适用的风险防控清单，请先由民政部门制定清单。")
@@ -272,10 +274,10 @@ def hazard_create(
         raise ValidationError({"organisation": "隐患只能登记在救助管理机构或托养机构。"})
     if category not in RiskCategory.values:
         raise ValidationError({"category": "请选择风险类别。"})
-    description = _clean(description, 500, "description", "隐患描述", required=True)
-    measures = _clean(measures, 500, "measures", "整改措施")
-    responsible = _clean(responsible, 50, "responsible", "整改责任人")
-    source = _clean(source, 100, "source", "来源")
+    description = clean_text(description, 500, "description", "隐患描述", required=True)
+    measures = clean_text(measures, 500, "measures", "整改措施")
+    responsible = clean_text(responsible, 50, "responsible", "整改责任人")
+    source = clean_text(source, 100, "source", "来源")
     today = timezone.localdate()
     found_on = found_on or today
     if found_on > today:
@@ -327,8 +329,8 @@ def hazard_plan(*, by, hazard: Hazard, measures: str, responsible: str) -> Hazar
     hazard = _locked(hazard)
     if hazard.status != HazardStatus.RECTIFYING:
         raise ValidationError("只有整改中的隐患可以修改整改措施。")
-    measures = _clean(measures, 500, "measures", "整改措施", required=True)
-    responsible = _clean(responsible, 50, "responsible", "整改责任人", required=True)
+    measures = clean_text(measures, 500, "measures", "整改措施", required=True)
+    responsible = clean_text(responsible, 50, "responsible", "整改责任人", required=True)
     before = snapshot(hazard, ["measures", "responsible"])
     hazard.measures, hazard.responsible = measures, responsible
     hazard.save(update_fields=["measures", "responsible", "updated_at"])
@@ -359,11 +361,11 @@ def hazard_submit(*, by, hazard: Hazard, rectification: str, at: datetime.dateti
     """整改一个: the fix is done; the hazard waits for acceptance by someone else."""
     hazard = _locked(hazard)
     _move(hazard, HazardStatus.PENDING)
-    rectification = _clean(rectification, 500, "rectification", "整改情况", required=True)
+    rectification = clean_text(rectification, 500, "rectification", "整改情况", required=True)
     if not hazard.measures or not hazard.responsible:
         raise ValidationError("请先填写整改措施和整改责任人。")
     at = at or timezone.now()
-    _not_future(at, "rectified_at", "整改完成时间")
+    not_future(at, "rectified_at", "整改完成时间")
     return _transition(
         hazard,
         by=by,
@@ -386,7 +388,7 @@ def hazard_accept(*, by, hazard: Hazard, note: str = "") -> Hazard:
     hazard = _locked(hazard)
     _move(hazard, HazardStatus.ACCEPTED)
     _not_the_fixer(hazard, by)
-    note = _clean(note, 300, "note", "验收意见")
+    note = clean_text(note, 300, "note", "验收意见")
     at = timezone.now()
     return _transition(
         hazard,
@@ -405,7 +407,7 @@ def hazard_reject(*, by, hazard: Hazard, note: str) -> Hazard:
     hazard = _locked(hazard)
     _move(hazard, HazardStatus.RECTIFYING)
     _not_the_fixer(hazard, by)
-    note = _clean(note, 300, "note", "不予验收的理由", required=True)
+    note = clean_text(note, 300, "note", "不予验收的理由", required=True)
     return _transition(
         hazard,
         by=by,
@@ -422,7 +424,7 @@ def hazard_close(*, by, hazard: Hazard, note: str = "") -> Hazard:
     """销号一个: only an accepted hazard is closed."""
     hazard = _locked(hazard)
     _move(hazard, HazardStatus.CLOSED)
-    note = _clean(note, 300, "note", "说明")
+    note = clean_text(note, 300, "note", "说明")
     at = timezone.now()
     return _transition(
         hazard,

@@ -390,14 +390,11 @@ def hazard_detail(request, uuid):
     )
 
 
-def _hazard_action(request, uuid, allowed, form_class, call, done: str):
-    hazard = selectors.hazard_get(user=request.user, uuid=uuid)
-    if not allowed(request.user, hazard.organisation):
-        _deny("您不能办理该隐患的这一步。")
-    form = form_class(request.POST)
+def apply_form(request, form, call, done: str) -> None:
+    """Run ``call(cleaned_data)`` for a valid form; every error (form or service) becomes a Chinese message."""
     if form.is_valid():
         try:
-            call(hazard, form.cleaned_data)
+            call(form.cleaned_data)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -407,6 +404,13 @@ def _hazard_action(request, uuid, allowed, form_class, call, done: str):
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
+
+
+def _hazard_action(request, uuid, allowed, form_class, call, done: str):
+    hazard = selectors.hazard_get(user=request.user, uuid=uuid)
+    if not allowed(request.user, hazard.organisation):
+        _deny("您不能办理该隐患的这一步。")
+    apply_form(request, form_class(request.POST), lambda d: call(hazard, d), done)
     return redirect("oversight:hazard", uuid=hazard.uuid)
 
 
