@@ -18,10 +18,12 @@ from django.utils import timezone
 from core.demo import seed_organisations, seed_users
 from core.demo_names import DIALECTS, MARKS, id_number, person_name, weighted_province
 from core.models import Division, Organisation, User
+from guitu.demo_oversight import demo_witnesses, seed_panels
 from intake import services as intake
 from intake.models import Decision, HealthOutcome, Reason, Subsistence
 from leaving import services as leaving
 from leaving.models import ExitType, HandoverTo, TravelMode
+from leaving.services import E3_HANDOVERS
 from people.models import Channel, IdentityStatus, Person
 from people.states import EpisodeStatus
 from stay import services as stay
@@ -57,6 +59,7 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     started = time.monotonic()
     ctx = Ctx(rng, orgs, staff, counties, timezone.now())
     _seed_zones(ctx)
+    seed_panels(orgs, staff, ctx.now, stdout=stdout)
     created = 0
     for i in range(people):
         with transaction.atomic():
@@ -297,14 +300,10 @@ def _leave(ctx: Ctx, episode, left_at: datetime.datetime, by: User, index: int) 
                   "claimant_id_copy": _id_copy_image()}
         data = {"claimant_name": person_name(rng, "男"), "claimant_relationship": rng.choice(["儿子", "哥哥", "父亲"]),
                 "claimant_phone": f"13{rng.randint(100000000, 999999999)}"}
-        if age < 18:
-            data.update(witness_1="谢文静", witness_2="钟国平")
     elif exit_type == ExitType.HOME_ESCORTED:
         kwargs = {"escort_staff": [by]}
         data = {"escort_route": "清远—广州—长沙（火车）", "handed_over_to": HandoverTo.FAMILY,
                 "handover_person": "家属", "handover_at": left_at + datetime.timedelta(hours=9)}
-        if age < 18:
-            data.update(witness_1="谢文静", witness_2="钟国平")
         if data["handover_at"] > ctx.now:
             data["handover_at"] = ctx.now
     elif exit_type == ExitType.SELF:
@@ -321,6 +320,8 @@ def _leave(ctx: Ctx, episode, left_at: datetime.datetime, by: User, index: int) 
     elif exit_type == ExitType.DEATH:
         data = {"death_place": "清远市第三人民医院", "death_cause": "多器官功能衰竭（医院诊断）", "police_notified": True,
                 "hospital_notified": True}
+    if age < 18 and exit_type in E3_HANDOVERS:  # rule E3: two panel members whose term is current that day
+        data.update(demo_witnesses(episode.station, left_at))
     recorded_at = max(left_at, data.get("handover_at") or left_at)  # escorts are recorded after the handover
     _do(recorded_at, leaving.departure_create, by=by, episode=episode, exit_type=exit_type, left_at=left_at, data=data,
         **kwargs)

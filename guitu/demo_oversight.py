@@ -12,10 +12,11 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import Organisation, User
 from oversight import services as oversight
-from oversight.models import ChecklistItem, Outcome, RiskCategory
+from oversight.models import ChecklistItem, Outcome, PanelMeeting, PanelMembership, PanelRole, RiskCategory
 
 D = datetime.timedelta(days=1)
 
@@ -104,6 +105,7 @@ def seed_oversight(
                 continue
             with transaction.atomic():
                 _inspection(rng, org, inspector, fixer, acceptor, at, now, counts)
+    seed_panel_work(orgs, staff, now)
     if stdout:
         stdout.write(
             f"  风险防控：{len(CHECKLIST)} 项清单，{counts['inspections']} 次检查，"
@@ -180,3 +182,142 @@ def _inspection(rng, org, inspector, fixer, acceptor, at, now, counts) -> None:
             continue
         _do(close_at, oversight.hazard_close, by=acceptor, hazard=hazard, note="整改到位，销号")
         counts["closed"] += 1
+
+
+# --- the supervision panels (rules O2, E3) -------------------------------------------------------------------
+
+#: username, name, role on the panel, profession, care professional, employer
+PANEL_PEOPLE = (
+    ("jiandu", "谢文静", PanelRole.LEADER, "律师", False, "广东清正律师事务所"),
+    ("jiandu_zhong", "钟国平", PanelRole.DEPUTY, "执业医师", True, "清远市人民医院"),
+    ("jiandu_he", "何丽华", PanelRole.MEMBER, "社会工作者", False, "清远市阳光社会工作服务中心"),
+    ("jiandu_lin", "林志强", PanelRole.MEMBER, "人大代表", False, "清城区东城街道居委会"),
+)
+
+
+def seed_panels(
+    orgs: dict[str, Organisation], staff: dict[str, User], now: datetime.datetime, *, stdout=None
+) -> int:
+    """A panel for every station: four members appointed 600 days ago and renewed once (so every demo
+    departure of a minor finds two witnesses in term), and at the city station a fifth whose term ends soon."""
+    from core.demo import DEMO_PASSWORD
+    from core.models import Role, UserRole
+    from guitu.demo import _do
+
+    if PanelMembership.objects.exists():
+        return 0
+    people = []
+    for username, name, role, profession, care, employer in PANEL_PEOPLE:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username, password=DEMO_PASSWORD, full_name=name, organisation=orgs["panel"]
+            )
+            UserRole.objects.create(user=user, role=Role.PANEL)
+        people.append((user, role, profession, care, employer))
+    supervisor = staff["jianguan"]
+    start = (now - 600 * D).date()
+    created = 0
+    for key in ("city", "yd", "lz", "fg"):
+        station = orgs[key]
+        for user, role, profession, care, employer in people:
+            first = _do(
+                now - 600 * D,
+                oversight.panel_member_add,
+                by=supervisor,
+                station=station,
+                member=user,
+                panel_role=role,
+                employer=employer,
+                profession=profession,
+                is_care_professional=care,
+                term_start=start,
+            )
+            renew_at = datetime.datetime.combine(first.term_end, datetime.time(10), tzinfo=now.tzinfo)
+            _do(renew_at, oversight.panel_member_renew, by=supervisor, membership=first)
+            created += 2
+    newcomer = User.objects.filter(username="jiandu_guo").first() or User.objects.create_user(
+        username="jiandu_guo", password=DEMO_PASSWORD, full_name="郭敏", organisation=orgs["panel"]
+    )
+    _do(
+        now - 350 * D,
+        oversight.panel_member_add,
+        by=supervisor,
+        station=orgs["city"],
+        member=newcomer,
+        employer="清远日报社",
+        profession="记者",
+        term_start=(now - 350 * D).date(),
+    )
+    if stdout:
+        stdout.write(f"  监督组：4 个救助机构，{created + 1} 个任期")
+    return created + 1
+
+
+def demo_witnesses(station: Organisation, at: datetime.datetime) -> dict:
+    """Two panel members in term on the day (rule E3), for the demo's departures of minors."""
+    members = list(oversight.current_members(station, timezone.localtime(at).date())[:2])
+    if len(members) < 2:
+        return {}
+    return {"witness_1": str(members[0].uuid), "witness_2": str(members[1].uuid)}
+
+
+def seed_panel_work(orgs: dict[str, Organisation], staff: dict[str, User], now: datetime.datetime) -> None:
+    """Half-yearly meetings for the last year and the opinions they raised, answered and accepted (or not yet)."""
+    from guitu.demo import _do
+
+    if PanelMeeting.objects.exists() or not PanelMembership.objects.exists():
+        return
+    leader = User.objects.get(username="jiandu")
+    heads = {"city": staff["zhanzhang"], "yd": staff["yd_zhanzhang"]}
+    topics = [
+        "听取上半年救助工作汇报，查看寻亲工作月报和隐患台账",
+        "实地察看站内照料区和托养机构，抽查未成年人交接记录",
+    ]
+    notes = {
+        "city": ["女区夜间值班人员不足，建议增加1名女性值班员", "滞留超过3个月的3名人员尚未提出安置申请"],
+        "yd": ["寻亲公告发布渠道单一，建议增加头条寻人", "厨房留样柜温度记录不全"],
+    }
+    for key in ("city", "yd", "lz", "fg"):
+        station = orgs[key]
+        for n, days_ago in enumerate((330, 150)):
+            at = now - days_ago * D
+            members = list(oversight.current_members(station, timezone.localtime(at).date())[:3])
+            meeting = _do(
+                at,
+                oversight.meeting_create,
+                by=leader,
+                station=station,
+                held_at=at,
+                topic=topics[n],
+                minutes=f"{topics[n]}。出席成员一致认为工作总体规范，提出意见如下。",
+                attendees=members,
+            )
+            for text in notes.get(key, [])[n : n + 1]:
+                opinion = _do(
+                    at,
+                    oversight.opinion_create,
+                    by=leader,
+                    station=station,
+                    text=text,
+                    meeting=meeting,
+                    raised_at=at,
+                )
+                head = heads[key]
+                if days_ago > 200:
+                    _do(
+                        at + 10 * D,
+                        oversight.opinion_answer,
+                        by=head,
+                        opinion=opinion,
+                        measures="已制定整改方案，落实到人",
+                        measures_due=(at + 40 * D).date(),
+                    )
+                    _do(
+                        at + 45 * D,
+                        oversight.opinion_decide,
+                        by=leader,
+                        opinion=opinion,
+                        accept=True,
+                        note="整改到位，予以认可",
+                    )

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core.audit import audit
 from core.excel import table_xlsx
@@ -215,12 +216,12 @@ def report_new(request, uuid):
 
 
 def _post_action(request, incident, form, call, done):
-    if request.method == "POST":
-        apply_form(request, form, call, done)
+    apply_form(request, form, call, done)
     return redirect("incidents:detail", uuid=incident.uuid)
 
 
 @login_required
+@require_POST
 def report_receive(request, uuid):
     report = selectors.report_get(user=request.user, uuid=uuid)
     if not access.may_receive(request.user, report):
@@ -228,7 +229,7 @@ def report_receive(request, uuid):
     return _post_action(
         request,
         report.incident,
-        ReceiveForm(request.POST or None),
+        ReceiveForm(request.POST),
         lambda d: services.report_receive(
             by=request.user, report=report, received_at=d["received_at"], note=d["note"]
         ),
@@ -237,6 +238,7 @@ def report_receive(request, uuid):
 
 
 @login_required
+@require_POST
 def handling_new(request, uuid):
     incident = selectors.incident_get(user=request.user, uuid=uuid)
     if not access.may_record(request.user, incident.station):
@@ -244,13 +246,14 @@ def handling_new(request, uuid):
     return _post_action(
         request,
         incident,
-        HandlingForm(request.POST or None),
+        HandlingForm(request.POST),
         lambda d: services.handling_add(by=request.user, incident=incident, text=d["text"], at=d["at"]),
         "已记录处置情况。",
     )
 
 
 @login_required
+@require_POST
 def incident_close(request, uuid):
     incident = selectors.incident_get(user=request.user, uuid=uuid)
     if not access.may_close(request.user, incident):
@@ -258,7 +261,7 @@ def incident_close(request, uuid):
     return _post_action(
         request,
         incident,
-        CloseForm(request.POST or None),
+        CloseForm(request.POST),
         lambda d: services.incident_close(by=request.user, incident=incident, note=d["note"]),
         "已结案。",
     )

@@ -2,19 +2,21 @@ from django import forms
 
 from core.models import Organisation, User
 from leaving.models import Departure, ExitType
+from oversight.models import PanelMembership
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 #: Which form fields belong to which exit type (the page shows only those; the service validates).
 FIELDS_BY_TYPE = {
     ExitType.HOME_TICKET: ["ticket_no", "travel_mode", "destination", "is_direct", "transfer_point",
-                           "local_station_contact", "cash_yuan", "cash_exception_reason", "cash_receipt_signed"],
+                           "local_station_contact", "cash_yuan", "cash_exception_reason", "cash_receipt_signed",
+                           "witness_1", "witness_2"],
     ExitType.HOME_ESCORTED: ["destination", "escort_staff", "escort_route", "handed_over_to", "handover_org",
                              "handover_person", "handover_at", "witness_1", "witness_2"],
     ExitType.FAMILY: ["claimant_name", "claimant_id_number", "claimant_id_copy", "claimant_relationship",
                       "claimant_phone", "destination", "witness_1", "witness_2"],
-    ExitType.TRANSFER: ["transfer_org"],
-    ExitType.SELF: ["declaration_signed", "destination"],
+    ExitType.TRANSFER: ["transfer_org", "witness_1", "witness_2"],
+    ExitType.SELF: ["declaration_signed", "destination", "witness_1", "witness_2"],
     ExitType.NO_FORMALITIES: ["written_record"],
     ExitType.DEATH: ["death_place", "death_cause", "police_notified", "hospital_notified"],
     ExitType.MISSING: ["circumstances", "police_notified", "police_report_ref"],
@@ -29,6 +31,11 @@ class DepartureForm(forms.ModelForm):
     escort_staff = forms.ModelMultipleChoiceField(label="护送人员", queryset=User.objects.none(), required=False,
                                                   widget=forms.SelectMultiple(attrs={"size": 4}))
     handover_at = forms.DateTimeField(label="交接时间", widget=DT_WIDGET, required=False)
+    # rule E3: witnesses are chosen from the station's panel members whose term is current, never typed.
+    witness_1 = forms.ModelChoiceField(label="见证监督员一", queryset=PanelMembership.objects.none(), required=False,
+                                       to_field_name="uuid", help_text="未成年人离站须两名任期内的监督组成员见证（规则 E3）")
+    witness_2 = forms.ModelChoiceField(label="见证监督员二", queryset=PanelMembership.objects.none(), required=False,
+                                       to_field_name="uuid")
 
     class Meta:
         model = Departure
@@ -37,7 +44,7 @@ class DepartureForm(forms.ModelForm):
                   "cash_yuan", "cash_exception_reason", "cash_receipt_signed",
                   "escort_staff", "escort_route", "handed_over_to", "handover_org", "handover_person", "handover_at",
                   "claimant_name", "claimant_id_number", "claimant_id_copy", "claimant_relationship",
-                  "claimant_phone", "witness_1", "witness_2",
+                  "claimant_phone",
                   "transfer_org", "declaration_signed", "written_record",
                   "death_place", "death_cause", "police_notified", "hospital_notified",
                   "circumstances", "police_report_ref", "note"]
@@ -49,7 +56,6 @@ class DepartureForm(forms.ModelForm):
         help_texts = {
             "is_direct": "尽量购买直达票；非直达须告知中转地和当地救助站联系方式（规则 N8）",
             "cash_yuan": "一般不发现金；特殊情况一般不超过规定金额，须签字领取（规则 N8）",
-            "witness_1": "未成年人交接须两名监督员见证（规则 E3）",
             "declaration_signed": "须本人签署《自行离站声明书》（规则 N7）",
             "written_record": "未办手续离站视为放弃救助，须书面记录（规则 N7）",
         }
@@ -58,6 +64,9 @@ class DepartureForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if station is not None:
             self.fields["escort_staff"].queryset = User.objects.filter(organisation=station, is_active=True)
+            from oversight.services import current_members
+
+            self.fields["witness_1"].queryset = self.fields["witness_2"].queryset = current_members(station)
         self.fields["transfer_org"].queryset = transfer_orgs if transfer_orgs is not None else Organisation.objects.none()
         self.fields["handover_org"].queryset = handover_orgs if handover_orgs is not None else Organisation.objects.none()
         self.fields["exit_type"].widget.attrs["data-exit-type"] = "1"

@@ -46,6 +46,12 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 COMMON_FIELDS = ("note", "limited_mobility")
 
+#: Rule E3 holds for every way a minor is handed over or sent off (not for death, going missing or leaving
+#: without formalities, which are events, not handovers — those open incidents, rule X1).
+E3_HANDOVERS = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY, ExitType.TRANSFER,
+                          ExitType.SELF})
+WITNESS_FIELDS = ("witness_1", "witness_2", "witness_1_member", "witness_2_member")
+
 
 def cash_cap() -> decimal.Decimal:
     return decimal.Decimal(settings.GUITU_RULES["N8_CASH_CAP_YUAN"])
@@ -128,8 +134,6 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
             errors["handover_at"] = "交接时间不能早于离站时间。"
         elif handover_at and handover_at > timezone.now() + datetime.timedelta(minutes=5):
             errors["handover_at"] = "交接时间不能晚于当前时间。"
-        if data.get("handed_over_to") == HandoverTo.FAMILY and is_minor(episode, left_at):
-            _witnesses(errors, data)
     elif exit_type == ExitType.FAMILY:  # rules N9, E3
         _require(errors, data, "claimant_name", "请填写接领人姓名。")
         _require(errors, data, "claimant_relationship", "请填写接领人与受助人员的关系。")
@@ -141,8 +145,6 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
                 parse_id_number(claimant_id_number)
             except InvalidIdNumber as exc:
                 errors["claimant_id_number"] = f"接领人身份证号有误：{exc}"
-        if is_minor(episode, left_at):
-            _witnesses(errors, data)
     elif exit_type == ExitType.TRANSFER:
         org = data.get("transfer_org")
         if org is None:
@@ -167,18 +169,37 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
         if not data.get("police_notified"):
             errors["police_notified"] = "走失须报警（规则 X1）。"
         _require(errors, data, "police_report_ref", "请填写报警回执或报案编号。")
+    if exit_type in E3_HANDOVERS and is_minor(episode, left_at):
+        _witnesses(errors, data, episode, left_at)
+    else:
+        for field in WITNESS_FIELDS:
+            data.pop(field, None)
     return errors
 
 
-def _witnesses(errors: dict, data: dict) -> None:
-    """Rule E3: a minor's handover is witnessed by at least two supervision-panel members."""
-    w1, w2 = (data.get("witness_1") or "").strip(), (data.get("witness_2") or "").strip()
-    if not w1:
-        errors["witness_1"] = "未成年人交接须有两名监督员现场见证，请填写见证人（规则 E3）。"
-    if not w2:
-        errors["witness_2"] = "未成年人交接须有两名监督员现场见证，请填写第二名见证人（规则 E3）。"
-    elif w1 and w1 == w2:
+def _witnesses(errors: dict, data: dict, episode: Episode, left_at: datetime.datetime) -> None:
+    """Rule E3: a minor's handover is witnessed by two different members of the station's supervision panel
+    whose term is current that day (chosen from the roster, never typed). Replaces the choices in ``data``
+    by the memberships and their names."""
+    from oversight.services import current_members
+
+    day = timezone.localtime(left_at).date()
+    current = {str(m.uuid): m for m in current_members(episode.station, day)}
+    chosen = []
+    for field, which in (("witness_1", "第一名"), ("witness_2", "第二名")):
+        value = data.get(field)
+        ref = str(getattr(value, "uuid", value) or "").strip()
+        if not ref:
+            errors[field] = f"未成年人离站须有两名监督组成员现场见证，请选择{which}见证人（规则 E3）。"
+        elif ref not in current:
+            errors[field] = "见证人须为本站监督组任期内的成员（规则 E3）。"
+        else:
+            chosen.append(current[ref])
+    if len(chosen) == 2 and chosen[0].member_id == chosen[1].member_id:
         errors["witness_2"] = "两名见证人不能是同一人（规则 E3）。"
+    elif len(chosen) == 2:
+        data["witness_1_member"], data["witness_2_member"] = chosen
+        data["witness_1"], data["witness_2"] = str(chosen[0].member)[:50], str(chosen[1].member)[:50]
 
 
 def _belongings_back(*, by, episode: Episode, at: datetime.datetime) -> list[str]:
@@ -228,6 +249,8 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
         raise ValidationError(errors)
 
     allowed = set(TYPE_FIELDS[exit_type]) | set(COMMON_FIELDS)
+    if exit_type in E3_HANDOVERS:
+        allowed |= set(WITNESS_FIELDS)
     departure = Departure(episode=episode, exit_type=exit_type, left_at=left_at, recorded_by=by,
                           **{k: v for k, v in data.items() if k in allowed and v is not None})
     if exit_type == ExitType.HOME_TICKET and departure.is_direct:

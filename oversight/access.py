@@ -55,3 +55,32 @@ def may_edit_checklist(user) -> bool:
     return user.is_authenticated and (
         user.is_superuser or (is_department_user(user) and user.has_role(Role.SUPERVISOR, Role.ADMIN))
     )
+
+
+def is_panel_member(user, station: Organisation) -> bool:
+    """A member of the station's supervision panel with an open term (rule O2)."""
+    from oversight.models import PanelMembership
+
+    return bool(
+        user.is_authenticated
+        and PanelMembership.objects.filter(station=station, member=user, ended_on__isnull=True).exists()
+    )
+
+
+def may_manage_panel(user, station: Organisation) -> bool:
+    """The panel is appointed by the station's civil-affairs department (特邀监督员)."""
+    return (
+        station.kind in STATION_KINDS
+        and is_overseer(user, station)
+        and (user.is_superuser or is_department_user(user))
+    )
+
+
+def may_speak_for_panel(user, station: Organisation) -> bool:
+    """Record meetings and opinions, accept or reopen answers: the panel's own members."""
+    return user.is_superuser or is_panel_member(user, station)
+
+
+def may_answer_panel(user, station: Organisation) -> bool:
+    """Answer the panel's opinions: the station's head."""
+    return can_write(user, station, Role.HEAD)

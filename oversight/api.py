@@ -10,6 +10,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from core.paging import PAGE_SIZE
@@ -333,3 +334,234 @@ def hazard_reject(request, hazard_uuid: uuid.UUID, payload: NoteIn):
 def hazard_close(request, hazard_uuid: uuid.UUID, payload: NoteIn):
     hazard = _hazard_for(request, hazard_uuid, access.may_accept)
     return services.hazard_close(by=request.user, hazard=hazard, note=payload.note)
+
+
+# --- the supervision panel (rules O2, E3) ------------------------------------------------------------------
+
+
+class MembershipIn(Schema):
+    member: uuid.UUID
+    panel_role: str = Field("member", max_length=16)
+    employer: str = Field(max_length=100)
+    employer_org: uuid.UUID | None = None
+    profession: str = Field("", max_length=50)
+    is_care_professional: bool = False
+    term_start: datetime.date | None = None
+
+
+class MembershipOut(Schema):
+    uuid: uuid.UUID
+    member: str
+    member_uuid: uuid.UUID = Field(alias="member.uuid")
+    panel_role: str
+    profession: str
+    is_care_professional: bool
+    employer: str
+    term_start: datetime.date
+    term_end: datetime.date
+    ended_on: datetime.date | None
+    ended_reason: str
+
+    @staticmethod
+    def resolve_member(obj) -> str:
+        return str(obj.member)
+
+
+class PanelOut(Schema):
+    station: uuid.UUID
+    station_name: str
+    current: list[MembershipOut]
+    issues: list[str]
+
+
+class EndIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+class MeetingIn(Schema):
+    held_at: datetime.datetime
+    topic: str = Field(max_length=200)
+    minutes: str = Field(max_length=4000)
+    attendees: list[uuid.UUID] = Field(max_length=10)
+
+
+class MeetingOut(Schema):
+    uuid: uuid.UUID
+    station: str = Field(alias="station.name")
+    held_at: datetime.datetime
+    topic: str
+    minutes: str
+    attendees: list[str] = []
+
+    @staticmethod
+    def resolve_attendees(obj) -> list[str]:
+        return [str(a.member) for a in obj.attendees.select_related("member")]
+
+
+class OpinionIn(Schema):
+    text: str = Field(max_length=1000)
+    meeting: uuid.UUID | None = None
+
+
+class OpinionOut(Schema):
+    uuid: uuid.UUID
+    number: str
+    station: str = Field(alias="station.name")
+    raised_at: datetime.datetime
+    text: str
+    status: str
+    status_label: str = Field(alias="get_status_display")
+    measures: str
+    measures_due: datetime.date | None
+    answered_at: datetime.datetime | None
+    decided_at: datetime.datetime | None
+    panel_note: str
+
+
+class AnswerIn(Schema):
+    measures: str = Field(max_length=1000)
+    measures_due: datetime.date
+
+
+class DecideIn(Schema):
+    accept: bool
+    note: str = Field("", max_length=500)
+
+
+def _panel_out(station) -> dict:
+    return {
+        "station": station.uuid,
+        "station_name": station.name,
+        "current": list(services.current_members(station)),
+        "issues": services.panel_issues(station),
+    }
+
+
+@router.get("/panels", response=list[PanelOut], summary="各救助机构的监督组（规则O2）")
+def panel_list(request):
+    return [_panel_out(s) for s in selectors.panel_stations(request.user)[:200]]
+
+
+@router.get("/panels/{station_uuid}", response=PanelOut, summary="一个救助机构的监督组：任期内成员与组成问题")
+def panel_get(request, station_uuid: uuid.UUID):
+    return _panel_out(selectors.panel_station_get(user=request.user, uuid=station_uuid))
+
+
+@router.post(
+    "/panels/{station_uuid}/members", response={201: MembershipOut}, summary="聘任监督员（民政部门）"
+)
+def member_add(request, station_uuid: uuid.UUID, payload: MembershipIn):
+    from core.models import Organisation, User
+
+    station = selectors.panel_station_get(user=request.user, uuid=station_uuid)
+    if not access.may_manage_panel(request.user, station):
+        raise PermissionDenied("监督组成员由该救助机构的主管民政部门聘任。")
+    member = User.objects.filter(uuid=payload.member).select_related("organisation").first()
+    employer_org = (
+        Organisation.objects.filter(uuid=payload.employer_org).first() if payload.employer_org else None
+    )
+    if member is None:
+        raise ValidationError({"member": "未找到该用户。"})
+    return Status(
+        201,
+        services.panel_member_add(
+            by=request.user,
+            station=station,
+            member=member,
+            panel_role=payload.panel_role,
+            employer=payload.employer,
+            employer_org=employer_org,
+            profession=payload.profession,
+            is_care_professional=payload.is_care_professional,
+            term_start=payload.term_start,
+        ),
+    )
+
+
+def _membership_for_manager(request, membership_uuid):
+    membership = selectors.membership_get(user=request.user, uuid=membership_uuid)
+    if not access.may_manage_panel(request.user, membership.station):
+        raise PermissionDenied("监督组成员由该救助机构的主管民政部门聘任。")
+    return membership
+
+
+@router.post("/members/{membership_uuid}/end", response=MembershipOut, summary="监督员离任")
+def member_end(request, membership_uuid: uuid.UUID, payload: EndIn):
+    membership = _membership_for_manager(request, membership_uuid)
+    return services.panel_member_end(by=request.user, membership=membership, reason=payload.reason)
+
+
+@router.post("/members/{membership_uuid}/renew", response=MembershipOut, summary="监督员续聘一年")
+def member_renew(request, membership_uuid: uuid.UUID):
+    membership = _membership_for_manager(request, membership_uuid)
+    return services.panel_member_renew(by=request.user, membership=membership)
+
+
+@router.post(
+    "/panels/{station_uuid}/meetings", response={201: MeetingOut}, summary="记录监督组会议（监督组成员）"
+)
+def meeting_create(request, station_uuid: uuid.UUID, payload: MeetingIn):
+    station = selectors.panel_station_get(user=request.user, uuid=station_uuid)
+    if not access.may_speak_for_panel(request.user, station):
+        raise PermissionDenied("会议由监督组成员记录。")
+    found = {m.uuid: m for m in services.current_members(station, timezone.localtime(payload.held_at).date())}
+    attendees = [found[a] for a in payload.attendees if a in found]
+    if len(attendees) != len(payload.attendees):
+        raise ValidationError({"attendees": "出席成员须为会议当日任期内的本站监督组成员。"})
+    return Status(
+        201,
+        services.meeting_create(
+            by=request.user,
+            station=station,
+            held_at=payload.held_at,
+            topic=payload.topic,
+            minutes=payload.minutes,
+            attendees=attendees,
+        ),
+    )
+
+
+@router.get("/meetings/{meeting_uuid}", response=MeetingOut, summary="监督组会议")
+def meeting_get(request, meeting_uuid: uuid.UUID):
+    return selectors.meeting_get(user=request.user, uuid=meeting_uuid)
+
+
+@router.get("/opinions", response=list[OpinionOut], summary="监督组意见台账")
+def opinion_list(request, status: str = "", page: int = 1):
+    return _page(selectors.opinion_list(user=request.user, status=status), page)
+
+
+@router.post("/panels/{station_uuid}/opinions", response={201: OpinionOut}, summary="监督组提出意见")
+def opinion_create(request, station_uuid: uuid.UUID, payload: OpinionIn):
+    station = selectors.panel_station_get(user=request.user, uuid=station_uuid)
+    if not access.may_speak_for_panel(request.user, station):
+        raise PermissionDenied("意见由监督组成员提出。")
+    meeting = selectors.meeting_get(user=request.user, uuid=payload.meeting) if payload.meeting else None
+    return Status(
+        201, services.opinion_create(by=request.user, station=station, text=payload.text, meeting=meeting)
+    )
+
+
+@router.get("/opinions/{opinion_uuid}", response=OpinionOut, summary="监督组意见与答复")
+def opinion_get(request, opinion_uuid: uuid.UUID):
+    return selectors.opinion_get(user=request.user, uuid=opinion_uuid)
+
+
+@router.post(
+    "/opinions/{opinion_uuid}/answer", response=OpinionOut, summary="救助机构答复（整改措施和完成日期）"
+)
+def opinion_answer(request, opinion_uuid: uuid.UUID, payload: AnswerIn):
+    opinion = selectors.opinion_get(user=request.user, uuid=opinion_uuid)
+    if not access.may_answer_panel(request.user, opinion.station):
+        raise PermissionDenied("监督组意见由救助机构站长答复。")
+    return services.opinion_answer(
+        by=request.user, opinion=opinion, measures=payload.measures, measures_due=payload.measures_due
+    )
+
+
+@router.post("/opinions/{opinion_uuid}/decide", response=OpinionOut, summary="监督组认可或退回答复")
+def opinion_decide(request, opinion_uuid: uuid.UUID, payload: DecideIn):
+    opinion = selectors.opinion_get(user=request.user, uuid=opinion_uuid)
+    if not access.may_speak_for_panel(request.user, opinion.station):
+        raise PermissionDenied("答复由监督组成员确认。")
+    return services.opinion_decide(by=request.user, opinion=opinion, accept=payload.accept, note=payload.note)

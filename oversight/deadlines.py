@@ -2,10 +2,11 @@
 
 from django.urls import reverse
 
-from core.models import Role
-from deadlines.registry import DeadlineRule, Due, Fulfilment, Stop, Unit
+from core.models import OrgKind, Role
+from deadlines.calendar_math import Period
+from deadlines.registry import DeadlineRule, Due, Fulfilment, Recurrence, Stop, Unit
 from oversight.access import INSPECTED_KINDS
-from oversight.models import Hazard
+from oversight.models import Hazard, Opinion, PanelMeeting, PanelMembership
 
 RULES = [
     # rule O3: every hazard is fixed by its own deadline (the whole deadline day counts); submitting the fix for
@@ -30,5 +31,81 @@ RULES = [
         link=lambda h: reverse("oversight:hazard", args=[h.uuid]),
         select_related=("organisation",),
         note="整改期限由检查人确定（默认见 GUITU_RULES['O3_HAZARD_DAYS']），期限当日24时前提交验收为按时。",
+    ),
+]
+
+
+def _panel_stations(as_of):
+    from core.models import STATION_KINDS, Organisation
+
+    return Organisation.objects.filter(
+        kind__in=STATION_KINDS, pk__in=PanelMembership.objects.values("station_id")
+    )
+
+
+RULES += [
+    # rule O2: the panel meets at least every half-year (the station convenes it with the panel).
+    DeadlineRule(
+        id="O2M",
+        title="监督组至少每半年召开一次会议",
+        source="003",
+        subjects=_panel_stations,
+        start="created_at",
+        organisation="id",
+        role=Role.HEAD,
+        due=Due(0, Unit.DAYS),
+        recurrence=Recurrence(Period.HALF_YEAR, count=1),
+        fulfilment=Fulfilment(
+            records=lambda: PanelMeeting.objects.all(),
+            link="station",
+            at="held_at",
+            what="召开监督组会议并记录纪要",
+        ),
+        person=None,
+        label=lambda station: f"{station.name} 监督组半年会议",
+        link=lambda station: reverse("oversight:panel", args=[station.uuid]),
+    ),
+    # rule O2: each opinion of the panel is answered by the station with measures and a date.
+    DeadlineRule(
+        id="O2A",
+        title="答复监督组意见（整改措施和完成日期）",
+        source="003",
+        subjects=lambda as_of: Opinion.objects.all(),
+        start="raised_at",
+        organisation="station",
+        role=Role.HEAD,
+        due=Due(15, Unit.DAYS),
+        setting="O2_ANSWER_DAYS",
+        fulfilment=Fulfilment(
+            records=lambda: Opinion.objects.all(), link="pk", at="answered_at", what="答复监督组意见"
+        ),
+        person=None,
+        label=lambda o: f"监督组意见 {o.number}：{o.text[:30]}",
+        link=lambda o: reverse("oversight:opinion", args=[o.uuid]),
+        select_related=("station",),
+    ),
+    # rule O2: one-year terms — on the last day of a term the department renews it or records the departure.
+    DeadlineRule(
+        id="O2T",
+        title="监督员任期届满：续聘或办理离任",
+        source="003",
+        subjects=lambda as_of: PanelMembership.objects.all(),
+        start="term_end",
+        start_is_date=True,
+        organisation="station__supervisor",
+        role=Role.SUPERVISOR,
+        due=Due(0, Unit.DAYS),
+        fulfilment=Fulfilment(
+            records=lambda: PanelMembership.objects.all(),
+            link="pk",
+            at="ended_on",
+            at_is_date=True,
+            what="续聘或办理离任",
+        ),
+        person=None,
+        org_kinds=(OrgKind.CIVIL_AFFAIRS,),
+        label=lambda m: f"{m.station.display_short}监督员 {m.member} 任期届满（{m.term_end:%Y-%m-%d}）",
+        link=lambda m: reverse("oversight:panel", args=[m.station.uuid]),
+        select_related=("station", "station__supervisor", "member"),
     ),
 ]

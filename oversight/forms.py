@@ -1,6 +1,6 @@
 from django import forms
 
-from oversight.models import Outcome, RiskCategory
+from oversight.models import Outcome, PanelRole, RiskCategory
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -113,3 +113,72 @@ class AcceptForm(forms.Form):
 
 class CloseForm(forms.Form):
     note = forms.CharField(label="销号说明", max_length=300, required=False)
+
+
+class MembershipForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label="监督员（用户账号）", queryset=None, to_field_name="uuid", help_text="第三方监督组织的用户"
+    )
+    panel_role = forms.ChoiceField(label="职务", choices=PanelRole.choices)
+    employer = forms.CharField(label="工作单位", max_length=100)
+    employer_org = forms.ModelChoiceField(
+        label="工作单位（如为系统内机构）", queryset=None, required=False, to_field_name="uuid"
+    )
+    profession = forms.CharField(label="职业/专业", max_length=50, required=False)
+    is_care_professional = forms.BooleanField(label="照料/医护专业人员", required=False)
+    term_start = forms.DateField(label="任期开始", widget=DATE_WIDGET)
+
+    def __init__(self, *args, members=None, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["employer_org"].queryset = organisations
+
+
+class EndTermForm(forms.Form):
+    reason = forms.CharField(label="离任原因", max_length=200)
+
+
+class MeetingForm(forms.Form):
+    held_at = forms.DateTimeField(label="会议时间", widget=DT_WIDGET)
+    topic = forms.CharField(label="议题", max_length=200)
+    minutes = forms.CharField(
+        label="会议纪要", max_length=4000, widget=forms.Textarea(attrs={"rows": 8, "wide": "1"})
+    )
+    attendees = forms.ModelMultipleChoiceField(
+        label="出席成员", queryset=None, to_field_name="uuid", widget=forms.CheckboxSelectMultiple
+    )
+    opinions = forms.CharField(
+        label="会上提出的意见建议",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "wide": "1"}),
+        help_text="每行一条，每条不超过 1000 字；保存后逐条交救助机构答复",
+    )
+
+    def __init__(self, *args, memberships=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = memberships
+
+
+class OpinionForm(forms.Form):
+    text = forms.CharField(label="意见建议", max_length=1000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class AnswerForm(forms.Form):
+    measures = forms.CharField(label="整改措施", max_length=1000, widget=forms.Textarea(attrs=TEXTAREA))
+    measures_due = forms.DateField(label="完成日期", widget=DATE_WIDGET)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="监督组结论",
+        choices=[("accept", "认可答复"), ("reopen", "不认可，退回重新答复")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="监督组意见",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        help_text="退回时必须写明理由",
+    )

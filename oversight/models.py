@@ -251,3 +251,184 @@ class HazardStep(TimeStamped):
     @classmethod
     def scope_q(cls, org_ids) -> Q:
         return Q(hazard__organisation_id__in=org_ids)
+
+
+# --- the supervision panel (rules O2, T10, E3) -----------------------------------------------------------
+
+
+class PanelRole(models.TextChoices):
+    LEADER = "leader", "组长"
+    DEPUTY = "deputy", "副组长"
+    MEMBER = "member", "成员"
+
+
+class PanelMembership(TimeStamped):
+    """One member's one-year term on a station's supervision panel (第三方监督组, rule O2).
+
+    Members are user accounts of a supervisor organisation (监督组). A renewal ends this term and starts a
+    new one, so the roster's history stays. "Only one open leader / deputy" and "one open term per person"
+    are database constraints; the panel's size (3–5) and the conflict check are in the services."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    station = models.ForeignKey(
+        Organisation, verbose_name="监督的救助机构", on_delete=models.PROTECT, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="监督员",
+        on_delete=models.PROTECT,
+        related_name="panel_memberships",
+    )
+    panel_role = models.CharField("职务", max_length=16, choices=PanelRole.choices, default=PanelRole.MEMBER)
+    profession = models.CharField(
+        "职业/专业", max_length=50, blank=True, help_text="如：执业医师、社会工作者、律师"
+    )
+    is_care_professional = models.BooleanField("照料/医护专业人员", default=False)
+    employer = models.CharField("工作单位", max_length=100)
+    employer_org = models.ForeignKey(
+        Organisation,
+        verbose_name="工作单位（系统内机构）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    term_start = models.DateField("任期开始")
+    term_end = models.DateField("任期届满")
+    ended_on = models.DateField("离任日期", null=True, blank=True)
+    ended_reason = models.CharField("离任原因", max_length=200, blank=True)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="聘任经办人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["station", "panel_role", "term_start", "id"]
+        verbose_name = verbose_name_plural = "监督组成员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "member"],
+                condition=Q(ended_on__isnull=True),
+                name="oversight_one_open_term_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["station"],
+                condition=Q(ended_on__isnull=True, panel_role="leader"),
+                name="oversight_one_panel_leader",
+            ),
+            models.UniqueConstraint(
+                fields=["station"],
+                condition=Q(ended_on__isnull=True, panel_role="deputy"),
+                name="oversight_one_panel_deputy",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("term_start")), name="oversight_panel_term_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}（{self.get_panel_role_display()}）"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(station_id__in=org_ids) | Q(member__organisation_id__in=org_ids)
+
+
+def _panel_scope(org_ids) -> Q:
+    """The station, its departments, and the supervisor organisations of its open panel members."""
+    served = PanelMembership.objects.filter(member__organisation_id__in=org_ids, ended_on__isnull=True)
+    return Q(station_id__in=org_ids) | Q(station_id__in=served.values("station_id"))
+
+
+class PanelMeeting(TimeStamped):
+    """A panel meeting with its minutes (rule O2: at least every half-year)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    station = models.ForeignKey(
+        Organisation, verbose_name="救助机构", on_delete=models.PROTECT, related_name="+"
+    )
+    held_at = models.DateTimeField("会议时间")
+    topic = models.CharField("议题", max_length=200)
+    minutes = models.CharField("会议纪要", max_length=4000)
+    attendees = models.ManyToManyField(PanelMembership, verbose_name="出席成员", related_name="meetings")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        verbose_name = verbose_name_plural = "监督组会议"
+        indexes = [models.Index(fields=["station", "held_at"])]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return _panel_scope(org_ids)
+
+
+class OpinionStatus(models.TextChoices):
+    OPEN = "open", "待答复"
+    ANSWERED = "answered", "已答复，待监督组确认"
+    ACCEPTED = "accepted", "已认可"
+
+
+#: Allowed moves of an opinion (rule O2): the panel accepts the station's answer or reopens it.
+OPINION_TRANSITIONS = {
+    OpinionStatus.OPEN: {OpinionStatus.ANSWERED},
+    OpinionStatus.ANSWERED: {OpinionStatus.ACCEPTED, OpinionStatus.OPEN},
+    OpinionStatus.ACCEPTED: set(),
+}
+
+
+class Opinion(TimeStamped):
+    """An opinion of the panel; the station answers with measures and a date; the panel accepts or reopens."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField("编号", max_length=32, unique=True)
+    station = models.ForeignKey(
+        Organisation, verbose_name="救助机构", on_delete=models.PROTECT, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        PanelMeeting,
+        verbose_name="提出会议",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="opinions",
+    )
+    raised_at = models.DateTimeField("提出时间")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出人", on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.CharField("意见建议", max_length=1000)
+    status = models.CharField(
+        "状态", max_length=16, choices=OpinionStatus.choices, default=OpinionStatus.OPEN
+    )
+    measures = models.CharField("整改措施", max_length=1000, blank=True)
+    measures_due = models.DateField("完成日期", null=True, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("监督组确认时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    panel_note = models.CharField("监督组意见", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = verbose_name_plural = "监督组意见"
+        indexes = [models.Index(fields=["station", "status"])]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return _panel_scope(org_ids)

@@ -3,9 +3,10 @@
 import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from core.models import Organisation
+from core.models import STATION_KINDS, Organisation
 from core.scoping import get_scoped_or_404, scoped, visible_organisations
 from oversight.access import INSPECTED_KINDS
 from oversight.models import ChecklistItem, Hazard, HazardStatus, Inspection
@@ -105,4 +106,74 @@ def hazard_counts(*, user) -> dict[str, int]:
         accepted=Count("pk", filter=Q(status=HazardStatus.ACCEPTED)),
         closed=Count("pk", filter=Q(status=HazardStatus.CLOSED)),
         overdue=Count("pk", filter=Q(status=HazardStatus.RECTIFYING, deadline__lt=today)),
+    )
+
+
+# --- the supervision panel ---------------------------------------------------------------------------------
+
+
+def panel_stations(user) -> QuerySet[Organisation]:
+    """Stations whose panel the user may see: in scope, or served by the user's supervisor organisation."""
+    from oversight.models import PanelMembership
+
+    served = PanelMembership.objects.filter(
+        member__organisation_id=user.organisation_id, ended_on__isnull=True
+    )
+    return Organisation.objects.filter(
+        Q(pk__in=visible_organisations(user).values("pk")) | Q(pk__in=served.values("station_id")),
+        kind__in=STATION_KINDS,
+    ).order_by("division__code", "name")
+
+
+def panel_station_get(*, user, uuid) -> Organisation:
+    try:
+        return panel_stations(user).get(uuid=uuid)
+    except (Organisation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+
+
+def membership_get(*, user, uuid):
+    from oversight.models import PanelMembership
+
+    return get_scoped_or_404(PanelMembership.objects.select_related("station", "member"), user, uuid=uuid)
+
+
+def meeting_get(*, user, uuid):
+    from oversight.models import PanelMeeting
+
+    return get_scoped_or_404(PanelMeeting.objects.select_related("station", "recorded_by"), user, uuid=uuid)
+
+
+def opinion_list(*, user, station: Organisation | None = None, status: str = ""):
+    from oversight.models import Opinion, OpinionStatus
+
+    qs = scoped(Opinion.objects.all(), user).select_related(
+        "station", "raised_by", "answered_by", "decided_by"
+    )
+    if station is not None:
+        qs = qs.filter(station=station)
+    if status in OpinionStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-raised_at", "-id")
+
+
+def opinion_get(*, user, uuid):
+    from oversight.models import Opinion
+
+    return get_scoped_or_404(
+        Opinion.objects.select_related("station", "meeting", "raised_by", "answered_by", "decided_by"),
+        user,
+        uuid=uuid,
+    )
+
+
+def expiring_terms(station: Organisation, days: int = 30):
+    """Open terms ending within ``days`` (or already past their end and not renewed): the expiry warnings."""
+    from oversight.models import PanelMembership
+
+    horizon = timezone.localdate() + datetime.timedelta(days=days)
+    return (
+        PanelMembership.objects.filter(station=station, ended_on__isnull=True, term_end__lte=horizon)
+        .select_related("member")
+        .order_by("term_end")
     )

@@ -11,21 +11,28 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.images import take_image
-from core.models import AuditAction, Organisation
+from core.models import STATION_KINDS, AuditAction, Organisation, OrgKind
 from oversight.access import INSPECTED_KINDS
 from oversight.models import (
     HAZARD_TRANSITIONS,
+    OPINION_TRANSITIONS,
     ChecklistItem,
     Hazard,
     HazardStatus,
     HazardStep,
     Inspection,
     InspectionResult,
+    Opinion,
+    OpinionStatus,
     Outcome,
+    PanelMeeting,
+    PanelMembership,
+    PanelRole,
     RiskCategory,
 )
 from people.services import next_sequence
@@ -435,3 +442,319 @@ def hazard_close(*, by, hazard: Hazard, note: str = "") -> Hazard:
         changes={"closed_at": at, "closed_by": by},
         summary=f"隐患 {hazard.number} 销号",
     )
+
+
+# --- the supervision panel (rules O2, E3) ------------------------------------------------------------------
+
+PANEL_MIN, PANEL_MAX = 3, 5
+
+
+def opinion_answer_days() -> int:
+    """Days a station has to answer a panel opinion (GUITU_RULES["O2_ANSWER_DAYS"], default 15)."""
+    return int(getattr(settings, "GUITU_RULES", {}).get("O2_ANSWER_DAYS", 15))
+
+
+def open_memberships(station: Organisation):
+    return PanelMembership.objects.filter(station=station, ended_on__isnull=True).select_related("member")
+
+
+def current_members(station: Organisation, on: datetime.date | None = None):
+    """Members whose term is current on ``on`` (default today): started, not past its end, not ended before
+    that day — the members who may witness a minor's handover that day (rule E3)."""
+    on = on or timezone.localdate()
+    return (
+        PanelMembership.objects.filter(station=station, term_start__lte=on, term_end__gte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        .select_related("member")
+    )
+
+
+def contracted_facility_ids(station: Organisation) -> set[int]:
+    """Outside-care facilities the station works with: every facility it has placed people in (rule C5)."""
+    from stay.models import Placement, PlacementKind
+
+    return set(
+        Placement.objects.filter(episode__station=station, kind=PlacementKind.OUTSIDE_CARE).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
+def panel_issues(station: Organisation, on: datetime.date | None = None) -> list[str]:
+    """What keeps the panel from meeting rule O2 today (empty: it does)."""
+    members = list(current_members(station, on))
+    issues = []
+    if not PANEL_MIN <= len(members) <= PANEL_MAX:
+        issues.append(f"任期内成员 {len(members)} 人，应为 {PANEL_MIN}–{PANEL_MAX} 人。")
+    roles = [m.panel_role for m in members]
+    if PanelRole.LEADER not in roles:
+        issues.append("没有任期内的组长。")
+    if PanelRole.DEPUTY not in roles:
+        issues.append("没有任期内的副组长。")
+    if not any(m.is_care_professional for m in members):
+        issues.append("至少应有一名照料/医护专业人员。")
+    return issues
+
+
+def _check_member(
+    *,
+    station: Organisation,
+    member,
+    employer: str,
+    employer_org: Organisation | None,
+    exclude_pk: int | None = None,
+) -> None:
+    errors: dict[str, str] = {}
+    if member is None or member.organisation is None or member.organisation.kind != OrgKind.SUPERVISION:
+        errors["member"] = "监督员须为第三方监督组织的用户账号。"
+    conflict = contracted_facility_ids(station)
+    if employer_org is not None:
+        if employer_org.pk in conflict:
+            errors["employer_org"] = (
+                f"“{employer_org.name}”是本站签约的托养机构，其工作人员不能担任监督员（规则O2）。"
+            )
+        elif employer_org.pk == station.pk:
+            errors["employer_org"] = "本站工作人员不能担任本站监督员。"
+    names = set(Organisation.objects.filter(pk__in=conflict).values_list("name", flat=True))
+    if employer and any(name in employer or employer in name for name in names):
+        errors["employer"] = "工作单位是本站签约的托养机构，其工作人员不能担任监督员（规则O2）。"
+    if (
+        member is not None
+        and PanelMembership.objects.filter(station=station, member=member, ended_on__isnull=True)
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
+        errors["member"] = "该监督员已在本站监督组任职。"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def panel_member_add(
+    *,
+    by,
+    station: Organisation,
+    member,
+    panel_role: str = PanelRole.MEMBER,
+    employer: str,
+    employer_org: Organisation | None = None,
+    profession: str = "",
+    is_care_professional: bool = False,
+    term_start: datetime.date | None = None,
+    term_end: datetime.date | None = None,
+) -> PanelMembership:
+    """Appoint a member for a one-year term (rule O2): at most 5 open members, one leader, one deputy, no staff
+    of a contracted outside-care facility."""
+    if station.kind not in STATION_KINDS:
+        raise ValidationError({"station": "监督组只设在救助管理机构。"})
+    # Lock the station's roster so two appointments at once cannot make a panel of 6.
+    Organisation.objects.select_for_update().filter(pk=station.pk).first()
+    if panel_role not in PanelRole.values:
+        raise ValidationError({"panel_role": "请选择职务。"})
+    employer = clean_text(employer, 100, "employer", "工作单位", required=True)
+    profession = clean_text(profession, 50, "profession", "职业/专业")
+    _check_member(station=station, member=member, employer=employer, employer_org=employer_org)
+    if open_memberships(station).count() >= PANEL_MAX:
+        raise ValidationError(f"监督组已有 {PANEL_MAX} 名成员，不能再增加（规则O2：3–5人）。")
+    if panel_role != PanelRole.MEMBER and open_memberships(station).filter(panel_role=panel_role).exists():
+        raise ValidationError({"panel_role": f"监督组已有{PanelRole(panel_role).label}。"})
+    term_start = term_start or timezone.localdate()
+    term_end = term_end or _one_year_after(term_start)
+    if term_end <= term_start:
+        raise ValidationError({"term_end": "任期届满日须晚于任期开始日。"})
+    if term_end > _one_year_after(term_start):
+        raise ValidationError({"term_end": "监督员任期为一年（规则O2）。"})
+    membership = PanelMembership.objects.create(
+        station=station,
+        member=member,
+        panel_role=panel_role,
+        profession=profession,
+        is_care_professional=is_care_professional,
+        employer=employer,
+        employer_org=employer_org,
+        term_start=term_start,
+        term_end=term_end,
+        appointed_by=by,
+    )
+    audit_create(
+        actor=by,
+        obj=membership,
+        organisation=station,
+        summary=f"聘任{station.display_short}监督组{membership.get_panel_role_display()}：{member}（规则O2）",
+    )
+    return membership
+
+
+def _one_year_after(day: datetime.date) -> datetime.date:
+    from deadlines.calendar_math import add_months
+
+    start = datetime.datetime.combine(day, datetime.time(12))
+    return add_months(start, 12).date() - datetime.timedelta(days=1)
+
+
+@transaction.atomic
+def panel_member_end(
+    *, by, membership: PanelMembership, reason: str, on: datetime.date | None = None
+) -> PanelMembership:
+    """End a term early or at its expiry (离任)."""
+    membership = PanelMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ended_on is not None:
+        raise ValidationError("该成员已离任。")
+    reason = clean_text(reason, 200, "reason", "离任原因", required=True)
+    on = on or timezone.localdate()
+    if on < membership.term_start:
+        raise ValidationError({"on": "离任日期不能早于任期开始。"})
+    before = snapshot(membership, ["ended_on", "ended_reason"])
+    membership.ended_on, membership.ended_reason = on, reason
+    membership.save(update_fields=["ended_on", "ended_reason", "updated_at"])
+    audit_update(
+        actor=by,
+        obj=membership,
+        before=before,
+        organisation=membership.station,
+        summary=f"监督员离任：{membership.member}",
+    )
+    return membership
+
+
+@transaction.atomic
+def panel_member_renew(*, by, membership: PanelMembership) -> PanelMembership:
+    """Start the next one-year term the day after this one ends (the old term is closed, history kept)."""
+    membership = PanelMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ended_on is not None:
+        raise ValidationError("该成员已离任，请重新聘任。")
+    start = membership.term_end + datetime.timedelta(days=1)
+    panel_member_end(by=by, membership=membership, reason="任期届满续聘", on=membership.term_end)
+    return panel_member_add(
+        by=by,
+        station=membership.station,
+        member=membership.member,
+        panel_role=membership.panel_role,
+        employer=membership.employer,
+        employer_org=membership.employer_org,
+        profession=membership.profession,
+        is_care_professional=membership.is_care_professional,
+        term_start=start,
+    )
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    by,
+    station: Organisation,
+    held_at: datetime.datetime,
+    topic: str,
+    minutes: str,
+    attendees: list[PanelMembership],
+) -> PanelMeeting:
+    """Record a panel meeting with its minutes and the members present (rule O2: at least every half-year)."""
+    topic = clean_text(topic, 200, "topic", "议题", required=True)
+    minutes = clean_text(minutes, 4000, "minutes", "会议纪要", required=True)
+    not_future(held_at, "held_at", "会议时间")
+    day = timezone.localtime(held_at).date()
+    valid = {m.pk for m in current_members(station, day)}
+    if not attendees:
+        raise ValidationError({"attendees": "请选择出席的监督组成员。"})
+    if any(a.pk not in valid for a in attendees):
+        raise ValidationError({"attendees": "出席成员须为会议当日任期内的本站监督组成员。"})
+    meeting = PanelMeeting.objects.create(
+        station=station, held_at=held_at, topic=topic, minutes=minutes, recorded_by=by
+    )
+    meeting.attendees.set(attendees)
+    entry = audit_create(
+        actor=by,
+        obj=meeting,
+        organisation=station,
+        summary=f"监督组会议：{topic}（{station.display_short}，规则O2）",
+    )
+    entry.changes["attendees"] = [None, [str(a) for a in attendees]]
+    entry.save(update_fields=["changes"])
+    return meeting
+
+
+@transaction.atomic
+def opinion_create(
+    *,
+    by,
+    station: Organisation,
+    text: str,
+    meeting: PanelMeeting | None = None,
+    raised_at: datetime.datetime | None = None,
+) -> Opinion:
+    """Record an opinion of the panel; the station then answers it (deadline O2A)."""
+    text = clean_text(text, 1000, "text", "意见建议", required=True)
+    raised_at = raised_at or timezone.now()
+    not_future(raised_at, "raised_at", "提出时间")
+    if meeting is not None and meeting.station_id != station.pk:
+        raise ValidationError({"meeting": "会议不属于该救助机构。"})
+    year = timezone.localtime(raised_at).year
+    opinion = Opinion.objects.create(
+        number=f"{station.code}-JD{year}-{next_sequence(f'oversight-opinion:{station.pk}:{year}'):04d}",
+        station=station,
+        meeting=meeting,
+        raised_at=raised_at,
+        raised_by=by,
+        text=text,
+    )
+    audit_create(
+        actor=by, obj=opinion, organisation=station, summary=f"监督组意见 {opinion.number}（规则O2）"
+    )
+    return opinion
+
+
+def _opinion_move(opinion: Opinion, to: str) -> None:
+    if to not in OPINION_TRANSITIONS[OpinionStatus(opinion.status)]:
+        raise ValidationError(
+            f"意见当前为“{opinion.get_status_display()}”，不能改为“{OpinionStatus(to).label}”。"
+        )
+
+
+@transaction.atomic
+def opinion_answer(
+    *, by, opinion: Opinion, measures: str, measures_due: datetime.date, at: datetime.datetime | None = None
+) -> Opinion:
+    """The station answers with measures and the date they will be done (rule O2)."""
+    opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
+    _opinion_move(opinion, OpinionStatus.ANSWERED)
+    measures = clean_text(measures, 1000, "measures", "整改措施", required=True)
+    at = at or timezone.now()
+    not_future(at, "answered_at", "答复时间")
+    if measures_due is None or measures_due < timezone.localtime(at).date():
+        raise ValidationError({"measures_due": "请填写不早于今天的完成日期。"})
+    before = snapshot(opinion, ["status", "measures", "measures_due", "answered_at", "answered_by"])
+    opinion.status, opinion.measures, opinion.measures_due = OpinionStatus.ANSWERED, measures, measures_due
+    opinion.answered_at, opinion.answered_by = at, by
+    opinion.save()
+    audit_update(
+        actor=by,
+        obj=opinion,
+        before=before,
+        organisation=opinion.station,
+        summary=f"答复监督组意见 {opinion.number}",
+    )
+    return opinion
+
+
+@transaction.atomic
+def opinion_decide(*, by, opinion: Opinion, accept: bool, note: str = "") -> Opinion:
+    """The panel accepts the answer, or reopens the opinion (the station must answer again)."""
+    opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
+    to = OpinionStatus.ACCEPTED if accept else OpinionStatus.OPEN
+    _opinion_move(opinion, to)
+    note = clean_text(note, 500, "note", "监督组意见" if accept else "退回的理由", required=not accept)
+    before = snapshot(
+        opinion, ["status", "decided_at", "decided_by", "panel_note", "answered_at", "answered_by"]
+    )
+    opinion.status, opinion.decided_at, opinion.decided_by, opinion.panel_note = to, timezone.now(), by, note
+    if not accept:
+        opinion.answered_at, opinion.answered_by = None, None
+    opinion.save()
+    audit_update(
+        actor=by,
+        obj=opinion,
+        before=before,
+        organisation=opinion.station,
+        summary=f"监督组{'认可' if accept else '退回'}意见答复 {opinion.number}",
+    )
+    return opinion

@@ -6,6 +6,7 @@ Out of scope → 404 (scoped getters); in scope but not allowed to act → 403 (
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,14 +22,27 @@ from core.views import form_errors_from
 from oversight import access, selectors, services
 from oversight.forms import (
     AcceptForm,
+    AnswerForm,
     ChecklistItemForm,
     CloseForm,
+    DecideForm,
+    EndTermForm,
     HazardForm,
     InspectionForm,
+    MeetingForm,
+    MembershipForm,
+    OpinionForm,
     PlanForm,
     SubmitForm,
 )
-from oversight.models import HazardStatus, InspectionResult, RiskCategory
+from oversight.models import (
+    HazardStatus,
+    InspectionResult,
+    OpinionStatus,
+    PanelMeeting,
+    PanelMembership,
+    RiskCategory,
+)
 
 
 def _deny(message: str):
@@ -478,3 +492,333 @@ def hazard_print(request, uuid):
         organisation=hazard.organisation,
         title="隐患整改通知书",
     )
+
+
+# --- the supervision panel (rules O2, T10, E3) ---------------------------------------------------------------
+
+
+@login_required
+def panel_index(request):
+    """Every station's panel in reach: size, leader/deputy/care professional, expiring terms, open opinions."""
+    rows = []
+    for station in selectors.panel_stations(request.user)[:200]:
+        rows.append(
+            {
+                "station": station,
+                "members": list(services.current_members(station)),
+                "issues": services.panel_issues(station),
+                "expiring": list(selectors.expiring_terms(station)),
+                "open_opinions": selectors.opinion_list(user=request.user, station=station)
+                .exclude(status=OpinionStatus.ACCEPTED)
+                .count(),
+            }
+        )
+    return render(request, "oversight/panel_index.html", {"rows": rows})
+
+
+@login_required
+def panel(request, uuid):
+    station = selectors.panel_station_get(user=request.user, uuid=uuid)
+    user = request.user
+    return render(
+        request,
+        "oversight/panel.html",
+        {
+            "station": station,
+            "memberships": PanelMembership.objects.filter(station=station)
+            .select_related("member", "employer_org")
+            .order_by("ended_on", "panel_role", "term_start"),
+            "issues": services.panel_issues(station),
+            "expiring": list(selectors.expiring_terms(station)),
+            "today": timezone.localdate(),
+            "meetings": PanelMeeting.objects.filter(station=station).prefetch_related("attendees__member")[
+                :20
+            ],
+            "opinions": selectors.opinion_list(user=user, station=station)[:50],
+            "may_manage": access.may_manage_panel(user, station),
+            "may_speak": access.may_speak_for_panel(user, station),
+            "report_url": _report_url(station),
+        },
+    )
+
+
+def _report_url(station) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("tracing:report", args=[station.uuid])  # rule T10: the monthly report the panel reads
+    except NoReverseMatch:
+        return ""
+
+
+def _require_manage(request, station):
+    if not access.may_manage_panel(request.user, station):
+        _deny("监督组成员由该救助机构的主管民政部门聘任。")
+
+
+@login_required
+def member_new(request, uuid):
+    from core.models import Organisation, OrgKind, User
+
+    station = selectors.panel_station_get(user=request.user, uuid=uuid)
+    _require_manage(request, station)
+    members = User.objects.filter(organisation__kind=OrgKind.SUPERVISION, is_active=True).order_by(
+        "full_name"
+    )
+    form = MembershipForm(
+        request.POST or None,
+        members=members,
+        organisations=Organisation.objects.exclude(kind=OrgKind.SUPERVISION).order_by("name"),
+        initial={"term_start": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.panel_member_add(
+                by=request.user,
+                station=station,
+                member=d["member"],
+                panel_role=d["panel_role"],
+                employer=d["employer"],
+                employer_org=d["employer_org"],
+                profession=d["profession"],
+                is_care_professional=d["is_care_professional"],
+                term_start=d["term_start"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已聘任监督员，任期一年。")
+            return redirect("oversight:panel", uuid=station.uuid)
+    return render(
+        request,
+        "oversight/form.html",
+        {
+            "form": form,
+            "title": f"聘任监督员：{station.name}（规则O2）",
+            "intro": "监督组3–5人，设组长、副组长各一名，至少一名照料/医护专业人员；"
+            "本站签约托养机构的工作人员不能担任；任期一年。",
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_end(request, uuid):
+    membership = selectors.membership_get(user=request.user, uuid=uuid)
+    _require_manage(request, membership.station)
+    form = EndTermForm(request.POST)
+    if form.is_valid():
+        try:
+            services.panel_member_end(
+                by=request.user, membership=membership, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{membership.member} 已离任。")
+    else:
+        messages.error(request, "请填写离任原因。")
+    return redirect("oversight:panel", uuid=membership.station.uuid)
+
+
+@login_required
+@require_POST
+def member_renew(request, uuid):
+    membership = selectors.membership_get(user=request.user, uuid=uuid)
+    _require_manage(request, membership.station)
+    try:
+        services.panel_member_renew(by=request.user, membership=membership)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{membership.member} 已续聘一年。")
+    return redirect("oversight:panel", uuid=membership.station.uuid)
+
+
+@login_required
+def meeting_new(request, uuid):
+    station = selectors.panel_station_get(user=request.user, uuid=uuid)
+    if not access.may_speak_for_panel(request.user, station):
+        _deny("会议由监督组成员记录。")
+    form = MeetingForm(
+        request.POST or None,
+        memberships=services.current_members(station),
+        initial={"held_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        lines = [line.strip() for line in (d["opinions"] or "").splitlines() if line.strip()]
+        try:
+            with transaction.atomic():
+                meeting = services.meeting_create(
+                    by=request.user,
+                    station=station,
+                    held_at=d["held_at"],
+                    topic=d["topic"],
+                    minutes=d["minutes"],
+                    attendees=list(d["attendees"]),
+                )
+                for line in lines:
+                    services.opinion_create(
+                        by=request.user, station=station, text=line, meeting=meeting, raised_at=d["held_at"]
+                    )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已记录会议{f'和 {len(lines)} 条意见' if lines else ''}。")
+            return redirect("oversight:panel", uuid=station.uuid)
+    return render(
+        request, "oversight/form.html", {"form": form, "title": f"监督组会议：{station.name}（规则O2）"}
+    )
+
+
+@login_required
+def meeting_detail(request, uuid):
+    meeting = selectors.meeting_get(user=request.user, uuid=uuid)
+    return render(
+        request,
+        "oversight/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "attendees": meeting.attendees.select_related("member"),
+            "opinions": meeting.opinions.all(),
+        },
+    )
+
+
+@login_required
+def opinion_new(request, uuid):
+    station = selectors.panel_station_get(user=request.user, uuid=uuid)
+    if not access.may_speak_for_panel(request.user, station):
+        _deny("意见由监督组成员提出。")
+    form = OpinionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opinion = services.opinion_create(
+                by=request.user, station=station, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已记录意见 {opinion.number}，请救助机构在规定期限内答复。")
+            return redirect("oversight:opinion", uuid=opinion.uuid)
+    return render(request, "oversight/form.html", {"form": form, "title": f"监督组意见：{station.name}"})
+
+
+@login_required
+def opinion_list(request):
+    status = request.GET.get("status", "")
+    page = paginate(request, selectors.opinion_list(user=request.user, status=status))
+    return render(
+        request, "oversight/opinion_list.html", {**page, "status": status, "statuses": OpinionStatus.choices}
+    )
+
+
+@login_required
+def opinion_xlsx(request):
+    """监督组意见台账 as Excel."""
+    rows = [
+        [
+            o.number,
+            o.station.name,
+            o.raised_at,
+            str(o.raised_by),
+            o.text,
+            o.get_status_display(),
+            o.measures,
+            o.measures_due,
+            o.answered_at,
+            str(o.answered_by or ""),
+            o.decided_at,
+            o.panel_note,
+        ]
+        for o in selectors.opinion_list(user=request.user, status=request.GET.get("status", ""))[:20000]
+    ]
+    audit(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="oversight.opinions",
+        object_id="xlsx",
+        summary=f"导出监督组意见台账（{len(rows)} 条）",
+        organisation=request.user.organisation,
+    )
+    book = table_xlsx(
+        sheet="监督组意见",
+        title=f"监督组意见台账（导出于 {timezone.localtime():%Y-%m-%d %H:%M}）",
+        headers=[
+            "编号",
+            "救助机构",
+            "提出时间",
+            "提出人",
+            "意见建议",
+            "状态",
+            "整改措施",
+            "完成日期",
+            "答复时间",
+            "答复人",
+            "确认时间",
+            "监督组意见",
+        ],
+        rows=rows,
+    )
+    return book.response(f"监督组意见台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def opinion_detail(request, uuid):
+    opinion = selectors.opinion_get(user=request.user, uuid=uuid)
+    user = request.user
+    return render(
+        request,
+        "oversight/opinion_detail.html",
+        {
+            "opinion": opinion,
+            "answer_form": AnswerForm(
+                initial={"measures": opinion.measures, "measures_due": opinion.measures_due}
+            )
+            if opinion.status == OpinionStatus.OPEN and access.may_answer_panel(user, opinion.station)
+            else None,
+            "decide_form": DecideForm()
+            if opinion.status == OpinionStatus.ANSWERED and access.may_speak_for_panel(user, opinion.station)
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def opinion_answer(request, uuid):
+    opinion = selectors.opinion_get(user=request.user, uuid=uuid)
+    if not access.may_answer_panel(request.user, opinion.station):
+        _deny("监督组意见由救助机构站长答复。")
+    form = AnswerForm(request.POST)
+    apply_form(
+        request,
+        form,
+        lambda d: services.opinion_answer(
+            by=request.user, opinion=opinion, measures=d["measures"], measures_due=d["measures_due"]
+        ),
+        "已答复。",
+    )
+    return redirect("oversight:opinion", uuid=opinion.uuid)
+
+
+@login_required
+@require_POST
+def opinion_decide(request, uuid):
+    opinion = selectors.opinion_get(user=request.user, uuid=uuid)
+    if not access.may_speak_for_panel(request.user, opinion.station):
+        _deny("答复由监督组成员确认。")
+    form = DecideForm(request.POST)
+    apply_form(
+        request,
+        form,
+        lambda d: services.opinion_decide(
+            by=request.user, opinion=opinion, accept=d["decision"] == "accept", note=d["note"]
+        ),
+        "已记录监督组结论。",
+    )
+    return redirect("oversight:opinion", uuid=opinion.uuid)

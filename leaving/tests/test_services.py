@@ -14,6 +14,7 @@ from intake.models import Belonging
 from intake.services import belonging_add
 from leaving.models import Departure
 from leaving.services import departure_create
+from oversight.tests.panel import make_panel
 from people.models import Episode
 from stay import services as stay_services
 from stay.models import BedAssignment, Placement
@@ -106,8 +107,9 @@ def test_n9_limited_mobility_recorded_on_the_file_also_prevents_self_departure(c
 
 def test_n9_collection_by_family_checks_the_id_number_and_the_copy(cast):
     ep = admitted_episode(cast, age=14, name="小红", sex="女")
+    panel = make_panel(cast)
     data = {"claimant_name": "李母", "claimant_relationship": "母亲", "claimant_phone": "13800000000",
-            "witness_1": "陈监督", "witness_2": "林监督"}
+            "witness_1": str(panel[0].uuid), "witness_2": str(panel[1].uuid)}
     with pytest.raises(ValidationError) as exc:
         departure_create(by=cast.reception, episode=ep, exit_type="family", data=data,
                          claimant_id_number="110105194912310021",
@@ -128,13 +130,67 @@ def test_n9_collection_by_family_checks_the_id_number_and_the_copy(cast):
 
 def test_e3_a_minor_handover_needs_two_different_panel_witnesses(cast):
     ep = admitted_episode(cast, age=15, name="小刚")
+    panel = make_panel(cast)
     data = {"claimant_name": "张父", "claimant_relationship": "父亲", "claimant_phone": "13900000000",
-            "witness_1": "陈监督", "witness_2": "陈监督"}
+            "witness_1": str(panel[0].uuid), "witness_2": str(panel[0].uuid)}
     with pytest.raises(ValidationError) as exc:
         departure_create(by=cast.reception, episode=ep, exit_type="family", data=data,
                          claimant_id_number=CLAIMANT_ID, claimant_id_copy=png_upload())
     assert "规则 E3" in exc.value.message_dict["witness_2"][0]
     assert _unchanged(ep)
+
+
+def test_e3_free_text_witnesses_are_refused(cast):
+    ep = admitted_episode(cast, age=15, name="小刚")
+    make_panel(cast)
+    data = {"claimant_name": "张父", "claimant_relationship": "父亲", "claimant_phone": "13900000000",
+            "witness_1": "路人甲", "witness_2": "路人乙"}
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="family", data=data,
+                         claimant_id_number=CLAIMANT_ID, claimant_id_copy=png_upload())
+    assert "任期内的成员" in exc.value.message_dict["witness_1"][0]
+    assert "任期内的成员" in exc.value.message_dict["witness_2"][0]
+    assert _unchanged(ep)
+
+
+def test_e3_a_member_whose_term_expired_or_of_another_station_cannot_witness(cast):
+    ep = admitted_episode(cast, age=15, name="小刚")
+    expired = make_panel(cast, start=timezone.localdate() - datetime.timedelta(days=400))
+    elsewhere = make_panel(cast, cast.city_station)
+    data = {"claimant_name": "张父", "claimant_relationship": "父亲", "claimant_phone": "13900000000",
+            "witness_1": str(expired[0].uuid), "witness_2": str(elsewhere[1].uuid)}
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="family", data=data,
+                         claimant_id_number=CLAIMANT_ID, claimant_id_copy=png_upload())
+    assert set(exc.value.message_dict) >= {"witness_1", "witness_2"}
+    assert _unchanged(ep)
+
+
+@pytest.mark.parametrize("exit_type,data", [
+    ("transfer", {}),
+    ("home_escorted", {"escort_route": "清远—广州", "handed_over_to": "station", "handover_person": "接收员"}),
+])
+def test_e3_holds_for_every_way_a_minor_leaves_not_only_family_claims(cast, exit_type, data):
+    ep = admitted_episode(cast, age=12, name="小明")
+    panel = make_panel(cast)
+    at = timezone.now()
+    data = {**data, "transfer_org": cast.city_station, "handover_org": cast.city_station, "handover_at": at}
+    kwargs = {"escort_staff": [cast.reception]} if exit_type == "home_escorted" else {}
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type=exit_type, data=dict(data), left_at=at, **kwargs)
+    assert "规则 E3" in exc.value.message_dict["witness_1"][0]
+    assert _unchanged(ep)
+    departure = departure_create(by=cast.reception, episode=ep, exit_type=exit_type, left_at=at, **kwargs,
+                                 data={**data, "witness_1": str(panel[2].uuid), "witness_2": str(panel[3].uuid)})
+    assert (departure.witness_1_member, departure.witness_2_member) == (panel[2], panel[3])
+    assert departure.witness_1 == "周监督"
+
+
+def test_e3_an_adults_departure_keeps_no_witnesses(cast):
+    ep = admitted_episode(cast)
+    departure = departure_create(by=cast.reception, episode=ep, exit_type="self",
+                                 data={"declaration_signed": True, "witness_1": "路人甲"})
+    assert departure.witness_1 == "" and departure.witness_1_member is None
 
 
 def test_n7_self_departure_needs_a_signed_declaration(cast):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from leaving.models import Departure
 from leaving.services import departure_create
 from leaving.tests.test_services import CLAIMANT_ID, png_upload
+from oversight.tests.panel import make_panel
 from people.models import Episode
 from stay.tests.factories import admitted_episode
 
@@ -20,12 +21,13 @@ API = "/api/v1/leaving"
 def world(cast):
     ep = admitted_episode(cast)
     gone = admitted_episode(cast, age=14, name="小红", sex="女")
+    panel = make_panel(cast)
     departure = departure_create(
         by=cast.reception, episode=gone, exit_type="family", claimant_id_number=CLAIMANT_ID,
         claimant_id_copy=png_upload(),
         data={"claimant_name": "李母", "claimant_relationship": "母亲", "claimant_phone": "13800000000",
-              "witness_1": "陈监督", "witness_2": "林监督"})
-    return {"ep": ep, "departure": departure}
+              "witness_1": str(panel[0].uuid), "witness_2": str(panel[1].uuid)})
+    return {"ep": ep, "departure": departure, "panel": panel}
 
 
 def _pages(world):
@@ -154,7 +156,8 @@ def test_e1_the_api_records_a_family_collection_and_refuses_a_child_self_departu
     response = _call(client, "post", f"{API}/episodes/{child.uuid}/departure", {
         "exit_type": "family", "claimant_name": "张父", "claimant_relationship": "父亲",
         "claimant_phone": "13900000000", "claimant_id_number": CLAIMANT_ID, "claimant_id_copy_base64": copy,
-        "claimant_id_copy_filename": "id.png", "witness_1": "陈监督", "witness_2": "林监督"})
+        "claimant_id_copy_filename": "id.png", "witness_1": str(world["panel"][0].uuid),
+        "witness_2": str(world["panel"][1].uuid)})
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["claimant_id_masked"] == "110105********002X" and body["has_id_copy"]

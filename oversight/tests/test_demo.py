@@ -5,7 +5,16 @@ from django.utils import timezone
 
 from core.demo import seed_organisations, seed_users
 from core.models import User
-from oversight.models import ChecklistItem, Hazard, HazardStatus, Inspection
+from oversight import services
+from oversight.models import (
+    ChecklistItem,
+    Hazard,
+    HazardStatus,
+    Inspection,
+    Opinion,
+    OpinionStatus,
+    PanelMeeting,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +26,9 @@ def test_the_demo_seeds_a_year_of_inspections_and_hazards_once(settings, tmp_pat
     orgs = seed_organisations()
     seed_users(orgs)
     staff = {u.username: u for u in User.objects.all()}
+    from guitu.demo_oversight import seed_panels
+
+    assert seed_panels(orgs, staff, timezone.now()) == 33
     counts = seed_oversight(orgs, staff, timezone.now())
     assert ChecklistItem.objects.count() == 14
     assert counts["inspections"] == Inspection.objects.count() >= 15
@@ -25,3 +37,6 @@ def test_the_demo_seeds_a_year_of_inspections_and_hazards_once(settings, tmp_pat
     for hazard in Hazard.objects.filter(accepted_by__isnull=False):
         assert hazard.accepted_by_id != hazard.rectified_by_id  # rule O3
     assert seed_oversight(orgs, staff, timezone.now()) == {}
+    assert not services.panel_issues(orgs["city"]) and PanelMeeting.objects.count() == 8
+    assert Opinion.objects.filter(status=OpinionStatus.ACCEPTED).exists()
+    assert Opinion.objects.filter(status=OpinionStatus.OPEN).exists()
