@@ -15,6 +15,7 @@ NAV = [
     ("待办", "deadlines:inbox", ()),
     ("监督管理", "oversight:home", ()),
     ("异常情况", "incidents:list", ()),
+    ("工作人员", "staff:list", (Role.HEAD, Role.ADMIN, Role.SUPERVISOR, Role.STATISTICIAN)),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.SECURITY, Role.HEAD)),
     ("审计日志", "core:audit_list", (Role.AUDITOR,)),
 ]

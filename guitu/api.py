@@ -207,6 +207,7 @@ def _register_routers() -> None:
     from matching.api import router as matching_router
     from oversight.api import router as oversight_router
     from people.api import router as people_router
+    from staff.api import router as staff_router
     from stay.api import router as stay_router
     from tracing.api import router as tracing_router
 
@@ -221,6 +222,7 @@ def _register_routers() -> None:
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
     api.add_router("/v1/incidents", incidents_router, tags=["异常情况"])
+    api.add_router("/v1/staff", staff_router, tags=["工作人员与培训"])
 
 
 _register_routers()

@@ -81,6 +81,9 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     from guitu.demo_incidents import seed_incidents
 
     seed_incidents(orgs, staff, ctx.now, stdout=stdout)
+    from guitu.demo_staff import seed_staff
+
+    seed_staff(orgs, staff, ctx.now, stdout=stdout)
     return created
 
 

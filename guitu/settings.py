@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "deadlines",
     "oversight",
     "incidents",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +290,8 @@ GUITU_RULES = {
     "I6_WINDOW_DAYS": env_int("GUITU_I6_WINDOW_DAYS", 183),
     "O2_ANSWER_DAYS": env_int("GUITU_O2_ANSWER_DAYS", 15),
     "O3_HAZARD_DAYS": env_int("GUITU_O3_HAZARD_DAYS", 15),
+    "O6_TRAINING_PERIOD": env_str("GUITU_O6_TRAINING_PERIOD", "month"),
+    "O6_PASS_MARK": env_int("GUITU_O6_PASS_MARK", 60),
     "X1_FIRST_REPORT_HOURS": env_int("GUITU_X1_FIRST_REPORT_HOURS", 1),
     "X1_WRITTEN_REPORT_HOURS": env_int("GUITU_X1_WRITTEN_REPORT_HOURS", 24),
 }

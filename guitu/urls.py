@@ -24,6 +24,7 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("oversight/", include("oversight.urls")),
     path("incidents/", include("incidents.urls")),
+    path("staff/", include("staff.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

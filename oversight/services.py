@@ -55,6 +55,15 @@ def clean_text(value: str | None, limit: int, field: str, label: str, *, require
     return text
 
 
+def audit_create_with(*, by, obj, organisation, summary: str, related: dict[str, list]):
+    """The creation's audit entry with its many-to-many sets as well (``{"attendees": [None, [names]]}``)."""
+    entry = audit_create(actor=by, obj=obj, organisation=organisation, summary=summary)
+    for name, values in related.items():
+        entry.changes[name] = [None, [str(v) for v in values]]
+    entry.save(update_fields=["changes"])
+    return entry
+
+
 def not_future(at: datetime.datetime, field: str, label: str) -> None:
     """Refuse a moment later than now (a few minutes' clock slack)."""
     if at > timezone.now() + FUTURE_SLACK:
@@ -662,14 +671,13 @@ def meeting_create(
         station=station, held_at=held_at, topic=topic, minutes=minutes, recorded_by=by
     )
     meeting.attendees.set(attendees)
-    entry = audit_create(
-        actor=by,
+    audit_create_with(
+        by=by,
         obj=meeting,
         organisation=station,
+        related={"attendees": attendees},
         summary=f"监督组会议：{topic}（{station.display_short}，规则O2）",
     )
-    entry.changes["attendees"] = [None, [str(a) for a in attendees]]
-    entry.save(update_fields=["changes"])
     return meeting
 
 

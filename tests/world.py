@@ -21,7 +21,7 @@ from stay import services as stay
 from stay.models import PlacementKind, SexRestriction, ZoneCategory
 
 PER_MODEL = 4
-APPS = ("people", "intake", "stay", "leaving", "tracing", "announcements", "matching", "deadlines", "oversight", "incidents")
+APPS = ("people", "intake", "stay", "leaving", "tracing", "announcements", "matching", "deadlines", "oversight", "incidents", "staff")
 
 
 def _png(name="p.png") -> SimpleUploadedFile:
