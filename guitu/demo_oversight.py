@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from core.models import Organisation, User
 from oversight import services as oversight
-from oversight.models import ChecklistItem, Outcome, PanelMeeting, PanelMembership, PanelRole, RiskCategory
+from oversight.models import (
+    ChecklistItem,
+    LeaderAssignment,
+    Outcome,
+    PanelMeeting,
+    PanelMembership,
+    PanelRole,
+    RiskCategory,
+)
 
 D = datetime.timedelta(days=1)
 
@@ -106,6 +114,7 @@ def seed_oversight(
             with transaction.atomic():
                 _inspection(rng, org, inspector, fixer, acceptor, at, now, counts)
     seed_panel_work(orgs, staff, now)
+    seed_leaders(orgs, staff, now)
     if stdout:
         stdout.write(
             f"  风险防控：{len(CHECKLIST)} 项清单，{counts['inspections']} 次检查，"
@@ -321,3 +330,76 @@ def seed_panel_work(orgs: dict[str, Organisation], staff: dict[str, User], now: 
                         accept=True,
                         note="整改到位，予以认可",
                     )
+
+
+# --- the leader contact system (rule O1) ----------------------------------------------------------------------
+
+LEADERS = (
+    ("juzhang", "周振华", "main", "city", 182),
+    ("fujuzhang", "黄丽萍", "deputy", "yd", 91),
+    ("fujuzhang2", "邓永明", "deputy", "lz", 91),
+    ("kezhang", "刘志远", "section", "care", 30),
+)
+PROBLEMS = (
+    "夜间值班人员不足",
+    "寻亲公告发布不及时",
+    "托养人员个人档案不全",
+    "消防通道堆放杂物",
+    "未成年人单独照料区未落实",
+    "",
+)
+
+
+def seed_leaders(
+    orgs: dict[str, Organisation], staff: dict[str, User], now: datetime.datetime, *, seed_value: int = 13
+) -> int:
+    """The bureau's leaders assigned by role, a year of contacts at their frequency, follow-ups mostly closed."""
+    from core.demo import DEMO_PASSWORD
+    from core.models import Role, UserRole
+    from guitu.demo import _do
+
+    if LeaderAssignment.objects.exists():
+        return 0
+    rng = random.Random(seed_value)
+    methods = ["report", "site", "unannounced", "thematic"]
+    count = 0
+    for username, name, role, key, every in LEADERS:
+        leader = User.objects.filter(username=username).first()
+        if leader is None:
+            leader = User.objects.create_user(
+                username=username, password=DEMO_PASSWORD, full_name=name, organisation=orgs["bureau"]
+            )
+            UserRole.objects.create(user=leader, role=Role.SUPERVISOR)
+        start = now - 380 * D
+        assignment = _do(
+            start,
+            oversight.leader_assign,
+            by=staff["jianguan"],
+            leader=leader,
+            leader_role=role,
+            institution=orgs[key],
+            started_at=start,
+        )
+        day = start + rng.randint(5, 20) * D
+        while day < now - 3 * D:
+            at = day.replace(hour=rng.randint(9, 16), minute=0, second=0, microsecond=0)
+            problem = rng.choice(PROBLEMS)
+            items = [{"text": f"整改：{problem}", "due_on": (at + 20 * D).date()}] if problem else []
+            contact = _do(
+                at,
+                oversight.contact_record,
+                by=leader,
+                assignment=assignment,
+                contacted_at=at,
+                method=rng.choice(methods),
+                problems=problem,
+                follow_up="责成站长限期整改并报告" if problem else "",
+                items=items,
+            )
+            for item in contact.items.all():
+                done = at + rng.randint(5, 25) * D
+                if done < now - D:
+                    _do(done, oversight.followup_close, by=leader, item=item, note="已整改到位，复查合格")
+            count += 1
+            day += (every - rng.randint(0, 10)) * D
+    return count

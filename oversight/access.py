@@ -84,3 +84,22 @@ def may_speak_for_panel(user, station: Organisation) -> bool:
 def may_answer_panel(user, station: Organisation) -> bool:
     """Answer the panel's opinions: the station's head."""
     return can_write(user, station, Role.HEAD)
+
+
+def may_assign_leaders(user, department: Organisation | None) -> bool:
+    """The department's supervisors and administrators arrange its leaders' contacts (rule O1)."""
+    return department is not None and (
+        user.is_superuser
+        or (user.organisation_id == department.id and user.has_role(Role.SUPERVISOR, Role.ADMIN))
+    )
+
+
+def may_record_contact(user, assignment) -> bool:
+    """The leader records their own contacts; the department's supervisors may record them for the leader."""
+    return assignment.leader_id == user.pk or may_assign_leaders(user, assignment.department)
+
+
+def may_close_followup(user, item) -> bool:
+    """The leader, the department, or the institution's head (who did the follow-up) closes an item."""
+    assignment = item.contact.assignment
+    return may_record_contact(user, assignment) or can_write(user, assignment.institution, Role.HEAD)

@@ -565,3 +565,132 @@ def opinion_decide(request, opinion_uuid: uuid.UUID, payload: DecideIn):
     if not access.may_speak_for_panel(request.user, opinion.station):
         raise PermissionDenied("答复由监督组成员确认。")
     return services.opinion_decide(by=request.user, opinion=opinion, accept=payload.accept, note=payload.note)
+
+
+# --- the leader contact system (rule O1) ----------------------------------------------------------------------
+
+
+class AssignmentIn(Schema):
+    leader: uuid.UUID
+    leader_role: str = Field(max_length=16)
+    institution: uuid.UUID
+
+
+class FollowUpOut(Schema):
+    uuid: uuid.UUID
+    text: str
+    due_on: datetime.date
+    closed_at: datetime.datetime | None
+    closing_note: str
+
+
+class ContactOut(Schema):
+    uuid: uuid.UUID
+    contacted_at: datetime.datetime
+    method: str
+    problems: str
+    follow_up: str
+    items: list[FollowUpOut] = []
+
+    @staticmethod
+    def resolve_items(obj):
+        return list(obj.items.all())
+
+
+class AssignmentOut(Schema):
+    uuid: uuid.UUID
+    leader: str
+    leader_role: str
+    department: str = Field(alias="department.name")
+    institution: str = Field(alias="institution.name")
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    status: str = ""
+    contacts: list[ContactOut] = []
+
+    @staticmethod
+    def resolve_leader(obj) -> str:
+        return str(obj.leader)
+
+    @staticmethod
+    def resolve_contacts(obj):
+        return list(obj.contacts.prefetch_related("items")[:50])
+
+
+class FollowUpIn(Schema):
+    text: str = Field(max_length=300)
+    due_on: datetime.date
+
+
+class ContactIn(Schema):
+    contacted_at: datetime.datetime
+    method: str = Field(max_length=16)
+    problems: str = Field("", max_length=1000)
+    follow_up: str = Field("", max_length=1000)
+    items: list[FollowUpIn] = Field([], max_length=20)
+
+
+class CloseNoteIn(Schema):
+    note: str = Field(max_length=300)
+
+
+def _with_status(assignments):
+    status = selectors.leader_status(assignments)
+    for a in assignments:
+        a.status = (status.get(a.pk) or {}).get("bucket", "")
+    return assignments
+
+
+@router.get("/leaders", response=list[AssignmentOut], summary="领导定点联系（规则O1）：本期情况与联系记录")
+def leader_list(request):
+    return _with_status(list(selectors.leader_assignments(user=request.user)[:500]))
+
+
+@router.post("/leaders", response={201: AssignmentOut}, summary="安排领导定点联系（民政部门）")
+def leader_assign(request, payload: AssignmentIn):
+    from core.models import Organisation, User
+
+    if not access.may_assign_leaders(request.user, request.user.organisation):
+        raise PermissionDenied("领导定点联系由民政部门的监管员或管理员安排。")
+    leader = User.objects.filter(uuid=payload.leader, organisation=request.user.organisation).first()
+    institution = Organisation.objects.filter(uuid=payload.institution).first()
+    if leader is None:
+        raise ValidationError({"leader": "未找到本部门的该用户。"})
+    if institution is None:
+        raise ValidationError({"institution": "未找到该机构。"})
+    assignment = services.leader_assign(
+        by=request.user, leader=leader, leader_role=payload.leader_role, institution=institution
+    )
+    return Status(201, _with_status([assignment])[0])
+
+
+@router.get("/leaders/{assignment_uuid}", response=AssignmentOut, summary="一个定点联系")
+def leader_get(request, assignment_uuid: uuid.UUID):
+    return _with_status([selectors.assignment_get(user=request.user, uuid=assignment_uuid)])[0]
+
+
+@router.post("/leaders/{assignment_uuid}/contacts", response={201: ContactOut}, summary="记录领导联系")
+def contact_create(request, assignment_uuid: uuid.UUID, payload: ContactIn):
+    assignment = selectors.assignment_get(user=request.user, uuid=assignment_uuid)
+    if not access.may_record_contact(request.user, assignment):
+        raise PermissionDenied("联系记录由联系领导本人或民政部门监管员填写。")
+    return Status(
+        201,
+        services.contact_record(
+            by=request.user,
+            assignment=assignment,
+            contacted_at=payload.contacted_at,
+            method=payload.method,
+            problems=payload.problems,
+            follow_up=payload.follow_up,
+            items=[i.dict() for i in payload.items],
+        ),
+    )
+
+
+@router.post("/followups/{item_uuid}/close", response=FollowUpOut, summary="跟进事项办结")
+def followup_close(request, item_uuid: uuid.UUID, payload: CloseNoteIn):
+    item = selectors.followup_get(user=request.user, uuid=item_uuid)
+    if not access.may_close_followup(request.user, item):
+        raise PermissionDenied("跟进事项由联系领导、民政部门或联系机构站长办结。")
+    return services.followup_close(by=request.user, item=item, note=payload.note)

@@ -109,3 +109,40 @@ RULES += [
         select_related=("station", "station__supervisor", "member"),
     ),
 ]
+
+
+def _leader_rule(rule_id: str, role: str, words: str) -> DeadlineRule:
+    from oversight.models import LeaderAssignment, LeaderContact
+    from oversight.services import leader_period
+
+    return DeadlineRule(
+        id=rule_id,
+        title=f"领导定点联系：{words}",
+        source="000, 003",
+        subjects=lambda as_of: LeaderAssignment.objects.filter(leader_role=role),
+        start="started_at",
+        organisation="department",
+        role=Role.SUPERVISOR,
+        due=Due(0, Unit.DAYS),
+        recurrence=Recurrence(leader_period(role), count=1),
+        fulfilment=Fulfilment(
+            records=lambda: LeaderContact.objects.all(),
+            link="assignment",
+            at="contacted_at",
+            what="到联系机构听取汇报、实地察看、暗访或专题调研并记录",
+        ),
+        stops=(Stop("定点联系已结束", path="ended_at"),),
+        person=None,
+        org_kinds=(OrgKind.CIVIL_AFFAIRS,),
+        label=lambda a: f"{a.leader}（{a.get_leader_role_display()}）联系 {a.institution.name}",
+        link=lambda a: reverse("oversight:assignment", args=[a.uuid]),
+        select_related=("leader", "institution", "department"),
+    )
+
+
+# rule O1: main leader at least every half-year, deputies every quarter, section heads every month (settings).
+RULES += [
+    _leader_rule("O1M", "main", "主要领导每半年至少一次"),
+    _leader_rule("O1D", "deputy", "分管领导每季度至少一次"),
+    _leader_rule("O1S", "section", "科室负责人每月至少一次"),
+]

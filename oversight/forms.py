@@ -1,6 +1,6 @@
 from django import forms
 
-from oversight.models import Outcome, PanelRole, RiskCategory
+from oversight.models import ContactMethod, LeaderRole, Outcome, PanelRole, RiskCategory
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -182,3 +182,39 @@ class DecideForm(forms.Form):
         widget=forms.Textarea(attrs=TEXTAREA),
         help_text="退回时必须写明理由",
     )
+
+
+class AssignmentForm(forms.Form):
+    leader = forms.ModelChoiceField(label="联系领导", queryset=None, to_field_name="uuid")
+    leader_role = forms.ChoiceField(label="领导职务", choices=LeaderRole.choices)
+    institution = forms.ModelChoiceField(label="联系机构", queryset=None, to_field_name="uuid")
+
+    def __init__(self, *args, leaders=None, institutions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = leaders
+        self.fields["institution"].queryset = institutions
+
+
+class ContactForm(forms.Form):
+    contacted_at = forms.DateTimeField(label="联系时间", widget=DT_WIDGET)
+    method = forms.ChoiceField(label="方式", choices=ContactMethod.choices, widget=forms.RadioSelect)
+    problems = forms.CharField(
+        label="发现的问题", max_length=1000, required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    follow_up = forms.CharField(
+        label="跟进措施", max_length=1000, required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    item_1 = forms.CharField(label="跟进事项一", max_length=300, required=False)
+    due_1 = forms.DateField(label="完成期限", required=False, widget=DATE_WIDGET)
+    item_2 = forms.CharField(label="跟进事项二", max_length=300, required=False)
+    due_2 = forms.DateField(label="完成期限", required=False, widget=DATE_WIDGET)
+    item_3 = forms.CharField(label="跟进事项三", max_length=300, required=False)
+    due_3 = forms.DateField(label="完成期限", required=False, widget=DATE_WIDGET)
+
+    def items(self) -> list[dict]:
+        d = self.cleaned_data
+        return [{"text": d[f"item_{n}"], "due_on": d[f"due_{n}"]} for n in (1, 2, 3) if d.get(f"item_{n}")]
+
+
+class FollowUpCloseForm(forms.Form):
+    note = forms.CharField(label="办结情况", max_length=300)

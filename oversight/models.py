@@ -432,3 +432,119 @@ class Opinion(TimeStamped):
     @classmethod
     def scope_q(cls, org_ids) -> Q:
         return _panel_scope(org_ids)
+
+
+# --- the leader contact system (rule O1) ----------------------------------------------------------------------
+
+
+class LeaderRole(models.TextChoices):
+    MAIN = "main", "主要领导"
+    DEPUTY = "deputy", "分管领导"
+    SECTION = "section", "科室负责人"
+
+
+class LeaderAssignment(TimeStamped):
+    """A civil-affairs leader's assigned institution (领导定点联系, rule O1): main leader → the city station,
+    deputies → county stations, section heads → a county station or an outside-care facility. One open
+    assignment per leader is a database constraint."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    department = models.ForeignKey(
+        Organisation, verbose_name="民政部门", on_delete=models.PROTECT, related_name="+"
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="联系领导",
+        on_delete=models.PROTECT,
+        related_name="leader_assignments",
+    )
+    leader_role = models.CharField("领导职务", max_length=16, choices=LeaderRole.choices)
+    institution = models.ForeignKey(
+        Organisation, verbose_name="联系机构", on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField("开始联系")
+    ended_at = models.DateTimeField("结束联系", null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="安排人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["department", "leader_role", "id"]
+        verbose_name = verbose_name_plural = "领导定点联系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["leader"],
+                condition=Q(ended_at__isnull=True),
+                name="oversight_one_open_assignment_per_leader",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader}（{self.get_leader_role_display()}）→ {self.institution}"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(department_id__in=org_ids) | Q(institution_id__in=org_ids)
+
+
+class ContactMethod(models.TextChoices):
+    REPORT = "report", "听取汇报"
+    SITE = "site", "实地察看"
+    UNANNOUNCED = "unannounced", "暗访"
+    THEMATIC = "thematic", "专题调研"
+
+
+class LeaderContact(TimeStamped):
+    """One contact of a leader with their institution: method, date, problems found, follow-up (rule O1)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assignment = models.ForeignKey(
+        LeaderAssignment, verbose_name="定点联系", on_delete=models.PROTECT, related_name="contacts"
+    )
+    contacted_at = models.DateTimeField("联系时间")
+    method = models.CharField("方式", max_length=16, choices=ContactMethod.choices)
+    problems = models.CharField("发现的问题", max_length=1000, blank=True)
+    follow_up = models.CharField("跟进措施", max_length=1000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-contacted_at", "-id"]
+        verbose_name = verbose_name_plural = "领导联系记录"
+        indexes = [models.Index(fields=["assignment", "contacted_at"])]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(assignment__department_id__in=org_ids) | Q(assignment__institution_id__in=org_ids)
+
+
+class FollowUpItem(TimeStamped):
+    """A follow-up item from a contact, tracked to closure."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contact = models.ForeignKey(
+        LeaderContact, verbose_name="联系记录", on_delete=models.PROTECT, related_name="items"
+    )
+    text = models.CharField("跟进事项", max_length=300)
+    due_on = models.DateField("完成期限")
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办结人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closing_note = models.CharField("办结情况", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["closed_at", "due_on", "id"]
+        verbose_name = verbose_name_plural = "跟进事项"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(contact__assignment__department_id__in=org_ids) | Q(
+            contact__assignment__institution_id__in=org_ids
+        )

@@ -177,3 +177,58 @@ def expiring_terms(station: Organisation, days: int = 30):
         .select_related("member")
         .order_by("term_end")
     )
+
+
+# --- the leader contact system (rule O1) ----------------------------------------------------------------------
+
+LEADER_RULES = {"main": "O1M", "deputy": "O1D", "section": "O1S"}
+
+
+def leader_assignments(*, user, current: bool = True):
+    from oversight.models import LeaderAssignment
+
+    qs = scoped(LeaderAssignment.objects.all(), user).select_related("leader", "department", "institution")
+    if current:
+        qs = qs.filter(ended_at__isnull=True)
+    return qs.order_by("department__name", "leader_role", "id")
+
+
+def assignment_get(*, user, uuid):
+    from oversight.models import LeaderAssignment
+
+    return get_scoped_or_404(
+        LeaderAssignment.objects.select_related("leader", "department", "institution"), user, uuid=uuid
+    )
+
+
+def followup_get(*, user, uuid):
+    from oversight.models import FollowUpItem
+
+    return get_scoped_or_404(
+        FollowUpItem.objects.select_related(
+            "contact__assignment__institution", "contact__assignment__department"
+        ),
+        user,
+        uuid=uuid,
+    )
+
+
+def leader_status(assignments) -> dict[int, dict]:
+    """For each assignment, what the deadline registry says now (rules O1M/O1D/O1S — the same definition as the
+    inbox): the bucket (已逾期 / 今日到期 / 即将到期) and the period, or nothing when the period is covered."""
+    from deadlines.calendar import load_calendar
+    from deadlines.registry import get_rule
+    from deadlines.selectors import rule_overrides
+
+    now, cal, overrides = timezone.now(), load_calendar(), rule_overrides()
+    departments = {a.department_id for a in assignments}
+    status: dict[int, dict] = {}
+    for rule_id in set(LEADER_RULES.values()):
+        for item in get_rule(rule_id).items(now, cal, org_ids=departments, overrides=overrides):
+            status[item.subject.pk] = {
+                "bucket": item.bucket,
+                "label": item.bucket_label,
+                "period": item.period,
+                "due": item.due.at,
+            }
+    return status

@@ -22,11 +22,16 @@ from oversight.models import (
     HAZARD_TRANSITIONS,
     OPINION_TRANSITIONS,
     ChecklistItem,
+    ContactMethod,
+    FollowUpItem,
     Hazard,
     HazardStatus,
     HazardStep,
     Inspection,
     InspectionResult,
+    LeaderAssignment,
+    LeaderContact,
+    LeaderRole,
     Opinion,
     OpinionStatus,
     Outcome,
@@ -766,3 +771,144 @@ def opinion_decide(*, by, opinion: Opinion, accept: bool, note: str = "") -> Opi
         summary=f"监督组{'认可' if accept else '退回'}意见答复 {opinion.number}",
     )
     return opinion
+
+
+# --- the leader contact system (rule O1) ----------------------------------------------------------------------
+
+
+def leader_period(role: str):
+    """How often a leader of ``role`` must contact the institution (rule O1; GUITU_RULES["O1_<ROLE>_PERIOD"]):
+    main leader every half-year, deputies every quarter, section heads every month by default."""
+    from deadlines.calendar_math import Period
+
+    defaults = {LeaderRole.MAIN: "half_year", LeaderRole.DEPUTY: "quarter", LeaderRole.SECTION: "month"}
+    value = getattr(settings, "GUITU_RULES", {}).get(f"O1_{role.upper()}_PERIOD", defaults[role])
+    try:
+        return Period(value)
+    except ValueError:
+        return Period(defaults[role])
+
+
+@transaction.atomic
+def leader_assign(
+    *, by, leader, leader_role: str, institution: Organisation, started_at: datetime.datetime | None = None
+) -> LeaderAssignment:
+    """Assign a leader of a civil-affairs department to one institution by role (rule O1)."""
+    from core.scoping import subtree_org_ids
+
+    department = leader.organisation if leader is not None else None
+    if department is None or department.kind != OrgKind.CIVIL_AFFAIRS:
+        raise ValidationError({"leader": "联系领导须为民政部门的用户。"})
+    if leader_role not in LeaderRole.values:
+        raise ValidationError({"leader_role": "请选择领导职务。"})
+    if institution.pk not in subtree_org_ids([department.pk]) or institution.pk == department.pk:
+        raise ValidationError({"institution": "联系机构须为本部门主管的救助管理机构或托养机构。"})
+    if leader_role == LeaderRole.MAIN and not (
+        institution.kind in STATION_KINDS and institution.supervisor_id == department.pk
+    ):
+        raise ValidationError({"institution": "主要领导联系本级（市级）救助管理机构（规则O1）。"})
+    if leader_role == LeaderRole.DEPUTY and institution.kind not in STATION_KINDS:
+        raise ValidationError({"institution": "分管领导联系县级救助管理机构（规则O1）。"})
+    if leader_role == LeaderRole.SECTION and institution.kind not in (*STATION_KINDS, OrgKind.CARE_FACILITY):
+        raise ValidationError({"institution": "科室负责人联系县级救助管理机构或托养机构（规则O1）。"})
+    if LeaderAssignment.objects.filter(leader=leader, ended_at__isnull=True).exists():
+        raise ValidationError({"leader": "该领导已有定点联系的机构，请先结束原联系。"})
+    started_at = started_at or timezone.now()
+    assignment = LeaderAssignment.objects.create(
+        department=department,
+        leader=leader,
+        leader_role=leader_role,
+        institution=institution,
+        started_at=started_at,
+        assigned_by=by,
+    )
+    audit_create(
+        actor=by, obj=assignment, organisation=department, summary=f"领导定点联系：{assignment}（规则O1）"
+    )
+    return assignment
+
+
+@transaction.atomic
+def leader_unassign(*, by, assignment: LeaderAssignment) -> LeaderAssignment:
+    assignment = LeaderAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.ended_at is not None:
+        raise ValidationError("该定点联系已结束。")
+    before = snapshot(assignment, ["ended_at"])
+    assignment.ended_at = timezone.now()
+    assignment.save(update_fields=["ended_at", "updated_at"])
+    audit_update(
+        actor=by,
+        obj=assignment,
+        before=before,
+        organisation=assignment.department,
+        summary=f"结束领导定点联系：{assignment}",
+    )
+    return assignment
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    by,
+    assignment: LeaderAssignment,
+    contacted_at: datetime.datetime,
+    method: str,
+    problems: str = "",
+    follow_up: str = "",
+    items: list[dict] | None = None,
+) -> LeaderContact:
+    """Record a contact (rule O1) with the problems found and follow-up items to be tracked to closure."""
+    if assignment.ended_at is not None:
+        raise ValidationError("该定点联系已结束。")
+    if method not in ContactMethod.values:
+        raise ValidationError({"method": "请选择联系方式。"})
+    not_future(contacted_at, "contacted_at", "联系时间")
+    if contacted_at < assignment.started_at - datetime.timedelta(days=1):
+        raise ValidationError({"contacted_at": "联系时间不能早于开始定点联系的时间。"})
+    problems = clean_text(problems, 1000, "problems", "发现的问题")
+    follow_up = clean_text(follow_up, 1000, "follow_up", "跟进措施")
+    rows = []
+    for row in items or []:
+        text = clean_text(row.get("text"), 300, "items", "跟进事项")
+        if not text:
+            continue
+        due = row.get("due_on")
+        if due is None or due < timezone.localtime(contacted_at).date():
+            raise ValidationError({"items": f"跟进事项“{text[:20]}”的完成期限须不早于联系日期。"})
+        rows.append((text, due))
+    contact = LeaderContact.objects.create(
+        assignment=assignment,
+        contacted_at=contacted_at,
+        method=method,
+        problems=problems,
+        follow_up=follow_up,
+        recorded_by=by,
+    )
+    created = [FollowUpItem.objects.create(contact=contact, text=text, due_on=due) for text, due in rows]
+    audit_create_with(
+        by=by,
+        obj=contact,
+        organisation=assignment.institution,
+        related={"items": [i.text for i in created]},
+        summary=f"领导联系：{assignment.leader} {contact.get_method_display()} {assignment.institution.name}",
+    )
+    return contact
+
+
+@transaction.atomic
+def followup_close(*, by, item: FollowUpItem, note: str) -> FollowUpItem:
+    item = FollowUpItem.objects.select_for_update().get(pk=item.pk)
+    if item.closed_at is not None:
+        raise ValidationError("该事项已办结。")
+    note = clean_text(note, 300, "note", "办结情况", required=True)
+    before = snapshot(item, ["closed_at", "closed_by", "closing_note"])
+    item.closed_at, item.closed_by, item.closing_note = timezone.now(), by, note
+    item.save(update_fields=["closed_at", "closed_by", "closing_note", "updated_at"])
+    audit_update(
+        actor=by,
+        obj=item,
+        before=before,
+        organisation=item.contact.assignment.institution,
+        summary=f"跟进事项办结：{item.text[:50]}",
+    )
+    return item

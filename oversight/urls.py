@@ -34,4 +34,10 @@ urlpatterns = [
     path("opinions/<uuid:uuid>/", views.opinion_detail, name="opinion"),
     path("opinions/<uuid:uuid>/answer/", views.opinion_answer, name="opinion_answer"),
     path("opinions/<uuid:uuid>/decide/", views.opinion_decide, name="opinion_decide"),
+    path("leaders/", views.leaders, name="leaders"),
+    path("leaders/new/", views.assignment_new, name="assignment_new"),
+    path("leaders/xlsx/", views.contacts_xlsx, name="contacts_xlsx"),
+    path("leaders/<uuid:uuid>/", views.assignment_detail, name="assignment"),
+    path("leaders/<uuid:uuid>/end/", views.assignment_end, name="assignment_end"),
+    path("followups/<uuid:uuid>/close/", views.followup_close, name="followup_close"),
 ]

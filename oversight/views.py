@@ -23,10 +23,13 @@ from oversight import access, selectors, services
 from oversight.forms import (
     AcceptForm,
     AnswerForm,
+    AssignmentForm,
     ChecklistItemForm,
     CloseForm,
+    ContactForm,
     DecideForm,
     EndTermForm,
+    FollowUpCloseForm,
     HazardForm,
     InspectionForm,
     MeetingForm,
@@ -36,6 +39,7 @@ from oversight.forms import (
     SubmitForm,
 )
 from oversight.models import (
+    FollowUpItem,
     HazardStatus,
     InspectionResult,
     OpinionStatus,
@@ -822,3 +826,196 @@ def opinion_decide(request, uuid):
         "已记录监督组结论。",
     )
     return redirect("oversight:opinion", uuid=opinion.uuid)
+
+
+# --- the leader contact system (rule O1) ----------------------------------------------------------------------
+
+
+@login_required
+def leaders(request):
+    """The department sees who is overdue; a leader sees their own assignment and what is due (on a phone)."""
+    user = request.user
+    assignments = list(selectors.leader_assignments(user=user))
+    status = selectors.leader_status(assignments)
+    for a in assignments:
+        a.status = status.get(a.pk)
+        a.last_contact = a.contacts.order_by("-contacted_at").first()
+        a.open_items = FollowUpItem.objects.filter(contact__assignment=a, closed_at__isnull=True).count()
+    mine = [a for a in assignments if a.leader_id == user.pk]
+    return render(
+        request,
+        "oversight/leaders.html",
+        {
+            "assignments": assignments,
+            "mine": mine,
+            "may_assign": access.may_assign_leaders(user, user.organisation),
+        },
+    )
+
+
+@login_required
+def assignment_new(request):
+    from core.models import Organisation, User
+    from core.scoping import subtree_org_ids
+
+    department = request.user.organisation
+    if not access.may_assign_leaders(request.user, department):
+        _deny("领导定点联系由民政部门的监管员或管理员安排。")
+    form = AssignmentForm(
+        request.POST or None,
+        leaders=User.objects.filter(organisation=department, is_active=True).order_by("full_name"),
+        institutions=Organisation.objects.filter(pk__in=subtree_org_ids([department.pk]))
+        .exclude(pk=department.pk)
+        .filter(kind__in=access.INSPECTED_KINDS)
+        .order_by("name"),
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.leader_assign(
+                by=request.user,
+                leader=d["leader"],
+                leader_role=d["leader_role"],
+                institution=d["institution"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已安排定点联系。")
+            return redirect("oversight:leaders")
+    return render(
+        request,
+        "oversight/form.html",
+        {
+            "form": form,
+            "title": "安排领导定点联系（规则O1）",
+            "back": "oversight:leaders",
+            "intro": "主要领导联系市级救助管理机构（每半年至少一次），分管领导联系县级救助管理机构（每季度至少一次），"
+            "科室负责人联系县级救助管理机构或托养机构（每月至少一次）。",
+        },
+    )
+
+
+@login_required
+def assignment_detail(request, uuid):
+    assignment = selectors.assignment_get(user=request.user, uuid=uuid)
+    may_record = access.may_record_contact(request.user, assignment) and assignment.ended_at is None
+    form = ContactForm(
+        request.POST or None, initial={"contacted_at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
+    if request.method == "POST":
+        if not may_record:
+            _deny("联系记录由联系领导本人或民政部门监管员填写。")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.contact_record(
+                    by=request.user,
+                    assignment=assignment,
+                    contacted_at=d["contacted_at"],
+                    method=d["method"],
+                    problems=d["problems"],
+                    follow_up=d["follow_up"],
+                    items=form.items(),
+                )
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, "已记录联系情况。")
+                return redirect("oversight:assignment", uuid=assignment.uuid)
+    contacts = list(assignment.contacts.select_related("recorded_by").prefetch_related("items__closed_by"))
+    for contact in contacts:
+        for item in contact.items.all():
+            item.may_close = item.closed_at is None and access.may_close_followup(request.user, item)
+    return render(
+        request,
+        "oversight/assignment.html",
+        {
+            "assignment": assignment,
+            "contacts": contacts,
+            "form": form if may_record else None,
+            "status": selectors.leader_status([assignment]).get(assignment.pk),
+            "may_end": access.may_assign_leaders(request.user, assignment.department)
+            and assignment.ended_at is None,
+            "close_form": FollowUpCloseForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def assignment_end(request, uuid):
+    assignment = selectors.assignment_get(user=request.user, uuid=uuid)
+    if not access.may_assign_leaders(request.user, assignment.department):
+        _deny("领导定点联系由民政部门的监管员或管理员安排。")
+    try:
+        services.leader_unassign(by=request.user, assignment=assignment)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已结束定点联系。")
+    return redirect("oversight:assignment", uuid=assignment.uuid)
+
+
+@login_required
+@require_POST
+def followup_close(request, uuid):
+    item = selectors.followup_get(user=request.user, uuid=uuid)
+    if not access.may_close_followup(request.user, item):
+        _deny("跟进事项由联系领导、民政部门或联系机构站长办结。")
+    apply_form(
+        request,
+        FollowUpCloseForm(request.POST),
+        lambda d: services.followup_close(by=request.user, item=item, note=d["note"]),
+        "事项已办结。",
+    )
+    return redirect("oversight:assignment", uuid=item.contact.assignment.uuid)
+
+
+@login_required
+def contacts_xlsx(request):
+    """领导定点联系台账 as Excel."""
+    rows = []
+    for a in selectors.leader_assignments(user=request.user, current=False):
+        for c in a.contacts.prefetch_related("items"):
+            items = "；".join(
+                f"{i.text}（{'已办结' if i.closed_at else f'期限 {i.due_on}'}）" for i in c.items.all()
+            )
+            rows.append(
+                [
+                    a.department.name,
+                    str(a.leader),
+                    a.get_leader_role_display(),
+                    a.institution.name,
+                    c.contacted_at,
+                    c.get_method_display(),
+                    c.problems,
+                    c.follow_up,
+                    items,
+                ]
+            )
+    audit(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        object_type="oversight.leader_contacts",
+        object_id="xlsx",
+        summary=f"导出领导定点联系台账（{len(rows)} 条）",
+        organisation=request.user.organisation,
+    )
+    return table_xlsx(
+        sheet="领导联系",
+        title="领导定点联系台账",
+        headers=[
+            "民政部门",
+            "联系领导",
+            "职务",
+            "联系机构",
+            "联系时间",
+            "方式",
+            "发现的问题",
+            "跟进措施",
+            "跟进事项",
+        ],
+        rows=rows,
+    ).response(f"领导定点联系台账-{timezone.localdate():%Y%m%d}.xlsx")

@@ -8,9 +8,12 @@ from core.models import User
 from oversight import services
 from oversight.models import (
     ChecklistItem,
+    FollowUpItem,
     Hazard,
     HazardStatus,
     Inspection,
+    LeaderAssignment,
+    LeaderContact,
     Opinion,
     OpinionStatus,
     PanelMeeting,
@@ -40,3 +43,5 @@ def test_the_demo_seeds_a_year_of_inspections_and_hazards_once(settings, tmp_pat
     assert not services.panel_issues(orgs["city"]) and PanelMeeting.objects.count() == 8
     assert Opinion.objects.filter(status=OpinionStatus.ACCEPTED).exists()
     assert Opinion.objects.filter(status=OpinionStatus.OPEN).exists()
+    assert LeaderAssignment.objects.count() == 4 and LeaderContact.objects.count() >= 12
+    assert FollowUpItem.objects.filter(closed_at__isnull=False).exists()
