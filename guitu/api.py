@@ -216,13 +216,13 @@ def _register_routers() -> None:
     api.add_router("/v1/intake", intake_router, tags=["接待服务"])
     api.add_router("/v1/stay", stay_router, tags=["站内照料"])
     api.add_router("/v1/leaving", leaving_router, tags=["离站服务"])
+    api.add_router("/v1/incidents", incidents_router, tags=["异常情况"])
+    api.add_router("/v1/staff", staff_router, tags=["工作人员与培训"])
     api.add_router("/v1/tracing", tracing_router, tags=["身份查询与寻亲"])
     api.add_router("/v1/announcements", announcements_router, tags=["寻亲公告"])
     api.add_router("/v1/matching", matching_router, tags=["走失报案与比对"])
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
-    api.add_router("/v1/incidents", incidents_router, tags=["异常情况"])
-    api.add_router("/v1/staff", staff_router, tags=["工作人员与培训"])
 
 
 _register_routers()

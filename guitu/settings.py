@@ -61,13 +61,13 @@ INSTALLED_APPS = [
     "intake",
     "stay",
     "leaving",
+    "incidents",
+    "staff",
     "tracing",
     "announcements",
     "matching",
     "deadlines",
     "oversight",
-    "incidents",
-    "staff",
 ]
 
 MIDDLEWARE = [
@@ -288,15 +288,7 @@ GUITU_RULES = {
     "N9_MIN_AGE_TO_LEAVE_ALONE": env_int("GUITU_N9_MIN_AGE", 16),
     "I6_REQUESTS": env_int("GUITU_I6_REQUESTS", 3),
     "I6_WINDOW_DAYS": env_int("GUITU_I6_WINDOW_DAYS", 183),
-    "O1_MAIN_PERIOD": env_str("GUITU_O1_MAIN_PERIOD", "half_year"),
-    "O1_DEPUTY_PERIOD": env_str("GUITU_O1_DEPUTY_PERIOD", "quarter"),
-    "O1_SECTION_PERIOD": env_str("GUITU_O1_SECTION_PERIOD", "month"),
-    "O2_ANSWER_DAYS": env_int("GUITU_O2_ANSWER_DAYS", 15),
     "O3_HAZARD_DAYS": env_int("GUITU_O3_HAZARD_DAYS", 15),
-    "O6_TRAINING_PERIOD": env_str("GUITU_O6_TRAINING_PERIOD", "month"),
-    "O6_PASS_MARK": env_int("GUITU_O6_PASS_MARK", 60),
-    "X1_FIRST_REPORT_HOURS": env_int("GUITU_X1_FIRST_REPORT_HOURS", 1),
-    "X1_WRITTEN_REPORT_HOURS": env_int("GUITU_X1_WRITTEN_REPORT_HOURS", 24),
 }
 
 # Audit log (docs/audit.md): HMAC key of the tamper-evident chain — kept outside the database; set it apart
@@ -316,3 +308,16 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Oversight (issue 10): local thresholds of rules O1, O2, O6 and X1 (defaults from the seeds; stricter cities
+# change them through the environment).
+GUITU_RULES.update({
+    "O1_MAIN_PERIOD": env_str("GUITU_O1_MAIN_PERIOD", "half_year"),
+    "O1_DEPUTY_PERIOD": env_str("GUITU_O1_DEPUTY_PERIOD", "quarter"),
+    "O1_SECTION_PERIOD": env_str("GUITU_O1_SECTION_PERIOD", "month"),
+    "O2_ANSWER_DAYS": env_int("GUITU_O2_ANSWER_DAYS", 15),
+    "O6_TRAINING_PERIOD": env_str("GUITU_O6_TRAINING_PERIOD", "month"),
+    "O6_PASS_MARK": env_int("GUITU_O6_PASS_MARK", 60),
+    "X1_FIRST_REPORT_HOURS": env_int("GUITU_X1_FIRST_REPORT_HOURS", 1),
+    "X1_WRITTEN_REPORT_HOURS": env_int("GUITU_X1_WRITTEN_REPORT_HOURS", 24),
+})

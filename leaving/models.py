@@ -83,13 +83,8 @@ class Departure(TimeStamped):
     claimant_id_copy = models.FileField("接领人身份证复印件", upload_to=id_copy_upload_to, blank=True)
     claimant_relationship = models.CharField("与受助人员关系", max_length=20, blank=True)
     claimant_phone = models.CharField("接领人电话", max_length=40, blank=True)
-    # rule E3: a minor leaves only before two panel members whose term is current (names kept for print)
     witness_1 = models.CharField("见证监督员一", max_length=50, blank=True)
     witness_2 = models.CharField("见证监督员二", max_length=50, blank=True)
-    witness_1_member = models.ForeignKey("oversight.PanelMembership", verbose_name="见证监督员一（监督组成员）",
-                                         null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    witness_2_member = models.ForeignKey("oversight.PanelMembership", verbose_name="见证监督员二（监督组成员）",
-                                         null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     # 转送其他机构
     transfer_org = models.ForeignKey(Organisation, verbose_name="转送机构", null=True, blank=True,

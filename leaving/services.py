@@ -50,7 +50,7 @@ COMMON_FIELDS = ("note", "limited_mobility")
 #: without formalities, which are events, not handovers — those open incidents, rule X1).
 E3_HANDOVERS = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY, ExitType.TRANSFER,
                           ExitType.SELF})
-WITNESS_FIELDS = ("witness_1", "witness_2", "witness_1_member", "witness_2_member")
+WITNESS_FIELDS = ("witness_1", "witness_2")
 
 
 def cash_cap() -> decimal.Decimal:
@@ -180,7 +180,7 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
 def _witnesses(errors: dict, data: dict, episode: Episode, left_at: datetime.datetime) -> None:
     """Rule E3: a minor's handover is witnessed by two different members of the station's supervision panel
     whose term is current that day (chosen from the roster, never typed). Replaces the choices in ``data``
-    by the memberships and their names."""
+    by the members' names and keeps the memberships in ``data["panel_witnesses"]`` (recorded by oversight)."""
     from oversight.services import current_members
 
     day = timezone.localtime(left_at).date()
@@ -198,7 +198,7 @@ def _witnesses(errors: dict, data: dict, episode: Episode, left_at: datetime.dat
     if len(chosen) == 2 and chosen[0].member_id == chosen[1].member_id:
         errors["witness_2"] = "两名见证人不能是同一人（规则 E3）。"
     elif len(chosen) == 2:
-        data["witness_1_member"], data["witness_2_member"] = chosen
+        data["panel_witnesses"] = chosen
         data["witness_1"], data["witness_2"] = str(chosen[0].member)[:50], str(chosen[1].member)[:50]
 
 
@@ -276,6 +276,10 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
     departure.save()
     if escort_staff:
         departure.escort_staff.set(escort_staff)
+    if data.get("panel_witnesses"):  # rule E3: the two panel members, kept by the panel's roster
+        from oversight.services import handover_witnesses_record
+
+        handover_witnesses_record(departure=departure, memberships=data["panel_witnesses"])
     changes = {k: [None, v] for k, v in snapshot(departure).items() if v not in (None, "", [], {}, False)}
     if escort_staff:
         changes["escort_staff"] = [None, [str(u) for u in escort_staff]]

@@ -912,3 +912,12 @@ def followup_close(*, by, item: FollowUpItem, note: str) -> FollowUpItem:
         summary=f"跟进事项办结：{item.text[:50]}",
     )
     return item
+
+
+def handover_witnesses_record(*, departure, memberships: list) -> list:
+    """Record the panel members who witnessed a minor's departure (rule E3); called by leaving inside its
+    transaction after it checked they are two different members in term that day."""
+    from oversight.models import HandoverWitness
+
+    return [HandoverWitness.objects.create(departure=departure, membership=m, position=n)
+            for n, m in enumerate(memberships, start=1)]

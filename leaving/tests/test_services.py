@@ -182,7 +182,7 @@ def test_e3_holds_for_every_way_a_minor_leaves_not_only_family_claims(cast, exit
     assert _unchanged(ep)
     departure = departure_create(by=cast.reception, episode=ep, exit_type=exit_type, left_at=at, **kwargs,
                                  data={**data, "witness_1": str(panel[2].uuid), "witness_2": str(panel[3].uuid)})
-    assert (departure.witness_1_member, departure.witness_2_member) == (panel[2], panel[3])
+    assert [w.membership for w in departure.panel_witnesses.all()] == [panel[2], panel[3]]
     assert departure.witness_1 == "周监督"
 
 
@@ -190,7 +190,7 @@ def test_e3_an_adults_departure_keeps_no_witnesses(cast):
     ep = admitted_episode(cast)
     departure = departure_create(by=cast.reception, episode=ep, exit_type="self",
                                  data={"declaration_signed": True, "witness_1": "路人甲"})
-    assert departure.witness_1 == "" and departure.witness_1_member is None
+    assert departure.witness_1 == "" and not departure.panel_witnesses.exists()
 
 
 def test_n7_self_departure_needs_a_signed_declaration(cast):

@@ -49,5 +49,5 @@ def test_a_child_leaves_with_her_mother_before_two_panel_witnesses(
     page.click("main form button.primary")
     page.wait_for_url(re.compile(r"/leaving/[0-9a-f-]+/$|/people/"))
     departure = Departure.objects.get(episode=episode)
-    assert (departure.witness_1_member, departure.witness_2_member) == (panel[0], panel[1])
+    assert [w.membership for w in departure.panel_witnesses.all()] == [panel[0], panel[1]]
     assert "陈监督" in page.content() and "林监督" in page.content()
