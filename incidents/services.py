@@ -75,7 +75,7 @@ def incident_create(
         raise ValidationError({"station": "异常情况须登记在救助管理机构或托养机构。"})
     if kind not in IncidentKind.values:
         raise ValidationError({"kind": "请选择异常情况类型。"})
-    not_future(occurred_at, "occurred_at", "发生/发现时间")
+    occurred_at = not_future(occurred_at, "occurred_at", "发生/发现时间")
     title = clean_text(title, 100, "title", "事件名称", required=True)
     description = clean_text(description, 2000, "description", "基本情况", required=True)
     if episode is not None and Incident.objects.filter(episode=episode, kind=kind).exists():
@@ -170,7 +170,7 @@ def report_send(
         raise ValidationError({"kind": "请选择报告类型。"})
     content = clean_text(content, 2000, "content", "报告内容", required=True)
     sent_at = sent_at or timezone.now()
-    not_future(sent_at, "sent_at", "报告时间")
+    sent_at = not_future(sent_at, "sent_at", "报告时间")
     if sent_at < incident.occurred_at:
         raise ValidationError({"sent_at": "报告时间不能早于事件发生时间。"})
     department = _department_of(incident.station)
@@ -230,7 +230,7 @@ def report_receive(
     if report.received_at is not None:
         raise ValidationError("该报告已登记接收。")
     received_at = received_at or timezone.now()
-    not_future(received_at, "received_at", "接收时间")
+    received_at = not_future(received_at, "received_at", "接收时间")
     if received_at < report.sent_at:
         raise ValidationError({"received_at": "接收时间不能早于报告时间。"})
     note = clean_text(note, 200, "note", "接收情况")
@@ -256,7 +256,7 @@ def handling_add(*, by, incident: Incident, text: str, at: datetime.datetime | N
     _open(incident)
     text = clean_text(text, 500, "text", "处置情况", required=True)
     at = at or timezone.now()
-    not_future(at, "at", "时间")
+    at = not_future(at, "at", "时间")
     entry = HandlingEntry.objects.create(incident=incident, at=at, by=by, text=text)
     audit_create(
         actor=by,

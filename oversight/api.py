@@ -504,7 +504,8 @@ def meeting_create(request, station_uuid: uuid.UUID, payload: MeetingIn):
     station = selectors.panel_station_get(user=request.user, uuid=station_uuid)
     if not access.may_speak_for_panel(request.user, station):
         raise PermissionDenied("会议由监督组成员记录。")
-    found = {m.uuid: m for m in services.current_members(station, timezone.localtime(payload.held_at).date())}
+    held_at = services.not_future(payload.held_at, "held_at", "会议时间")
+    found = {m.uuid: m for m in services.current_members(station, timezone.localtime(held_at).date())}
     attendees = [found[a] for a in payload.attendees if a in found]
     if len(attendees) != len(payload.attendees):
         raise ValidationError({"attendees": "出席成员须为会议当日任期内的本站监督组成员。"})

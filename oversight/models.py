@@ -554,18 +554,24 @@ class HandoverWitness(TimeStamped):
     """A panel member who witnessed a minor's departure (rule E3), linked to the roster entry in term that day."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    departure = models.ForeignKey("leaving.Departure", verbose_name="离站记录", on_delete=models.PROTECT,
-                                  related_name="panel_witnesses")
-    membership = models.ForeignKey(PanelMembership, verbose_name="监督组成员", on_delete=models.PROTECT,
-                                   related_name="witnessed")
+    departure = models.ForeignKey(
+        "leaving.Departure", verbose_name="离站记录", on_delete=models.PROTECT, related_name="panel_witnesses"
+    )
+    membership = models.ForeignKey(
+        PanelMembership, verbose_name="监督组成员", on_delete=models.PROTECT, related_name="witnessed"
+    )
     position = models.PositiveSmallIntegerField("顺序")
 
     class Meta:
         ordering = ["departure", "position"]
         verbose_name = verbose_name_plural = "未成年人交接见证人"
         constraints = [
-            models.UniqueConstraint(fields=["departure", "position"], name="oversight_one_witness_per_position"),
-            models.UniqueConstraint(fields=["departure", "membership"], name="oversight_witness_once_per_departure"),
+            models.UniqueConstraint(
+                fields=["departure", "position"], name="oversight_one_witness_per_position"
+            ),
+            models.UniqueConstraint(
+                fields=["departure", "membership"], name="oversight_witness_once_per_departure"
+            ),
         ]
 
     @classmethod

@@ -69,10 +69,16 @@ def audit_create_with(*, by, obj, organisation, summary: str, related: dict[str,
     return entry
 
 
-def not_future(at: datetime.datetime, field: str, label: str) -> None:
-    """Refuse a moment later than now (a few minutes' clock slack)."""
+def not_future(at: datetime.datetime, field: str, label: str) -> datetime.datetime:
+    """The moment, made aware (a time without zone is local time), refused when later than now (a few minutes'
+    clock slack). Callers use the returned value."""
+    if not 1900 <= at.year <= 2999:  # before any zone arithmetic, which overflows at the calendar's ends
+        raise ValidationError({field: f"{label}不正确。"})
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
     if at > timezone.now() + FUTURE_SLACK:
         raise ValidationError({field: f"{label}不能晚于当前时间。"})
+    return at
 
 
 # --- the checklist --------------------------------------------------------------------------------------
@@ -179,7 +185,7 @@ def inspection_create(
     if organisation.kind not in INSPECTED_KINDS:
         raise ValidationError({"organisation": "只能检查救助管理机构或托养机构。"})
     inspected_at = inspected_at or timezone.now()
-    not_future(inspected_at, "inspected_at", "检查时间")
+    inspected_at = not_future(inspected_at, "inspected_at", "检查时间")
     participants = clean_text(participants, 200, "participants", "参加人员")
     note = clean_text(note, 500, "note", "总体情况")
     applicable = {item.pk: item for item in checklist_for(organisation)}
@@ -386,7 +392,7 @@ def hazard_submit(*, by, hazard: Hazard, rectification: str, at: datetime.dateti
     if not hazard.measures or not hazard.responsible:
         raise ValidationError("请先填写整改措施和整改责任人。")
     at = at or timezone.now()
-    not_future(at, "rectified_at", "整改完成时间")
+    at = not_future(at, "rectified_at", "整改完成时间")
     return _transition(
         hazard,
         by=by,
@@ -572,7 +578,10 @@ def panel_member_add(
         raise ValidationError(f"监督组已有 {PANEL_MAX} 名成员，不能再增加（规则O2：3–5人）。")
     if panel_role != PanelRole.MEMBER and open_memberships(station).filter(panel_role=panel_role).exists():
         raise ValidationError({"panel_role": f"监督组已有{PanelRole(panel_role).label}。"})
-    term_start = term_start or timezone.localdate()
+    today = timezone.localdate()
+    term_start = term_start or today
+    if not today - datetime.timedelta(days=5 * 366) <= term_start <= today + datetime.timedelta(days=366):
+        raise ValidationError({"term_start": "任期开始日期应在五年前至一年后之间。"})
     term_end = term_end or _one_year_after(term_start)
     if term_end <= term_start:
         raise ValidationError({"term_end": "任期届满日须晚于任期开始日。"})
@@ -665,7 +674,7 @@ def meeting_create(
     """Record a panel meeting with its minutes and the members present (rule O2: at least every half-year)."""
     topic = clean_text(topic, 200, "topic", "议题", required=True)
     minutes = clean_text(minutes, 4000, "minutes", "会议纪要", required=True)
-    not_future(held_at, "held_at", "会议时间")
+    held_at = not_future(held_at, "held_at", "会议时间")
     day = timezone.localtime(held_at).date()
     valid = {m.pk for m in current_members(station, day)}
     if not attendees:
@@ -698,7 +707,7 @@ def opinion_create(
     """Record an opinion of the panel; the station then answers it (deadline O2A)."""
     text = clean_text(text, 1000, "text", "意见建议", required=True)
     raised_at = raised_at or timezone.now()
-    not_future(raised_at, "raised_at", "提出时间")
+    raised_at = not_future(raised_at, "raised_at", "提出时间")
     if meeting is not None and meeting.station_id != station.pk:
         raise ValidationError({"meeting": "会议不属于该救助机构。"})
     year = timezone.localtime(raised_at).year
@@ -732,7 +741,7 @@ def opinion_answer(
     _opinion_move(opinion, OpinionStatus.ANSWERED)
     measures = clean_text(measures, 1000, "measures", "整改措施", required=True)
     at = at or timezone.now()
-    not_future(at, "answered_at", "答复时间")
+    at = not_future(at, "answered_at", "答复时间")
     if measures_due is None or measures_due < timezone.localtime(at).date():
         raise ValidationError({"measures_due": "请填写不早于今天的完成日期。"})
     before = snapshot(opinion, ["status", "measures", "measures_due", "answered_at", "answered_by"])
@@ -862,7 +871,7 @@ def contact_record(
         raise ValidationError("该定点联系已结束。")
     if method not in ContactMethod.values:
         raise ValidationError({"method": "请选择联系方式。"})
-    not_future(contacted_at, "contacted_at", "联系时间")
+    contacted_at = not_future(contacted_at, "contacted_at", "联系时间")
     if contacted_at < assignment.started_at - datetime.timedelta(days=1):
         raise ValidationError({"contacted_at": "联系时间不能早于开始定点联系的时间。"})
     problems = clean_text(problems, 1000, "problems", "发现的问题")
@@ -919,5 +928,7 @@ def handover_witnesses_record(*, departure, memberships: list) -> list:
     transaction after it checked they are two different members in term that day."""
     from oversight.models import HandoverWitness
 
-    return [HandoverWitness.objects.create(departure=departure, membership=m, position=n)
-            for n, m in enumerate(memberships, start=1)]
+    return [
+        HandoverWitness.objects.create(departure=departure, membership=m, position=n)
+        for n, m in enumerate(memberships, start=1)
+    ]

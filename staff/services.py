@@ -115,7 +115,7 @@ def training_create(
     trainer = clean_text(trainer, 100, "trainer", "授课人/主办单位")
     if kind not in TrainingKind.values:
         raise ValidationError({"kind": "请选择培训方式。"})
-    not_future(held_at, "held_at", "培训时间")
+    held_at = not_future(held_at, "held_at", "培训时间")
     hours, days = decimal.Decimal(hours or 0), decimal.Decimal(days or 0)
     if not decimal.Decimal("0.5") <= hours <= decimal.Decimal("200"):
         raise ValidationError({"hours": "培训时长应在 0.5–200 小时之间。"})
