@@ -4,10 +4,12 @@ and a failed item, its hazard submitted for acceptance."""
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from oversight import services
 from oversight.models import Outcome, RiskCategory
+from oversight.tests.panel import make_panel
 
 
 def png(name="site.png") -> SimpleUploadedFile:
@@ -54,9 +56,22 @@ def extend_world(cast, ctx):
     hazard = inspection.hazards.get()
     services.hazard_plan(by=cast.carer, hazard=hazard, measures="更换灭火器", responsible="赵照料")
     services.hazard_submit(by=cast.carer, hazard=hazard, rectification="已更换4具灭火器")
+    panel = make_panel(cast)
+    meeting = services.meeting_create(by=cast.panel_member, station=cast.station, held_at=timezone.now(),
+                                      topic="上半年监督工作", minutes="听取站长汇报，查看寻亲月报", attendees=panel[:3])
+    services.opinion_create(by=cast.panel_member, station=cast.station, text="女区夜间值班人员不足", meeting=meeting)
+    assignment = services.leader_assign(by=cast.county_supervisor, leader=cast.county_supervisor,
+                                        leader_role="deputy", institution=cast.station)
+    services.contact_record(by=cast.county_supervisor, assignment=assignment, contacted_at=timezone.now(),
+                            method="site", problems="监控室夜间无人值守",
+                            items=[{"text": "落实监控室夜间值守", "due_on": timezone.localdate()}])
     return {
-        "secrets": ["二楼走廊灭火器过期"],
+        "secrets": ["二楼走廊灭火器过期", "女区夜间值班人员不足", "监控室夜间无人值守"],
         # The checklist is the department's: a station user (the test's owner) reads it but may not edit it;
-        # oversight/tests/test_views.py checks this page with the department and an outsider.
-        "routes_without_fixture": {"/oversight/checklist/<uuid:uuid>/"},
+        # oversight/tests/test_views.py checks this page with the department and an outsider. The panel is
+        # appointed by the department and speaks through its members, so the owner may not open those forms;
+        # oversight/tests/test_panel_views.py checks them with the right users.
+        "routes_without_fixture": {"/oversight/checklist/<uuid:uuid>/", "/oversight/panels/<uuid:uuid>/members/new/",
+                                   "/oversight/panels/<uuid:uuid>/meetings/new/",
+                                   "/oversight/panels/<uuid:uuid>/opinions/new/"},
     }
