@@ -5,7 +5,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from core.audit import audit
 from core.models import AuditAction
@@ -103,7 +103,8 @@ class IncidentOut(Schema):
 
 
 @router.get("/", response=list[IncidentOut], summary="异常情况台账（规则X1、X2）")
-def incident_list(request, status: str = "", kind: str = "", page: int = 1):
+def incident_list(request, status: str = Query("", max_length=16), kind: str = Query("", max_length=16),
+                  page: int = Query(1, ge=1, le=100_000)):
     page = max(1, min(page, 10_000))
     rows = list(
         selectors.incident_list(user=request.user, status=status, kind=kind)[

@@ -11,7 +11,7 @@ import uuid
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from core.paging import PAGE_SIZE
 from oversight import access, selectors, services
@@ -168,7 +168,7 @@ def _page(qs, page: int):
 
 
 @router.get("/checklist", response=list[ChecklistItemOut], summary="风险防控清单（规则O3）")
-def checklist(request, category: str = ""):
+def checklist(request, category: str = Query("", max_length=16)):
     return list(selectors.checklist_list(user=request.user, category=category)[:1000])
 
 
@@ -269,7 +269,8 @@ def inspection_get(request, inspection_uuid: uuid.UUID):
     response=list[HazardOut],
     summary="隐患台账（status: open/rectifying/pending/accepted/closed）",
 )
-def hazard_list(request, status: str = "open", overdue: bool = False, page: int = 1):
+def hazard_list(request, status: str = Query("open", max_length=16), overdue: bool = False,
+                page: int = Query(1, ge=1, le=100_000)):
     return _page(selectors.hazard_list(user=request.user, status=status, overdue=overdue), page)
 
 
@@ -528,7 +529,7 @@ def meeting_get(request, meeting_uuid: uuid.UUID):
 
 
 @router.get("/opinions", response=list[OpinionOut], summary="监督组意见台账")
-def opinion_list(request, status: str = "", page: int = 1):
+def opinion_list(request, status: str = Query("", max_length=16), page: int = Query(1, ge=1, le=100_000)):
     return _page(selectors.opinion_list(user=request.user, status=status), page)
 
 
