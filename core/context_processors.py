@@ -6,6 +6,9 @@ from core.models import Role
 NAV = [
     ("首页", "home", ()),
     ("人员档案", "people:list", ()),
+    ("回归跟踪", "aftercare:home", ()),
+    ("街面巡查", "outreach:home", ()),
+    ("救助网络", "network:home", ()),
     ("求助登记", "intake:new", (Role.RECEPTION, Role.HEAD, Role.ADMIN)),
     ("在站人员", "stay:board", ()),
     ("离站记录", "leaving:list", ()),

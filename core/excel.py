@@ -255,3 +255,15 @@ def table_xlsx(*, sheet: str, headers: list[str], rows: Iterable[Iterable[Any]],
     ws.header(headers)
     ws.rows(rows)
     return book
+
+
+def audited_table_response(request, *, name: str, headers: list[str], rows: list, object_type: str) -> HttpResponse:
+    """A one-sheet export of a list page (title = ``name``), recorded in the audit log as an export of
+    personal data by the requesting user (who, when, what, how many rows)."""
+    from core.audit import audit
+    from core.models import AuditAction
+
+    audit(actor=request.user, action=AuditAction.EXPORT, object_type=object_type, object_id="xlsx",
+          summary=f"导出{name}（{len(rows)} 条）", organisation=getattr(request.user, "organisation", None))
+    return table_xlsx(sheet=name, headers=headers, rows=rows, title=name).response(
+        f"{name}-{timezone.localdate():%Y%m%d}.xlsx")

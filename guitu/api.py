@@ -198,6 +198,7 @@ def on_http_error(request, exc: HttpError):
 
 
 def _register_routers() -> None:
+    from aftercare.api import router as aftercare_router
     from announcements.api import router as announcements_router
     from core.api import router as core_router
     from deadlines.api import router as deadlines_router
@@ -205,6 +206,8 @@ def _register_routers() -> None:
     from intake.api import router as intake_router
     from leaving.api import router as leaving_router
     from matching.api import router as matching_router
+    from network.api import router as network_router
+    from outreach.api import router as outreach_router
     from oversight.api import router as oversight_router
     from people.api import router as people_router
     from staff.api import router as staff_router
@@ -221,6 +224,9 @@ def _register_routers() -> None:
     api.add_router("/v1/tracing", tracing_router, tags=["身份查询与寻亲"])
     api.add_router("/v1/announcements", announcements_router, tags=["寻亲公告"])
     api.add_router("/v1/matching", matching_router, tags=["走失报案与比对"])
+    api.add_router("/v1/aftercare", aftercare_router, tags=["回归后跟踪"])
+    api.add_router("/v1/outreach", outreach_router, tags=["街面巡查与发现报告"])
+    api.add_router("/v1/network", network_router, tags=["四级救助网络"])
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
 

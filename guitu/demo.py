@@ -75,6 +75,13 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     seed_tracing(ctx, stdout=stdout)
     if stdout:
         stdout.write(f"  寻亲数据已生成（共 {time.monotonic() - started:.0f} 秒）")
+    from aftercare.demo import seed_aftercare
+    from network.demo import seed_network_demo
+    from outreach.demo import seed_outreach
+
+    seed_aftercare(ctx, stdout=stdout)
+    seed_outreach(ctx, stdout=stdout)
+    seed_network_demo(ctx, stdout=stdout)
     from guitu.demo_oversight import seed_oversight
 
     seed_oversight(orgs, staff, ctx.now, stdout=stdout)
@@ -363,3 +370,11 @@ def _repeat_requesters(ctx: Ctx) -> None:
                                          left_at=t + datetime.timedelta(days=1), data={
                                              "ticket_no": f"G{n}{k}0001", "travel_mode": TravelMode.TRAIN,
                                              "destination": county.full_name, "is_direct": True})
+
+
+def login_lines() -> list[str]:
+    """The demo logins of core's city plus those of the apps that add organisations (townships, villages)."""
+    from aftercare.demo import login_lines as aftercare_lines
+    from core.demo import login_lines as core_lines
+
+    return core_lines() + aftercare_lines()

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "tracing",
     "announcements",
     "matching",
+    "aftercare",
+    "outreach",
+    "network",
     "deadlines",
     "oversight",
 ]

@@ -41,3 +41,25 @@ def test_the_demo_seeds_tracing_work_the_engine_proposes_true_matches_and_is_ide
     counts = (Person.objects.count(), Talk.objects.count(), MissingReport.objects.count())
     assert seed(people=8) == 0
     assert (Person.objects.count(), Talk.objects.count(), MissingReport.objects.count()) == counts
+
+
+def test_the_demo_seeds_after_return_work_through_the_services():
+    from aftercare.models import ReturnCase, RiskRegistration, WanderingAlert
+    from core.models import User
+    from guitu.demo import login_lines, seed
+
+    seed(people=4)
+    local = ReturnCase.objects.filter(township__code="YCJDB")
+    assert local.count() == 4
+    assert local.filter(visits__isnull=False).distinct().count() == 2
+    assert RiskRegistration.objects.filter(township__code="YCJDB").count() == 3
+    assert WanderingAlert.objects.filter(acknowledged_at__isnull=True).count() == 1
+    assert any("hp_wangge" in line for line in login_lines())
+    from network.models import Contact, ServicePoint
+    from network.selectors import coverage
+    from outreach.models import HotSpot, Patrol, Sighting
+
+    assert Contact.objects.count() == 2 and ServicePoint.objects.count() == 3
+    assert HotSpot.objects.count() == 5 and Patrol.objects.exists() and Sighting.objects.count() == 3
+    yd = next(c for c in coverage(User.objects.get(username="yd_jianguan")) if c.county.code == "441881")
+    assert not yd.four_level  # 大站镇 has no organisation or liaison yet

@@ -22,6 +22,8 @@ from stay.models import PlacementKind, SexRestriction, ZoneCategory
 
 PER_MODEL = 4
 APPS = ("people", "intake", "stay", "leaving", "tracing", "announcements", "matching", "deadlines", "oversight")
+#: Issue 12's apps (a line of their own, so apps added elsewhere merge cleanly).
+APPS += ("aftercare", "outreach", "network")
 
 
 def _png(name="p.png") -> SimpleUploadedFile:

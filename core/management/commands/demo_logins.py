@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from core.demo import login_lines
+from guitu.demo import login_lines
 
 
 class Command(BaseCommand):
