@@ -467,3 +467,9 @@ def clue_identify(*, by, clue: Clue, identity: dict[str, Any]) -> Clue:
 
 #: The identification method tracing records for a clue from an announcement (rule N13: how identity was found).
 CLUE_METHOD = "announcement"
+
+
+def on_episode_closed(event) -> None:
+    """Announcements' part of the one closing path: a person who left (or whose help ended) is no
+    longer sought here; their announcements leave the public board at once (rule T3)."""
+    announcements_withdraw_for_person(by=event.by, person=event.episode.person, reason=event.reason, at=event.at)

@@ -19,9 +19,19 @@ Events
     The next consequence of an identification (settlement, after-return care …) subscribes here
     without touching the apps above.
 
+``EpisodeClosed``
+    Published by ``people.services.episode_close`` — the one closing path every way an episode ends
+    goes through (a departure of any kind, 不予救助, 终止救助; rules E1, N3, N7). Handlers today:
+
+    - intake: counts the belongings back when ``return_belongings`` (rules I2, N7);
+    - stay: ends an open hospital / outside-care placement and frees the bed (rule C3: occupancy);
+    - tracing: ends the tracer's assignment, closes pending police checks, DNA requests and leads,
+      and marks an open return-home plan done when the person went home (rule T9);
+    - announcements: withdraws the person's draft and published announcements (rule T3).
+
 ``EpisodeLeft``
-    Published by ``leaving.services.departure_create`` after the departure is recorded and the episode
-    closed (rule E1). Handlers today:
+    Published by ``leaving.services.departure_create`` once the Departure row exists (after ``EpisodeClosed``,
+    which fires before it), with its exit type and details (rule E1). Handlers today:
 
     - incidents: a death or a going missing opens an incident at once (rule X1).
 
@@ -45,7 +55,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PersonIdentified", "PersonComparisonRequested", "EpisodeLeft", "subscribe", "unsubscribe", "publish", "handlers"]
+__all__ = ["PersonIdentified", "EpisodeClosed", "EpisodeLeft", "PersonComparisonRequested", "subscribe",
+           "unsubscribe", "publish", "handlers"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,19 @@ class PersonIdentified:
     reason: str  # Chinese, for the records the handlers close: "身份已查明（系统比对）"
     at: datetime.datetime
     source: Any = None  # what the identity came from: a match candidate, a clue, a police answer …
+
+
+@dataclass(frozen=True)
+class EpisodeClosed:
+    """An episode reached an end state (已离站, 不予救助, 终止救助); the status change is already saved."""
+
+    episode: Any  # people.Episode, already in its end state
+    by: Any
+    status: str  # people.states.EpisodeStatus value of the end state
+    at: datetime.datetime
+    reason: str  # Chinese, for the records the handlers close: "离站：亲属接领", "终止救助"
+    return_belongings: bool = True  # False when nobody takes them (death, going missing, leaving unannounced)
+    went_home: bool = False  # returned home or collected by family (closes a return-home plan, rule T9)
 
 
 @dataclass(frozen=True)

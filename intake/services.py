@@ -393,8 +393,8 @@ def intake_refuse(*, by, episode: Episode, reason: str, at: datetime.datetime | 
     """Rules N3, I1: refuse help (不予救助) with a written, numbered notice; the request stays on record."""
     at = at or _now()
     reason = _validate_notice(reason, at, "不予救助")
-    people_services.episode_transition(by=by, episode=episode, to=EpisodeStatus.REFUSED, at=at,
-                                       note=f"不予救助：{reason}")
+    people_services.episode_close(by=by, episode=episode, to=EpisodeStatus.REFUSED, at=at,
+                                  note=f"不予救助：{reason}", reason="不予救助")
     return _notice(by=by, episode=episode, kind=NoticeKind.REFUSAL, reason=reason, at=at, code="BY")
 
 
@@ -406,6 +406,15 @@ def intake_terminate(*, by, episode: Episode, reason: str, at: datetime.datetime
     episode.refresh_from_db(fields=["status"])
     if episode.status not in IN_CARE:
         raise ValidationError(f"只有已入站的救助过程可以终止救助，当前为“{episode.status_label}”。")
-    people_services.episode_transition(by=by, episode=episode, to=EpisodeStatus.TERMINATED, at=at,
-                                       note=f"终止救助：{reason}")
+    # The one closing path: bed freed, placements closed, belongings returned, tracing tasks and
+    # announcements closed — exactly as a departure (rules N3, E1).
+    people_services.episode_close(by=by, episode=episode, to=EpisodeStatus.TERMINATED, at=at,
+                                  note=f"终止救助：{reason}", reason="终止救助")
     return _notice(by=by, episode=episode, kind=NoticeKind.TERMINATION, reason=reason, at=at, code="ZZ")
+
+
+def on_episode_closed(event) -> None:
+    """Intake's part of the one closing path: belongings still kept are counted back (rules I2, N7)
+    unless nobody takes them (death, going missing, leaving without formalities)."""
+    if event.return_belongings:
+        belongings_return_all(by=event.by, episode=event.episode, at=event.at)

@@ -19,9 +19,8 @@ from core.models import STATION_KINDS, AuditAction
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from leaving.models import Departure, ExitType, HandoverTo
 from people.models import Episode
-from people.services import episode_transition
+from people.services import episode_close
 from people.states import IN_CARE, EpisodeStatus
-from stay import services as stay_services
 
 #: Ways out open to a child under 16 or a person with limited mobility (rule N9): only with
 #: relatives or the responsible body — plus the events nobody chooses (death, going missing).
@@ -29,6 +28,8 @@ N9_ALLOWED = frozenset({ExitType.FAMILY, ExitType.HOME_ESCORTED, ExitType.TRANSF
 #: Ways out where the person (or whoever collects them) takes their belongings (rules I2, N7).
 RETURNS_BELONGINGS = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY, ExitType.TRANSFER,
                                 ExitType.SELF})
+#: Ways out that end at home: an open return-home plan is done (rule T9).
+WENT_HOME = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY})
 
 #: The fields each exit type uses; anything else submitted is dropped, not stored.
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -202,15 +203,12 @@ def _witnesses(errors: dict, data: dict, episode: Episode, left_at: datetime.dat
         data["witness_1"], data["witness_2"] = str(chosen[0].member)[:50], str(chosen[1].member)[:50]
 
 
-def _belongings_back(*, by, episode: Episode, at: datetime.datetime) -> list[str]:
-    """Count the belongings back through intake (rules I2, N7) and list what was returned."""
+def _belongings_list(episode: Episode) -> list[str]:
+    """What is still kept (rules I2, N7): the closing path hands it back; the departure lists it."""
     from intake.selectors import belongings_outstanding
-    from intake.services import belongings_return_all
 
-    items = [f"{b.item}×{b.quantity}" + (f"（{b.description}）" if b.description else "")
-             for b in belongings_outstanding(episode)]
-    belongings_return_all(by=by, episode=episode, at=at)
-    return items
+    return [f"{b.item}×{b.quantity}" + (f"（{b.description}）" if b.description else "")
+            for b in belongings_outstanding(episode)]
 
 
 @transaction.atomic
@@ -262,15 +260,12 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
         departure.claimant_id_masked = mask_id(info.number)
 
     label = ExitType(exit_type).label
-    stay_services.placements_close_for_episode(by=by, episode=episode, at=left_at, note=f"离站：{label}")
-    stay_services.bed_release(by=by, episode=episode, at=left_at, note=f"离站：{label}")
-    if exit_type in RETURNS_BELONGINGS:
-        departure.belongings_returned = _belongings_back(by=by, episode=episode, at=left_at)
-    episode_transition(by=by, episode=episode, to=EpisodeStatus.LEFT, at=left_at, note=label)
-    # rule T3: a person who left is no longer sought; their announcements leave the public board at once.
-    from announcements.services import announcements_withdraw_for_person
-
-    announcements_withdraw_for_person(by=by, person=episode.person, reason=f"人员已离站（{label}）")
+    returns = exit_type in RETURNS_BELONGINGS
+    if returns:
+        departure.belongings_returned = _belongings_list(episode)
+    # The one closing path: bed, placements, belongings, tracing tasks and announcements (rules E1, T3).
+    episode_close(by=by, episode=episode, to=EpisodeStatus.LEFT, at=left_at, note=label, reason=f"离站：{label}",
+                  return_belongings=returns, went_home=exit_type in WENT_HOME)
     if exit_type == ExitType.FAMILY:
         departure.claimant_id_copy = id_copy.as_file("id-copy")
     departure.save()

@@ -13,7 +13,7 @@ from core.scoping import require_write, scoped, visible_org_ids
 from people import selectors, services
 from people.forms import find_county
 from people.models import Person
-from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, owner, require_station_creator
+from people.permissions import EDIT_ROLES, PHOTO_ROLES, owner, require_station_creator
 from people.states import allowed_targets
 
 router = Router()
@@ -114,12 +114,6 @@ class EpisodeOut(Schema):
     @staticmethod
     def resolve_allowed_targets(obj) -> list[str]:
         return allowed_targets(obj.status)
-
-
-class TransitionIn(Schema):
-    to: str = Field(..., max_length=32)
-    at: datetime.datetime | None = None
-    note: str = Field("", max_length=200)
 
 
 class CandidateOut(Schema):
@@ -229,15 +223,6 @@ def person_episodes(request, person_uuid: uuid.UUID):
 @router.get("/episodes/{episode_uuid}", response=EpisodeOut, summary="救助过程")
 def episode_get(request, episode_uuid: uuid.UUID):
     return selectors.episode_get(user=request.user, uuid=episode_uuid)
-
-
-@router.post("/episodes/{episode_uuid}/transition", response=EpisodeOut, summary="变更救助过程状态")
-def episode_transition(request, episode_uuid: uuid.UUID, payload: TransitionIn):
-    episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
-    require_write(request.user, episode.station, *TRANSITION_ROLES)
-    episode = services.episode_transition(by=request.user, episode=episode, to=payload.to, at=payload.at,
-                                          note=payload.note)
-    return selectors.episode_get(user=request.user, uuid=episode.uuid)
 
 
 # ---------- share requests (issue 8 hole 2) ----------

@@ -6,7 +6,6 @@ from django.utils import timezone
 from core.models import Division, DivisionLevel
 from people.models import SPECIAL_GROUP_FIELDS, FamilyContact, IdentityStatus, Person, PhotoKind, Sex
 from people.selectors import SPECIAL_GROUPS
-from people.states import STATUS_LABELS, allowed_targets
 
 #: The 56 ethnic groups (民族), in the order of GB 3304.
 NATIONS = (
@@ -125,18 +124,6 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = FamilyContact
         fields = ["name", "relationship", "phone", "address", "note"]
-
-
-class TransitionForm(forms.Form):
-    to = forms.CharField(max_length=32, label="变更为", widget=forms.Select)
-    at = forms.DateTimeField(label="时间", required=False, widget=DATETIME, help_text="留空为当前时间",
-                             input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
-    note = forms.CharField(label="说明", max_length=300, required=False)
-
-    def __init__(self, *args, current: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Offer only the allowed edges; a forged target still reaches the service, which refuses it.
-        self.fields["to"].widget.choices = [(s, STATUS_LABELS[s]) for s in allowed_targets(current)]
 
 
 class PersonSearchForm(forms.Form):

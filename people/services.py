@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
+from core import events
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.crypto import decrypt_id
 from core.idnumbers import store_id_number
@@ -29,7 +30,15 @@ from people.models import (
     ShareRequest,
     ShareStatus,
 )
-from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus, TransitionNotAllowed, check_transition
+from people.states import (
+    CLOSED,
+    IN_CARE,
+    MOVE_PATHS_BY_TARGET,
+    STATUS_LABELS,
+    EpisodeStatus,
+    TransitionNotAllowed,
+    check_transition,
+)
 
 
 def next_sequence(key: str) -> int:
@@ -222,7 +231,41 @@ def episode_open(*, by, person: Person, station: Organisation, channel: str,
 @transaction.atomic
 def episode_transition(*, by, episode: Episode, to: str, at: datetime.datetime | None = None,
                        note: str = "") -> Episode:
-    """Move an episode along an allowed edge of the state machine, recording who and when."""
+    """Move an episode along an allowed edge of the state machine, recording who and when.
+
+    Called by the service that writes the move's own record (admission, bed, placement …; see
+    ``people.states.MOVE_PATHS``). End states are refused here: an episode ends only through
+    :func:`episode_close`, so every way out frees the bed, closes placements and the rest.
+    """
+    if to in CLOSED:
+        label = STATUS_LABELS.get(to, to)
+        raise ValidationError(f"“{label}”须通过{MOVE_PATHS_BY_TARGET.get(to, '相应的登记')}办理，"
+                              "不能直接变更状态。")
+    return _move(by=by, episode=episode, to=to, at=at, note=note)
+
+
+@transaction.atomic
+def episode_close(*, by, episode: Episode, to: str, at: datetime.datetime | None = None, note: str = "",
+                  reason: str = "", return_belongings: bool = True, went_home: bool = False) -> Episode:
+    """End an episode (已离站, 不予救助 or 终止救助) — the one closing path (rules E1, N3, N7).
+
+    Moves the episode, then publishes ``core.events.EpisodeClosed`` in the same transaction: the bed
+    is freed and placements end (stay), belongings are counted back (intake), tracing tasks and
+    police checks close (tracing), announcements leave the public board (announcements). Called by
+    leaving.services.departure_create and intake.services.intake_refuse / intake_terminate.
+    """
+    if to not in CLOSED:
+        raise ValidationError(f"“{STATUS_LABELS.get(to, to)}”不是结束状态。")
+    at = at or timezone.now()
+    episode = _move(by=by, episode=episode, to=to, at=at, note=note)
+    events.publish(events.EpisodeClosed(
+        episode=episode, by=by, status=to, at=at,
+        reason=reason or f"救助过程结束（{STATUS_LABELS[to]}）", return_belongings=return_belongings,
+        went_home=went_home))
+    return episode
+
+
+def _move(*, by, episode: Episode, to: str, at: datetime.datetime | None, note: str) -> Episode:
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     at = at or timezone.now()
     try:

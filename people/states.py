@@ -48,6 +48,22 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.TERMINATED: frozenset(),
 }
 
+#: How each allowed move is made: every edge has a record of its own (a form with its checks and
+#: documents), so there is no generic "change status" page — leaving happens only through a
+#: departure, 终止救助 only through its notice. ``{(from, to): what to fill in}``.
+MOVE_PATHS: dict[tuple[str, str], str] = {
+    (S.REQUESTED, S.ADMITTED): "办理入站（安全检查、初步检视后）",
+    (S.REQUESTED, S.REFUSED): "不予救助通知书",
+    (S.REQUESTED, S.IN_HOSPITAL): "初步检视（送医）",
+    **{(s, S.IN_STATION): "安排床位" for s in (S.ADMITTED, S.IN_HOSPITAL, S.OUTSIDE_CARE)},
+    **{(s, S.IN_HOSPITAL): "送医登记" for s in (S.ADMITTED, S.IN_STATION, S.OUTSIDE_CARE)},
+    **{(s, S.OUTSIDE_CARE): "站外托养登记" for s in (S.ADMITTED, S.IN_STATION, S.IN_HOSPITAL)},
+    **{(s, S.LEFT): "离站登记" for s in (S.ADMITTED, S.IN_STATION, S.IN_HOSPITAL, S.OUTSIDE_CARE)},
+    **{(s, S.TERMINATED): "终止救助通知书" for s in (S.ADMITTED, S.IN_STATION, S.IN_HOSPITAL, S.OUTSIDE_CARE)},
+}
+#: The record that reaches each end state (for messages).
+MOVE_PATHS_BY_TARGET: dict[str, str] = {S.LEFT: "离站登记", S.REFUSED: "不予救助通知书", S.TERMINATED: "终止救助通知书"}
+
 #: States in which the person is in the station's care (stranded days count, beds may be held).
 IN_CARE = frozenset({S.ADMITTED, S.IN_STATION, S.IN_HOSPITAL, S.OUTSIDE_CARE})
 #: End states: no further transition.

@@ -19,5 +19,4 @@ urlpatterns = [
     path("photos/<uuid:uuid>/", views.photo, name="photo"),
     path("contacts/<uuid:uuid>/", views.contact_edit, name="contact_edit"),
     path("episodes/<uuid:uuid>/", views.episode_detail, name="episode"),
-    path("episodes/<uuid:uuid>/transition/", views.episode_transition, name="episode_transition"),
 ]

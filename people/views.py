@@ -31,10 +31,9 @@ from people.forms import (
     PhotoForm,
     ShareDecisionForm,
     ShareRequestForm,
-    TransitionForm,
 )
 from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, can, owner, require_station_creator
-from people.states import allowed_targets
+from people.states import MOVE_PATHS, STATUS_LABELS, EpisodeStatus, allowed_targets
 
 
 @login_required
@@ -218,6 +217,37 @@ def contact_edit(request, uuid):
     return render(request, "people/contact_form.html", {"form": form, "person": person, "contact": contact})
 
 
+#: Where each move of the state machine is made (``people.states.MOVE_PATHS``): the page of its record.
+MOVE_URLS = {
+    EpisodeStatus.ADMITTED: "intake:episode",
+    EpisodeStatus.REFUSED: "intake:refuse",
+    EpisodeStatus.TERMINATED: "intake:terminate",
+    EpisodeStatus.IN_STATION: "stay:episode",
+    EpisodeStatus.IN_HOSPITAL: "stay:placement_new",
+    EpisodeStatus.OUTSIDE_CARE: "stay:placement_new",
+    EpisodeStatus.LEFT: "leaving:new",
+}
+
+
+def episode_moves(episode) -> list[dict]:
+    """The moves open from the episode's state, each a link to the form that records it — there is no
+    generic status change (rule E1: leaving only through a departure)."""
+    moves = []
+    for target in allowed_targets(episode.status):
+        url_name = MOVE_URLS[target]
+        if episode.status == EpisodeStatus.REQUESTED and target == EpisodeStatus.IN_HOSPITAL:
+            url_name = "intake:health_add"  # rule I3: emergency care first, from the initial check
+        if target == EpisodeStatus.IN_STATION and (
+                episode.status == EpisodeStatus.ADMITTED or not episode.placements.filter(ended_at__isnull=True).exists()):
+            url_name = "stay:bed_assign"  # no placement to return from: a bed is the move
+        url = reverse(url_name, args=[episode.uuid])
+        if target == EpisodeStatus.OUTSIDE_CARE:
+            url += "?kind=outside_care"
+        moves.append({"target": target, "label": STATUS_LABELS[target], "how": MOVE_PATHS[(episode.status, target)],
+                      "url": url, "danger": target == EpisodeStatus.TERMINATED})
+    return moves
+
+
 @login_required
 def episode_detail(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
@@ -227,35 +257,10 @@ def episode_detail(request, uuid):
         "person": episode.person,
         "transitions": list(episode.transitions.select_related("by")),
         "panels": selectors.episode_panels(episode=episode, user=request.user),
-        "form": TransitionForm(current=episode.status),
-        "may_transition": bool(allowed_targets(episode.status))
-        and can(request.user, episode.station, *TRANSITION_ROLES),
+        "moves": episode_moves(episode) if can(request.user, episode.station, *TRANSITION_ROLES) else [],
         "now": timezone.now(),
     }
     return render(request, "people/episode_detail.html", ctx)
-
-
-@login_required
-@require_POST
-def episode_transition(request, uuid):
-    episode = selectors.episode_get(user=request.user, uuid=uuid)
-    require_write(request.user, episode.station, *TRANSITION_ROLES)
-    form = TransitionForm(request.POST, current=episode.status)
-    if form.is_valid():
-        try:
-            services.episode_transition(by=request.user, episode=episode, to=form.cleaned_data["to"],
-                                        at=form.cleaned_data["at"], note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "状态已变更。")
-            return redirect("people:episode", uuid=episode.uuid)
-    ctx = {
-        "episode": episode, "person": episode.person, "transitions": list(episode.transitions.select_related("by")),
-        "panels": selectors.episode_panels(episode=episode, user=request.user), "form": form,
-        "may_transition": True, "now": timezone.now(),
-    }
-    return render(request, "people/episode_detail.html", ctx, status=400)
 
 
 @login_required

@@ -168,12 +168,15 @@ def bed_assign(*, by, episode: Episode, bed: Bed, at: datetime.datetime | None =
     """Give a person in the station a bed; an admitted episode moves to 在站 (IN_STATION)."""
     at = at or timezone.now()
     episode = Episode.objects.select_related("person").get(pk=episode.pk)
-    if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION):
+    # Back from emergency care sent at the initial check (rule I3), with no placement to close: a bed.
+    back_from_emergency = (episode.status == EpisodeStatus.IN_HOSPITAL
+                           and not episode.placements.filter(ended_at__isnull=True).exists())
+    if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION) and not back_from_emergency:
         raise ValidationError(f"当前状态为“{episode.status_label}”，只有已入站或在站人员可以安排床位；"
                               "送医或托养人员请办理返站。")
     _check_time(at, episode, "assigned_at", "入住时间")
     assignment = _assign(by=by, episode=episode, bed=bed, at=at, housed_as=housed_as, zone_reason=zone_reason)
-    if episode.status == EpisodeStatus.ADMITTED:
+    if episode.status != EpisodeStatus.IN_STATION:
         episode_transition(by=by, episode=episode, to=EpisodeStatus.IN_STATION, at=at, note=f"安排床位 {bed}")
     return assignment
 
@@ -288,6 +291,13 @@ def placements_close_for_episode(*, by, episode: Episode, at: datetime.datetime,
     """End any open placement when the episode ends (leaving from hospital or outside care)."""
     return [_placement_close(by=by, placement=p, at=at, note=note)
             for p in episode.placements.select_related("organisation").filter(ended_at__isnull=True)]
+
+
+def on_episode_closed(event) -> None:
+    """Stay's part of the one closing path: an open hospital / outside-care placement ends and the bed
+    is freed, so occupancy (rule C3) counts only people still here."""
+    placements_close_for_episode(by=event.by, episode=event.episode, at=event.at, note=event.reason)
+    bed_release(by=event.by, episode=event.episode, at=event.at, note=event.reason)
 
 
 # --- rule N5 --------------------------------------------------------------------------------

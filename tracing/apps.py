@@ -7,6 +7,7 @@ class TracingConfig(AppConfig):
 
     def ready(self):
         from core import events
-        from tracing.services import on_person_identified
+        from tracing.services import on_episode_closed, on_person_identified
 
         events.subscribe(events.PersonIdentified, on_person_identified)
+        events.subscribe(events.EpisodeClosed, on_episode_closed)

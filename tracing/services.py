@@ -501,6 +501,20 @@ def on_person_identified(event: events.PersonIdentified) -> None:
                      person_uuid=event.person.uuid)
 
 
+def on_episode_closed(event: events.EpisodeClosed) -> None:
+    """Tracing's part of the one closing path: the tracer's assignment ends; pending police checks, DNA
+    requests and leads close; an open return-home plan is done when the person went home (rule T9)."""
+    episode = event.episode
+    _close_open_tasks(by=event.by, person=episode.person, episode=episode, at=event.at, reason=event.reason)
+    if event.went_home:
+        for plan in ReturnPlan.objects.filter(episode=episode).exclude(status=PlanStatus.DONE):
+            before = snapshot(plan, ["status", "done_at"])
+            plan.status, plan.done_at = PlanStatus.DONE, event.at
+            plan.save(update_fields=["status", "done_at", "updated_at"])
+            audit_update(actor=event.by, obj=plan, before=before, summary=f"返乡计划完成：{event.reason}",
+                         organisation=plan.station, person_uuid=episode.person.uuid)
+
+
 # --- return home and escalation (rule T9) -------------------------------------------------------------
 
 

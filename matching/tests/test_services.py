@@ -300,9 +300,9 @@ def test_t7_the_import_template_has_the_chinese_headers():
 def _two_files(cast):
     old = in_care(cast, name="黄大明", sex="男", birth_year_est=1970, hukou_text="湖南省衡阳市祁东县", dialect="湖南话",
                   height_cm=165, at=timezone.now() - datetime.timedelta(days=40))
-    from people.services import episode_transition
+    from people.services import episode_close
 
-    episode_transition(by=cast.reception, episode=old.episodes.get(), to="left", note="自行离站")
+    episode_close(by=cast.reception, episode=old.episodes.get(), to="left", note="自行离站")
     new = in_care(cast, name="黄大名", sex="男", birth_year_est=1971, hukou_text="湖南祁东", dialect="湖南口音",
                   height_cm=166)
     return old, new

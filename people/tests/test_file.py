@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.models import AuditAction, AuditEntry, UserRole
 from people.models import Person, PersonPhoto
 from people.selectors import person_list, person_timeline
-from people.services import episode_open, episode_transition, person_create
+from people.services import episode_close, episode_open, episode_transition, person_create
 from people.tests.conftest import VALID_ID, png_bytes
 
 
@@ -125,7 +125,7 @@ def test_e4_timeline_runs_in_time_order_across_two_stations(cast, client_for):
     with time_machine.travel("2026-01-11 09:00 +0800"):
         episode_transition(by=cast.reception, episode=first, to="admitted")
     with time_machine.travel("2026-01-15 09:00 +0800"):
-        episode_transition(by=cast.head, episode=first, to="left", note="自行离站")
+        episode_close(by=cast.head, episode=first, to="left", note="自行离站")
     with time_machine.travel("2026-02-01 09:00 +0800"):
         episode_open(by=cast.city_reception, person=person, station=cast.city_station, channel="police")
     items = person_timeline(person=person)

@@ -32,13 +32,12 @@ def urls(person, episode, cast):
         "photo": reverse("people:photo", args=[photo.uuid]),
         "print": reverse("people:print_file", args=[person.uuid]),
         "episode": reverse("people:episode", args=[episode.uuid]),
-        "transition": reverse("people:episode_transition", args=[episode.uuid]),
         "reveal": reverse("people:reveal_id", args=[person.uuid]),
     }
 
 
 PERSON_URLS = ["detail", "edit", "photo_add", "contact_add", "contact_edit", "photo", "print", "episode",
-               "transition", "reveal"]
+               "reveal"]
 
 
 def test_every_page_requires_login(client, urls):
@@ -65,7 +64,7 @@ def test_supervisor_reads_but_gets_403_on_writes(cast, client_for, urls, person,
     for name in ("detail", "photo", "print", "episode"):
         assert client.get(urls[name]).status_code == 200, name
     assert person.file_no in client.get(urls["list"]).content.decode()
-    for name in ("new", "edit", "photo_add", "contact_add", "contact_edit", "transition", "reveal"):
+    for name in ("new", "edit", "photo_add", "contact_add", "contact_edit", "reveal"):
         assert client.post(urls[name], {"name": "改名", "to": "in_station", "relationship": "兄"}).status_code == 403, name
     person.refresh_from_db()
     episode.refresh_from_db()
@@ -149,16 +148,13 @@ def test_contact_add_bad_phone_is_refused_in_chinese(cast, client_for, urls):
     assert "电话号码" in response.content.decode() and FamilyContact.objects.count() == 1
 
 
-def test_generic_transition_shows_only_allowed_targets_and_refuses_others(cast, client_for, urls, episode):
-    client = client_for(cast.carer)
-    page = client.get(urls["episode"]).content.decode()
-    assert 'value="in_station"' in page and 'value="requested"' not in page
-    response = client.post(urls["transition"], {"to": "refused"})
-    assert response.status_code == 400 and "不允许从“已入站”变更为“不予救助”" in response.content.decode()
-    assert client.post(urls["transition"], {"to": "in_hospital", "note": "发热送医"}).status_code == 302
-    assert client.post(urls["transition"], {"to": "in_station", "note": "出院返站"}).status_code == 302
-    episode.refresh_from_db()
-    assert episode.status == "in_station"
+def test_e1_episode_page_offers_each_move_through_its_own_record(cast, client_for, urls, episode):
+    page = client_for(cast.carer).get(urls["episode"]).content.decode()
+    assert "下一步可办理" in page and 'name="to"' not in page  # no generic status form
+    assert reverse("leaving:new", args=[episode.uuid]) in page and "离站登记" in page
+    assert reverse("intake:terminate", args=[episode.uuid]) in page
+    assert reverse("stay:bed_assign", args=[episode.uuid]) in page
+    assert "下一步可办理" not in client_for(cast.county_supervisor).get(urls["episode"]).content.decode()
 
 
 def test_print_file_gives_html_and_pdf_and_is_audited(cast, client_for, urls, person):
