@@ -3,7 +3,6 @@ announcements' published snapshot (no person, no clue, nothing not chosen)."""
 
 import datetime
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -25,10 +24,6 @@ from people.models import Episode, IdentityStatus, Person
 ANNOUNCE_ROLES = (Role.TRACER, Role.RECEPTION)
 #: Roles that handle clues from the public.
 CLUE_ROLES = (Role.TRACER,)
-
-
-def t3_hours() -> int:
-    return int(getattr(settings, "GUITU_RULES", {}).get("T3_ANNOUNCE_HOURS", 24))
 
 
 # --- staff side ----------------------------------------------------------------------------------------
@@ -94,36 +89,32 @@ def channels_live_for(person: Person, at: datetime.datetime | None = None) -> di
     return {channel: channel in live for channel in Channel.values}
 
 
-def _entry_time(person: Person) -> datetime.datetime | None:
-    episode = Episode.objects.filter(person=person).order_by("-requested_at", "-id").first()
-    if episode is None:
-        return None
-    return episode.admitted_at or episode.requested_at
+T3_STATES = {"met": "met", "late": "late", "open": "pending", "overdue": "overdue", "n/a": "not_required"}
 
 
 def t3_status(person: Person, now: datetime.datetime | None = None) -> dict:
-    """Rule T3: an announcement within 24 hours of entry. ``state`` is one of met / late / pending /
-    overdue / not_required, with the entry time, the due time and the first publication time."""
+    """Rule T3 for the person's latest episode, read from the T3 deadline rule itself (announcements/deadlines.py)
+    — the inbox and this panel share one definition. ``state`` is met / late / pending / overdue /
+    not_required, with the entry time, the due time and the first counting publication."""
+    from deadlines.registry import evaluate
+
     now = now or timezone.now()
-    entry = _entry_time(person)
-    if entry is None:
-        return {"state": "not_required", "label": "无救助过程", "entry": None, "due": None, "published_at": None}
-    due = entry + datetime.timedelta(hours=t3_hours())
-    first = (
-        Announcement.objects.filter(person=person, published_at__isnull=False)
-        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=entry))
-        .order_by("published_at").values_list("published_at", flat=True).first()
-    )
-    base = {"entry": entry, "due": due, "published_at": first, "hours": t3_hours()}
-    if first is not None:
-        if first <= due:
-            return {**base, "state": "met", "label": f"已按时发布（{t3_hours()}小时内）"}
-        return {**base, "state": "late", "label": f"超时发布（超过入站后{t3_hours()}小时）"}
-    if person.identity_status == IdentityStatus.IDENTIFIED:
-        return {**base, "state": "not_required", "label": "身份已查明，无需公告"}
-    if now <= due:
-        return {**base, "state": "pending", "label": "待发布"}
-    return {**base, "state": "overdue", "label": f"已超时未发布（入站后{t3_hours()}小时内应发布）"}
+    episode = Episode.objects.filter(person=person).order_by("-requested_at", "-id").first()
+    if episode is None or episode.admitted_at is None:
+        return {"state": "not_required", "label": "尚未入站", "entry": None, "due": None, "published_at": None}
+    outcomes = evaluate("T3", as_of=now, subject_pks=[episode.pk])
+    if not outcomes:  # entered after ``now``
+        return {"state": "not_required", "label": "尚未入站", "entry": None, "due": None, "published_at": None}
+    outcome = outcomes[0]
+    hours = int((outcome.due.at - outcome.start).total_seconds() // 3600)
+    base = {"entry": outcome.start, "due": outcome.due.at, "published_at": outcome.done_at, "hours": hours}
+    state = T3_STATES[outcome.status]
+    if state == "not_required":
+        label = "身份已查明，无需公告" if person.identity_status == IdentityStatus.IDENTIFIED else "已离站，无需公告"
+    else:
+        label = {"met": f"已按时发布（{hours}小时内）", "late": f"超时发布（超过入站后{hours}小时）",
+                 "pending": "待发布", "overdue": f"已超时未发布（入站后{hours}小时内应发布）"}[state]
+    return {**base, "state": state, "label": label}
 
 
 def person_panel(*, person: Person, user) -> dict | None:

@@ -124,13 +124,14 @@ def apply_stops(qs: QuerySet, stops, as_of: datetime.datetime, *, strict: bool =
 @dataclass(frozen=True)
 class Recurrence:
     """A recurring obligation: at least ``count`` records per ``period`` while the subject is active;
-    ``first_count`` during the first ``first_hours`` after the start (rule T4: 3 talks a day for 72 hours)."""
+    ``first_count`` on the start's day and every day starting within ``first_hours`` after the start (rule T4:
+    3 talks a day for 72 hours, the entry day included)."""
 
     period: Period
     count: int = 1
     first_hours: int = 0
     first_count: int = 0
-    entry_grace_hours: int = 8  # a start this close to the period's end needs nothing in that period
+    entry_grace_hours: int = 8  # a start this close to the period's end needs nothing in that period (0: none)
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ class DeadlineRule:
 
             words = f"{PERIOD_WORDS[r.period]}至少{r.count}次"
             if r.first_hours:
-                words = f"自{self.start_words()}起{r.first_hours}小时内每天至少{r.first_count}次，此后{words}（按自然日计）"
+                words = f"自{self.start_words()}起{r.first_hours}小时内每天至少{r.first_count}次（含入站当天），此后{words}（按自然日计）"
             if due.amount:
                 words += f"，期末后{due.words()}内补录有效"
             return words
@@ -471,7 +472,7 @@ class DeadlineRule:
     # --- history: computed, never ticked ---------------------------------------------------------------
 
     def evaluate(self, as_of: datetime.datetime, cal: Calendar, org_ids=None, overrides=None,
-                 started_from=None) -> list[Outcome]:
+                 started_from=None, subject_pks=None) -> list[Outcome]:
         """Every subject started by ``as_of`` (optionally since ``started_from``), with what was known then:
         met on time, met late, overdue, still open, or no longer applicable. Records timestamped after
         ``as_of`` are ignored, records entered later with an earlier timestamp count — the answer depends only
@@ -487,6 +488,8 @@ class DeadlineRule:
                               else started_from})
         if org_ids is not None:
             qs = qs.filter(**{f"{self.organisation}__in": org_ids})
+        if subject_pks is not None:
+            qs = qs.filter(pk__in=subject_pks)
         for index, stop in enumerate(self.stops):
             qs = qs.annotate(**{f"dl_stop_{index}": stop.annotation()})
         if self.fulfilment is not None:
@@ -523,10 +526,12 @@ class DeadlineRule:
         from django.db.models import Case, When
 
         r = self.recurrence
-        whens = [When(**{f"{self.start}__gte": period_end - datetime.timedelta(hours=r.entry_grace_hours)},
-                      then=Value(0))]
+        whens = []
+        if r.entry_grace_hours:
+            whens.append(When(**{f"{self.start}__gte": period_end - datetime.timedelta(hours=r.entry_grace_hours)},
+                              then=Value(0)))
         if r.first_hours:
-            whens.append(When(**{f"{self.start}__gte": period_start}, then=Value(r.count)))
+            # rule T4: the entry day and every day starting within the first hours ask for ``first_count``
             whens.append(When(**{f"{self.start}__gt": period_start - datetime.timedelta(hours=r.first_hours)},
                               then=Value(r.first_count)))
         return Case(*whens, default=Value(r.count), output_field=IntegerField())
@@ -653,14 +658,18 @@ def get_rule(rule_id: str) -> DeadlineRule:
     return discover()[rule_id]
 
 
-def evaluate(rule: DeadlineRule | str, *, as_of: datetime.datetime, org_ids=None, started_from=None) -> list[Outcome]:
-    """Outcomes of ``rule`` as known at ``as_of`` (with the calendar and thresholds in force)."""
+def evaluate(rule: DeadlineRule | str, *, as_of: datetime.datetime, org_ids=None, started_from=None,
+             subject_pks=None) -> list[Outcome]:
+    """Outcomes of ``rule`` as known at ``as_of`` (with the calendar and thresholds in force).
+
+    ``subject_pks`` narrows it to a few subjects: a panel showing one person's deadline calls this, so
+    the panel and the inbox share one definition."""
     from deadlines.calendar import load_calendar
     from deadlines.selectors import rule_overrides
 
     rule = get_rule(rule) if isinstance(rule, str) else rule
     return rule.evaluate(as_of, load_calendar(), org_ids=org_ids, overrides=rule_overrides(),
-                         started_from=started_from)
+                         started_from=started_from, subject_pks=subject_pks)
 
 
 def url_or_blank(name: str, *args) -> str:

@@ -285,6 +285,7 @@ else:
 
 # Local rules that vary by city (rules.md: "Items marked (local) vary by province: make them settings").
 GUITU_RULES = {
+    "T3_ANNOUNCE_HOURS": env_int("GUITU_T3_ANNOUNCE_HOURS", 24),
     "N5_MAX_STAY_DAYS": env_int("GUITU_N5_MAX_STAY_DAYS", 10),
     "N6_RECORDING_RETENTION_DAYS": env_int("GUITU_N6_RECORDING_RETENTION_DAYS", 92),
     "N8_CASH_CAP_YUAN": env_int("GUITU_N8_CASH_CAP_YUAN", 20),

@@ -78,10 +78,10 @@ def month_bounds(year: int, month: int, tzinfo) -> tuple[dt.datetime, dt.datetim
 # --- T4: talks per local calendar day -------------------------------------------------------------
 # The same definition as the deadline engine's recurring rule (deadlines/registry.py, rule T4 in
 # tracing/deadlines.py), so the person's panel and the inbox never disagree:
-#   - a day whose end is within ``grace_hours`` of entry asks for nothing (entry late in the evening);
-#   - the day of entry asks for ``later_per_day``;
-#   - a day starting within ``first_hours`` after entry asks for ``first_per_day``;
-#   - every later day asks for ``later_per_day``.
+#   - the day of entry and every day starting within ``first_hours`` after entry ask for
+#     ``first_per_day`` (rule T4: at least 3 talks a day during the first 72 hours — the entry day too);
+#   - every later day asks for ``later_per_day``;
+#   - ``grace_hours`` (0 for T4) would let a day ending that soon after entry ask for nothing.
 
 
 @dataclass(frozen=True)
@@ -99,19 +99,17 @@ class TalkWindow:
 
 
 def talks_required(entry: dt.datetime, day_start: dt.datetime, day_end: dt.datetime, *, first_hours: int = 72,
-                   first_per_day: int = 3, later_per_day: int = 1, grace_hours: int = 8) -> int:
+                   first_per_day: int = 3, later_per_day: int = 1, grace_hours: int = 0) -> int:
     """Talks rule T4 asks for on the local day [day_start, day_end) of someone who entered at ``entry``."""
-    if entry >= day_end - dt.timedelta(hours=grace_hours):
+    if grace_hours and entry >= day_end - dt.timedelta(hours=grace_hours):
         return 0
-    if entry >= day_start:
-        return later_per_day
-    if entry > day_start - dt.timedelta(hours=first_hours):
+    if entry > day_start - dt.timedelta(hours=first_hours):  # the entry day included
         return first_per_day
     return later_per_day
 
 
 def talk_windows(entry: dt.datetime, talk_times, until: dt.datetime, *, first_hours: int = 72,
-                 first_per_day: int = 3, later_per_day: int = 1, grace_hours: int = 8) -> list[TalkWindow]:
+                 first_per_day: int = 3, later_per_day: int = 1, grace_hours: int = 0) -> list[TalkWindow]:
     """Rule T4 day by day (local calendar days, Asia/Shanghai when ``entry`` is aware): talks required
     and held. ``until`` is now, or when tracing stopped (identity confirmed, person left); the day
     still running at ``until`` is DUE unless already met. Days that ask for nothing are left out.

@@ -74,7 +74,7 @@ RULES = [
         select_related=("person", "station", "episode"),
     ),
     # rule T4: talks at least 3 times a day during the first 72 hours after entry, then at least once a day.
-    # Counted per local calendar day; the day of entry needs one talk unless entry was in its last 8 hours.
+    # Counted per local calendar day; the day of entry is within the first 72 hours and asks for 3 as well.
     DeadlineRule(
         id="T4",
         title="寻亲谈话：入站72小时内每天至少3次，此后每天至少1次",
@@ -84,7 +84,7 @@ RULES = [
         organisation="station",
         role=Role.TRACER,
         due=Due(0, Unit.HOURS),
-        recurrence=Recurrence(Period.DAY, count=1, first_hours=72, first_count=3),
+        recurrence=Recurrence(Period.DAY, count=1, first_hours=72, first_count=3, entry_grace_hours=0),
         fulfilment=Fulfilment(records=lambda: Talk.objects.all(), link="episode", at="held_at",
                               what="进行寻亲谈话并记录"),
         stops=_UNIDENTIFIED_STOPS,

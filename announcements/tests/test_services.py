@@ -164,6 +164,39 @@ def test_t3_status_is_overdue_then_late_after_24_hours_without_an_announcement(c
     assert selectors.t3_status(person)["state"] == "late"
 
 
+def test_t3_a_readmitted_person_needs_a_new_announcement_in_the_inbox_and_on_the_panel_alike(cast):
+    from deadlines.registry import BUCKET_OVERDUE
+    from deadlines.selectors import inbox
+    from leaving.services import departure_create
+    from people.services import episode_open, episode_transition
+
+    first_entry = timezone.now() - datetime.timedelta(days=20)
+    with time_machine.travel(first_entry + datetime.timedelta(minutes=1), tick=False):
+        person = unidentified_person(cast, at=first_entry)
+        announcement(cast, person)
+    with time_machine.travel(first_entry + datetime.timedelta(days=2), tick=False):
+        departure_create(by=cast.reception, episode=person.episodes.get(), exit_type="self",
+                         data={"declaration_signed": True})
+    again = timezone.now() - datetime.timedelta(hours=30)
+    with time_machine.travel(again, tick=False):
+        episode = episode_open(by=cast.reception, person=person, station=cast.station, channel="walk_in")
+        episode_transition(by=cast.reception, episode=episode, to="admitted")
+    assert selectors.t3_status(person)["state"] == "overdue"
+    overdue = [i for i in inbox(user=cast.tracer)["buckets"][BUCKET_OVERDUE] if i.rule.id == "T3"]
+    assert [i.subject.pk for i in overdue] == [episode.pk]  # the inbox agrees: the old announcement does not count
+    announcement(cast, person)
+    assert selectors.t3_status(person)["state"] == "late"
+
+
+def test_t3_the_panel_follows_the_configured_hours(cast, settings):
+    settings.GUITU_RULES = {**settings.GUITU_RULES, "T3_ANNOUNCE_HOURS": 12}
+    entry = timezone.now() - datetime.timedelta(hours=13)
+    with time_machine.travel(entry + datetime.timedelta(minutes=1), tick=False):
+        person = unidentified_person(cast, at=entry)
+    status = selectors.t3_status(person)
+    assert status["state"] == "overdue" and status["due"] == entry + datetime.timedelta(hours=12)
+
+
 def test_t3_withdrawing_for_a_person_takes_every_live_announcement_off_every_channel(cast):
     person = unidentified_person(cast)
     first = announcement(cast, person)

@@ -116,7 +116,10 @@ def test_t4_three_talks_a_day_for_72_hours_then_one(cast):
         with time_machine.travel(at, tick=False):
             tracing.talk_add(by=cast.tracer, episode=ep, held_at=at, content="自述来自湖南")
 
-    talk(local(2026, 3, 2, 11))  # the entry day needs one
+    talk(local(2026, 3, 2, 11))  # the entry day is within the first 72 hours: it needs three
+    assert item_of("T4", ep, local(2026, 3, 2, 20), BUCKET_TODAY).progress == "1/3"
+    talk(local(2026, 3, 2, 14))
+    talk(local(2026, 3, 2, 18))
     assert bucket_of("T4", ep, local(2026, 3, 2, 20)) is None
     talk(local(2026, 3, 3, 9))
     talk(local(2026, 3, 3, 15))
@@ -135,7 +138,7 @@ def test_t4_three_talks_a_day_for_72_hours_then_one(cast):
 
     ep.refresh_from_db()
     days = [(w.start.day, w.required, w.held, w.status) for w in t4_windows(ep, local(2026, 3, 6, 20))]
-    assert days == [(2, 1, 1, "met"), (3, 3, 2, "overdue"), (4, 3, 3, "met"), (5, 3, 0, "overdue"), (6, 1, 0, "due")]
+    assert days == [(2, 3, 3, "met"), (3, 3, 2, "overdue"), (4, 3, 3, "met"), (5, 3, 0, "overdue"), (6, 1, 0, "due")]
 
 
 def test_t5_dna_request_is_due_after_7_working_days_across_a_weekend(cast):

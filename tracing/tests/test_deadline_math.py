@@ -16,24 +16,36 @@ def test_t4_three_talks_a_day_in_the_first_72_hours_then_one():
     entry = at(2026, 3, 2, 10, 0)
     talks = [entry + dt.timedelta(hours=h) for h in (1, 5, 9, 25, 30, 34, 50, 55, 80)]
     windows = dm.talk_windows(entry, talks, until=entry + dt.timedelta(days=5, hours=1))
-    # 2 March (entry day) 1; 3, 4 and 5 March begin within 72 h of entry: 3 each; then 1 a day.
+    # 2 March (entry day) and 3, 4, 5 March (begin within 72 h of entry): 3 each; then 1 a day.
     assert [(w.start.day, w.required, w.held, w.status) for w in windows] == [
-        (2, 1, 3, dm.MET), (3, 3, 3, dm.MET), (4, 3, 2, dm.OVERDUE), (5, 3, 1, dm.OVERDUE), (6, 1, 0, dm.OVERDUE),
+        (2, 3, 3, dm.MET), (3, 3, 3, dm.MET), (4, 3, 2, dm.OVERDUE), (5, 3, 1, dm.OVERDUE), (6, 1, 0, dm.OVERDUE),
         (7, 1, 0, dm.DUE)]
 
 
-def test_t4_days_are_local_calendar_days_and_a_late_evening_entry_day_asks_for_nothing():
-    entry = at(2026, 3, 2, 20, 30)  # within 8 hours of midnight
-    windows = dm.talk_windows(entry, [], until=at(2026, 3, 3, 12, 0))
-    assert [(w.start, w.required, w.status) for w in windows] == [(at(2026, 3, 3), 3, dm.DUE)]
+def test_t4_the_entry_day_asks_for_three_talks_even_late_in_the_evening():
+    entry = at(2026, 3, 2, 20, 30)
+    windows = dm.talk_windows(entry, [entry + dt.timedelta(minutes=m) for m in (10, 60)], until=at(2026, 3, 3, 12, 0))
+    assert [(w.start, w.required, w.held, w.status) for w in windows] == [
+        (at(2026, 3, 2), 3, 2, dm.OVERDUE), (at(2026, 3, 3), 3, 0, dm.DUE)]
+
+
+def test_t4_the_boundary_of_the_first_72_hours():
+    entry = at(2026, 3, 2, 10, 0)
+    # 5 March 00:00 is 62 h after entry (3 talks); 6 March 00:00 is 86 h after (1 talk).
+    assert dm.talks_required(entry, at(2026, 3, 5), at(2026, 3, 6)) == 3
+    assert dm.talks_required(entry, at(2026, 3, 6), at(2026, 3, 7)) == 1
+    midnight = at(2026, 3, 2, 0, 0)  # exactly 72 h before 5 March: that day is outside the first 72 hours
+    assert dm.talks_required(midnight, at(2026, 3, 5), at(2026, 3, 6)) == 1
+    assert dm.talks_required(midnight, at(2026, 3, 4), at(2026, 3, 5)) == 3
 
 
 def test_t4_a_running_window_is_due_not_missed():
     entry = at(2026, 3, 2, 10, 0)
-    windows = dm.talk_windows(entry, [entry + dt.timedelta(hours=1)], until=entry + dt.timedelta(hours=3))
-    assert len(windows) == 1 and windows[0].status == dm.MET and windows[0].required == 1
-    windows = dm.talk_windows(entry, [], until=entry + dt.timedelta(hours=3))
-    assert len(windows) == 1 and windows[0].status == dm.DUE and windows[0].held == 0
+    talks = [entry + dt.timedelta(hours=h) for h in (1, 2, 3)]
+    windows = dm.talk_windows(entry, talks, until=entry + dt.timedelta(hours=4))
+    assert len(windows) == 1 and windows[0].status == dm.MET and windows[0].required == 3
+    windows = dm.talk_windows(entry, talks[:1], until=entry + dt.timedelta(hours=3))
+    assert len(windows) == 1 and windows[0].status == dm.DUE and windows[0].held == 1
 
 
 def test_t5_seven_working_days_skip_the_national_day_holiday():
