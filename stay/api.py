@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 from core.models import Organisation
 from core.scoping import get_scoped_or_404, require_write
 from stay import selectors, services
-from stay.models import Bed, Placement, Zone
+from stay.models import Bed, Placement, StayExtension, Zone
 from stay.selectors import SETUP_ROLES, STAY_ROLES
 
 router = Router()
@@ -119,17 +119,21 @@ class ReturnIn(Schema):
 
 
 class ExtensionIn(Schema):
-    reason: str = Field(..., max_length=2000)
-    reported_to_department: bool = False
-    reported_on: datetime.date | None = None
+    reason: str = Field(max_length=2000)
+
+
+class AckIn(Schema):
+    note: str = Field("", max_length=300)
 
 
 class ExtensionOut(Schema):
     uuid: uuid.UUID
     episode: uuid.UUID = Field(alias="episode.uuid")
     reason: str
-    reported_to_department: bool
-    reported_on: datetime.date | None
+    department: str | None = Field(None, alias="department.name")
+    reported_at: datetime.datetime | None
+    acknowledged_at: datetime.datetime | None
+    ack_note: str
     created_at: datetime.datetime
 
 
@@ -256,7 +260,16 @@ def placement_return(request, placement_uuid: uuid.UUID, payload: ReturnIn):
 def extension_record(request, episode_uuid: uuid.UUID, payload: ExtensionIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
     require_write(request.user, episode.station, *STAY_ROLES)
-    return Status(201, services.stay_extension_record(by=request.user, episode=episode, reason=payload.reason,
-                                               reported_to_department=payload.reported_to_department,
-                                               reported_on=payload.reported_on))
+    return Status(201, services.stay_extension_record(by=request.user, episode=episode, reason=payload.reason))
+
+
+@router.get("/n5-reports", response=list[ExtensionOut], summary="超期在站报告（规则 N5：报上级民政部门）")
+def n5_reports(request, pending_only: bool = True):
+    return list(selectors.n5_reports(user=request.user, pending_only=pending_only)[:200])
+
+
+@router.post("/n5-reports/{report_uuid}/acknowledge", response=ExtensionOut, summary="上级民政部门确认收悉超期在站报告（规则 N5）")
+def n5_acknowledge(request, report_uuid: uuid.UUID, payload: AckIn):
+    ext = get_scoped_or_404(StayExtension.objects.select_related("episode__person"), request.user, uuid=report_uuid)
+    return services.stay_extension_acknowledge(by=request.user, extension=ext, note=payload.note)
 

@@ -1,5 +1,4 @@
 from django import forms
-from django.utils import timezone
 
 from core.fields import NOTE
 from core.models import Organisation
@@ -114,13 +113,10 @@ class PlacementReturnForm(BedAssignForm):
 
 
 class StayExtensionForm(forms.Form):
-    reason = forms.CharField(max_length=NOTE, label="超期在站原因", widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
-                             help_text="规则 N5：16周岁以上且无精神障碍、智力残疾迹象者，在站一般不超过10天")
-    reported_to_department = forms.BooleanField(label="已报上级民政部门", required=False)
-    reported_on = forms.DateField(label="报告日期", widget=DATE_WIDGET, required=False)
+    reason = forms.CharField(label="超期在站原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
+                             help_text="规则 N5：16周岁以上且无精神障碍、智力残疾迹象者，在站一般不超过10天；"
+                                       "提交后作为超期在站报告报送本站的上级民政部门，由其确认收悉")
 
-    def clean_reported_on(self):
-        value = self.cleaned_data.get("reported_on")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("报告日期不能晚于今天。")
-        return value
+
+class N5AckForm(forms.Form):
+    note = forms.CharField(label="部门意见", max_length=300, required=False)

@@ -103,14 +103,20 @@ class BedAssignment(TimeStamped):
 
 
 class StayExtension(TimeStamped):
-    """Rule N5: the recorded reason for a stay beyond the limit, and whether it went to the department."""
+    """Rule N5: a stay beyond the limit, its reason, reported to the department above as a record that
+    department sees in its own list and acknowledges (确认收悉)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
                                 related_name="stay_extensions")
     reason = BoundedTextField("延长在站原因", max_length=NOTE)
-    reported_to_department = models.BooleanField("已报上级民政部门", default=False)
-    reported_on = models.DateField("报告日期", null=True, blank=True)
+    department = models.ForeignKey(Organisation, verbose_name="报送的上级民政部门", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="n5_reports")
+    reported_at = models.DateTimeField("报送时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("确认收悉时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    ack_note = models.CharField("部门意见", max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
                                     related_name="+")
 
@@ -118,7 +124,8 @@ class StayExtension(TimeStamped):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = verbose_name_plural = "超期在站原因"
+        verbose_name = verbose_name_plural = "超期在站报告"
+        indexes = [models.Index(fields=["department", "acknowledged_at"])]
 
 
 class PlacementKind(models.TextChoices):

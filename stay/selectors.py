@@ -49,6 +49,27 @@ def n5_missing_q(now: datetime.datetime) -> Q:
     return n5_over_q(now) & n5_applies_q(now) & ~Q(Exists(StayExtension.objects.filter(episode=OuterRef("pk"))))
 
 
+def n5_reports(*, user, pending_only: bool = True) -> QuerySet[StayExtension]:
+    """Rule N5: reports of stays beyond the limit addressed to the user's department (or, for a station,
+    its own reports), newest first; ``pending_only``: not yet acknowledged."""
+    qs = scoped(StayExtension.objects.all(), user)
+    org = getattr(user, "organisation", None)
+    if org is not None and org.kind == OrgKind.CIVIL_AFFAIRS:
+        qs = qs.filter(department=org)
+    if pending_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return qs.select_related("episode__person", "episode__station", "department", "recorded_by",
+                             "acknowledged_by").order_by("-reported_at", "-id")
+
+
+def may_acknowledge_n5(user) -> bool:
+    """Department staff (supervisor, head, admin) of a civil-affairs department acknowledge N5 reports."""
+    from stay.services import N5_ACK_ROLES
+
+    org = getattr(user, "organisation", None)
+    return bool(org is not None and org.kind == OrgKind.CIVIL_AFFAIRS and user.has_role(*N5_ACK_ROLES))
+
+
 def n5_applies(person: Person, on: datetime.date) -> bool:
     age = person.age_on(on)
     return (age is None or age >= 16) and not (person.has_mental_disorder or person.has_intellectual_disability)

@@ -7,12 +7,12 @@ through people.services.episode_transition.
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import audit_create, audit_update, snapshot
-from core.models import STATION_KINDS, Organisation, OrgKind
+from core.models import STATION_KINDS, Organisation, OrgKind, Role
 from people.models import Episode, Sex
 from people.services import episode_transition
 from people.states import EpisodeStatus
@@ -304,32 +304,53 @@ def on_episode_closed(event) -> None:
 
 
 @transaction.atomic
-def stay_extension_record(*, by, episode: Episode, reason: str, reported_to_department: bool = False,
-                          reported_on: datetime.date | None = None) -> StayExtension:
-    """Rule N5: record why a stay runs beyond the limit, and whether the department above was told."""
+def stay_extension_record(*, by, episode: Episode, reason: str) -> StayExtension:
+    """Rule N5: record why a stay runs beyond the limit and report it to the department above — the
+    station's supervising civil-affairs department, which sees it in its N5 list and acknowledges it."""
     reason = (reason or "").strip()
     errors = {}
-    today = timezone.localdate()
     if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION, EpisodeStatus.IN_HOSPITAL,
                               EpisodeStatus.OUTSIDE_CARE):
-        errors["__all__"] = "该人员已不在站，无需记录超期原因。"
+        errors["__all__"] = "该人员已不在站，无需报告超期在站。"
     if len(reason) < 4:
         errors["reason"] = "请具体填写超期在站的原因（至少4个字，规则 N5）。"
-    if reported_to_department and not reported_on:
-        errors["reported_on"] = "已报上级民政部门时请填写报告日期。"
-    if reported_on and not reported_to_department:
-        errors["reported_to_department"] = "填写了报告日期，请勾选“已报上级民政部门”。"
-    if reported_on and reported_on > today:
-        errors["reported_on"] = "报告日期不能晚于今天。"
-    if reported_on and episode.admitted_at and reported_on < timezone.localtime(episode.admitted_at).date():
-        errors["reported_on"] = "报告日期不能早于入站日期。"
+    elif len(reason) > 2000:
+        errors["reason"] = "超期在站原因不能超过2000字。"
+    department = episode.station.supervisor
+    if department is None or department.kind != OrgKind.CIVIL_AFFAIRS:
+        errors["__all__"] = "本机构未设置上级民政部门，无法报送超期在站报告；请管理员先设置上级机构（规则 N5）。"
     if errors:
         raise ValidationError(errors)
-    ext = StayExtension.objects.create(episode=episode, reason=reason, reported_to_department=reported_to_department,
-                                       reported_on=reported_on, recorded_by=by)
-    audit_create(actor=by, obj=ext, summary=f"{episode.number} 记录超期在站原因（规则 N5）", organisation=episode.station,
-                 person_uuid=episode.person.uuid)
+    ext = StayExtension.objects.create(episode=episode, reason=reason, department=department,
+                                       reported_at=timezone.now(), recorded_by=by)
+    audit_create(actor=by, obj=ext, summary=f"{episode.number} 超期在站报告报送{department.name}（规则 N5）",
+                 organisation=episode.station, person_uuid=episode.person.uuid)
     return ext
+
+
+#: Who in the department acknowledges an N5 report.
+N5_ACK_ROLES = (Role.SUPERVISOR, Role.HEAD, Role.ADMIN)
+
+
+@transaction.atomic
+def stay_extension_acknowledge(*, by, extension: StayExtension, note: str = "") -> StayExtension:
+    """Rule N5: the department above acknowledges (确认收悉) a station's report of a stay beyond the limit."""
+    extension = StayExtension.objects.select_for_update().select_related("episode__person", "department").get(
+        pk=extension.pk)
+    if not (by.is_superuser or (by.organisation_id == extension.department_id and by.has_role(*N5_ACK_ROLES))):
+        raise PermissionDenied("只有接收报告的上级民政部门可以确认收悉。")
+    if extension.acknowledged_at is not None:
+        raise ValidationError("该报告已确认收悉。")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError({"note": "部门意见不能超过300字。"})
+    before = snapshot(extension, ["acknowledged_at", "acknowledged_by", "ack_note"])
+    extension.acknowledged_at, extension.acknowledged_by, extension.ack_note = timezone.now(), by, note
+    extension.save(update_fields=["acknowledged_at", "acknowledged_by", "ack_note", "updated_at"])
+    audit_update(actor=by, obj=extension, before=before,
+                 summary=f"{extension.episode.number} 超期在站报告已确认收悉（规则 N5）",
+                 organisation=extension.department, person_uuid=extension.episode.person.uuid)
+    return extension
 
 
 def n5_limit_days() -> int:

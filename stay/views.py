@@ -26,12 +26,13 @@ from stay.forms import (
     BedReleaseForm,
     BedsForm,
     BoardFilterForm,
+    N5AckForm,
     PlacementForm,
     PlacementReturnForm,
     StayExtensionForm,
     ZoneForm,
 )
-from stay.models import Bed, Placement, PlacementKind, Zone
+from stay.models import Bed, Placement, PlacementKind, StayExtension, Zone
 from stay.selectors import SETUP_ROLES, STAY_ROLES
 
 
@@ -237,21 +238,49 @@ def placement_return(request, uuid):
 
 @login_required
 def extension_new(request, uuid):
-    """Rule N5: record the reason for a stay beyond the limit."""
+    """Rule N5: record the reason for a stay beyond the limit; it goes to the department above as a report."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
     require_write(request.user, ep.station, *STAY_ROLES)
     form = StayExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.stay_extension_record(by=request.user, episode=ep, reason=data["reason"],
-                                           reported_to_department=data["reported_to_department"],
-                                           reported_on=data["reported_on"])
+            ext = services.stay_extension_record(by=request.user, episode=ep, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
-            messages.success(request, "已记录超期在站原因。")
+            messages.success(request, f"已记录超期在站原因，并报送{ext.department.name}。")
             return _back(request, ep)
+    department = ep.station.supervisor
     return render(request, "stay/action_form.html", {
-        "episode": ep, "form": form, "title": "记录超期在站原因（规则 N5）", "next": _next(request),
-        "intro": f"在站超过{selectors.n5_limit()}天须记录原因并报上级民政部门（规则 N5）。"})
+        "episode": ep, "form": form, "title": "超期在站报告（规则 N5）", "next": _next(request),
+        "intro": f"在站超过{selectors.n5_limit()}天须记录原因并报上级民政部门（规则 N5）。"
+                 + (f"提交后报送：{department.name}。" if department else "本机构未设置上级民政部门。")})
+
+
+@login_required
+def n5_reports(request):
+    """Rule N5, the department's side: stays beyond the limit reported by the stations it supervises."""
+    pending = request.GET.get("all") != "1"
+    qs = selectors.n5_reports(user=request.user, pending_only=pending)
+    return render(request, "stay/n5_reports.html", {
+        **paginate(request, qs), "pending": pending, "ack_form": N5AckForm(),
+        "may_ack": selectors.may_acknowledge_n5(request.user),
+        "pending_count": selectors.n5_reports(user=request.user, pending_only=True).count(),
+    })
+
+
+@login_required
+@require_POST
+def n5_acknowledge(request, uuid):
+    ext = get_scoped_or_404(StayExtension.objects.select_related("episode__person"), request.user, uuid=uuid)
+    form = N5AckForm(request.POST)
+    if form.is_valid():
+        try:
+            services.stay_extension_acknowledge(by=request.user, extension=ext, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已确认收悉：{ext.episode.person.name}（{ext.episode.number}）超期在站报告。")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("stay:n5_reports")

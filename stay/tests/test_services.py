@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -192,8 +192,7 @@ def test_n5_a_stay_over_10_days_needs_a_reason(cast, days, needed):
         assert (ep in selectors.n5_missing(user=cast.reception)) is needed
         assert (ep in selectors.board(user=cast.reception, filters={"flag": "n5_missing"})) is needed
         if needed:
-            services.stay_extension_record(by=cast.carer, episode=ep, reason="等待公安DNA比对结果",
-                                           reported_to_department=True, reported_on=timezone.localdate())
+            services.stay_extension_record(by=cast.carer, episode=ep, reason="等待公安DNA比对结果")
             assert not selectors.n5_status(ep)["reason_needed"]
             assert ep not in selectors.n5_missing(user=cast.reception)
 
@@ -212,13 +211,53 @@ def test_n5_does_not_apply_to_children_under_16_or_people_with_mental_disorder_o
         assert not selectors.n5_missing(user=cast.reception).exists()
 
 
-def test_n5_a_reason_needs_words_and_a_report_date_when_reported(cast):
+def test_n5_a_reason_needs_words_and_a_department_above(cast):
     ep = admitted_episode(cast)
     with pytest.raises(ValidationError) as exc:
-        services.stay_extension_record(by=cast.carer, episode=ep, reason="", reported_to_department=True)
-    assert set(exc.value.message_dict) == {"reason", "reported_on"}
-    with pytest.raises(ValidationError):
-        services.stay_extension_record(by=cast.carer, episode=ep, reason="等待家属来接",
-                                       reported_to_department=True,
-                                       reported_on=timezone.localdate() + datetime.timedelta(days=1))
+        services.stay_extension_record(by=cast.carer, episode=ep, reason="")
+    assert set(exc.value.message_dict) == {"reason"}
+    cast.station.supervisor = None
+    cast.station.save()
+    ep.refresh_from_db()
+    with pytest.raises(ValidationError, match="未设置上级民政部门"):
+        services.stay_extension_record(by=cast.carer, episode=ep, reason="等待家属来接")
     assert not StayExtension.objects.exists()
+
+
+def test_n5_the_report_goes_to_the_department_above_which_sees_and_acknowledges_it(cast):
+    from core.models import AuditAction, AuditEntry
+
+    ep = admitted_episode(cast)
+    ext = services.stay_extension_record(by=cast.carer, episode=ep, reason="等待公安DNA比对结果")
+    assert ext.department == cast.county_dept and ext.reported_at is not None
+    created = AuditEntry.objects.get(object_id=str(ext.uuid), action=AuditAction.CREATE)
+    assert created.organisation == cast.station and created.person_uuid == ep.person.uuid
+    assert created.changes["reason"] == [None, "等待公安DNA比对结果"]
+    # the department sees it in its own list; the city department (not addressed) does not list it
+    assert list(selectors.n5_reports(user=cast.county_supervisor)) == [ext]
+    assert not selectors.n5_reports(user=cast.city_supervisor).exists()
+    assert not selectors.n5_reports(user=cast.outsider).exists()
+    # only the addressed department acknowledges
+    for stranger in (cast.carer, cast.head, cast.city_supervisor):
+        with pytest.raises(PermissionDenied):
+            services.stay_extension_acknowledge(by=stranger, extension=ext)
+    services.stay_extension_acknowledge(by=cast.county_supervisor, extension=ext, note="同意，继续寻亲")
+    ext.refresh_from_db()
+    assert ext.acknowledged_by == cast.county_supervisor and ext.ack_note == "同意，继续寻亲"
+    ack = AuditEntry.objects.get(object_id=str(ext.uuid), action=AuditAction.UPDATE)
+    assert ack.organisation == cast.county_dept and ack.changes["ack_note"] == ["", "同意，继续寻亲"]
+    assert ack.changes["acknowledged_at"][0] is None and ack.changes["acknowledged_at"][1]
+    assert not selectors.n5_reports(user=cast.county_supervisor).exists()  # no longer pending
+    with pytest.raises(ValidationError, match="已确认"):
+        services.stay_extension_acknowledge(by=cast.county_supervisor, extension=ext)
+
+
+@pytest.mark.parametrize(("age_days_short", "applies"), [(0, True), (1, False)])
+def test_n5_applies_from_exactly_the_16th_birthday(cast, age_days_short, applies):
+    today = timezone.localdate()
+    birthday = today.replace(year=today.year - 16) + datetime.timedelta(days=age_days_short)
+    start = timezone.now() - datetime.timedelta(days=12)
+    ep = admitted_episode(cast, age=None, birth_date=birthday, at=start)
+    assert selectors.n5_applies(ep.person, today) is applies
+    assert selectors.n5_status(ep)["reason_needed"] is applies
+    assert (ep in selectors.n5_missing(user=cast.reception)) is applies

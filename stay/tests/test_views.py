@@ -144,3 +144,21 @@ def test_i3_the_carer_sends_to_hospital_and_brings_back_from_the_pages(cast, cli
 def test_the_people_episode_page_shows_the_stay_panel(cast, client_for, world):
     response = client_for(cast.carer).get(reverse("people:episode", args=[world["ep"].uuid]))
     assert response.status_code == 200 and "在站照料" in response.content.decode()
+
+
+def test_n5_the_department_acknowledges_a_report_on_its_page_and_others_cannot(cast, client_for):
+    from stay import services
+
+    ep = admitted_episode(cast)
+    ext = services.stay_extension_record(by=cast.carer, episode=ep, reason="等待公安DNA比对结果")
+    ack = reverse("stay:n5_acknowledge", args=[ext.uuid])
+    page = client_for(cast.county_supervisor).get(reverse("stay:n5_reports")).content.decode()
+    assert ep.person.name in page and "确认收悉" in page
+    assert client_for(cast.outsider).post(ack, {"note": "x"}).status_code == 404
+    client_for(cast.carer).post(ack, {"note": "x"})
+    assert StayExtension.objects.get().acknowledged_at is None
+    response = client_for(cast.county_supervisor).post(ack, {"note": "已阅，同意延长"})
+    assert response.status_code == 302
+    assert StayExtension.objects.get().ack_note == "已阅，同意延长"
+    outsider_page = client_for(cast.outsider).get(reverse("stay:n5_reports") + "?all=1").content.decode()
+    assert reverse("people:episode", args=[ep.uuid]) not in outsider_page
