@@ -1,6 +1,6 @@
 from django import forms
 
-from core.models import Organisation, User
+from core.models import Organisation, Role, User
 from leaving.models import Departure, ExitType
 from oversight.models import PanelMembership
 
@@ -10,12 +10,13 @@ DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 FIELDS_BY_TYPE = {
     ExitType.HOME_TICKET: ["ticket_no", "travel_mode", "destination", "is_direct", "transfer_point",
                            "local_station_contact", "cash_yuan", "cash_exception_reason", "cash_receipt_signed",
-                           "witness_1", "witness_2"],
+                           "cash_approved_by", "witness_1", "witness_2"],
     ExitType.HOME_ESCORTED: ["destination", "escort_staff", "escort_route", "handed_over_to", "handover_org",
-                             "handover_person", "handover_at", "witness_1", "witness_2"],
+                             "handover_person", "claimant_id_number", "claimant_id_copy", "handover_at", "witness_1",
+                             "witness_2"],
     ExitType.FAMILY: ["claimant_name", "claimant_id_number", "claimant_id_copy", "claimant_relationship",
                       "claimant_phone", "destination", "witness_1", "witness_2"],
-    ExitType.TRANSFER: ["transfer_org", "witness_1", "witness_2"],
+    ExitType.TRANSFER: ["transfer_org", "transfer_person", "transfer_person_phone", "witness_1", "witness_2"],
     ExitType.SELF: ["declaration_signed", "destination", "witness_1", "witness_2"],
     ExitType.NO_FORMALITIES: ["written_record"],
     ExitType.DEATH: ["death_place", "death_cause", "police_notified", "hospital_notified"],
@@ -25,9 +26,12 @@ FIELDS_BY_TYPE = {
 
 class DepartureForm(forms.ModelForm):
     left_at = forms.DateTimeField(label="离站时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
-    claimant_id_number = forms.CharField(label="接领人身份证号", max_length=20, required=False,
-                                         help_text="核对证件原件（规则 N9）；加密保存")
-    claimant_id_copy = forms.FileField(label="接领人身份证复印件", required=False, help_text="JPG、PNG、WebP 图片或 PDF")
+    claimant_id_number = forms.CharField(label="接领人/接收人身份证号", max_length=20, required=False,
+                                         help_text="核对证件原件（规则 N9：未满16周岁或行动不便者，护送交接时也须核对）；加密保存")
+    claimant_id_copy = forms.FileField(label="接领人/接收人身份证复印件", required=False,
+                                       help_text="JPG、PNG、WebP 图片或 PDF")
+    cash_approved_by = forms.ModelChoiceField(label="超额现金审批人（站长）", queryset=User.objects.none(),
+                                              required=False, help_text="超过规定金额须经办人以外的站长审批（规则 N8）")
     escort_staff = forms.ModelMultipleChoiceField(label="护送人员", queryset=User.objects.none(), required=False,
                                                   widget=forms.SelectMultiple(attrs={"size": 4}))
     handover_at = forms.DateTimeField(label="交接时间", widget=DT_WIDGET, required=False)
@@ -41,11 +45,11 @@ class DepartureForm(forms.ModelForm):
         model = Departure
         fields = ["exit_type", "left_at", "limited_mobility",
                   "ticket_no", "travel_mode", "destination", "is_direct", "transfer_point", "local_station_contact",
-                  "cash_yuan", "cash_exception_reason", "cash_receipt_signed",
+                  "cash_yuan", "cash_exception_reason", "cash_receipt_signed", "cash_approved_by",
                   "escort_staff", "escort_route", "handed_over_to", "handover_org", "handover_person", "handover_at",
                   "claimant_name", "claimant_id_number", "claimant_id_copy", "claimant_relationship",
                   "claimant_phone",
-                  "transfer_org", "declaration_signed", "written_record",
+                  "transfer_org", "transfer_person", "transfer_person_phone", "declaration_signed", "written_record",
                   "death_place", "death_cause", "police_notified", "hospital_notified",
                   "circumstances", "police_report_ref", "note"]
         widgets = {
@@ -55,7 +59,8 @@ class DepartureForm(forms.ModelForm):
         }
         help_texts = {
             "is_direct": "尽量购买直达票；非直达须告知中转地和当地救助站联系方式（规则 N8）",
-            "cash_yuan": "一般不发现金；特殊情况一般不超过规定金额，须签字领取（规则 N8）",
+            "cash_yuan": "一般不发现金；确需发放的写明原因、受助人员签字领取，超过规定金额须站长审批（规则 N8）",
+            "transfer_person": "接收机构的负责人（规则 N9）",
             "declaration_signed": "须本人签署《自行离站声明书》（规则 N7）",
             "written_record": "未办手续离站视为放弃救助，须书面记录（规则 N7）",
         }
@@ -64,6 +69,8 @@ class DepartureForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if station is not None:
             self.fields["escort_staff"].queryset = User.objects.filter(organisation=station, is_active=True)
+            self.fields["cash_approved_by"].queryset = User.objects.filter(
+                organisation=station, is_active=True, user_roles__role=Role.HEAD).distinct()
             from oversight.services import current_members
 
             self.fields["witness_1"].queryset = self.fields["witness_2"].queryset = current_members(station)

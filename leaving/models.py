@@ -62,8 +62,10 @@ class Departure(TimeStamped):
     transfer_point = models.CharField("中转地", max_length=100, blank=True)
     local_station_contact = models.CharField("中转地救助站联系方式", max_length=100, blank=True)
     cash_yuan = models.DecimalField("发放现金（元）", max_digits=8, decimal_places=2, default=0)
-    cash_exception_reason = models.CharField("超额发放原因", max_length=300, blank=True)
+    cash_exception_reason = models.CharField("发放现金原因", max_length=300, blank=True)
     cash_receipt_signed = models.BooleanField("已签收现金", default=False)
+    cash_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="超额现金审批人（站长）", null=True,
+                                         blank=True, on_delete=models.PROTECT, related_name="+")
 
     # 返乡（护送）
     escort_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="护送人员", blank=True,
@@ -75,12 +77,13 @@ class Departure(TimeStamped):
     handover_person = models.CharField("接收人", max_length=50, blank=True)
     handover_at = models.DateTimeField("交接时间", null=True, blank=True)
 
-    # 亲属接领 — rules N9, E3
+    # 亲属接领 — rules N9, E3 (the ID fields also hold the receiving person's ID on an escorted handover of
+    # a child under 16 or a person with limited mobility)
     claimant_name = models.CharField("接领人姓名", max_length=50, blank=True)
     claimant_id_enc = BoundedTextField("接领人身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     claimant_id_hash = models.CharField("接领人身份证号索引", max_length=64, blank=True, db_index=True)
-    claimant_id_masked = models.CharField("接领人身份证号", max_length=20, blank=True)
-    claimant_id_copy = models.FileField("接领人身份证复印件", upload_to=id_copy_upload_to, blank=True)
+    claimant_id_masked = models.CharField("接领人/接收人身份证号", max_length=20, blank=True)
+    claimant_id_copy = models.FileField("接领人/接收人身份证复印件", upload_to=id_copy_upload_to, blank=True)
     claimant_relationship = models.CharField("与受助人员关系", max_length=20, blank=True)
     claimant_phone = models.CharField("接领人电话", max_length=40, blank=True)
     witness_1 = models.CharField("见证监督员一", max_length=50, blank=True)
@@ -89,6 +92,8 @@ class Departure(TimeStamped):
     # 转送其他机构
     transfer_org = models.ForeignKey(Organisation, verbose_name="转送机构", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
+    transfer_person = models.CharField("接收机构负责人", max_length=50, blank=True)  # rule N9
+    transfer_person_phone = models.CharField("负责人电话", max_length=40, blank=True)
 
     # 自行离站 / 未办手续离站 — rule N7
     declaration_signed = models.BooleanField("已签署自行离站声明书", default=False)

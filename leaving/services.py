@@ -15,7 +15,7 @@ from core import events
 from core.audit import audit, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
 from core.images import CleanDocument, take_document
-from core.models import STATION_KINDS, AuditAction
+from core.models import STATION_KINDS, AuditAction, Role
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from leaving.models import Departure, ExitType, HandoverTo
 from people.models import Episode
@@ -34,12 +34,13 @@ WENT_HOME = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FA
 #: The fields each exit type uses; anything else submitted is dropped, not stored.
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     ExitType.HOME_TICKET: ("ticket_no", "travel_mode", "destination", "is_direct", "transfer_point",
-                           "local_station_contact", "cash_yuan", "cash_exception_reason", "cash_receipt_signed"),
+                           "local_station_contact", "cash_yuan", "cash_exception_reason", "cash_receipt_signed",
+                           "cash_approved_by"),
     ExitType.HOME_ESCORTED: ("destination", "escort_route", "handed_over_to", "handover_org", "handover_person",
                              "handover_at", "witness_1", "witness_2"),
     ExitType.FAMILY: ("claimant_name", "claimant_relationship", "claimant_phone", "witness_1", "witness_2",
                       "destination"),
-    ExitType.TRANSFER: ("transfer_org",),
+    ExitType.TRANSFER: ("transfer_org", "transfer_person", "transfer_person_phone"),
     ExitType.SELF: ("declaration_signed", "destination"),
     ExitType.NO_FORMALITIES: ("written_record",),
     ExitType.DEATH: ("death_place", "death_cause", "police_notified", "hospital_notified"),
@@ -93,12 +94,29 @@ def _require(errors: dict, data: dict, field: str, message: str) -> None:
         errors[field] = message
 
 
-def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, data: dict[str, Any],
+def needs_n9_care(episode: Episode, at: datetime.datetime, data: dict[str, Any] | None = None) -> bool:
+    """Rule N9 applies: a child under 16 or a person with limited mobility."""
+    return is_child_under_n9(episode, at) or bool((data or {}).get("limited_mobility") or episode.person.limited_mobility)
+
+
+def _check_receiver_id(errors: dict, claimant_id_number: str, who: str) -> None:
+    """Rule N9: the receiving person's ID is checked (GB 11643) and kept."""
+    if not (claimant_id_number or "").strip():
+        errors["claimant_id_number"] = f"请填写{who}身份证号并核对证件原件（规则 N9）。"
+        return
+    try:
+        parse_id_number(claimant_id_number)
+    except InvalidIdNumber as exc:
+        errors["claimant_id_number"] = f"{who}身份证号有误：{exc}"
+
+
+def _validate(*, by, episode: Episode, exit_type: str, left_at: datetime.datetime, data: dict[str, Any],
               claimant_id_number: str, escort_staff: list) -> dict[str, str]:
     errors: dict[str, str] = {}
     child = is_child_under_n9(episode, left_at)
     # rule N9: children under 16 and people with limited mobility leave only with relatives or the responsible body
     limited = data.get("limited_mobility") or episode.person.limited_mobility
+    n9 = child or limited
     if (child or limited) and exit_type not in N9_ALLOWED:
         who = f"未满{n9_min_age()}周岁的未成年人" if child else "行动不便人员"
         errors["exit_type"] = (f"{who}不能{ExitType(exit_type).label}，须由亲属接领、护送返乡或转送其他机构（规则 N9）。"
@@ -112,13 +130,24 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
         if not data.get("is_direct", True):
             _require(errors, data, "transfer_point", "非直达时须告知并填写中转地（规则 N8）。")
             _require(errors, data, "local_station_contact", "非直达时须告知并填写中转地救助站的联系方式（规则 N8）。")
+        # rule N8: cash is the exception — any cash needs a reason and a signed receipt; above the cap
+        # (GUITU_RULES["N8_CASH_CAP_YUAN"], 20 yuan) a second approval by the station head.
         cash = data.get("cash_yuan") or decimal.Decimal(0)
         if cash < 0:
             errors["cash_yuan"] = "现金金额不能为负数。"
-        elif cash > cash_cap() and not (data.get("cash_exception_reason") or "").strip():
-            errors["cash_exception_reason"] = f"发放现金超过{cash_cap()}元，须填写特殊情况说明（规则 N8）。"
-        if cash > 0 and not data.get("cash_receipt_signed"):
-            errors["cash_receipt_signed"] = "发放现金须由受助人员签字领取（规则 N8）。"
+        elif cash > 0:
+            if not (data.get("cash_exception_reason") or "").strip():
+                errors["cash_exception_reason"] = "一般不发放现金；确需发放的，请写明特殊情况（规则 N8）。"
+            if not data.get("cash_receipt_signed"):
+                errors["cash_receipt_signed"] = "发放现金须由受助人员签字领取（规则 N8）。"
+            approver = data.get("cash_approved_by")
+            if cash > cash_cap():
+                if approver is None:
+                    errors["cash_approved_by"] = f"发放现金超过{cash_cap()}元，须经站长审批，请选择审批人（规则 N8）。"
+                elif approver.pk == getattr(by, "pk", None):
+                    errors["cash_approved_by"] = "超额现金须由经办人以外的站长审批（规则 N8）。"
+                elif not (approver.organisation_id == episode.station_id and approver.has_role(Role.HEAD)):
+                    errors["cash_approved_by"] = "审批人须为本机构站长（规则 N8）。"
     elif exit_type == ExitType.HOME_ESCORTED:
         if not escort_staff:
             errors["escort_staff"] = "请选择护送人员。"
@@ -135,24 +164,34 @@ def _validate(*, episode: Episode, exit_type: str, left_at: datetime.datetime, d
             errors["handover_at"] = "交接时间不能早于离站时间。"
         elif handover_at and handover_at > timezone.now() + datetime.timedelta(minutes=5):
             errors["handover_at"] = "交接时间不能晚于当前时间。"
+        if n9:  # rule N9: the receiving person's ID is checked and a copy kept, on every way out
+            _check_receiver_id(errors, claimant_id_number, "接收人")
     elif exit_type == ExitType.FAMILY:  # rules N9, E3
         _require(errors, data, "claimant_name", "请填写接领人姓名。")
         _require(errors, data, "claimant_relationship", "请填写接领人与受助人员的关系。")
         _require(errors, data, "claimant_phone", "请填写接领人电话。")
-        if not (claimant_id_number or "").strip():
-            errors["claimant_id_number"] = "请填写接领人身份证号并核对证件（规则 N9）。"
-        else:
-            try:
-                parse_id_number(claimant_id_number)
-            except InvalidIdNumber as exc:
-                errors["claimant_id_number"] = f"接领人身份证号有误：{exc}"
+        _check_receiver_id(errors, claimant_id_number, "接领人")
     elif exit_type == ExitType.TRANSFER:
         org = data.get("transfer_org")
         if org is None:
             errors["transfer_org"] = "请选择转送的机构。"
         elif org.pk == episode.station_id:
             errors["transfer_org"] = "不能转送到本机构。"
+        # rule N9: the receiving body's responsible person is recorded
+        _require(errors, data, "transfer_person", "请填写接收机构的负责人（规则 N9）。")
+        if n9:
+            _require(errors, data, "transfer_person_phone", "请填写接收机构负责人的联系电话（规则 N9）。")
     elif exit_type == ExitType.SELF:  # rule N7
+        person = episode.person
+        # 规程: self-departure only for people aged 16 or over with no sign of mental disorder or
+        # intellectual disability (under 16 is refused above, rule N9)
+        if person.has_mental_disorder or person.has_intellectual_disability:
+            errors["exit_type"] = ("有精神障碍或智力残疾迹象的受助人员不能自行离站，须由亲属接领、护送返乡或"
+                                   "转送其他机构（规程）。")
+            return errors
+        if _age(episode, left_at) is None and person.is_minor:
+            errors["exit_type"] = "年龄不详的未成年人不能自行离站（规则 N9）。"
+            return errors
         if not data.get("declaration_signed"):
             errors["declaration_signed"] = "自行离站须由本人签署《自行离站声明书》（规则 N7）。"
     elif exit_type == ExitType.NO_FORMALITIES:  # rule N7
@@ -231,10 +270,12 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
         raise ValidationError({"left_at": "离站时间不能晚于当前时间。"})
     if episode.admitted_at and left_at < episode.admitted_at:
         raise ValidationError({"left_at": f"离站时间不能早于入站时间（{timezone.localtime(episode.admitted_at):%Y-%m-%d %H:%M}）。"})
-    errors = _validate(episode=episode, exit_type=exit_type, left_at=left_at, data=data,
+    errors = _validate(by=by, episode=episode, exit_type=exit_type, left_at=left_at, data=data,
                        claimant_id_number=claimant_id_number, escort_staff=escort_staff)
     id_copy = None
-    if exit_type == ExitType.FAMILY:
+    keeps_receiver_id = exit_type == ExitType.FAMILY or (
+        exit_type == ExitType.HOME_ESCORTED and needs_n9_care(episode, left_at, data))
+    if keeps_receiver_id and "exit_type" not in errors:
         try:
             id_copy = take_id_copy(claimant_id_copy)
         except ValidationError as exc:
@@ -253,7 +294,7 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
                           **{k: v for k, v in data.items() if k in allowed and v is not None})
     if exit_type == ExitType.HOME_TICKET and departure.is_direct:
         departure.transfer_point = departure.local_station_contact = ""
-    if exit_type == ExitType.FAMILY:
+    if keeps_receiver_id:
         info = parse_id_number(claimant_id_number)
         departure.claimant_id_enc = encrypt_id(info.number)
         departure.claimant_id_hash = hash_id(info.number)
@@ -266,7 +307,7 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
     # The one closing path: bed, placements, belongings, tracing tasks and announcements (rules E1, T3).
     episode_close(by=by, episode=episode, to=EpisodeStatus.LEFT, at=left_at, note=label, reason=f"离站：{label}",
                   return_belongings=returns, went_home=exit_type in WENT_HOME)
-    if exit_type == ExitType.FAMILY:
+    if keeps_receiver_id:
         departure.claimant_id_copy = id_copy.as_file("id-copy")
     departure.save()
     if escort_staff:

@@ -3,6 +3,7 @@
 import datetime
 import decimal
 import io
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.crypto import decrypt_id
+from core.models import AuditAction, AuditEntry
 from intake.models import Belonging
 from intake.services import belonging_add
 from leaving.models import Departure
@@ -36,6 +38,11 @@ def _unchanged(episode):
     return Departure.objects.count() == 0 and Episode.objects.get(pk=episode.pk).status != "left"
 
 
+def _birthday_years_ago(years: int) -> datetime.date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - years)
+
+
 def _ticket(**extra):
     return {"ticket_no": "G1234-05车12F", "travel_mode": "train", "destination": "湖南省邵阳市", **extra}
 
@@ -46,7 +53,8 @@ def test_e1_return_home_by_ticket_closes_the_episode_frees_the_bed_and_returns_b
     stay_services.bed_assign(by=cast.carer, episode=ep, bed=beds.m1)
     belonging_add(by=cast.reception, episode=ep, item="手机", quantity=1, description="黑色")
     departure = departure_create(by=cast.reception, episode=ep, exit_type="home_ticket",
-                                 data=_ticket(cash_yuan=decimal.Decimal("20"), cash_receipt_signed=True))
+                                 data=_ticket(cash_yuan=decimal.Decimal("20"), cash_receipt_signed=True,
+                                              cash_exception_reason="中转需购买途中饮食"))
     ep.refresh_from_db()
     assert ep.status == "left" and ep.left_at == departure.left_at
     assert departure.belongings_returned == ["手机×1（黑色）"]
@@ -62,20 +70,101 @@ def test_n8_an_indirect_ticket_needs_the_transfer_point_and_the_local_station_co
     assert _unchanged(ep)
 
 
-def test_n8_cash_over_the_cap_needs_a_reason_and_any_cash_a_signed_receipt(cast):
+def test_n8_any_cash_needs_a_reason_and_a_signed_receipt(cast):
     ep = admitted_episode(cast)
     with pytest.raises(ValidationError) as exc:
         departure_create(by=cast.reception, episode=ep, exit_type="home_ticket",
-                         data=_ticket(cash_yuan=decimal.Decimal("50"), cash_receipt_signed=True))
-    assert "超过20元" in exc.value.message_dict["cash_exception_reason"][0]
-    with pytest.raises(ValidationError) as exc:
-        departure_create(by=cast.reception, episode=ep, exit_type="home_ticket",
                          data=_ticket(cash_yuan=decimal.Decimal("10")))
-    assert "cash_receipt_signed" in exc.value.message_dict
+    assert set(exc.value.message_dict) == {"cash_exception_reason", "cash_receipt_signed"}
+    assert "规则 N8" in exc.value.message_dict["cash_exception_reason"][0]
     assert _unchanged(ep)
-    departure_create(by=cast.reception, episode=ep, exit_type="home_ticket",
-                     data=_ticket(cash_yuan=decimal.Decimal("50"), cash_receipt_signed=True,
-                                  cash_exception_reason="中转需过夜，经站长批准"))
+    departure = departure_create(by=cast.reception, episode=ep, exit_type="home_ticket",
+                                 data=_ticket(cash_yuan=decimal.Decimal("20"), cash_receipt_signed=True,
+                                              cash_exception_reason="中转需购买途中饮食"))
+    assert departure.cash_approved_by is None  # at the cap: no second approval needed
+
+
+@pytest.mark.parametrize(("cash", "needs_approval"), [("20.00", False), ("20.01", True)])
+def test_n8_above_the_cap_a_head_other_than_the_clerk_approves(cast, cash, needs_approval):
+    ep = admitted_episode(cast)
+    data = _ticket(cash_yuan=decimal.Decimal(cash), cash_receipt_signed=True, cash_exception_reason="中转需过夜")
+    if needs_approval:
+        with pytest.raises(ValidationError) as exc:
+            departure_create(by=cast.reception, episode=ep, exit_type="home_ticket", data=data)
+        assert "超过20元" in exc.value.message_dict["cash_approved_by"][0]
+        for approver, word in ((cast.carer, "站长"), (cast.outsider, "本机构站长")):
+            with pytest.raises(ValidationError) as exc:
+                departure_create(by=cast.reception, episode=ep, exit_type="home_ticket",
+                                 data={**data, "cash_approved_by": approver})
+            assert word in exc.value.message_dict["cash_approved_by"][0]
+        with pytest.raises(ValidationError) as exc:  # the head cannot approve their own payment
+            departure_create(by=cast.head, episode=ep, exit_type="home_ticket",
+                             data={**data, "cash_approved_by": cast.head})
+        assert "经办人以外" in exc.value.message_dict["cash_approved_by"][0]
+        assert _unchanged(ep)
+        data["cash_approved_by"] = cast.head
+    departure = departure_create(by=cast.reception, episode=ep, exit_type="home_ticket", data=data)
+    assert departure.cash_approved_by == (cast.head if needs_approval else None)
+    entry = AuditEntry.objects.get(object_type="leaving.Departure", action=AuditAction.CREATE)
+    assert entry.changes["cash_yuan"] == [None, cash] and entry.changes["cash_receipt_signed"] == [None, True]
+    if needs_approval:
+        assert entry.changes["cash_approved_by"] == [None, str(cast.head)]
+
+
+@pytest.mark.parametrize(("age", "allowed"), [(15, False), (16, True)])
+def test_n9_the_age_to_leave_alone_is_exactly_16(cast, age, allowed):
+    ep = admitted_episode(cast, age=None, birth_date=_birthday_years_ago(age), name="少年")
+    if allowed:
+        departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
+        assert Episode.objects.get(pk=ep.pk).status == "left"
+    else:
+        with pytest.raises(ValidationError) as exc:
+            departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
+        assert "未满16周岁" in exc.value.message_dict["exit_type"][0]
+        assert _unchanged(ep)
+
+
+def test_n9_an_escorted_handover_of_a_child_checks_and_keeps_the_receiving_persons_id(cast):
+    ep = admitted_episode(cast, age=12, name="小军")
+    now = timezone.now()
+    data = {"escort_route": "英德—乳源", "handed_over_to": "family", "handover_person": "自称父亲",
+            "handover_at": now, "witness_1": "陈监督", "witness_2": "林监督"}
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="home_escorted", escort_staff=[cast.carer],
+                         data=data, left_at=now - datetime.timedelta(minutes=30))
+    assert set(exc.value.message_dict) == {"claimant_id_number", "claimant_id_copy"}
+    assert "接收人" in exc.value.message_dict["claimant_id_number"][0]
+    assert _unchanged(ep)
+    departure = departure_create(by=cast.reception, episode=ep, exit_type="home_escorted", escort_staff=[cast.carer],
+                                 data=data, left_at=now - datetime.timedelta(minutes=30), claimant_id_number=CLAIMANT_ID,
+                                 claimant_id_copy=png_upload())
+    assert decrypt_id(departure.claimant_id_enc) == CLAIMANT_ID and departure.claimant_id_copy.name
+    entry = AuditEntry.objects.get(object_type="leaving.Departure", action=AuditAction.CREATE)
+    flat = json.dumps(entry.changes, ensure_ascii=False)
+    assert CLAIMANT_ID not in flat and departure.claimant_id_enc not in flat and departure.claimant_id_hash not in flat
+    assert entry.changes["claimant_id_enc"] == [None, "***"]
+
+
+def test_n9_a_transfer_records_the_receiving_bodys_responsible_person(cast):
+    child = admitted_episode(cast, age=10, name="小兰", sex="女")
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=child, exit_type="transfer", data={"transfer_org": cast.city_station})
+    assert set(exc.value.message_dict) == {"transfer_person", "transfer_person_phone"}
+    departure = departure_create(by=cast.reception, episode=child, exit_type="transfer",
+                                 data={"transfer_org": cast.city_station, "transfer_person": "郑主任",
+                                       "transfer_person_phone": "0763-3333333"})
+    assert departure.transfer_person == "郑主任"
+    entry = AuditEntry.objects.get(object_type="leaving.Departure", action=AuditAction.CREATE)
+    assert entry.changes["transfer_person"] == [None, "郑主任"] and entry.changes["left_at"][1]
+
+
+@pytest.mark.parametrize("flag", ["has_mental_disorder", "has_intellectual_disability"])
+def test_n7_self_departure_only_without_signs_of_mental_disorder_or_intellectual_disability(cast, flag):
+    ep = admitted_episode(cast, **{flag: True})
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
+    assert "不能自行离站" in exc.value.message_dict["exit_type"][0]
+    assert _unchanged(ep)
 
 
 @pytest.mark.parametrize("exit_type", ["self", "home_ticket", "no_formalities"])
@@ -230,7 +319,7 @@ def test_e1_each_type_has_its_own_required_fields(cast):
     ep = admitted_episode(cast)
     expected = {
         "home_escorted": {"escort_staff", "escort_route", "handed_over_to", "handover_person", "handover_at"},
-        "transfer": {"transfer_org"},
+        "transfer": {"transfer_org", "transfer_person"},
         "death": {"death_place", "death_cause", "police_notified"},
         "missing": {"circumstances", "police_notified", "police_report_ref"},
         "family": {"claimant_name", "claimant_relationship", "claimant_phone", "claimant_id_number",
