@@ -77,6 +77,10 @@ class Fulfilment:
     what: str  # what must be done, in plain Chinese ("发布寻亲公告")
     outer: str = "pk"
     at_is_date: bool = False
+    #: For recurring rules whose record is made after the period it concerns (rule T10: the monthly report
+    #: is issued after the month ends): the record's field naming its period. The record then counts for
+    #: the period that field falls in, once ``at`` (when it was made) is reached.
+    period_at: str | None = None
 
     def matching(self) -> QuerySet:
         return self.records().filter(**{self.link: OuterRef(self.outer), f"{self.at}__isnull": False})
@@ -547,9 +551,14 @@ class DeadlineRule:
         # A finished period is owed by subjects still active at its end; the running one by those active now.
         qs = apply_stops(qs, self.stops, period_end, strict=False) if complete else apply_stops(qs, self.stops, as_of)
         f = self.fulfilment
-        done = (f.matching().filter(**{f"{f.at}__gte": period_start, f"{f.at}__lt": period_end,
-                                       f"{f.at}__lte": moment})
-                .order_by().values(f.link).annotate(c=Count("pk")).values("c"))
+        if f.period_at:
+            done = (f.matching().filter(**{f"{f.period_at}__gte": period_start, f"{f.period_at}__lt": period_end,
+                                           f"{f.at}__lte": as_of})
+                    .order_by().values(f.link).annotate(c=Count("pk")).values("c"))
+        else:
+            done = (f.matching().filter(**{f"{f.at}__gte": period_start, f"{f.at}__lt": period_end,
+                                           f"{f.at}__lte": moment})
+                    .order_by().values(f.link).annotate(c=Count("pk")).values("c"))
         qs = qs.annotate(dl_done_count=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
                          dl_required=self._required(period_start, period_end))
         return qs.filter(dl_required__gt=0, dl_done_count__lt=F("dl_required"))
@@ -560,6 +569,8 @@ class DeadlineRule:
         (cs, ce), (ps, pe) = self._periods(as_of)
         grace = self._grace(overrides)
         result = [(BUCKET_OVERDUE if pe + grace < as_of else BUCKET_TODAY, (ps, pe), True)]
+        if self.fulfilment is not None and self.fulfilment.period_at:
+            return result  # made after the period ends: the running period is never due yet
         left = ce - _local(as_of)
         if left <= datetime.timedelta(days=1):
             result.append((BUCKET_TODAY, (cs, ce), False))

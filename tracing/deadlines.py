@@ -16,7 +16,7 @@ from deadlines.registry import (
     left_stop,
 )
 from people.models import Episode
-from tracing.models import DnaRequest, IdentityCheck, Talk
+from tracing.models import DnaRequest, IdentityCheck, MonthlyReport, Talk
 
 
 def _episode_link(episode) -> str:
@@ -131,18 +131,6 @@ RULES = [
 ]
 
 
-def _report_exports():
-    from django.db.models import Q
-
-    from core.models import AuditAction, AuditEntry
-
-    # The monthly report is computed, not stored (tracing.selectors.monthly_report): the record that it
-    # went to the panel is its printing/PDF or Excel export, which core.printing and tracing audit.
-    return AuditEntry.objects.filter(Q(object_type="tracing.report") | Q(object_type="print",
-                                                                         object_id__startswith="tracing-report-"),
-                                     action=AuditAction.EXPORT)
-
-
 def _stations(as_of):
     from core.models import STATION_KINDS, Organisation
 
@@ -151,7 +139,8 @@ def _stations(as_of):
 
 RULES.append(
     # rule T10: every month the station tells the supervision panel how many people are stranded and how
-    # tracing stands — fulfilled by printing or exporting the tracing app's monthly report during the month.
+    # tracing stands — fulfilled by issuing that month's report (tracing.MonthlyReport, numbers and PDF
+    # kept), which can only be done after the month ends: the report counts for the month it concerns.
     DeadlineRule(
         id="T10",
         title="每月向监督组报告滞留人数和寻亲进展（寻亲工作月报）",
@@ -160,10 +149,11 @@ RULES.append(
         start="created_at",
         organisation="id",
         role=Role.HEAD,
-        due=Due(0, Unit.DAYS),
+        due=Due(10, Unit.DAYS),
+        setting="T10_REPORT_GRACE_DAYS",
         recurrence=Recurrence(Period.MONTH, count=1),
-        fulfilment=Fulfilment(records=_report_exports, link="organisation", at="at",
-                              what="打印或导出寻亲工作月报，报监督组"),
+        fulfilment=Fulfilment(records=lambda: MonthlyReport.objects.all(), link="station", at="issued_at",
+                              period_at="period_start", what="报送上月寻亲工作月报（监督组）"),
         person=None,
         label=lambda station: f"{station.name} 寻亲工作月报",
         link=lambda station: reverse("tracing:report", args=[station.uuid]),

@@ -362,3 +362,39 @@ class Escalation(TimeStamped):
     @classmethod
     def scope_q(cls, org_ids) -> Q:
         return Q(plan__station_id__in=org_ids) | Q(to_organisation_id__in=org_ids)
+
+
+def report_upload_to(instance: "MonthlyReport", filename: str) -> str:
+    return f"reports/{instance.station.uuid}/tracing-{instance.year}-{instance.month:02d}-{uuid.uuid4().hex[:8]}.pdf"
+
+
+class MonthlyReport(TimeStamped):
+    """Rule T10: the tracing report of one station for one month, as issued to the supervision panel —
+    its numbers and its PDF kept as they were, whatever changes later. One per station and month."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    station = models.ForeignKey(Organisation, verbose_name="救助机构", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年份")
+    month = models.PositiveSmallIntegerField("月份")
+    #: The first instant of the month the report concerns: the T10 deadline counts it for that month.
+    period_start = models.DateTimeField("所属月份起始")
+    issued_at = models.DateTimeField("报送时间")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人", on_delete=models.PROTECT,
+                                  related_name="+")
+    numbers = models.JSONField("报告数字", default=dict)
+    file = models.FileField("报告文件（PDF）", upload_to=report_upload_to)
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = verbose_name_plural = "寻亲工作月报（已报送）"
+        constraints = [
+            models.UniqueConstraint(fields=["station", "year", "month"], name="tracing_one_report_per_month"),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="tracing_report_month_valid"),
+        ]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(station_id__in=org_ids)
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.year}年{self.month}月寻亲工作月报"

@@ -450,6 +450,35 @@ def report_station_get(*, user, uuid) -> Organisation:
         raise Http404("未找到该机构，或您无权查看。") from exc
 
 
+def issued_report(*, station: Organisation, year: int, month: int):
+    """The report issued for that month (rule T10), or None."""
+    from tracing.models import MonthlyReport
+
+    return MonthlyReport.objects.filter(station=station, year=year, month=month).select_related("issued_by").first()
+
+
+def issued_reports(*, station: Organisation):
+    from tracing.models import MonthlyReport
+
+    return MonthlyReport.objects.filter(station=station).select_related("issued_by").order_by("-period_start")
+
+
+def issued_report_get(*, user, uuid):
+    """An issued report of a station whose reports the user may read, or 404."""
+    from tracing.models import MonthlyReport
+
+    try:
+        return MonthlyReport.objects.select_related("station").get(uuid=uuid, station__in=report_stations(user))
+    except (MonthlyReport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("未找到该月报，或您无权查看。") from exc
+
+
+def may_issue_report(user, station: Organisation) -> bool:
+    from tracing.services import REPORT_ROLES
+
+    return bool(user.is_superuser or (user.organisation_id == station.pk and user.has_role(*REPORT_ROLES)))
+
+
 def parse_month(value: str | None, today: datetime.date | None = None) -> tuple[int, int]:
     """"2026-03" → (2026, 3); empty or invalid → the previous month (the report is made after month end)."""
     today = today or timezone.localdate()

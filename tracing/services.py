@@ -23,6 +23,7 @@ from people.models import Episode, IdentityStatus, Person, PersonPhoto
 from people.services import next_sequence, person_update
 from people.states import IN_CARE
 from tracing import analysis
+from tracing import deadline_math as dm
 from tracing.models import (
     PLAN_TRANSITIONS,
     CheckAttachment,
@@ -37,6 +38,7 @@ from tracing.models import (
     Lead,
     LeadKind,
     LeadStatus,
+    MonthlyReport,
     PlanStatus,
     ReturnMethod,
     ReturnPlan,
@@ -608,3 +610,55 @@ def escalation_answer(*, by, escalation: Escalation, answer: str, answered_on: d
                  organisation=plan.station, person_uuid=plan.person.uuid)
     return escalation
 
+
+
+# --- T10: the monthly report, issued ------------------------------------------------------------------
+
+#: Who issues a station's monthly report to the supervision panel.
+REPORT_ROLES = (Role.HEAD, Role.TRACER, Role.ADMIN)
+
+
+def _report_numbers(data: dict) -> dict:
+    """The report's numbers as plain JSON, kept as issued (names as they stood at month end)."""
+    return {
+        "stranded": data["stranded"], "over_10_days": data["over_10_days"], "unidentified": data["unidentified"],
+        "without_live_announcement": data["without_live_announcement"], "plans_open": data["plans_open"],
+        "identified": [{"label": i["label"], "count": i["count"]} for i in data["identified"]],
+        "rows": [{
+            "file_no": r["file_no"], "name": r["name"], "sex": r["sex"],
+            "entry": timezone.localtime(r["entry"]).isoformat(timespec="minutes"), "days": r["days"],
+            "tracer": r["tracer"], "live_channels": [c["label"] for c in r["channels"] if c["live"]],
+            "talks": r["talks"], "talk_days_missed": r["talk_days_missed"], "police": r["police"], "dna": r["dna"],
+        } for r in data["rows"]],
+    }
+
+
+@transaction.atomic
+def report_issue(*, by, station: Organisation, year: int, month: int) -> MonthlyReport:
+    """Rule T10: issue a station's tracing report for a finished month to the supervision panel — the numbers
+    and the PDF are stored as issued; the T10 deadline counts it for the month it concerns. Once per month."""
+    from django.core.files.base import ContentFile
+    from django.template.loader import render_to_string
+
+    from core.printing import render_pdf
+    from tracing.selectors import monthly_report
+
+    if not (by.is_superuser or (by.organisation_id == station.pk and by.has_role(*REPORT_ROLES))):
+        raise PermissionDenied("只有本机构的站长、寻亲员或管理员可以报送月报。")
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise ValidationError({"month": "月份不正确。"})
+    start, end = dm.month_bounds(year, month, timezone.get_current_timezone())
+    now = timezone.now()
+    if end > now:
+        raise ValidationError({"month": f"{year}年{month}月尚未结束，月末后才能报送该月月报（规则 T10）。"})
+    if MonthlyReport.objects.filter(station=station, year=year, month=month).exists():
+        raise ValidationError({"month": f"{year}年{month}月的月报已报送，不能重复报送。"})
+    data = monthly_report(station=station, year=year, month=month)
+    report = MonthlyReport(station=station, year=year, month=month, period_start=start, issued_at=now, issued_by=by,
+                           numbers=_report_numbers(data))
+    html = render_to_string("tracing/print_report.html", {"r": data, "now": now, "as_pdf": True, "issued": report})
+    report.file.save(f"tracing-{year}-{month:02d}.pdf", ContentFile(render_pdf(html, base_url=str(settings.BASE_DIR))),
+                     save=False)
+    report.save()
+    audit_create(actor=by, obj=report, summary=f"报送寻亲工作月报 {year}年{month}月（规则 T10）", organisation=station)
+    return report

@@ -27,4 +27,6 @@ urlpatterns = [
     path("reports/<uuid:uuid>/", views.report, name="report"),
     path("reports/<uuid:uuid>/print/", views.report_print, name="report_print"),
     path("reports/<uuid:uuid>/xlsx/", views.report_xlsx, name="report_xlsx"),
+    path("reports/<uuid:uuid>/issue/", views.report_issue, name="report_issue"),
+    path("reports/issued/<uuid:uuid>/", views.report_file, name="report_file"),
 ]

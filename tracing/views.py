@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -450,7 +451,39 @@ def _report(request, uuid) -> dict:
 @login_required
 def report(request, uuid):
     data = _report(request, uuid)
-    return render(request, "tracing/report.html", {"r": data, "month": f"{data['year']}-{data['month']:02d}"})
+    issued = selectors.issued_report(station=data["station"], year=data["year"], month=data["month"])
+    return render(request, "tracing/report.html", {
+        "r": data, "month": f"{data['year']}-{data['month']:02d}", "issued": issued,
+        "may_issue": issued is None and data["end"] <= timezone.now() and selectors.may_issue_report(
+            request.user, data["station"]),
+        "history": selectors.issued_reports(station=data["station"])[:12],
+    })
+
+
+@login_required
+@require_POST
+def report_issue(request, uuid):
+    """Rule T10: issue the month's report to the panel; numbers and PDF are kept as issued."""
+    station = selectors.report_station_get(user=request.user, uuid=uuid)
+    year, month = selectors.parse_month(request.POST.get("month"))
+    try:
+        services.report_issue(by=request.user, station=station, year=year, month=month)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已报送 {year}年{month}月寻亲工作月报。")
+    return redirect(f"{reverse('tracing:report', args=[station.uuid])}?month={year}-{month:02d}")
+
+
+@login_required
+def report_file(request, uuid):
+    """The issued report's PDF, as it was issued (scoped like the report)."""
+    issued = selectors.issued_report_get(user=request.user, uuid=uuid)
+    audit(actor=request.user, action=AuditAction.EXPORT, object_type="tracing.MonthlyReport", object_id=str(issued.uuid),
+          summary=f"下载已报送的寻亲工作月报 {issued.year}年{issued.month}月", organisation=issued.station)
+    response = FileResponse(issued.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="tracing-report-{issued.year}-{issued.month:02d}.pdf"'
+    return response
 
 
 @login_required

@@ -249,18 +249,27 @@ def test_a_person_who_left_before_the_deadline_is_no_longer_a_task(cast):
     assert evaluate("T1", as_of=local(2026, 3, 2, 12))[0].status == OPEN
 
 
-def test_t10_the_monthly_report_is_owed_each_month_and_printing_it_fulfils_it(cast, client_for):
+def test_t10_the_report_issued_after_the_month_counts_for_the_month_it_concerns(cast, client_for):
     from core.models import Organisation
+    from tracing.services import report_issue
 
     Organisation.objects.filter(pk=cast.station.pk).update(created_at=local(2025, 1, 1))
     station = Organisation.objects.get(pk=cast.station.pk)
-    assert bucket_of("T10", station, local(2026, 3, 10), org_ids=[station.pk]) == BUCKET_OVERDUE  # February's
-    assert bucket_of("T10", station, local(2026, 3, 29), org_ids=[station.pk]) == BUCKET_OVERDUE
+    # February's report is due after February ends, within the grace (10 days by default)
+    assert item_of("T10", station, local(2026, 3, 5), BUCKET_TODAY).period == "2026年2月"
+    assert bucket_of("T10", station, local(2026, 3, 11, 1), org_ids=[station.pk]) == BUCKET_OVERDUE
     with time_machine.travel(local(2026, 3, 5, 10), tick=False):
-        response = client_for(cast.head).get(f"/tracing/reports/{station.uuid}/print/", {"month": "2026-02"})
-        assert response.status_code == 200
-    # printed in March: March is covered; February still missed
-    assert item_of("T10", station, local(2026, 3, 29), BUCKET_SOON) is None
-    assert item_of("T10", station, local(2026, 3, 29), BUCKET_OVERDUE).period == "2026年2月"
-    assert item_of("T10", station, local(2026, 4, 2), BUCKET_OVERDUE) is None  # March had its report
-    assert item_of("T10", station, local(2026, 4, 28), BUCKET_SOON).progress == "0/1"  # April's due soon
+        report_issue(by=cast.head, station=station, year=2026, month=2)
+    # issued in March for February: February is met, and March is not shown as missed or due in March
+    assert bucket_of("T10", station, local(2026, 3, 5, 11), org_ids=[station.pk]) is None
+    assert bucket_of("T10", station, local(2026, 3, 29), org_ids=[station.pk]) is None
+    # in April, March's report is owed (due, then overdue after the grace) until it is issued
+    assert item_of("T10", station, local(2026, 4, 2), BUCKET_TODAY).period == "2026年3月"
+    assert item_of("T10", station, local(2026, 4, 12), BUCKET_OVERDUE).period == "2026年3月"
+    with time_machine.travel(local(2026, 4, 12, 9), tick=False):
+        report_issue(by=cast.tracer, station=station, year=2026, month=3)
+    assert bucket_of("T10", station, local(2026, 4, 12, 10), org_ids=[station.pk]) is None
+    # printing alone no longer counts as reporting
+    with time_machine.travel(local(2026, 5, 3, 10), tick=False):
+        assert client_for(cast.head).get(f"/tracing/reports/{station.uuid}/print/", {"month": "2026-04"}).status_code == 200
+    assert bucket_of("T10", station, local(2026, 5, 3, 11), org_ids=[station.pk]) == BUCKET_TODAY

@@ -369,6 +369,36 @@ def test_t10_monthly_report_counts_month_end_and_recomputes_the_same_later(cast)
     assert april["unidentified"] == 1 and april["identified"][0]["method"] == "dna"
 
 
+def test_t10_a_report_is_issued_once_after_its_month_ends_and_kept_as_issued(cast, client_for):
+    from django.core.exceptions import PermissionDenied
+
+    from tracing.models import MonthlyReport
+
+    march = datetime.datetime(2026, 3, 5, 9, tzinfo=ENTRY.tzinfo)
+    with time_machine.travel(march, tick=False):
+        unidentified(cast, at=march - datetime.timedelta(hours=2))
+        with pytest.raises(ValidationError, match="尚未结束"):
+            services.report_issue(by=cast.head, station=cast.station, year=2026, month=3)
+    with time_machine.travel(datetime.datetime(2026, 4, 1, 8, tzinfo=ENTRY.tzinfo), tick=False):
+        for stranger in (cast.carer, cast.county_supervisor, cast.outsider):
+            with pytest.raises(PermissionDenied):
+                services.report_issue(by=stranger, station=cast.station, year=2026, month=3)
+        report = services.report_issue(by=cast.head, station=cast.station, year=2026, month=3)
+        with pytest.raises(ValidationError, match="已报送"):
+            services.report_issue(by=cast.head, station=cast.station, year=2026, month=3)
+    assert report.numbers["stranded"] == 1 and report.numbers["unidentified"] == 1
+    assert report.numbers["rows"][0]["name"].startswith("无名氏")
+    assert report.file.read(4) == b"%PDF"
+    entry = AuditEntry.objects.get(object_type="tracing.MonthlyReport")
+    assert entry.organisation == cast.station and entry.changes["year"] == [None, 2026]
+    assert entry.changes["month"] == [None, 3] and entry.actor == cast.head
+    assert MonthlyReport.objects.count() == 1
+    # the issued PDF is served to those who may read the report, 404 to others
+    url = f"/tracing/reports/issued/{report.uuid}/"
+    assert client_for(cast.panel_member).get(url).status_code == 200
+    assert client_for(cast.outsider).get(url).status_code == 404
+
+
 def test_t10_the_panel_sees_the_stations_under_its_supervising_department(cast):
     assert set(selectors.report_stations(cast.panel_member)) == {cast.station, cast.city_station}
     assert set(selectors.report_stations(cast.county_supervisor)) == {cast.station}
