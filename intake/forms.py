@@ -10,7 +10,9 @@ from intake.models import (
     Belonging,
     DangerKind,
     Decision,
+    ForeignCase,
     HealthCheck,
+    HelpGiven,
     PoliceHandover,
     Reason,
     Subsistence,
@@ -234,3 +236,29 @@ class IntakeFilterForm(forms.Form):
     date_from = forms.DateField(label="求助日期自", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     flagged = forms.BooleanField(label="仅重点甄别", required=False)
+
+
+class HelpForm(forms.ModelForm):
+    given_at = forms.DateTimeField(label="时间", required=False, input_formats=DT_FORMATS, help_text="留空为当前时间",
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+    class Meta:
+        model = HelpGiven
+        fields = ["kind", "description", "given_at"]
+
+
+class ForeignCaseForm(forms.ModelForm):
+    """Rule I7: the police's confirmation and the next step, each dated."""
+
+    class Meta:
+        model = ForeignCase
+        fields = ["outcome", "police", "confirmed_at", "nationality", "handed_to_police_at", "fao_notified_at",
+                  "fao_contact"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["police"].queryset = Organisation.objects.filter(kind=OrgKind.POLICE, is_active=True)
+        for name in ("confirmed_at", "handed_to_police_at", "fao_notified_at"):
+            field = self.fields[name]
+            field.input_formats = DT_FORMATS
+            field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -46,6 +46,7 @@ class Decision(models.TextChoices):
     ELIGIBLE = "eligible", "符合救助条件"
     NOT_ELIGIBLE = "not_eligible", "不符合救助条件"
     HELP_FIRST = "help_first", "先行救助、后核查（老、幼、残、无法陈述）"
+    TEMPORARY = "temporary", "临时遇困人员：应急、过渡性救助（规则R4）"
 
 
 class IntakeRecord(TimeStamped):
@@ -279,3 +280,82 @@ class Notice(TimeStamped):
     @classmethod
     def scope_q(cls, org_ids) -> Q:
         return _episode_scope(org_ids)
+
+
+class HelpKind(models.TextChoices):
+    """Help given (rule N4: food, lodging, emergency medical care, contacting relatives, a ticket home; rule R4:
+    emergency and transitional help for temporarily stranded people)."""
+
+    FOOD = "food", "餐食"
+    LODGING = "lodging", "住宿"
+    CLOTHING = "clothing", "衣物"
+    MEDICAL = "medical", "医疗救治"
+    CONTACT = "contact", "联系亲友或所在单位"
+    TICKET = "ticket", "返乡车票"
+    OTHER = "other", "其他"
+
+
+class HelpGiven(TimeStamped):
+    """One piece of help given to the person during the episode (rules N4, R4): what, when, by whom."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(Episode, verbose_name="救助过程", on_delete=models.CASCADE, related_name="help_given")
+    kind = models.CharField("救助内容", max_length=16, choices=HelpKind.choices)
+    description = models.CharField("说明", max_length=200, blank=True)
+    given_at = models.DateTimeField("时间")
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
+                                 related_name="+")
+
+    class Meta:
+        ordering = ["given_at", "id"]
+        verbose_name = verbose_name_plural = "救助服务记录"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return _episode_scope(org_ids)
+
+
+class ForeignOutcome(models.TextChoices):
+    PENDING = "pending", "待公安核实"
+    ILLEGAL = "illegal", "非法入境：移交公安机关"
+    LEGAL = "legal", "合法入境：通报外事部门"
+    NOT_FOREIGN = "not_foreign", "经核实非外籍人员"
+
+
+class ForeignCase(TimeStamped):
+    """Rule I7: a suspected foreign national's case, step by step, each step dated — reported to the police,
+    identity confirmed by the police, then handed to the police (illegal entry) or the foreign-affairs office
+    notified (legal entry)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.OneToOneField(Episode, verbose_name="救助过程", on_delete=models.CASCADE,
+                                   related_name="foreign_case")
+    reported_at = models.DateTimeField("报告公安时间")
+    report_note = models.CharField("报告情况", max_length=300, blank=True)
+    police = models.ForeignKey(Organisation, verbose_name="核实的公安机关", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField("核实结果", max_length=16, choices=ForeignOutcome.choices, default=ForeignOutcome.PENDING)
+    confirmed_at = models.DateTimeField("公安核实时间", null=True, blank=True)
+    nationality = models.CharField("国籍", max_length=50, blank=True)
+    handed_to_police_at = models.DateTimeField("移交公安时间", null=True, blank=True)
+    fao_notified_at = models.DateTimeField("通报外事部门时间", null=True, blank=True)
+    fao_contact = models.CharField("外事部门及联系人", max_length=100, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "疑似外籍人员核实"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return _episode_scope(org_ids)
+
+    @property
+    def next_step(self) -> str:
+        if self.outcome == ForeignOutcome.PENDING:
+            return "待公安机关核实身份"
+        if self.outcome == ForeignOutcome.ILLEGAL and not self.handed_to_police_at:
+            return "移交公安机关"
+        if self.outcome == ForeignOutcome.LEGAL and not self.fao_notified_at:
+            return "通报外事部门"
+        return ""

@@ -90,6 +90,13 @@ def hospitals(*, user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrgKind.HOSPITAL, is_active=True).order_by("name")
 
 
+def foreign_case(episode: Episode):
+    """Rule I7: the episode's suspected-foreign-national case, or None."""
+    from intake.models import ForeignCase
+
+    return ForeignCase.objects.filter(episode=episode).select_related("police", "updated_by").first()
+
+
 def episode_panel(*, episode: Episode, user) -> dict:
     """Everything intake knows about ``episode`` for its page (template intake/episode_panel.html).
 
@@ -103,6 +110,10 @@ def episode_panel(*, episode: Episode, user) -> dict:
     handovers = list(PoliceHandover.objects.filter(episode=episode).select_related("escort_org", "received_by"))
     belongings = list(Belonging.objects.filter(episode=episode).select_related("returned_by"))
     notices = list(Notice.objects.filter(episode=episode).select_related("issued_by"))
+    from intake.models import HelpGiven
+
+    help_given = list(HelpGiven.objects.filter(episode=episode).select_related("given_by"))
+    case = foreign_case(episode)
     missing = []
     if episode.status == EpisodeStatus.REQUESTED:
         if record and record.decision == "not_eligible":
@@ -131,6 +142,8 @@ def episode_panel(*, episode: Episode, user) -> dict:
         "belongings": belongings,
         "outstanding_count": sum(1 for b in belongings if b.returned_at is None),
         "notices": notices,
+        "help_given": help_given,
+        "foreign_case": case,
         "missing": missing,
         "warnings": warnings,
         "flag_repeat": episode.flag_repeat_requests,

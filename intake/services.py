@@ -13,14 +13,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.audit import audit, audit_create, snapshot
+from core.audit import audit, audit_create, audit_update, snapshot
 from core.models import AuditAction, Organisation, OrgKind
 from intake.models import (
     Belonging,
     DangerousItem,
     Decision,
+    ForeignCase,
+    ForeignOutcome,
     HealthCheck,
     HealthOutcome,
+    HelpGiven,
+    HelpKind,
     IntakeRecord,
     Notice,
     NoticeKind,
@@ -91,6 +95,13 @@ def _validate_answers(*, answers: dict[str, Any], channel: str, requested_at: da
     if decision not in Decision.values:
         errors["decision"] = "请选择救助条件甄别结果。"
     n1 = all(answers.get(f) for f in ("cannot_pay", "no_relatives", "not_on_subsistence", "living_by_vagrancy"))
+    # rule R4: temporarily stranded people (临时遇困) are a help path of their own — not forced through the
+    # "living by vagrancy" test of N1, but they must be unable to pay and say what happened
+    if decision == Decision.TEMPORARY:
+        if not answers.get("cannot_pay"):
+            errors["cannot_pay"] = "临时遇困人员须为自身无力解决食宿（规则R4）。"
+        if len((answers.get("reason_text") or "").strip()) < 4:
+            errors["reason_text"] = "请写明临时遇困的经过（如钱物被盗、务工未果、返乡途中滞留，规则R4）。"
     # rule N1: eligible only when all four conditions hold
     if decision == Decision.ELIGIBLE and not n1:
         errors["decision"] = ("“符合救助条件”须同时满足四项条件：无力解决食宿、无亲友可投靠、未享受低保/五保、"
@@ -162,6 +173,12 @@ def intake_register(*, by, station: Organisation, channel: str, requested_at: da
     # rule I6: evaluated as of the request time; rule I7: suspected foreign nationals
     repeat = repeat_request_count(person=person, at=requested_at) >= settings.GUITU_RULES["I6_REQUESTS"]
     _set_episode_flags(by=by, episode=episode, repeat=repeat, foreign=person.suspected_foreign)
+    if person.suspected_foreign:
+        # rule I7: the case is followed through step by step from the report to the police
+        case = ForeignCase.objects.create(episode=episode, reported_at=requested_at, updated_by=by,
+                                          report_note=(answers.get("foreign_police_note") or "").strip()[:300])
+        audit_create(actor=by, obj=case, summary=f"疑似外籍人员报告公安核实 {episode.number}（规则I7）",
+                     organisation=station, person_uuid=person.uuid)
     if person.identity_status != IdentityStatus.IDENTIFIED:
         # rules I4, T7: compare the newcomer with open missing-person reports and earlier files at once
         from matching.services import schedule_person_query
@@ -418,3 +435,80 @@ def on_episode_closed(event) -> None:
     unless nobody takes them (death, going missing, leaving without formalities)."""
     if event.return_belongings:
         belongings_return_all(by=event.by, episode=event.episode, at=event.at)
+
+
+@transaction.atomic
+def help_add(*, by, episode: Episode, kind: str, description: str = "",
+             given_at: datetime.datetime | None = None) -> HelpGiven:
+    """Record help given (rule N4: food, lodging, medical care, contact, ticket; rule R4: the emergency and
+    transitional help of a temporarily stranded person). Printed on the 在站服务及离站登记表."""
+    _require_open(episode)
+    given_at = given_at or _now()
+    errors = _not_future(given_at, "given_at", "时间")
+    if kind not in HelpKind.values:
+        errors["kind"] = "请选择救助内容。"
+    description = (description or "").strip()
+    if len(description) > 200:
+        errors["description"] = "说明不能超过200字。"
+    if kind == HelpKind.OTHER and not description:
+        errors["description"] = "选择“其他”时请填写说明。"
+    if given_at < episode.requested_at - datetime.timedelta(minutes=5):
+        errors["given_at"] = "时间不能早于求助时间。"
+    if errors:
+        raise ValidationError(errors)
+    help_record = HelpGiven.objects.create(episode=episode, kind=kind, description=description, given_at=given_at,
+                                           given_by=by)
+    audit_create(actor=by, obj=help_record, summary=f"救助服务 {episode.number}：{help_record.get_kind_display()}",
+                 organisation=episode.station, person_uuid=episode.person.uuid)
+    return help_record
+
+
+FOREIGN_FIELDS = ("outcome", "police", "confirmed_at", "nationality", "handed_to_police_at", "fao_notified_at",
+                  "fao_contact")
+
+
+@transaction.atomic
+def foreign_case_update(*, by, case: ForeignCase, data: dict[str, Any]) -> ForeignCase:
+    """Rule I7, the follow-through: the police confirm the identity; illegal entry → handed to the police;
+    legal entry → the foreign-affairs office is notified. Each step dated, in order, none in the future."""
+    case = ForeignCase.objects.select_for_update().select_related("episode__person", "episode__station").get(pk=case.pk)
+    data = {k: v for k, v in data.items() if k in FOREIGN_FIELDS}
+    before = snapshot(case)
+    for field, value in data.items():
+        setattr(case, field, value.strip() if isinstance(value, str) else value)
+    errors: dict[str, str] = {}
+    if case.outcome not in ForeignOutcome.values:
+        errors["outcome"] = "请选择核实结果。"
+    for field, label in (("confirmed_at", "公安核实时间"), ("handed_to_police_at", "移交公安时间"),
+                         ("fao_notified_at", "通报外事部门时间")):
+        errors |= _not_future(getattr(case, field), field, label)
+    if case.outcome != ForeignOutcome.PENDING:
+        if case.police is None:
+            errors["police"] = "请选择核实身份的公安机关（规则I7）。"
+        else:
+            errors |= _org_of_kind(case.police, (OrgKind.POLICE,), "police", "公安机关")
+        if case.confirmed_at is None:
+            errors["confirmed_at"] = "请填写公安机关核实的时间（规则I7）。"
+        elif case.confirmed_at < case.reported_at:
+            errors["confirmed_at"] = "公安核实时间不能早于报告时间。"
+    elif case.confirmed_at or case.handed_to_police_at or case.fao_notified_at:
+        errors["outcome"] = "公安核实结果未出，不能登记后续步骤。"
+    if case.handed_to_police_at and case.outcome != ForeignOutcome.ILLEGAL:
+        errors["handed_to_police_at"] = "只有经核实为非法入境的才移交公安机关（规则I7）。"
+    if case.fao_notified_at and case.outcome != ForeignOutcome.LEGAL:
+        errors["fao_notified_at"] = "只有经核实为合法入境的才通报外事部门（规则I7）。"
+    for field in ("handed_to_police_at", "fao_notified_at"):
+        value = getattr(case, field)
+        if value and case.confirmed_at and value < case.confirmed_at:
+            errors[field] = "该步骤的时间不能早于公安核实时间。"
+    if case.fao_notified_at and not case.fao_contact:
+        errors["fao_contact"] = "请填写通报的外事部门及联系人。"
+    if case.outcome in (ForeignOutcome.ILLEGAL, ForeignOutcome.LEGAL) and not case.nationality:
+        errors["nationality"] = "请填写公安机关核实的国籍。"
+    if errors:
+        raise ValidationError(errors)
+    case.updated_by = by
+    case.save()
+    audit_update(actor=by, obj=case, before=before, summary=f"疑似外籍人员核实 {case.episode.number}：{case.get_outcome_display()}",
+                 organisation=case.episode.station, person_uuid=case.episode.person.uuid)
+    return case

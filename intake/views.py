@@ -1,5 +1,7 @@
 """Intake pages (接待服务): thin views — scoped fetch → form → service → render."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,8 +18,10 @@ from intake import selectors, services
 from intake.forms import (
     BelongingForm,
     DangerousItemFormSet,
+    ForeignCaseForm,
     HandoverForm,
     HealthCheckForm,
+    HelpForm,
     IntakeFilterForm,
     NoticeForm,
     RegisterForm,
@@ -170,6 +174,45 @@ def belonging_add(request, uuid):
             return redirect("intake:episode", uuid=episode.uuid)
     return render(request, "intake/action_form.html", {"episode": episode, "form": form,
                                                        "title": "物品代管登记（规则I2）"})
+
+
+@login_required
+def help_add(request, uuid):
+    """Rules N4, R4: record help given (food, lodging, clothing, medical care, contact, ticket …)."""
+    episode = _episode_for_write(request, uuid)
+    form = HelpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = services.help_add(by=request.user, episode=episode, kind=data["kind"],
+                                       description=data["description"], given_at=data["given_at"] or None)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已登记救助服务：{record.get_kind_display()}")
+            return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/action_form.html", {"episode": episode, "form": form,
+                                                       "title": "登记救助服务（规则N4、R4）"})
+
+
+@login_required
+def foreign_case(request, uuid):
+    """Rule I7: follow a suspected foreign national's case through, each step dated."""
+    episode = _episode_for_write(request, uuid)
+    case = selectors.foreign_case(episode)
+    if case is None:
+        raise Http404("该救助过程没有疑似外籍人员核实记录。")
+    form = ForeignCaseForm(request.POST or None, instance=copy.copy(case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.foreign_case_update(by=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已更新疑似外籍人员核实情况。")
+            return redirect("intake:episode", uuid=episode.uuid)
+    return render(request, "intake/action_form.html", {"episode": episode, "form": form,
+                                                       "title": "疑似外籍人员核实（规则I7）"})
 
 
 @login_required

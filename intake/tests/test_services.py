@@ -189,6 +189,87 @@ def test_i7_suspected_foreign_national_flags_the_episode(cast):
     assert ep.flag_foreign and Episode.objects.get(pk=ep.pk).flag_foreign
 
 
+def test_i7_the_case_is_followed_through_police_confirmation_then_handover_each_step_dated(cast):
+    from intake.models import ForeignCase
+
+    with time_machine.travel(ago(hours=5), tick=False):
+        ep = register(cast, name="阮文雄", suspected_foreign=True,
+                      answers={"foreign_police_note": "已电话报告清城分局，请核实身份"})
+    case = ForeignCase.objects.get(episode=ep)
+    assert case.outcome == "pending" and case.reported_at == ep.requested_at and case.next_step == "待公安机关核实身份"
+    assert AuditEntry.objects.filter(object_type="intake.ForeignCase", person_uuid=ep.person.uuid).count() == 1
+    # a step out of order or undated is refused and changes nothing
+    with pytest.raises(ValidationError) as exc:
+        services.foreign_case_update(by=cast.reception, case=case, data={"outcome": "illegal"})
+    assert {"police", "confirmed_at", "nationality"} <= set(exc.value.message_dict)
+    with pytest.raises(ValidationError) as exc:
+        services.foreign_case_update(by=cast.reception, case=case, data={
+            "outcome": "illegal", "police": cast.police, "confirmed_at": ago(hours=2), "nationality": "越南",
+            "fao_notified_at": ago(hours=1), "fao_contact": "市外事办"})
+    assert "合法入境" in exc.value.message_dict["fao_notified_at"][0]
+    with pytest.raises(ValidationError) as exc:
+        services.foreign_case_update(by=cast.reception, case=case, data={
+            "outcome": "illegal", "police": cast.police, "confirmed_at": ago(hours=6), "nationality": "越南"})
+    assert "早于报告时间" in exc.value.message_dict["confirmed_at"][0]
+    assert ForeignCase.objects.get(pk=case.pk).outcome == "pending"
+    case = services.foreign_case_update(by=cast.reception, case=case, data={
+        "outcome": "illegal", "police": cast.police, "confirmed_at": ago(hours=2), "nationality": "越南"})
+    assert case.next_step == "移交公安机关"
+    case = services.foreign_case_update(by=cast.reception, case=case, data={"handed_to_police_at": ago(hours=1)})
+    assert case.next_step == ""
+    entry = AuditEntry.objects.filter(object_type="intake.ForeignCase").order_by("-id").first()
+    assert entry.changes["handed_to_police_at"][0] is None and entry.changes["handed_to_police_at"][1]
+
+
+def test_i7_legal_entry_notifies_the_foreign_affairs_office(cast):
+    from intake.models import ForeignCase
+
+    with time_machine.travel(ago(hours=5), tick=False):
+        ep = register(cast, name="Tom", suspected_foreign=True, answers={"foreign_police_note": "已报告"})
+    case = ForeignCase.objects.get(episode=ep)
+    with pytest.raises(ValidationError) as exc:
+        services.foreign_case_update(by=cast.reception, case=case, data={
+            "outcome": "legal", "police": cast.police, "confirmed_at": ago(hours=2), "nationality": "英国",
+            "fao_notified_at": ago(hours=1)})
+    assert "fao_contact" in exc.value.message_dict
+    case = services.foreign_case_update(by=cast.reception, case=case, data={
+        "outcome": "legal", "police": cast.police, "confirmed_at": ago(hours=2), "nationality": "英国",
+        "fao_notified_at": ago(hours=1), "fao_contact": "清远市外事办 李科长"})
+    assert case.next_step == "" and case.fao_contact == "清远市外事办 李科长"
+
+
+# ---------- R4 / N1: temporarily stranded people ----------
+def test_r4_a_temporarily_stranded_person_is_helped_without_the_vagrancy_test(cast):
+    answers = {"decision": "temporary", "cannot_pay": True, "no_relatives": False, "living_by_vagrancy": False,
+               "reason": "stranded", "reason_text": "返乡途中钱包被盗，无钱购票"}
+    ep = register(cast, answers=answers)
+    assert ep.intake.decision == "temporary"
+    checks_done(cast, ep)
+    services.intake_admit(by=cast.reception, episode=ep)
+    meal = services.help_add(by=cast.reception, episode=ep, kind="food", description="晚餐一份")
+    services.help_add(by=cast.reception, episode=ep, kind="lodging", description="临时住宿一晚")
+    assert [h.kind for h in episode_panel(episode=ep, user=cast.reception)["help_given"]] == ["food", "lodging"]
+    entry = AuditEntry.objects.get(object_type="intake.HelpGiven", object_id=str(meal.uuid))
+    assert entry.changes["kind"] == [None, "food"] and entry.organisation == cast.station
+
+
+def test_r4_temporary_help_still_needs_inability_to_pay_and_what_happened(cast):
+    with pytest.raises(ValidationError) as exc:
+        register(cast, answers={"decision": "temporary", "cannot_pay": False, "living_by_vagrancy": False})
+    assert set(exc.value.message_dict) == {"cannot_pay", "reason_text"}
+    assert not Episode.objects.exists()
+
+
+def test_n4_help_given_cannot_be_in_the_future_or_on_a_closed_episode(cast, episode):
+    with pytest.raises(ValidationError) as exc:
+        services.help_add(by=cast.reception, episode=episode, kind="food",
+                          given_at=timezone.now() + datetime.timedelta(hours=1))
+    assert "given_at" in exc.value.message_dict
+    services.intake_refuse(by=cast.head, episode=episode, reason="拒不如实提供个人情况")
+    with pytest.raises(ValidationError, match="已结束"):
+        services.help_add(by=cast.reception, episode=episode, kind="food")
+
+
 # ---------- I2: safety check, dangerous items, belongings ----------
 def test_i2_dangerous_item_without_police_report_is_refused_and_nothing_saved(cast, episode):
     before = counts()
