@@ -120,3 +120,14 @@ class StayExtensionForm(forms.Form):
 
 class N5AckForm(forms.Form):
     note = forms.CharField(label="部门意见", max_length=300, required=False)
+
+
+class CareAssignForm(forms.Form):
+    carer = forms.ModelChoiceField(label="责任照料人员", queryset=None)
+    reason = forms.CharField(label="说明", max_length=200, required=False,
+                             help_text="女性受助人员应由女性工作人员照料（规则N4）；确需安排其他人员时写明原因")
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carer"].queryset = staff
+        self.fields["carer"].label_from_instance = lambda u: f"{u}（{u.sex or '性别未登记'}）"

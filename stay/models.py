@@ -172,3 +172,29 @@ class Placement(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+class CareAssignment(TimeStamped):
+    """Rule N4: the staff member responsible for a person's care; women are cared for by female staff — an
+    assignment of a carer who is not recorded as a woman to a woman is allowed but flagged and warned."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
+                                related_name="care_assignments")
+    carer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任照料人员", on_delete=models.PROTECT,
+                              related_name="+")
+    started_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    ended_reason = models.CharField("结束原因", max_length=200, blank=True)
+    n4_warning = models.BooleanField("女性受助人员非女性工作人员照料", default=False)
+    n4_reason = models.CharField("说明（规则N4）", max_length=200, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="指派人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    scope_field = "episode__station"
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = verbose_name_plural = "责任照料人员"
+        constraints = [models.UniqueConstraint(fields=["episode"], condition=Q(ended_at__isnull=True),
+                                               name="stay_one_open_care_assignment")]

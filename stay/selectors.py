@@ -224,9 +224,12 @@ def episode_panel(*, episode: Episode, user) -> dict:
     placements = list(episode.placements.select_related("organisation").order_by("-started_at"))
     open_placement = next((p for p in placements if p.ended_at is None), None)
     in_care = episode.status in IN_CARE
+    carer = episode.care_assignments.select_related("carer").filter(ended_at__isnull=True).first()
     return {
         "episode": episode,
         "bed": bed,
+        "carer": carer,
+        "n4_female_needed": episode.person.sex == "女",
         "bed_history": list(episode.bed_assignments.select_related("bed__zone").order_by("-assigned_at")[:10]),
         "placements": placements,
         "open_placement": open_placement,

@@ -19,6 +19,7 @@ from people.states import EpisodeStatus
 from stay.models import (
     Bed,
     BedAssignment,
+    CareAssignment,
     Placement,
     PlacementKind,
     SexRestriction,
@@ -30,6 +31,8 @@ from stay.models import (
 #: Zone categories that fix the sex restriction (rule N4: men and women housed apart).
 CATEGORY_SEX = {ZoneCategory.MEN: SexRestriction.MALE, ZoneCategory.WOMEN: SexRestriction.FEMALE}
 PLACEMENT_ORG_KIND = {PlacementKind.HOSPITAL: OrgKind.HOSPITAL, PlacementKind.OUTSIDE_CARE: OrgKind.CARE_FACILITY}
+IN_CARE_STATES = (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION, EpisodeStatus.IN_HOSPITAL,
+                  EpisodeStatus.OUTSIDE_CARE)
 PLACEMENT_STATUS = {PlacementKind.HOSPITAL: EpisodeStatus.IN_HOSPITAL,
                     PlacementKind.OUTSIDE_CARE: EpisodeStatus.OUTSIDE_CARE}
 
@@ -294,10 +297,64 @@ def placements_close_for_episode(*, by, episode: Episode, at: datetime.datetime,
 
 
 def on_episode_closed(event) -> None:
-    """Stay's part of the one closing path: an open hospital / outside-care placement ends and the bed
-    is freed, so occupancy (rule C3) counts only people still here."""
+    """Stay's part of the one closing path: an open hospital / outside-care placement ends, the bed is
+    freed (occupancy, rule C3, counts only people still here) and the carer's assignment ends."""
     placements_close_for_episode(by=event.by, episode=event.episode, at=event.at, note=event.reason)
     bed_release(by=event.by, episode=event.episode, at=event.at, note=event.reason)
+    for current in CareAssignment.objects.filter(episode=event.episode, ended_at__isnull=True):
+        _care_end(by=event.by, assignment=current, at=event.at, reason=event.reason)
+
+
+# --- rule N4: the responsible carer ------------------------------------------------------------
+
+
+def n4_needs_female_carer(episode: Episode) -> bool:
+    return episode.person.sex == Sex.FEMALE
+
+
+def _care_end(*, by, assignment: CareAssignment, at: datetime.datetime, reason: str) -> None:
+    before = snapshot(assignment, ["ended_at", "ended_reason"])
+    assignment.ended_at, assignment.ended_reason = max(at, assignment.started_at), reason[:200]
+    assignment.save(update_fields=["ended_at", "ended_reason", "updated_at"])
+    audit_update(actor=by, obj=assignment, before=before, summary=f"{assignment.episode.number} 结束责任照料：{reason}",
+                 organisation=assignment.episode.station, person_uuid=assignment.episode.person.uuid)
+
+
+@transaction.atomic
+def care_assign(*, by, episode: Episode, carer, reason: str = "",
+                at: datetime.datetime | None = None) -> tuple[CareAssignment, str]:
+    """Rule N4: name the staff member responsible for the person's care; the previous one ends. Women are
+    cared for by female staff: assigning a carer not recorded as a woman to a woman is recorded with a
+    warning (flag + reason required), since a station may have nobody else on duty. Returns the assignment
+    and the warning ("" when none)."""
+    at = at or timezone.now()
+    episode = Episode.objects.select_related("person", "station").get(pk=episode.pk)
+    errors = {}
+    if episode.status not in IN_CARE_STATES:
+        errors["__all__"] = "该人员已不在站，不能指派照料人员。"
+    if carer is None or carer.organisation_id != episode.station_id or not carer.is_active:
+        errors["carer"] = "请选择本机构在职的工作人员。"
+    reason = (reason or "").strip()
+    warning = ""
+    if not errors and n4_needs_female_carer(episode) and carer.sex != Sex.FEMALE:
+        warning = f"{episode.person.name}为女性，应由女性工作人员照料（规则N4）；{carer}未登记为女性。"
+        if not reason:
+            errors["reason"] = warning + "确需安排的，请写明原因。"
+    if len(reason) > 200:
+        errors["reason"] = "说明不能超过200字。"
+    if errors:
+        raise ValidationError(errors)
+    _check_time(at, episode, "started_at", "开始时间")
+    for current in CareAssignment.objects.select_for_update().filter(episode=episode, ended_at__isnull=True):
+        if current.carer_id == carer.pk:
+            raise ValidationError({"carer": f"{carer}已是该人员的责任照料人员。"})
+        _care_end(by=by, assignment=current, at=at, reason=f"改由 {carer} 负责")
+    assignment = CareAssignment.objects.create(episode=episode, carer=carer, started_at=at, assigned_by=by,
+                                               n4_warning=bool(warning), n4_reason=reason if warning else "")
+    audit_create(actor=by, obj=assignment,
+                 summary=f"{episode.number} 指派责任照料人员 {carer}" + ("（非女性工作人员照料女性，规则N4）" if warning else ""),
+                 organisation=episode.station, person_uuid=episode.person.uuid)
+    return assignment, warning
 
 
 # --- rule N5 --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
-from core.models import STATION_KINDS
+from core.models import STATION_KINDS, User
 from core.paging import paginate
 from core.scoping import get_scoped_or_404, require_write, visible_organisations
 from core.views import form_errors_from
@@ -26,6 +26,7 @@ from stay.forms import (
     BedReleaseForm,
     BedsForm,
     BoardFilterForm,
+    CareAssignForm,
     N5AckForm,
     PlacementForm,
     PlacementReturnForm,
@@ -255,6 +256,29 @@ def extension_new(request, uuid):
         "episode": ep, "form": form, "title": "超期在站报告（规则 N5）", "next": _next(request),
         "intro": f"在站超过{selectors.n5_limit()}天须记录原因并报上级民政部门（规则 N5）。"
                  + (f"提交后报送：{department.name}。" if department else "本机构未设置上级民政部门。")})
+
+
+@login_required
+def care_assign(request, uuid):
+    """Rule N4: name the responsible carer; a woman cared for by someone not recorded as a woman is warned."""
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *STAY_ROLES)
+    staff = User.objects.filter(organisation=ep.station, is_active=True).order_by("-sex", "full_name")
+    form = CareAssignForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, warning = services.care_assign(by=request.user, episode=ep, carer=form.cleaned_data["carer"],
+                                              reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            if warning:
+                messages.warning(request, warning + "已按说明记录。")
+            messages.success(request, f"已指派责任照料人员：{form.cleaned_data['carer']}")
+            return _back(request, ep)
+    intro = "女性受助人员应由女性工作人员照料（规则N4）。" if ep.person.sex == "女" else ""
+    return render(request, "stay/action_form.html", {"episode": ep, "form": form, "title": "指派责任照料人员",
+                                                     "next": _next(request), "intro": intro})
 
 
 @login_required
