@@ -25,6 +25,7 @@ from announcements.forms import (
 from announcements.models import CLUE_TRANSITIONS, AnnouncementStatus, ClueStatus
 from announcements.selectors import ANNOUNCE_ROLES, CLUE_ROLES
 from core.audit import audit
+from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, AuditAction, Division, DivisionLevel
 from core.paging import paginate
 from core.scoping import can_write, require_write, visible_organisations
@@ -152,6 +153,12 @@ def clue_inbox(request):
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     qs = selectors.clue_list(user=request.user, status="" if status in ("", "all") else status,
                              open_only=status == "")
+    if wants_xlsx(request):
+        return list_export(request, title="寻亲线索", filename="clues", filters={"状态": status or "待处理"},
+                           headers=["收到时间", "公告编号", "人员", "提供人", "联系电话", "关系", "线索内容", "状态"],
+                           rows=([c.created_at, c.announcement.code, c.announcement.person.name, c.name, c.phone,
+                                  c.relationship, c.content, c.get_status_display()]
+                                 for c in qs.select_related("announcement__person").iterator()))
     return render(request, "announcements/clue_inbox.html", {**paginate(request, qs), "form": form})
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.excel import list_export, wants_xlsx
 from core.models import Role
 from core.scoping import get_scoped_or_404
 from core.views import form_errors_from
@@ -23,6 +24,14 @@ def _is_settings_admin(user) -> bool:
 @login_required
 def inbox(request):
     """待办: the user's organisation's and role's tasks — overdue, due today, due soon — and notifications."""
+    if wants_xlsx(request):
+        data = selectors.inbox(user=request.user, limit=5000)
+        items = [i for key in data["buckets"] for i in data["buckets"][key]]
+        return list_export(request, title="待办事项", filename="overdue-items",
+                           headers=["状态", "规则", "事项", "对象", "起算", "到期", "进度"],
+                           rows=([i.bucket_label, f"{i.rule.title}（{i.rule.id}）", i.rule.fulfilment.what
+                                  if i.rule.fulfilment else i.rule.title, i.label, i.start, i.due.at,
+                                  i.progress or i.period] for i in items))
     data = selectors.inbox(user=request.user)
     sections = [(key, BUCKET_LABELS[key], data["buckets"][key], data["counts"][key]) for key in data["buckets"]]
     return render(request, "deadlines/inbox.html", {

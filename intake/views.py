@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
+from core.excel import list_export, wants_xlsx
 from core.paging import paginate
 from core.printing import print_response
 from core.scoping import can_write, require_write
@@ -43,6 +44,14 @@ def intake_list(request):
     form = IntakeFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.intake_list(user=request.user, filters=filters)
+    if wants_xlsx(request):
+        return list_export(request, title="求助登记", filename="intake", filters=filters,
+                           headers=["救助编号", "求助时间", "姓名", "档案号", "求助方式", "甄别结果", "状态", "机构",
+                                    "重点甄别", "疑似外籍"],
+                           rows=([e.number, e.requested_at, e.person.name, e.person.file_no, e.get_channel_display(),
+                                  e.intake.get_decision_display() if hasattr(e, "intake") else "", e.status_label,
+                                  e.station.name, e.flag_repeat_requests, e.flag_foreign]
+                                 for e in qs.select_related("person", "station", "intake").iterator()))
     can_register = request.user.organisation is not None and can_write(
         request.user, request.user.organisation, *INTAKE_ROLES)
     return render(request, "intake/list.html", {**paginate(request, qs), "form": form,

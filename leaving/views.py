@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from core.audit import audit, log_read
+from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, AuditAction
 from core.paging import paginate
 from core.printing import print_response
@@ -27,7 +28,16 @@ def departure_list(request):
     stations = visible_organisations(request.user).filter(kind__in=STATION_KINDS)
     form = DepartureFilterForm(request.GET or None, stations=stations)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = paginate(request, selectors.departure_list(user=request.user, filters=filters))
+    qs = selectors.departure_list(user=request.user, filters=filters)
+    if wants_xlsx(request):
+        return list_export(request, title="离站记录", filename="departures", filters=filters,
+                           headers=["离站时间", "姓名", "档案号", "救助编号", "机构", "离站方式", "去向", "归还物品", "经办人"],
+                           rows=([d.left_at, d.episode.person.name, d.episode.person.file_no, d.episode.number,
+                                  d.episode.station.name, d.get_exit_type_display(), d.destination,
+                                  "、".join(d.belongings_returned), d.recorded_by]
+                                 for d in qs.select_related("episode__person", "episode__station", "recorded_by")
+                                 .iterator()))
+    page = paginate(request, qs)
     return render(request, "leaving/list.html", {**page, "form": form})
 
 

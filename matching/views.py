@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
-from core.excel import xlsx_response
+from core.excel import list_export, wants_xlsx, xlsx_response
 from core.models import AuditAction, Role
 from core.paging import paginate
 from core.printing import print_response
@@ -47,6 +47,12 @@ def report_list(request):
     form = ReportFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.report_list(user=request.user, **{k: v for k, v in filters.items() if v not in (None, "")})
+    if wants_xlsx(request):
+        return list_export(request, title="走失报案", filename="missing-reports", filters=filters,
+                           headers=["报案编号", "报案时间", "走失者", "性别", "出生年份", "户籍地", "最后出现", "登记机构", "状态"],
+                           rows=([r.report_no, r.reported_at, r.name, r.get_sex_display(), r.birth_year,
+                                  r.hukou_text, r.last_seen_place, r.organisation, r.get_status_display()]
+                                 for r in qs.iterator()))
     return render(request, "matching/report_list.html", {
         **paginate(request, qs), "form": form, "may_register": services.may_register_reports(request.user),
         "open_candidates": selectors.candidate_queue(user=request.user).count(),

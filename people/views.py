@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
+from core.excel import list_export, wants_xlsx
 from core.models import Division, DivisionLevel, Role
 from core.paging import paginate
 from core.printing import print_response
@@ -43,6 +44,13 @@ def person_list(request):
     form = PersonSearchForm(request.GET or None, organisations=organisations)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.person_list(user=request.user, **{k: v for k, v in filters.items() if v not in (None, "")})
+    if wants_xlsx(request):
+        return list_export(request, title="人员档案", filename="people", filters=filters,
+                           headers=["档案号", "姓名", "性别", "年龄", "身份证号（脱敏）", "身份状态", "特殊群体",
+                                    "当前所在机构", "户籍地", "建档时间"],
+                           rows=([p.file_no, p.name, p.get_sex_display(), p.age, p.id_number_masked,
+                                  p.get_identity_status_display(), "、".join(p.special_groups), p.current_station,
+                                  p.hukou_text, p.created_at] for p in qs.select_related("current_station").iterator()))
     can_create = (request.user.is_superuser or (request.user.organisation and request.user.organisation.is_station
                   and request.user.has_role(Role.RECEPTION, Role.TRACER, Role.HEAD, Role.ADMIN)))
     return render(request, "people/person_list.html", {**paginate(request, qs), "form": form,

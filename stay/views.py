@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
+from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, User
 from core.paging import paginate
 from core.scoping import get_scoped_or_404, require_write, visible_organisations
@@ -57,7 +58,16 @@ def board(request):
     filters = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
     limit = datetime.timedelta(days=selectors.n5_limit())
-    page = paginate(request, selectors.board(user=request.user, filters=filters, now=now))
+    qs = selectors.board(user=request.user, filters=filters, now=now)
+    if wants_xlsx(request):
+        return list_export(request, title="在站人员", filename="in-care", filters=filters,
+                           headers=["姓名", "档案号", "救助编号", "机构", "状态", "区域/床位", "入站时间", "滞留天数",
+                                    "身份状态", "特殊群体", "超期原因已记录"],
+                           rows=([e.person.name, e.person.file_no, e.number, e.station.name, e.status_label,
+                                  f"{e.zone_name or ''} {e.bed_code or ''}".strip() or (e.placement_org or ""),
+                                  e.admitted_at, e.stranded_days(now), e.person.get_identity_status_display(),
+                                  "、".join(e.person.special_groups), e.has_n5_reason] for e in qs.iterator()))
+    page = paginate(request, qs)
     for episode in page["object_list"]:
         episode.days = episode.stranded_days(now)
         episode.over_limit = bool(episode.admitted_at) and now - episode.admitted_at > limit
