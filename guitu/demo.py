@@ -295,13 +295,18 @@ def _leave(ctx: Ctx, episode, left_at: datetime.datetime, by: User, index: int) 
                             weights=[45, 18, 8, 16, 5, 5, 2, 1])[0]
     if age < 16 and exit_type not in (ExitType.FAMILY, ExitType.HOME_ESCORTED, ExitType.TRANSFER):
         exit_type = ExitType.FAMILY
+    if exit_type == ExitType.SELF and (person.has_mental_disorder or person.has_intellectual_disability):
+        exit_type = ExitType.FAMILY  # 规程: no self-departure with signs of mental disorder
+    n9 = age < 16 or person.limited_mobility
     data: dict = {}
     kwargs: dict = {}
     if exit_type == ExitType.HOME_TICKET:
         direct = rng.random() < 0.7
         data = {"ticket_no": f"E{rng.randint(10**8, 10**9 - 1)}", "travel_mode": TravelMode.TRAIN,
                 "destination": (person.hukou_division.full_name if person.hukou_division else "湖南省长沙市"),
-                "is_direct": direct, "cash_yuan": rng.choice([0, 10, 20]), "cash_receipt_signed": True}
+                "is_direct": direct, "cash_yuan": rng.choice([0, 0, 10, 20]), "cash_receipt_signed": True}
+        if data["cash_yuan"]:
+            data["cash_exception_reason"] = "中转途中需购买饮食（规则N8）"
         if not direct:
             data.update(transfer_point="广州南站", local_station_contact="广州市救助管理站 020-86661234")
     elif exit_type == ExitType.FAMILY:
@@ -313,7 +318,11 @@ def _leave(ctx: Ctx, episode, left_at: datetime.datetime, by: User, index: int) 
     elif exit_type == ExitType.HOME_ESCORTED:
         kwargs = {"escort_staff": [by]}
         data = {"escort_route": "清远—广州—长沙（火车）", "handed_over_to": HandoverTo.FAMILY,
-                "handover_person": "家属", "handover_at": left_at + datetime.timedelta(hours=9)}
+                "handover_person": person_name(rng, "女"), "handover_at": left_at + datetime.timedelta(hours=9)}
+        if n9:  # rule N9: the receiving person's ID is checked and kept
+            kwargs.update(claimant_id_number=id_number(rng, person.hukou_division.code if person.hukou_division else
+                                                       "430521", datetime.date(1978, 3, 9), "女"),
+                          claimant_id_copy=_id_copy_image())
         if data["handover_at"] > ctx.now:
             data["handover_at"] = ctx.now
     elif exit_type == ExitType.SELF:
@@ -322,6 +331,7 @@ def _leave(ctx: Ctx, episode, left_at: datetime.datetime, by: User, index: int) 
         data = {"transfer_org": ctx.orgs["care"] if episode.station_id != ctx.orgs["care"].pk else ctx.orgs["city"]}
         if data["transfer_org"].pk == episode.station_id:
             data["transfer_org"] = ctx.orgs["yd"]
+        data.update(transfer_person="陈主任", transfer_person_phone="0763-3366001")  # rule N9
     elif exit_type == ExitType.NO_FORMALITIES:
         data = {"written_record": "晚饭后趁大门开启时自行离开，值班人员追寻未果，已记录在案。"}
     elif exit_type == ExitType.MISSING:
