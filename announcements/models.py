@@ -168,6 +168,7 @@ class ClueStatus(models.TextChoices):
     FOLLOWING = "following", "跟进中"
     CONFIRMED = "confirmed", "已确认"
     NOT_RELEVANT = "not_relevant", "无关线索"
+    CLOSED = "closed", "已随公告关闭"
 
 
 CLUE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -175,6 +176,7 @@ CLUE_TRANSITIONS: dict[str, frozenset[str]] = {
     ClueStatus.FOLLOWING: frozenset({ClueStatus.CONFIRMED, ClueStatus.NOT_RELEVANT}),
     ClueStatus.NOT_RELEVANT: frozenset({ClueStatus.FOLLOWING}),
     ClueStatus.CONFIRMED: frozenset(),
+    ClueStatus.CLOSED: frozenset(),
 }
 OPEN_CLUE_STATES = (ClueStatus.NEW, ClueStatus.FOLLOWING)
 
@@ -188,6 +190,8 @@ class Clue(TimeStamped):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     announcement = models.ForeignKey(Announcement, verbose_name="公告", on_delete=models.PROTECT, related_name="clues")
+    #: A number the family can quote when they call (XS-年月日-序号); blank only on clues from before it existed.
+    reference = models.CharField("线索编号", max_length=24, blank=True, db_index=True)
     name = models.CharField("提供人姓名", max_length=50)
     phone = models.CharField("联系电话", max_length=30)
     relationship = models.CharField("与走失者关系", max_length=30)

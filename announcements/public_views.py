@@ -8,6 +8,7 @@ import base64
 import io
 
 import qrcode
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -63,9 +64,27 @@ def board(request):
     }))
 
 
+def public_url(request, path: str) -> str:
+    """An address for the public (posters' QR codes): the configured public address (GUITU_PUBLIC_BASE_URL),
+    never whatever internal host printed the poster; the request's own host only when none is configured."""
+    base = (getattr(settings, "GUITU_PUBLIC_BASE_URL", "") or "").rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def _withdrawn_or_404(request, uuid):
+    """A withdrawn announcement's friendly page (410), e.g. when someone scans an old poster."""
+    gone = selectors.public_withdrawn(uuid=uuid)
+    if gone is None:
+        raise Http404("该公告不存在。")
+    return _noindex(render(request, "announcements/public/withdrawn.html", gone, status=410))
+
+
 @ensure_csrf_cookie
 def detail(request, uuid):
-    announcement = selectors.public_get(uuid=uuid)
+    try:
+        announcement = selectors.public_get(uuid=uuid)
+    except Http404:
+        return _withdrawn_or_404(request, uuid)
     return _noindex(render(request, "announcements/public/detail.html", {
         "a": announcement, "photos": _photos(announcement), "form": ClueForm(),
     }))
@@ -81,7 +100,10 @@ def _throttled(request, ctx, exc):
 @require_http_methods(["GET", "POST"])
 def clue(request, uuid):
     """A family sends a clue to the station owning the announcement. Rate-limited per IP and phone."""
-    announcement = selectors.public_get(uuid=uuid)
+    try:
+        announcement = selectors.public_get(uuid=uuid)
+    except Http404:
+        return _withdrawn_or_404(request, uuid)
     form = ClueForm(request.POST or None, request.FILES or None)
     ctx = {"a": announcement, "photos": _photos(announcement), "form": form}
     if request.method == "GET":
@@ -95,14 +117,14 @@ def clue(request, uuid):
     form.is_valid()
     data = {k: form.data.get(k, "") for k in ("name", "phone", "relationship", "content")}
     try:
-        services.clue_submit(announcement=announcement, data=data, photo=request.FILES.get("photo"),
-                             ip=client_ip(request))
+        clue_record = services.clue_submit(announcement=announcement, data=data, photo=request.FILES.get("photo"),
+                                           ip=client_ip(request))
     except services.ClueThrottled as exc:
         return _throttled(request, ctx, exc)
     except ValidationError as exc:
         form_errors_from(exc, form)
         return render(request, "announcements/public/clue.html", ctx, status=400)
-    return render(request, "announcements/public/clue_thanks.html", ctx)
+    return render(request, "announcements/public/clue_thanks.html", {**ctx, "clue": clue_record})
 
 
 def _qr_data_uri(url: str) -> str:
@@ -130,7 +152,7 @@ def poster(request, uuid):
     announcement = selectors.public_get(uuid=uuid)
     first = announcement.photos.select_related("photo").first()
     photo_uri = ("data:image/jpeg;base64," + base64.b64encode(_photo_bytes(first, "poster")).decode()) if first else ""
-    detail_url = request.build_absolute_uri(reverse("xunqin:detail", args=[announcement.uuid]))
+    detail_url = public_url(request, reverse("xunqin:detail", args=[announcement.uuid]))
     as_pdf = request.GET.get("format") == "pdf"
     html = render_to_string("announcements/public/poster.html", {
         "a": announcement, "photo_uri": photo_uri, "qr_uri": _qr_data_uri(detail_url), "detail_url": detail_url,

@@ -176,6 +176,16 @@ def public_get(*, uuid) -> Announcement:
         raise Http404("该公告不存在或已撤回。") from exc
 
 
+def public_withdrawn(*, uuid) -> dict | None:
+    """For an old poster's QR code: a withdrawn announcement says only that it was withdrawn and, when the
+    person was identified, that they found their family — nothing else of the announcement (its code only)."""
+    try:
+        a = Announcement.objects.select_related("person").get(uuid=uuid, status=AnnouncementStatus.WITHDRAWN)
+    except (Announcement.DoesNotExist, ValueError, TypeError):
+        return None
+    return {"code": a.code, "found": a.person.identity_status == IdentityStatus.IDENTIFIED}
+
+
 def public_photo_get(*, uuid) -> AnnouncementPhoto:
     """A photo chosen for a LIVE announcement, or 404."""
     from django.http import Http404

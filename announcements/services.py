@@ -19,6 +19,7 @@ from django.utils import timezone
 from announcements.models import (
     ANNOUNCEMENT_TRANSITIONS,
     CLUE_TRANSITIONS,
+    OPEN_CLUE_STATES,
     PUBLISHABLE_FIELDS,
     Announcement,
     AnnouncementPhoto,
@@ -226,6 +227,13 @@ def _withdraw(*, by, announcement: Announcement, reason: str, at: datetime.datet
     announcement.withdrawn_reason = reason[:300]
     announcement.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawn_reason", "updated_at"])
     ended = announcement.publications.filter(ended_at__isnull=True).update(ended_at=at)
+    # the announcement's open clues close with it (identified, left, withdrawn), each audited
+    for clue in announcement.clues.filter(status__in=OPEN_CLUE_STATES):
+        clue_before = snapshot(clue, ["status", "status_note", "handled_at"])
+        clue.status, clue.status_note, clue.handled_at = ClueStatus.CLOSED, f"公告已撤回：{reason}"[:300], at
+        clue.save(update_fields=["status", "status_note", "handled_at", "updated_at"])
+        audit_update(actor=by, obj=clue, before=clue_before, organisation=announcement.station,
+                     person_uuid=announcement.person.uuid, summary=f"线索 {clue.reference or ''} 随公告关闭")
     changes = {k: [before[k], v] for k, v in snapshot(announcement, before.keys()).items()}
     if ended:
         changes["publications_ended"] = [None, ended]
@@ -396,15 +404,29 @@ def clue_create(*, announcement: Announcement, data: dict[str, Any], photo=None,
         content_file = take_image(photo, field="photo", label="照片", max_bytes=_max_clue_photo_bytes(),
                                   max_side=1600).as_file("clue")
     clue = Clue(announcement=announcement, ip=ip, **values)
+    day = timezone.localdate()
+    clue.reference = f"XS-{day:%Y%m%d}-{next_sequence(f'clue:{day:%Y%m%d}'):04d}"
     if content_file is not None:
         clue.photo.save(content_file.name, content_file, save=False)
     clue.save()
+    _alert_station(announcement, clue)
     audit(actor=None, action=AuditAction.CREATE, obj=clue, organisation=announcement.station,
           person_uuid=announcement.person.uuid,
           summary=f"收到公众寻亲线索（公告 {announcement.code}，提供人：{clue.name}，关系：{clue.relationship}）",
           changes={"name": [None, clue.name], "relationship": [None, clue.relationship],
                    "photo": [None, bool(clue.photo)]})
     return clue
+
+
+def _alert_station(announcement: Announcement, clue: Clue) -> None:
+    """A new clue alerts the station's tracers and head at once (in-app notification, 待办 page)."""
+    from core.models import Role
+    from deadlines.models import Notification
+
+    for role in (Role.TRACER, Role.HEAD):
+        Notification.objects.create(
+            organisation=announcement.station, role=role,
+            message=f"收到新的寻亲线索 {clue.reference}（公告 {announcement.code}，{announcement.person.name}），请尽快核实。")
 
 
 def clue_submit(*, announcement: Announcement, data: dict[str, Any], photo=None, ip: str | None = None) -> Clue:

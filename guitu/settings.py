@@ -284,6 +284,9 @@ else:
     }
 
 # Local rules that vary by city (rules.md: "Items marked (local) vary by province: make them settings").
+# The address the public reaches the family-search board at (posters' QR codes), e.g. https://xunqin.example.gov.cn
+GUITU_PUBLIC_BASE_URL = env_str("GUITU_PUBLIC_BASE_URL", "")
+
 GUITU_RULES = {
     "T3_ANNOUNCE_HOURS": env_int("GUITU_T3_ANNOUNCE_HOURS", 24),
     "N5_MAX_STAY_DAYS": env_int("GUITU_N5_MAX_STAY_DAYS", 10),

@@ -13,7 +13,7 @@ from core.audit import log_read
 from core.excel import list_export, wants_xlsx
 from core.paging import paginate
 from core.printing import print_response
-from core.scoping import can_write, require_write
+from core.scoping import can_write, get_scoped_or_404, require_write
 from core.views import form_errors_from
 from intake import selectors, services
 from intake.forms import (
@@ -28,7 +28,7 @@ from intake.forms import (
     RegisterForm,
     SafetyCheckForm,
 )
-from intake.models import NoticeKind, PoliceHandover
+from intake.models import ForeignCase, NoticeKind, PoliceHandover
 from intake.selectors import INTAKE_ROLES
 
 
@@ -207,10 +207,9 @@ def help_add(request, uuid):
 @login_required
 def foreign_case(request, uuid):
     """Rule I7: follow a suspected foreign national's case through, each step dated."""
-    episode = _episode_for_write(request, uuid)
-    case = selectors.foreign_case(episode)
-    if case is None:
-        raise Http404("该救助过程没有疑似外籍人员核实记录。")
+    case = get_scoped_or_404(ForeignCase.objects.select_related("episode__person", "episode__station"),
+                             request.user, uuid=uuid)
+    episode = _episode_for_write(request, case.episode.uuid)
     form = ForeignCaseForm(request.POST or None, instance=copy.copy(case))
     if request.method == "POST" and form.is_valid():
         try:

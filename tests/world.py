@@ -90,6 +90,9 @@ def build_world(cast) -> SimpleNamespace:
                                      answers={**_answers(), "decision": "not_eligible", "decision_note": "有住所"})
     intake.intake_refuse(by=by, episode=refused, reason="拒不如实提供身份信息", at=at + datetime.timedelta(hours=1))
 
+    foreign = intake.intake_register(by=by, station=cast.station, channel=Channel.WALK_IN, requested_at=at,
+                                     person_data={"name": "己世界", "sex": "男", "suspected_foreign": True},
+                                     answers={**_answers(), "foreign_police_note": "已电话报告公安机关核实"})
     terminated = _admitted(cast, "戊世界", at=at)
     intake.intake_terminate(by=by, episode=terminated, reason="提供虚假信息", at=at + datetime.timedelta(hours=3))
 
@@ -118,7 +121,7 @@ def build_world(cast) -> SimpleNamespace:
             if any(f.name == "uuid" for f in model._meta.fields):
                 per_model.append([str(u) for u in model.objects.order_by("pk").values_list("uuid", flat=True)[:PER_MODEL]])
     uuids = [column[i] for i in range(PER_MODEL) for column in per_model if i < len(column)]
-    persons = [staying.person, in_hospital.person, gone.person, refused.person, terminated.person]
+    persons = [staying.person, in_hospital.person, gone.person, refused.person, terminated.person, foreign.person]
     return SimpleNamespace(
         uuids=uuids,
         secrets=[p.name for p in persons] + [p.file_no for p in persons] + extra_secrets,

@@ -66,9 +66,16 @@ def test_t3_drafts_and_withdrawn_announcements_do_not_exist_for_the_public(clien
     photo_url = reverse("xunqin:photo", args=[live.photos.first().uuid])
     assert client.get(photo_url).status_code == 200
     services.announcement_withdraw(by=cast.tracer, announcement=live, reason="身份已查明")
+    for name in ("xunqin:detail", "xunqin:poster", "xunqin:clue"):
+        assert client.get(reverse(name, args=[draft.uuid])).status_code == 404, name
+    assert client.get(reverse("xunqin:poster", args=[live.uuid])).status_code == 404
+    # an old poster's QR code opens a friendly page that says only that it was withdrawn
+    for name in ("xunqin:detail", "xunqin:clue"):
+        gone = client.get(reverse(name, args=[live.uuid]))
+        body = gone.content.decode()
+        assert gone.status_code == 410 and "公告已撤回" in body and live.code in body, name
+        assert live.person.name not in body and "SENTINEL" not in body
     for a in (live, draft):
-        for name in ("xunqin:detail", "xunqin:poster", "xunqin:clue"):
-            assert client.get(reverse(name, args=[a.uuid])).status_code == 404, name
         assert a.code not in client.get(reverse("xunqin:board")).content.decode()
     assert client.get(photo_url).status_code == 404
     assert client.get(reverse("xunqin:photo", args=[draft.photos.first().uuid])).status_code == 404
@@ -195,3 +202,24 @@ def test_t3_the_clue_form_checks_csrf(live):
     response = strict.post(reverse("xunqin:clue", args=[live.uuid]), {**CLUE, "csrfmiddlewaretoken": token})
     assert response.status_code == 200
     assert Clue.objects.count() == 1
+
+
+def test_t3_a_withdrawn_announcement_of_an_identified_person_says_they_found_their_family(client, cast, live):
+    from tracing.services import identity_confirm
+
+    identity_confirm(by=cast.tracer, person=live.person, method="dna", evidence="DNA比中", name="王秀兰")
+    body = client.get(reverse("xunqin:detail", args=[live.uuid])).content.decode()
+    assert "此人已找到家人" in body and "王秀兰" not in body
+
+
+def test_t3_the_poster_qr_code_uses_the_configured_public_address(client, live, settings):
+    import base64
+    import io
+
+    from PIL import Image
+
+    settings.GUITU_PUBLIC_BASE_URL = "https://xunqin.example.gov.cn/"
+    body = client.get(reverse("xunqin:poster", args=[live.uuid])).content.decode()
+    assert f"https://xunqin.example.gov.cn/xunqin/{live.uuid}/" in body and "testserver" not in body
+    assert "data:image/png;base64," in body
+    Image.open(io.BytesIO(base64.b64decode(body.split("data:image/png;base64,")[1].split('"')[0])))

@@ -336,3 +336,27 @@ def test_hole12_the_clue_throttle_counts_per_phone_and_per_ip_then_frees_after_t
 def test_found_division_is_kept_for_province_and_city_filters(cast):
     a = announcement(cast, unidentified_person(cast))
     assert a.found_division == Division.objects.get(code="441881")
+
+
+def test_t3_a_clue_gets_a_reference_and_alerts_the_station(cast):
+    from deadlines.models import Notification
+
+    a = announcement(cast, unidentified_person(cast))
+    clue = services.clue_create(announcement=a, data={"name": "王女士", "phone": "13800001111", "relationship": "女儿",
+                                                      "content": "照片里的人很像我母亲，她去年走失。"})
+    assert clue.reference.startswith("XS-") and len(clue.reference) == len("XS-20260101-0001")
+    alerts = Notification.objects.filter(organisation=cast.station)
+    assert {n.role for n in alerts} == {"tracer", "head"} and all(clue.reference in n.message for n in alerts)
+
+
+def test_t3_open_clues_close_with_the_announcement_when_the_person_is_identified(cast):
+    from tracing.services import identity_confirm
+
+    person = unidentified_person(cast)
+    a = announcement(cast, person)
+    clue = services.clue_create(announcement=a, data={"name": "王女士", "phone": "13800001111", "relationship": "女儿",
+                                                      "content": "照片里的人很像我母亲，她去年走失。"})
+    identity_confirm(by=cast.tracer, person=person, method="dna", evidence="DNA比中", name="王秀兰")
+    clue.refresh_from_db()
+    assert clue.status == "closed" and "公告已撤回" in clue.status_note
+    assert AuditEntry.objects.filter(object_id=str(clue.uuid), summary__contains="随公告关闭").exists()

@@ -242,6 +242,7 @@ def test_t3_a_confirmed_clue_confirms_the_identity_and_takes_the_announcement_of
     live.person.refresh_from_db()
     assert clue.identity_confirmed_at is not None
     assert live.person.identity_status == "identified" and live.status == AnnouncementStatus.WITHDRAWN
-    assert Client().get(reverse("xunqin:detail", args=[live.uuid])).status_code == 404
+    gone = Client().get(reverse("xunqin:detail", args=[live.uuid]))
+    assert gone.status_code == 410 and "此人已找到家人" in gone.content.decode()
     again = staff.post(reverse("announcements:clue_identify", args=[clue.uuid]), {"name": "刘桂英"}, follow=True)
     assert "已根据该线索确认过身份" in again.content.decode()

@@ -37,6 +37,9 @@ def extend_world(cast, ctx) -> dict:
     plan = services.return_plan_update(by=tracer, plan=ident.return_plan, status=PlanStatus.REFUSED,
                                        method=ReturnMethod.ESCORTED, refusal_reason="户籍地称无人接收")
     services.escalate(by=tracer, plan=plan, note="请协调户籍地接收")
+    # rule T10: last month's report, issued (its PDF is served through the report's scope)
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    services.report_issue(by=head, station=cast.station, year=last_month.year, month=last_month.month)
     return {
         "secrets": ["庚真名", "世界秘密甲", answered.number],
         # Only the addressed police organisation answers; the station's all-roles owner gets 403 there.
