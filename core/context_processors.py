@@ -55,4 +55,12 @@ def navigation(request):
             if item["badge"]:
                 item["label"] = f"{label}（{item['badge']}）"
         items.append(item)
+    # 帮助: the operating guide of the section the user is in (docs/ rendered in the app)
+    from django.utils.http import urlencode
+
+    from core.helpdocs import guide_for_path
+
+    guide = guide_for_path(request.path)
+    items.append({"label": "帮助", "url": reverse("help_page", args=[guide.slug]) + "?" + urlencode({"from": request.path}),
+                  "active": request.path.startswith("/help/")})
     return {**demo, "nav_items": items}

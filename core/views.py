@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -280,3 +281,27 @@ def division_children(request):
     parent = request.GET.get("parent", "")
     children = Division.objects.filter(parent__code=parent).order_by("code") if parent else Division.objects.none()
     return render(request, "core/division_options.html", {"children": children})
+
+
+# --- 帮助: the operating guides of docs/ inside the application ------------------------------------------
+
+
+@login_required
+def help_index(request):
+    from core.helpdocs import GUIDES
+
+    return render(request, "core/help_index.html", {"guides": GUIDES})
+
+
+@login_required
+def help_page(request, slug):
+    from core.helpdocs import BY_SLUG, GUIDES, guide_html
+
+    guide = BY_SLUG.get(slug)
+    if guide is None:
+        raise Http404("没有这份指南。")
+    back = request.GET.get("from", "")
+    if not (back.startswith("/") and not back.startswith("//") and "\\" not in back):
+        back = ""  # only a page of this site
+    return render(request, "core/help_page.html", {"guide": guide, "body": guide_html(guide), "guides": GUIDES,
+                                                   "back": back})

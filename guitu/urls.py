@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/otp/setup/", account_views.otp_setup, name="otp_setup"),
     path("accounts/otp/recovery/", account_views.otp_recovery, name="otp_recovery"),
     path("", core_views.home, name="home"),
+    path("help/", core_views.help_index, name="help_index"),
+    path("help/<slug:slug>/", core_views.help_page, name="help_page"),
     path("manage/", include("core.urls")),
     path("people/", include("people.urls")),
     path("intake/", include("intake.urls")),

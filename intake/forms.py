@@ -13,6 +13,8 @@ from intake.models import (
     ForeignCase,
     HealthCheck,
     HelpGiven,
+    Need,
+    NoticeGround,
     PoliceHandover,
     Reason,
     Subsistence,
@@ -45,7 +47,8 @@ PERSON_FIELDS = ("name", "sex", "birth_date", "birth_year_est", "age_min", "age_
 ANSWER_FORM_FIELDS = ("residence", "subsistence", "reason", "reason_text", "vagrancy_duration", "vagrancy_history",
                       "relatives", "unable_to_answer", "cannot_pay", "no_relatives", "not_on_subsistence",
                       "living_by_vagrancy", "decision", "decision_note", "recording_ref", "recording_keep_until",
-                      "caller", "fingerprint_taken", "photo_taken", "foreign_police_note")
+                      "caller", "fingerprint_taken", "photo_taken", "foreign_police_note", "needs",
+                      "other_id_document", "self_reported_health", "filled_by_staff")
 
 
 class RegisterForm(forms.Form):
@@ -102,20 +105,34 @@ class RegisterForm(forms.Form):
     decision_note = forms.CharField(label="甄别说明", required=False, max_length=300)
     fingerprint_taken = forms.BooleanField(label="已采集指纹", required=False)
     photo_taken = forms.BooleanField(label="已采集人像照片", required=False)
+    # rule N12: the 求助登记表's own items
+    needs = forms.MultipleChoiceField(label="求助需求", choices=Need.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    other_id_document = forms.CharField(label="其他身份证件", max_length=100, required=False,
+                                        help_text="户口簿、护照、驾驶证等及号码")
+    self_reported_health = forms.CharField(label="自述健康状况", max_length=300, required=False)
+    filled_by_staff = forms.BooleanField(label="工作人员代填（求助人无法书写）", required=False)
+    # rules N6, I4: the portrait taken at intake — on a phone or a computer with a webcam the browser offers
+    # the camera directly (``capture``); the image goes through core.images like every upload
+    photo = forms.FileField(label="人像照片（拍照或选择文件）", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
+                            help_text="手机或带摄像头的电脑可直接拍照；若页面因其他错误重新显示，须重新拍照或选择")
     # step 2: which file to attach to ("new" or a person's uuid)
     match = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     SECTIONS = (
         ("求助信息", ("channel", "requested_at", "caller", "recording_ref", "recording_keep_until")),
-        ("受助人员基本情况（规则N2、I4）", ("name", "use_provisional_name", "sex", "id_number", "birth_date",
+        ("受助人员基本情况（规则N2、I4）", ("name", "use_provisional_name", "sex", "id_number", "other_id_document",
+                                       "birth_date",
                                        "birth_year_est", "age_min", "age_max", "ethnicity", "hukou_text",
                                        "residence", "dialect")),
         ("特殊群体", (*SPECIAL_GROUP_FIELDS, "foreign_police_note")),
-        ("询问情况（规则N2）", ("subsistence", "reason", "reason_text", "vagrancy_duration", "vagrancy_history",
-                          "relatives", "unable_to_answer")),
+        ("询问情况（规则N2）", ("needs", "subsistence", "reason", "reason_text", "vagrancy_duration",
+                          "vagrancy_history", "relatives", "self_reported_health", "unable_to_answer",
+                          "filled_by_staff")),
         ("救助条件甄别（规则N1）", ("cannot_pay", "no_relatives", "not_on_subsistence", "living_by_vagrancy",
                              "decision", "decision_note")),
-        ("信息采集（规则N6、I4）", ("fingerprint_taken", "photo_taken")),
+        ("信息采集（规则N6、I4）", ("photo", "fingerprint_taken", "photo_taken")),
     )
 
     def sections(self):
@@ -204,11 +221,12 @@ class HandoverForm(forms.ModelForm):
 
     class Meta:
         model = PoliceHandover
-        fields = ["escort_org", "escort_unit_text", "officers", "officer_phone", "handed_over_at", "found_place",
-                  "found_how", "condition", "belongings_text"]
+        fields = ["escort_org", "escort_unit_text", "officers", "officer_phone", "handed_over_at", "found_at",
+                  "found_place", "found_how", "appearance", "condition", "identity_checked", "belongings_text"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["found_at"] = dt_field("发现时间", required=False)
         self.fields["escort_org"].queryset = Organisation.objects.filter(kind__in=[OrgKind.POLICE,
                                                                                    OrgKind.CHENGGUAN])
         for name in ("officers", "found_place", "found_how", "condition"):
@@ -225,8 +243,18 @@ class BelongingForm(forms.ModelForm):
         self.fields["item"].required = False
 
 
+BelongingFormSet = forms.formset_factory(BelongingForm, extra=5, max_num=30, validate_max=True)
+
+
 class NoticeForm(forms.Form):
     reason = forms.CharField(max_length=NOTE, label="理由", required=False, widget=forms.Textarea(attrs={"rows": 4, "wide": "1"}))
+
+
+class RefusalForm(NoticeForm):
+    """不予救助: the ground the notice cites (实施细则第五条)."""
+
+    ground = forms.ChoiceField(label="依据", required=False, choices=[("", "按救助条件甄别结果"), (NoticeGround.NOT_ELIGIBLE, "不属于救助对象（实施细则第五条第一款）"),
+                                                    (NoticeGround.REFUSED_INFO, "拒不如实提供个人情况（实施细则第五条第三款）")])
 
 
 class IntakeFilterForm(forms.Form):

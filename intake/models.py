@@ -49,6 +49,16 @@ class Decision(models.TextChoices):
     TEMPORARY = "temporary", "临时遇困人员：应急、过渡性救助（规则R4）"
 
 
+class Need(models.TextChoices):
+    """求助需求: what the person asks for (求助登记表, rule N12)."""
+
+    FOOD_LODGING = "food_lodging", "食宿"
+    MEDICAL = "medical", "医疗"
+    CONTACT = "contact", "联系亲属或单位"
+    TICKET = "ticket", "返乡车票"
+    OTHER = "other", "其他"
+
+
 class IntakeRecord(TimeStamped):
     """The request for help of one episode: the rule-N2 answers and the rule-N1 decision."""
 
@@ -78,6 +88,16 @@ class IntakeRecord(TimeStamped):
     # rules N6, I4: taken at intake
     fingerprint_taken = models.BooleanField("已采集指纹", default=False)
     photo_taken = models.BooleanField("已采集人像照片", default=False)
+    # rule N12: the 求助登记表's own items
+    needs = models.JSONField("求助需求", default=list, blank=True)
+    other_id_document = models.CharField("其他身份证件", max_length=100, blank=True,
+                                         help_text="身份证以外能证明身份的证件，如户口簿、护照、驾驶证及号码")
+    self_reported_health = models.CharField("自述健康状况", max_length=300, blank=True)
+    filled_by_staff = models.BooleanField("工作人员代填", default=False,
+                                          help_text="求助人无法书写时由工作人员代填，表上注明“代填”")
+    #: The file as it stood at the request (name, sex, age, ID masked, 户籍…): the printed form shows what was
+    #: recorded at intake, not today's values.
+    person_at_intake = models.JSONField("登记时的人员信息", default=dict, blank=True)
     # rule I7: suspected foreign nationals are reported to the police
     foreign_police_note = BoundedTextField("疑似外籍人员报告公安情况", max_length=NOTE, blank=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接待人员", on_delete=models.PROTECT,
@@ -235,7 +255,11 @@ class PoliceHandover(TimeStamped):
     officers = models.CharField("护送人员姓名及警号", max_length=200)
     officer_phone = models.CharField("联系电话", max_length=40, blank=True)
     handed_over_at = models.DateTimeField("交接时间")
+    found_at = models.DateTimeField("发现时间", null=True, blank=True)
     found_place = models.CharField("发现地点", max_length=200)
+    appearance = models.CharField("体貌特征", max_length=300, blank=True, help_text="身高、体型、衣着、明显特征")
+    identity_checked = models.CharField("公安核查身份情况", max_length=300, blank=True,
+                                        help_text="是否核查身份、是否疑似走失、被拐卖、被遗弃人员（文件001）")
     found_how = models.CharField("发现经过", max_length=300)
     condition = models.CharField("交接时身体、精神状况", max_length=300)
     belongings_text = models.CharField("随身物品", max_length=300, blank=True)
@@ -260,6 +284,15 @@ class NoticeKind(models.TextChoices):
     TERMINATION = "termination", "终止救助通知书"
 
 
+class NoticeGround(models.TextChoices):
+    """The legal ground a notice cites (实施细则: 不属于救助对象 / 拒不如实提供个人情况 → 不予救助;
+    故意提供虚假个人情况 → 终止救助)."""
+
+    NOT_ELIGIBLE = "not_eligible", "不属于救助对象"
+    REFUSED_INFO = "refused_info", "拒不如实提供个人情况"
+    FALSE_INFO = "false_info", "故意提供虚假个人情况"
+
+
 class Notice(TimeStamped):
     """Rule N3: a written notice for 不予救助 or 终止救助, numbered per station and year."""
 
@@ -267,6 +300,7 @@ class Notice(TimeStamped):
     episode = models.ForeignKey(Episode, verbose_name="救助过程", on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField("类别", max_length=16, choices=NoticeKind.choices)
     number = models.CharField("文书编号", max_length=40, unique=True)
+    ground = models.CharField("依据", max_length=16, choices=NoticeGround.choices, blank=True)
     reason = BoundedTextField("理由", max_length=NOTE)
     issued_at = models.DateTimeField("出具时间")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,

@@ -26,14 +26,16 @@ from intake.models import (
     HelpGiven,
     HelpKind,
     IntakeRecord,
+    Need,
     Notice,
+    NoticeGround,
     NoticeKind,
     PoliceHandover,
     SafetyCheck,
     SafetyResult,
 )
 from people import services as people_services
-from people.models import SPECIAL_GROUP_FIELDS, Channel, Episode, IdentityStatus, Person
+from people.models import SPECIAL_GROUP_FIELDS, Channel, Episode, IdentityStatus, Person, PhotoKind
 from people.states import IN_CARE, EpisodeStatus
 
 #: Channels where police or 城管 bring the person: a handover record is required (rule I5).
@@ -47,7 +49,7 @@ ANSWER_FIELDS = (
     "residence", "subsistence", "reason", "reason_text", "vagrancy_duration", "vagrancy_history", "relatives",
     "unable_to_answer", "cannot_pay", "no_relatives", "not_on_subsistence", "living_by_vagrancy", "decision",
     "decision_note", "recording_ref", "recording_keep_until", "caller", "fingerprint_taken", "photo_taken",
-    "foreign_police_note",
+    "foreign_police_note", "needs", "other_id_document", "self_reported_health", "filled_by_staff",
 )
 
 
@@ -122,16 +124,31 @@ def _validate_answers(*, answers: dict[str, Any], channel: str, requested_at: da
         keep = answers.get("recording_keep_until")
         if keep and keep < minimum:
             errors["recording_keep_until"] = f"录音至少保存至 {minimum:%Y-%m-%d}（规则N6：不少于3个月）。"
+    needs = answers.get("needs") or []
+    if not isinstance(needs, list | tuple) or any(n not in Need.values for n in needs):
+        errors["needs"] = "求助需求不正确。"
     # rule I7: a suspected foreign national is reported to the police
     if suspected_foreign and not (answers.get("foreign_police_note") or "").strip():
         errors["foreign_police_note"] = "疑似外籍人员须报告公安机关核实身份，请填写报告情况（规则I7）。"
     return errors
 
 
+def person_as_recorded(person: Person, at: datetime.datetime) -> dict[str, Any]:
+    """The file's details as they stood at the request (rule N12: the 求助登记表 prints what was recorded)."""
+    return {
+        "name": person.name, "name_is_provisional": person.name_is_provisional, "sex": person.sex,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "birth_year_est": person.birth_year_est, "age": person.age_on(timezone.localtime(at).date()),
+        "ethnicity": person.ethnicity, "id_number_masked": person.id_number_masked, "hukou_text": person.hukou_text,
+        "special_groups": person.special_groups, "file_no": person.file_no,
+    }
+
+
 @transaction.atomic
 def intake_register(*, by, station: Organisation, channel: str, requested_at: datetime.datetime | None = None,
                     person: Person | None = None, person_data: dict[str, Any] | None = None, id_number: str = "",
-                    use_provisional_name: bool = False, answers: dict[str, Any] | None = None) -> Episode:
+                    use_provisional_name: bool = False, answers: dict[str, Any] | None = None,
+                    photo=None) -> Episode:
     """Record a request for help (rule I1): attach to ``person`` or open a new file, open the episode,
     store the N2 answers and the N1 decision, and raise the I6 / I7 flags — all or nothing."""
     requested_at = requested_at or _now()
@@ -165,7 +182,14 @@ def intake_register(*, by, station: Organisation, channel: str, requested_at: da
     if channel == Channel.PHONE and not answers.get("recording_keep_until"):
         answers["recording_keep_until"] = timezone.localtime(requested_at).date() + datetime.timedelta(
             days=settings.GUITU_RULES["N6_RECORDING_RETENTION_DAYS"])
-    record = IntakeRecord(episode=episode, received_by=by, **answers)
+    if photo is not None:
+        # rules N6, I4: the portrait taken at intake, through the one image intake (core.images)
+        people_services.photo_add(by=by, person=person, image=photo, kind=PhotoKind.PORTRAIT,
+                                  taken_on=timezone.localtime(requested_at).date(), note="求助登记时拍摄")
+        answers["photo_taken"] = True
+    answers["needs"] = list(answers.get("needs") or [])
+    record = IntakeRecord(episode=episode, received_by=by, person_at_intake=person_as_recorded(person, requested_at),
+                          **answers)
     record.full_clean(exclude=["episode", "received_by"])
     record.save()
     audit_create(actor=by, obj=record, summary=f"求助登记 {episode.number}（{episode.get_channel_display()}）",
@@ -300,6 +324,8 @@ def handover_add(*, by, episode: Episode, data: dict[str, Any]) -> PoliceHandove
         errors["handed_over_at"] = "请填写交接时间。"
     else:
         errors |= _not_future(handover.handed_over_at, "handed_over_at", "交接时间")
+        if handover.found_at and handover.found_at > handover.handed_over_at:
+            errors["found_at"] = "发现时间不能晚于交接时间。"
     if errors:
         raise ValidationError(errors)
     handover.save()
@@ -325,6 +351,26 @@ def belonging_add(*, by, episode: Episode, item: str, quantity: int = 1, descrip
     audit_create(actor=by, obj=belonging, summary=f"代管物品 {episode.number}：{belonging.item}×{quantity}",
                  organisation=episode.station, person_uuid=episode.person.uuid)
     return belonging
+
+
+@transaction.atomic
+def belongings_add(*, by, episode: Episode, items: list[dict[str, Any]]) -> list[Belonging]:
+    """Rule I2: several belongings taken into safekeeping at once — all or nothing; empty rows are skipped,
+    every problem is reported with its row number."""
+    rows = [i for i in items if any((str(i.get(k) or "")).strip() for k in ("item", "description", "location"))]
+    if not rows:
+        raise ValidationError({"items": "请至少填写一件物品。"})
+    problems = []
+    for n, row in enumerate(rows, start=1):
+        if not (row.get("item") or "").strip():
+            problems.append(f"第{n}行：请填写物品名称。")
+        if row.get("quantity") is None or row["quantity"] < 1:
+            problems.append(f"第{n}行：数量至少为1。")
+    if problems:
+        raise ValidationError({"items": " ".join(problems)})
+    return [belonging_add(by=by, episode=episode, item=row["item"], quantity=row["quantity"],
+                          description=(row.get("description") or "").strip(),
+                          location=(row.get("location") or "").strip()) for row in rows]
 
 
 @transaction.atomic
@@ -385,10 +431,11 @@ def intake_admit(*, by, episode: Episode, at: datetime.datetime | None = None) -
                                               note="办理入站")
 
 
-def _notice(*, by, episode: Episode, kind: str, reason: str, at: datetime.datetime, code: str) -> Notice:
+def _notice(*, by, episode: Episode, kind: str, reason: str, at: datetime.datetime, code: str,
+            ground: str = "") -> Notice:
     year = timezone.localtime(at).year
     seq = people_services.next_sequence(f"notice:{kind}:{episode.station_id}:{year}")
-    notice = Notice.objects.create(episode=episode, kind=kind, reason=reason, issued_at=at, issued_by=by,
+    notice = Notice.objects.create(episode=episode, kind=kind, reason=reason, issued_at=at, issued_by=by, ground=ground,
                                    number=f"{episode.station.code}-{code}{year}-{seq:04d}")
     audit_create(actor=by, obj=notice, summary=f"出具{notice.get_kind_display()} {notice.number}",
                  organisation=episode.station, person_uuid=episode.person.uuid)
@@ -406,13 +453,21 @@ def _validate_notice(reason: str, at: datetime.datetime, label: str) -> str:
 
 
 @transaction.atomic
-def intake_refuse(*, by, episode: Episode, reason: str, at: datetime.datetime | None = None) -> Notice:
-    """Rules N3, I1: refuse help (不予救助) with a written, numbered notice; the request stays on record."""
+def intake_refuse(*, by, episode: Episode, reason: str, at: datetime.datetime | None = None,
+                  ground: str = "") -> Notice:
+    """Rules N3, I1: refuse help (不予救助) with a written, numbered notice citing its ground — 不属于救助对象 or
+    拒不如实提供个人情况 (实施细则第五条); by default the eligibility decision picks it. The request stays on record."""
     at = at or _now()
     reason = _validate_notice(reason, at, "不予救助")
+    if not ground:
+        record = IntakeRecord.objects.filter(episode=episode).first()
+        ground = (NoticeGround.NOT_ELIGIBLE if record and record.decision == Decision.NOT_ELIGIBLE
+                  else NoticeGround.REFUSED_INFO)
+    if ground not in (NoticeGround.NOT_ELIGIBLE, NoticeGround.REFUSED_INFO):
+        raise ValidationError({"ground": "不予救助的依据只能是“不属于救助对象”或“拒不如实提供个人情况”。"})
     people_services.episode_close(by=by, episode=episode, to=EpisodeStatus.REFUSED, at=at,
                                   note=f"不予救助：{reason}", reason="不予救助")
-    return _notice(by=by, episode=episode, kind=NoticeKind.REFUSAL, reason=reason, at=at, code="BY")
+    return _notice(by=by, episode=episode, kind=NoticeKind.REFUSAL, reason=reason, at=at, code="BY", ground=ground)
 
 
 @transaction.atomic
@@ -427,7 +482,8 @@ def intake_terminate(*, by, episode: Episode, reason: str, at: datetime.datetime
     # announcements closed — exactly as a departure (rules N3, E1).
     people_services.episode_close(by=by, episode=episode, to=EpisodeStatus.TERMINATED, at=at,
                                   note=f"终止救助：{reason}", reason="终止救助")
-    return _notice(by=by, episode=episode, kind=NoticeKind.TERMINATION, reason=reason, at=at, code="ZZ")
+    return _notice(by=by, episode=episode, kind=NoticeKind.TERMINATION, reason=reason, at=at, code="ZZ",
+                   ground=NoticeGround.FALSE_INFO)
 
 
 def on_episode_closed(event) -> None:

@@ -17,7 +17,7 @@ from core.scoping import can_write, get_scoped_or_404, require_write
 from core.views import form_errors_from
 from intake import selectors, services
 from intake.forms import (
-    BelongingForm,
+    BelongingFormSet,
     DangerousItemFormSet,
     ForeignCaseForm,
     HandoverForm,
@@ -25,6 +25,7 @@ from intake.forms import (
     HelpForm,
     IntakeFilterForm,
     NoticeForm,
+    RefusalForm,
     RegisterForm,
     SafetyCheckForm,
 )
@@ -70,7 +71,7 @@ def intake_new(request):
     attach the request to one of them or to open a new file (rules I4, E4). The save is one transaction."""
     station = request.user.organisation
     require_write(request.user, station, *INTAKE_ROLES)
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST or None, request.FILES or None)
     candidates: list[dict] = []
     if request.method == "POST" and form.is_valid():
         candidates = _candidates_for(request, form)
@@ -92,7 +93,8 @@ def intake_new(request):
                     episode = services.intake_register(
                         by=request.user, station=station, channel=d["channel"], requested_at=d["requested_at"],
                         person=person, person_data=form.person_data(), id_number=d.get("id_number") or "",
-                        use_provisional_name=d.get("use_provisional_name", False), answers=form.answers())
+                        use_provisional_name=d.get("use_provisional_name", False), answers=form.answers(),
+                        photo=d.get("photo"))
                 except ValidationError as exc:
                     form_errors_from(exc, form)
                 else:
@@ -171,18 +173,21 @@ def handover_add(request, uuid):
 
 @login_required
 def belonging_add(request, uuid):
+    """Rule I2: several belongings at once (one row each; empty rows are skipped), all or nothing."""
     episode = _episode_for_write(request, uuid)
-    form = BelongingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    formset = BelongingFormSet(request.POST or None, prefix="items")
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        rows = [f.cleaned_data for f in formset.forms if f.cleaned_data]
         try:
-            services.belonging_add(by=request.user, episode=episode, **form.cleaned_data)
+            added = services.belongings_add(by=request.user, episode=episode, items=rows)
         except ValidationError as exc:
-            form_errors_from(exc, form)
+            errors = exc.messages
         else:
-            messages.success(request, f"已登记代管物品：{form.cleaned_data['item']}")
+            messages.success(request, "已登记代管物品：" + "、".join(f"{b.item}×{b.quantity}" for b in added))
             return redirect("intake:episode", uuid=episode.uuid)
-    return render(request, "intake/action_form.html", {"episode": episode, "form": form,
-                                                       "title": "物品代管登记（规则I2）"})
+    return render(request, "intake/belongings_form.html", {"episode": episode, "formset": formset,
+                                                           "errors": errors})
 
 
 @login_required
@@ -249,12 +254,13 @@ def admit(request, uuid):
     return redirect("intake:episode", uuid=episode.uuid)
 
 
-def _notice_action(request, uuid, service, title: str):
+def _notice_action(request, uuid, service, title: str, form_class=None):
     episode = _episode_for_write(request, uuid)
-    form = NoticeForm(request.POST or None)
+    form = (form_class or NoticeForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        extra = {"ground": form.cleaned_data["ground"]} if form.cleaned_data.get("ground") else {}
         try:
-            notice = service(by=request.user, episode=episode, reason=form.cleaned_data["reason"])
+            notice = service(by=request.user, episode=episode, reason=form.cleaned_data["reason"], **extra)
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -266,12 +272,12 @@ def _notice_action(request, uuid, service, title: str):
 
 @login_required
 def refuse(request, uuid):
-    return _notice_action(request, uuid, services.intake_refuse, "不予救助（规则N3、I1）")
+    return _notice_action(request, uuid, services.intake_refuse, "不予救助", RefusalForm)
 
 
 @login_required
 def terminate(request, uuid):
-    return _notice_action(request, uuid, services.intake_terminate, "终止救助（规则N3）")
+    return _notice_action(request, uuid, services.intake_terminate, "终止救助")
 
 
 @login_required
@@ -281,7 +287,25 @@ def print_registration(request, uuid):
     panel = selectors.episode_panel(episode=episode, user=request.user)
     if panel["record"] is None:
         raise Http404("该救助过程没有求助登记。")
-    return print_response(request, "intake/print_registration.html", panel, filename=f"求助登记表-{episode.number}",
+    from intake.models import Need
+
+    portrait = episode.person.photos.filter(kind="portrait").order_by("created_at").first()
+    photo_uri = ""
+    if portrait is not None:
+        import base64
+
+        from core.images import reencode_jpeg
+
+        try:
+            with portrait.image.open("rb") as handle:
+                photo_uri = "data:image/jpeg;base64," + base64.b64encode(reencode_jpeg(handle, max_side=400)).decode()
+        except (OSError, ValidationError):
+            photo_uri = ""
+    needs = [Need(n).label for n in (panel["record"].needs or []) if n in Need.values]
+    if not panel["record"].person_at_intake:  # recorded before the snapshot existed: the file as it is
+        panel["record"].person_at_intake = services.person_as_recorded(episode.person, episode.requested_at)
+    return print_response(request, "intake/print_registration.html", {**panel, "photo_uri": photo_uri, "needs": needs},
+                          filename=f"求助登记表-{episode.number}",
                           organisation=episode.station, person_uuid=episode.person.uuid, title="求助登记表")
 
 

@@ -106,8 +106,14 @@ def print_declaration(request, uuid):
     """自行离站声明书 (rule N7, N12): printable before the person signs, and after."""
     episode = selectors.episode_get(user=request.user, uuid=uuid)
     departure = selectors.departure_for(episode)
+    from intake.selectors import belongings_outstanding
+
+    returned = departure.belongings_returned if departure else [
+        f"{b.item}×{b.quantity}" + (f"（{b.description}）" if b.description else "")
+        for b in belongings_outstanding(episode)]
     return print_response(request, "leaving/print_declaration.html",
-                          {"episode": episode, "person": episode.person, "d": departure, "now": timezone.now()},
+                          {"episode": episode, "person": episode.person, "d": departure, "now": timezone.now(),
+                           "belongings": returned},
                           filename=f"self-departure-{episode.number}", organisation=episode.station,
                           person_uuid=episode.person.uuid, title="自行离站声明书")
 
@@ -117,10 +123,17 @@ def print_register(request, uuid):
     """在站服务及离站登记表 (rule N12): the stay (beds, placements, N5 reasons) and the departure."""
     episode = selectors.episode_get(user=request.user, uuid=uuid)
     departure = selectors.departure_for(episode)
+    from intake.models import HelpGiven, Notice
     from intake.selectors import belongings_outstanding
+    from tracing.models import Identification
 
     return print_response(request, "leaving/print_register.html", {
         "episode": episode, "person": episode.person, "d": departure,
+        "age": episode.person.age_on(timezone.localtime(episode.admitted_at or episode.requested_at).date()),
+        "help_given": list(HelpGiven.objects.filter(episode=episode).select_related("given_by")),
+        "talks": episode.talks.count(),
+        "identification": Identification.objects.filter(episode=episode).first(),
+        "termination": Notice.objects.filter(episode=episode, kind="termination").first(),
         "beds": list(episode.bed_assignments.select_related("bed__zone").order_by("assigned_at")),
         "placements": list(episode.placements.select_related("organisation").order_by("started_at")),
         "extensions": list(episode.stay_extensions.order_by("created_at")),

@@ -131,3 +131,14 @@ class CareAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["carer"].queryset = staff
         self.fields["carer"].label_from_instance = lambda u: f"{u}（{u.sex or '性别未登记'}）"
+
+
+class BedMoveForm(forms.Form):
+    bed = forms.ModelChoiceField(label="调至床位", queryset=None, empty_label="请选择空床")
+    zone_reason = forms.CharField(label="区域说明", max_length=300, required=False,
+                                  help_text="未成年人安排在未成年人区以外时须填写（规则 I8/C1）")
+
+    def __init__(self, *args, beds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bed"].queryset = beds
+        self.fields["bed"].label_from_instance = lambda b: f"{b.zone.name}（{b.zone.get_sex_restriction_display()}）{b.code}"

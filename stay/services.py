@@ -184,6 +184,26 @@ def bed_assign(*, by, episode: Episode, bed: Bed, at: datetime.datetime | None =
     return assignment
 
 
+@transaction.atomic
+def bed_move(*, by, episode: Episode, bed: Bed, at: datetime.datetime | None = None, housed_as: str = "",
+             zone_reason: str = "") -> BedAssignment:
+    """Move a person in the station from their bed to another in one step: the old assignment is released and
+    the new one made at the same moment, with the same checks as an assignment (rules N4, I8/C1)."""
+    at = at or timezone.now()
+    episode = Episode.objects.select_related("person").get(pk=episode.pk)
+    current = open_assignment(episode)
+    if episode.status != EpisodeStatus.IN_STATION or current is None:
+        raise ValidationError("只有在站且已有床位的人员可以调床；未安排床位的请先安排床位。")
+    if bed is None:
+        raise ValidationError({"bed": "请选择新的床位。"})
+    if current.bed_id == bed.pk:
+        raise ValidationError({"bed": "新床位与现床位相同。"})
+    _check_time(at, episode, "assigned_at", "调床时间")
+    _release(by=by, assignment=current, at=at, note=f"调至 {bed}")
+    return _assign(by=by, episode=episode, bed=bed, at=at, housed_as=housed_as or current.housed_as,
+                   zone_reason=zone_reason or current.zone_reason)
+
+
 def _release(*, by, assignment: BedAssignment, at: datetime.datetime, note: str) -> BedAssignment:
     if at < assignment.assigned_at:
         raise ValidationError({"released_at": f"退床时间不能早于入住时间（{_fmt(assignment.assigned_at)}）。"})

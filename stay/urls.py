@@ -16,6 +16,8 @@ urlpatterns = [
     path("episodes/<uuid:uuid>/n5/", views.extension_new, name="extension_new"),
     path("placements/<uuid:uuid>/return/", views.placement_return, name="placement_return"),
     path("episodes/<uuid:uuid>/carer/", views.care_assign, name="care_assign"),
+    path("episodes/<uuid:uuid>/bed/move/", views.bed_move, name="bed_move"),
+    path("beds/map/", views.bed_map, name="bed_map"),
     path("n5-reports/", views.n5_reports, name="n5_reports"),
     path("n5-reports/<uuid:uuid>/acknowledge/", views.n5_acknowledge, name="n5_acknowledge"),
 ]

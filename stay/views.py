@@ -24,6 +24,7 @@ from core.views import form_errors_from
 from stay import selectors, services
 from stay.forms import (
     BedAssignForm,
+    BedMoveForm,
     BedReleaseForm,
     BedsForm,
     BoardFilterForm,
@@ -266,6 +267,36 @@ def extension_new(request, uuid):
         "episode": ep, "form": form, "title": "超期在站报告（规则 N5）", "next": _next(request),
         "intro": f"在站超过{selectors.n5_limit()}天须记录原因并报上级民政部门（规则 N5）。"
                  + (f"提交后报送：{department.name}。" if department else "本机构未设置上级民政部门。")})
+
+
+@login_required
+def bed_map(request):
+    """床位图: each zone a grid of beds coloured by state; a person is moved to another bed in one step."""
+    stations = list(visible_organisations(request.user).filter(kind__in=STATION_KINDS).order_by("name"))
+    chosen = next((s for s in stations if str(s.uuid) == request.GET.get("station")), None)
+    return render(request, "stay/bed_map.html", {
+        "stations": stations, "chosen": chosen, "map": selectors.bed_map(user=request.user, station=chosen)})
+
+
+@login_required
+def bed_move(request, uuid):
+    """Move a person to another bed in one step (from the bed map or the stay panel)."""
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *STAY_ROLES)
+    form = BedMoveForm(request.POST or None, beds=selectors.free_beds(station=ep.station))
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.bed_move(by=request.user, episode=ep, bed=form.cleaned_data["bed"],
+                                           zone_reason=form.cleaned_data["zone_reason"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已调床：{ep.person.name} → {assignment.bed}")
+            return _back(request, ep)
+    current = services.open_assignment(ep)
+    return render(request, "stay/action_form.html", {
+        "episode": ep, "form": form, "title": f"调床（现床位：{current.bed if current else '无'}）", "next": _next(request),
+        "intro": "规则 N4：男女分区安置；规则 I8/C1：未成年人安排在未成年人区。"})
 
 
 @login_required

@@ -296,3 +296,34 @@ def test_n4_a_man_may_be_cared_for_by_anyone_and_the_assignment_ends_with_the_ep
     assert warning == "" and not assignment.n4_warning
     departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
     assert CareAssignment.objects.get(pk=assignment.pk).ended_at is not None
+
+
+def test_n4_a_bed_move_is_one_step_with_the_zone_rules_and_an_audit_trail(cast):
+    from core.models import AuditAction
+
+    beds = station_beds(cast)
+    ep = admitted_episode(cast, name="张三", sex="男")
+    services.bed_assign(by=cast.carer, episode=ep, bed=beds.m1)
+    with pytest.raises(ValidationError, match="规则 N4"):
+        services.bed_move(by=cast.carer, episode=ep, bed=beds.w1)  # men and women apart
+    assert BedAssignment.objects.get(episode=ep, released_at__isnull=True).bed == beds.m1  # nothing changed
+    moved = services.bed_move(by=cast.carer, episode=ep, bed=beds.m2)
+    assert moved.bed == beds.m2
+    old = BedAssignment.objects.get(episode=ep, bed=beds.m1)
+    assert old.released_at == moved.assigned_at and "调至" in old.release_note
+    assert AuditEntry.objects.filter(object_type="stay.BedAssignment", action=AuditAction.CREATE,
+                                     object_id=str(moved.uuid)).exists()
+    with pytest.raises(ValidationError, match="相同"):
+        services.bed_move(by=cast.carer, episode=ep, bed=beds.m2)
+
+
+def test_c3_the_bed_map_shows_each_zone_as_a_grid_of_bed_states_in_scope(cast):
+    beds = station_beds(cast)
+    ep = admitted_episode(cast, name="张三", sex="男")
+    services.bed_assign(by=cast.carer, episode=ep, bed=beds.m1)
+    services.bed_set_active(by=cast.head, bed=beds.m2, is_active=False)
+    (station,) = selectors.bed_map(user=cast.carer)
+    men = next(z for z in station["zones"] if z["zone"] == beds.men)
+    assert [(c["bed"].code, c["state"]) for c in men["cells"]] == [("M01", "occupied"), ("M02", "inactive")]
+    assert men["cells"][0]["assignment"].episode == ep and men["occupied"] == 1 and men["free"] == 0
+    assert selectors.bed_map(user=cast.outsider) == []
