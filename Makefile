@@ -7,6 +7,8 @@ PIP := $(VENV)/bin/pip
 PG_URL ?= postgres://postgres@127.0.0.1:5432/guitu
 # Debian packages the project needs: the browser for tests and a CJK font for PDFs.
 DEB_PACKAGES := chromium fonts-noto-cjk
+# `make demo` needs only the font (PDFs print boxes without it); `make test` needs both.
+DEMO_DEB_PACKAGES := fonts-noto-cjk
 
 .PHONY: demo test install sysdeps lock test-sqlite test-pg lint check run worker bench clean
 
@@ -14,6 +16,7 @@ DEB_PACKAGES := chromium fonts-noto-cjk
 # demo accounts exempt from the second factor. Production (no GUITU_DEMO) needs its keys (docs/deployment.md).
 demo run worker: export GUITU_DEMO = 1
 demo: install
+	@$(MAKE) --no-print-directory sysdeps DEB_PACKAGES="$(DEMO_DEB_PACKAGES)"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_seed
 	$(PY) manage.py collectstatic --noinput -v 0

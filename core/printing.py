@@ -4,9 +4,11 @@ Views call :func:`print_response`; ``?format=pdf`` gives the PDF, otherwise the 
 Templates extend ``print_base.html`` (A4 page, Noto CJK from Debian's fonts-noto-cjk).
 """
 
+import functools
 import json
 import os
 import selectors
+import shutil
 import subprocess
 import sys
 import threading
@@ -23,6 +25,19 @@ from core.pdf_worker import write_frame
 
 class PdfError(Exception):
     """The PDF could not be made (too slow, too big, or broken); the message is Chinese and safe to show."""
+
+
+class NoCJKFont(PdfError, RuntimeError):
+    """No Chinese font is installed: a PDF would print every character as a box."""
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font_available() -> bool:
+    """Whether fontconfig knows a font covering Chinese (Debian's fonts-noto-cjk, installed by the Makefile)."""
+    if shutil.which("fc-list") is None:
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10).stdout
+    return bool(out.strip())
 
 
 class _Worker:
@@ -107,7 +122,11 @@ _worker = _Worker()
 
 
 def render_pdf(html: str, base_url: str, *, timeout: float | None = None) -> bytes:
-    """HTML → PDF bytes in the PDF worker process, within ``GUITU_PDF_TIMEOUT_SECONDS`` (raises PdfError)."""
+    """HTML → PDF bytes in the PDF worker process, within ``GUITU_PDF_TIMEOUT_SECONDS`` (raises PdfError).
+
+    Refuses to run without a CJK font rather than print boxes (NoCJKFont, a PdfError)."""
+    if not cjk_font_available():
+        raise NoCJKFont("系统未安装中文字体（fonts-noto-cjk），无法生成 PDF；请运行 make sysdeps 安装后重试。")
     return _worker.render(html, base_url, timeout or settings.GUITU_PDF_TIMEOUT_SECONDS)
 
 

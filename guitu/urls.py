@@ -1,4 +1,6 @@
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from core import account_views
@@ -9,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", core_views.PasswordChangeView.as_view(), name="password_change"),
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("accounts/otp/", account_views.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", account_views.otp_setup, name="otp_setup"),
     path("accounts/otp/recovery/", account_views.otp_recovery, name="otp_recovery"),

@@ -18,7 +18,7 @@ from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/accounts/logout/", "/api/openapi.json", "/api/docs"}
+PUBLIC = {"/accounts/login/", "/accounts/logout/", "/api/openapi.json", "/api/docs", "/favicon.ico"}
 #: The public family-search board (rule T3): no login; it shows only what announcements publish, and its
 #: own tests prove that.
 PUBLIC_PREFIXES = ("/xunqin/", "/baogao/")

@@ -45,3 +45,11 @@ def test_the_renderer_escapes_html_and_keeps_only_safe_links():
     assert "<strong>粗</strong>" in html and "<code>代码</code>" in html and '<a href="/stay/">ok</a>' in html
     assert "javascript" not in html.split("bad")[0][-40:] and 'href="javascript' not in html
     assert "<ul><li>一</li>" in html.replace("\n", "") and "<th>a</th>" in html and "<td>2</td>" in html
+
+
+def test_every_page_has_a_favicon(cast, client_for, client):
+    from django.urls import reverse
+
+    assert 'rel="icon"' in client_for(cast.carer).get(reverse("stay:board")).content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
