@@ -58,6 +58,11 @@ BUCKET_TODAY = "today"
 BUCKET_SOON = "soon"
 BUCKET_LABELS = {BUCKET_OVERDUE: "已逾期", BUCKET_TODAY: "今日到期", BUCKET_SOON: "即将到期"}
 
+#: Column headers in plain Chinese for the rules' tables (issue 15: no bare rule codes as headers).
+SHORT_HEADERS = {"T1": "公安核查", "T2": "公安答复", "T3": "寻亲公告", "T4": "寻亲谈话", "T5": "DNA申请",
+                 "T6": "DNA结果", "T10": "寻亲月报", "N5": "超期报告", "S1": "落户安置", "I6": "重点甄别",
+                 "O3": "隐患整改"}
+
 #: "Due soon" looks this far beyond the end of today.
 SOON = datetime.timedelta(days=3)
 ESCALATE_TO_SUPERVISOR = "@supervisor"
@@ -233,6 +238,11 @@ class DeadlineRule:
     org_kinds: tuple[str, ...] = ()
     note: str = ""
     app_label: str = field(default="", compare=False)
+
+    @property
+    def header(self) -> str:
+        """A short plain-Chinese column header for tables (the rule ID stays as a small hint)."""
+        return SHORT_HEADERS.get(self.id, self.title.split("：")[0][:8])
 
     # --- configuration ------------------------------------------------------------------------------
 
