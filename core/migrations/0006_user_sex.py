@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_role_security_administrator'),
+        ('core', '0005_audit_hash_chain'),
     ]
 
     operations = [
