@@ -17,6 +17,7 @@ import time
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.audit import audit
 from core.models import AuditAction
@@ -139,8 +140,10 @@ def pdf_failed_response(exc: PdfError) -> HttpResponse:
 def print_response(request, template: str, context: dict, *, filename: str, organisation=None,
                    person_uuid=None, title: str = "") -> HttpResponse:
     """Render a printable form; every print or PDF of personal data is audited as an export."""
-    html = render_to_string(template, {**context, "request": request, "as_pdf": request.GET.get("format") == "pdf"},
-                            request=request)
+    referer = request.META.get("HTTP_REFERER", "")
+    back = referer if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else "/"
+    html = render_to_string(template, {**context, "request": request, "as_pdf": request.GET.get("format") == "pdf",
+                                       "back_url": back}, request=request)
     audit(actor=request.user, action=AuditAction.EXPORT, object_type="print", object_id=filename[:64],
           summary=f"打印/导出《{title or filename}》", organisation=organisation, person_uuid=person_uuid)
     if request.GET.get("format") == "pdf":

@@ -15,7 +15,7 @@ from core.models import Organisation, OrgKind, Role
 from core.scoping import scoped, visible_org_ids
 from deadlines.calendar import load_calendar, missing_years
 from deadlines.calendar_math import Unit, add_months
-from deadlines.models import HolidayCalendar, Notification, OverdueItem, RuleSetting
+from deadlines.models import HolidayCalendar, Notification, RuleSetting
 from deadlines.registry import (
     BUCKET_OVERDUE,
     BUCKET_SOON,
@@ -249,16 +249,20 @@ def rates_raw(*, org_ids, as_of: datetime.datetime, months: int = 3) -> list[dic
 
 
 def nav_count(user) -> int:
-    """Open overdue items for the user's organisation and roles, from the last scan (one cached query)."""
+    """The 待办 badge: the user's overdue tasks computed now from the records with the same rules and counts as
+    the inbox (not the last periodic scan), so the badge, the inbox and the lists agree when the page loads.
+    Cached for a minute per user; any scan or rule change bumps the generation."""
     if not user.is_authenticated or not user.organisation_id:
         return 0
     key = f"deadlines:nav:{cache.get('deadlines:nav:gen') or 0}:{user.pk}"
     value = cache.get(key)
     if value is None:
-        qs = OverdueItem.objects.filter(organisation_id=user.organisation_id, resolved_at__isnull=True)
-        if not (user.is_superuser or user.has_role(*ALL_TASK_ROLES)):
-            qs = qs.filter(role__in=list(user.role_codes))
-        value = qs.count()
+        org_ids = own_org_ids(user)
+        value = 0
+        if org_ids:
+            now, cal, overrides = timezone.now(), load_calendar(), rule_overrides()
+            value = sum(rule.counts(now, cal, org_ids=org_ids, overrides=overrides)[BUCKET_OVERDUE]
+                        for rule in rules_for(user))
         cache.set(key, value, 60)
     return value
 

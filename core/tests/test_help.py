@@ -53,3 +53,22 @@ def test_every_page_has_a_favicon(cast, client_for, client):
     assert 'rel="icon"' in client_for(cast.carer).get(reverse("stay:board")).content.decode()
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_print_pages_have_a_way_back_to_where_the_user_came_from(cast, client_for):
+    from stay.tests.factories import admitted_episode
+
+    ep = admitted_episode(cast)
+    url = reverse("people:print_file", args=[ep.person.uuid])
+    back = f"/people/{ep.person.uuid}/"
+    body = client_for(cast.head).get(url, HTTP_REFERER=f"http://testserver{back}").content.decode()
+    assert f'href="http://testserver{back}">← 返回' in body
+    body = client_for(cast.head).get(url, HTTP_REFERER="https://evil.example/x").content.decode()
+    assert "evil.example" not in body and 'href="/">← 返回' in body
+
+
+def test_the_menu_reaches_the_intake_list_and_the_clue_stat_opens_the_clue_inbox(cast, client_for):
+    page = client_for(cast.reception).get(reverse("intake:list")).content.decode()
+    assert f'href="{reverse("intake:list")}"' in page and "新增求助登记" in page
+    tracing_home = client_for(cast.tracer).get(reverse("tracing:home")).content.decode()
+    assert f'href="{reverse("announcements:clue_inbox")}">待处理公告线索' in tracing_home
