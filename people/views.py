@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -249,8 +250,11 @@ def episode_moves(episode) -> list[dict]:
                 episode.status == EpisodeStatus.ADMITTED or not episode.placements.filter(ended_at__isnull=True).exists()):
             url_name = "stay:bed_assign"  # no placement to return from: a bed is the move
         url = reverse(url_name, args=[episode.uuid])
-        if target == EpisodeStatus.OUTSIDE_CARE:
-            url += "?kind=outside_care"
+        params = {"kind": "outside_care"} if target == EpisodeStatus.OUTSIDE_CARE else {}
+        if url_name.startswith("stay:"):
+            params["next"] = reverse("people:episode", args=[episode.uuid])  # back to this page afterwards
+        if params:
+            url += "?" + urlencode(params)
         moves.append({"target": target, "label": STATUS_LABELS[target], "how": MOVE_PATHS[(episode.status, target)],
                       "url": url, "danger": target == EpisodeStatus.TERMINATED})
     return moves

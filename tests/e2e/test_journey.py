@@ -79,7 +79,8 @@ def test_a_receptionist_takes_an_escorted_man_from_request_to_home(page, live_se
     page.wait_for_url(re.compile(r"/intake/episodes/[0-9a-f-]+/$"))
     _snap(page, artifacts_dir, "02-intake-episode")
 
-    # 5. 办理入站.
+    # 5. 办理入站 (irreversible: the page asks for confirmation).
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("button:has-text('办理入站')")
     page.wait_for_url(re.compile(r"/intake/episodes/[0-9a-f-]+/$"))
     episode.refresh_from_db()
