@@ -58,7 +58,7 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "full_name", "sex", "phone", "email", "organisation", "is_active"]
+        fields = ["username", "full_name", "phone", "email", "organisation", "is_active"]
 
     def __init__(self, *args, organisations=None, roles_only=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -128,8 +128,6 @@ class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
-    # rule N4: women are cared for by female staff — the care assignment warns when the carer is not a woman
-    sex = models.CharField("性别", max_length=2, choices=[("男", "男"), ("女", "女")], blank=True)
     organisation = models.ForeignKey(
         Organisation, verbose_name="所属机构", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )

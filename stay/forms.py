@@ -124,13 +124,14 @@ class N5AckForm(forms.Form):
 
 class CareAssignForm(forms.Form):
     carer = forms.ModelChoiceField(label="责任照料人员", queryset=None)
+    carer_sex = forms.ChoiceField(label="照料人员性别", choices=[("女", "女"), ("男", "男")], widget=forms.RadioSelect)
     reason = forms.CharField(label="说明", max_length=200, required=False,
                              help_text="女性受助人员应由女性工作人员照料（规则N4）；确需安排其他人员时写明原因")
 
     def __init__(self, *args, staff, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["carer"].queryset = staff
-        self.fields["carer"].label_from_instance = lambda u: f"{u}（{u.sex or '性别未登记'}）"
+        self.fields["carer"].label_from_instance = lambda u: str(u)
 
 
 class BedMoveForm(forms.Form):

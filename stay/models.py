@@ -183,6 +183,7 @@ class CareAssignment(TimeStamped):
                                 related_name="care_assignments")
     carer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任照料人员", on_delete=models.PROTECT,
                               related_name="+")
+    carer_sex = models.CharField("照料人员性别", max_length=2, choices=[("男", "男"), ("女", "女")])
     started_at = models.DateTimeField("开始时间")
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     ended_reason = models.CharField("结束原因", max_length=200, blank=True)

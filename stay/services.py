@@ -341,7 +341,7 @@ def _care_end(*, by, assignment: CareAssignment, at: datetime.datetime, reason: 
 
 
 @transaction.atomic
-def care_assign(*, by, episode: Episode, carer, reason: str = "",
+def care_assign(*, by, episode: Episode, carer, carer_sex: str, reason: str = "",
                 at: datetime.datetime | None = None) -> tuple[CareAssignment, str]:
     """Rule N4: name the staff member responsible for the person's care; the previous one ends. Women are
     cared for by female staff: assigning a carer not recorded as a woman to a woman is recorded with a
@@ -354,10 +354,12 @@ def care_assign(*, by, episode: Episode, carer, reason: str = "",
         errors["__all__"] = "该人员已不在站，不能指派照料人员。"
     if carer is None or carer.organisation_id != episode.station_id or not carer.is_active:
         errors["carer"] = "请选择本机构在职的工作人员。"
+    if carer_sex not in (Sex.MALE, Sex.FEMALE):
+        errors["carer_sex"] = "请选择照料人员的性别（规则N4：女性受助人员由女性工作人员照料）。"
     reason = (reason or "").strip()
     warning = ""
-    if not errors and n4_needs_female_carer(episode) and carer.sex != Sex.FEMALE:
-        warning = f"{episode.person.name}为女性，应由女性工作人员照料（规则N4）；{carer}未登记为女性。"
+    if not errors and n4_needs_female_carer(episode) and carer_sex != Sex.FEMALE:
+        warning = f"{episode.person.name}为女性，应由女性工作人员照料（规则N4）；{carer}为男性工作人员。"
         if not reason:
             errors["reason"] = warning + "确需安排的，请写明原因。"
     if len(reason) > 200:
@@ -369,7 +371,8 @@ def care_assign(*, by, episode: Episode, carer, reason: str = "",
         if current.carer_id == carer.pk:
             raise ValidationError({"carer": f"{carer}已是该人员的责任照料人员。"})
         _care_end(by=by, assignment=current, at=at, reason=f"改由 {carer} 负责")
-    assignment = CareAssignment.objects.create(episode=episode, carer=carer, started_at=at, assigned_by=by,
+    assignment = CareAssignment.objects.create(episode=episode, carer=carer, carer_sex=carer_sex, started_at=at,
+                                               assigned_by=by,
                                                n4_warning=bool(warning), n4_reason=reason if warning else "")
     audit_create(actor=by, obj=assignment,
                  summary=f"{episode.number} 指派责任照料人员 {carer}" + ("（非女性工作人员照料女性，规则N4）" if warning else ""),

@@ -304,11 +304,12 @@ def care_assign(request, uuid):
     """Rule N4: name the responsible carer; a woman cared for by someone not recorded as a woman is warned."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
     require_write(request.user, ep.station, *STAY_ROLES)
-    staff = User.objects.filter(organisation=ep.station, is_active=True).order_by("-sex", "full_name")
+    staff = User.objects.filter(organisation=ep.station, is_active=True).order_by("full_name", "username")
     form = CareAssignForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
             _, warning = services.care_assign(by=request.user, episode=ep, carer=form.cleaned_data["carer"],
+                                              carer_sex=form.cleaned_data["carer_sex"],
                                               reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form_errors_from(exc, form)

@@ -267,24 +267,21 @@ def test_n4_a_woman_cared_for_by_a_man_is_recorded_with_a_reason_and_warned(cast
     from core.models import AuditAction
 
     ep = admitted_episode(cast, name="李秀英", sex="女")
-    cast.carer.sex = "男"
-    cast.carer.save()
-    cast.tracer.sex = "女"
-    cast.tracer.save()
     with pytest.raises(ValidationError) as exc:
-        services.care_assign(by=cast.head, episode=ep, carer=cast.carer)
+        services.care_assign(by=cast.head, episode=ep, carer=cast.carer, carer_sex="男")
     assert "规则N4" in exc.value.message_dict["reason"][0]
-    assignment, warning = services.care_assign(by=cast.head, episode=ep, carer=cast.carer, reason="夜班仅有男性照料员")
+    assignment, warning = services.care_assign(by=cast.head, episode=ep, carer=cast.carer, carer_sex="男",
+                                               reason="夜班仅有男性照料员")
     assert assignment.n4_warning and "女性工作人员" in warning
     entry = AuditEntry.objects.get(object_type="stay.CareAssignment", action=AuditAction.CREATE)
     assert "规则N4" in entry.summary and entry.changes["n4_warning"] == [None, True]
     assert entry.changes["carer"] == [None, str(cast.carer)]
-    female, warning = services.care_assign(by=cast.head, episode=ep, carer=cast.tracer)
+    female, warning = services.care_assign(by=cast.head, episode=ep, carer=cast.tracer, carer_sex="女")
     assert not female.n4_warning and warning == ""
     assignment.refresh_from_db()
     assert assignment.ended_at is not None  # one responsible carer at a time
     with pytest.raises(ValidationError):
-        services.care_assign(by=cast.head, episode=ep, carer=cast.outsider)
+        services.care_assign(by=cast.head, episode=ep, carer=cast.outsider, carer_sex="女")
 
 
 def test_n4_a_man_may_be_cared_for_by_anyone_and_the_assignment_ends_with_the_episode(cast):
@@ -292,7 +289,7 @@ def test_n4_a_man_may_be_cared_for_by_anyone_and_the_assignment_ends_with_the_ep
     from stay.models import CareAssignment
 
     ep = admitted_episode(cast, name="张三", sex="男")
-    assignment, warning = services.care_assign(by=cast.head, episode=ep, carer=cast.carer)
+    assignment, warning = services.care_assign(by=cast.head, episode=ep, carer=cast.carer, carer_sex="男")
     assert warning == "" and not assignment.n4_warning
     departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
     assert CareAssignment.objects.get(pk=assignment.pk).ended_at is not None
