@@ -190,8 +190,8 @@ def test_an_unidentified_man_is_announced_found_by_a_report_and_identified(
     page.wait_for_url(re.compile(rf"/tracing/plans/{plan.uuid}/$"))
     assert "返乡计划" in page.content()
 
-    response = family.goto(detail_url)
-    assert response.status == 404
+    response = family.goto(detail_url)  # an old link or poster: a friendly page, not a 404
+    assert response.status == 410 and "此人已找到家人" in family.content()
     family.goto(f"{base}/xunqin/")
     assert family.locator(f"#board .board-card[data-code='{code}']").count() == 0
     _snap(family, artifacts_dir, "tracing-08-board-after")
