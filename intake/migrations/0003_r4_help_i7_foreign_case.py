@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_load_divisions'),
-        ('intake', '0001_intake_records'),
+        ('intake', '0002_text_length_limits'),
         ('people', '0008_episode_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

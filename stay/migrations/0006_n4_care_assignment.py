@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('people', '0008_episode_list_indexes'),
-        ('stay', '0004_n5_drop_checkbox'),
+        ('stay', '0005_n5_drop_checkbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

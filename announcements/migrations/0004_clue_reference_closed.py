@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('announcements', '0001_announcements_publications_clues'),
+        ('announcements', '0003_minors_approval'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0002_r4_help_i7_foreign_case'),
+        ('intake', '0003_r4_help_i7_foreign_case'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0002_load_divisions'),
         ('people', '0008_episode_list_indexes'),
-        ('stay', '0001_zones_beds_placements'),
+        ('stay', '0002_text_length_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

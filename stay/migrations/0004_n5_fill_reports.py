@@ -23,5 +23,5 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stay", "0002_n5_report_to_department")]
+    dependencies = [("stay", "0003_n5_report_to_department")]
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stay', '0003_n5_fill_reports'),
+        ('stay', '0004_n5_fill_reports'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_load_divisions'),
-        ('tracing', '0001_initial'),
+        ('tracing', '0002_text_length_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
