@@ -113,7 +113,7 @@ class PlacementReturnForm(BedAssignForm):
 
 
 class StayExtensionForm(forms.Form):
-    reason = forms.CharField(label="超期在站原因", max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
+    reason = forms.CharField(label="超期在站原因", max_length=NOTE, widget=forms.Textarea(attrs={"rows": 3, "wide": "1"}),
                              help_text="规则 N5：16周岁以上且无精神障碍、智力残疾迹象者，在站一般不超过10天；"
                                        "提交后作为超期在站报告报送本站的上级民政部门，由其确认收悉")
 
