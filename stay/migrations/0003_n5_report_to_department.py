@@ -44,11 +44,6 @@ class Migration(migrations.Migration):
             name='reported_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='报送时间'),
         ),
-        migrations.AlterField(
-            model_name='stayextension',
-            name='reason',
-            field=models.TextField(max_length=2000, verbose_name='延长在站原因'),
-        ),
         migrations.AddIndex(
             model_name='stayextension',
             index=models.Index(fields=['department', 'acknowledged_at'], name='stay_stayex_departm_8a2210_idx'),
