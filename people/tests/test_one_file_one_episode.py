@@ -12,7 +12,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from people.models import Episode, Person
-from people.services import episode_open, episode_transition, person_create, person_merge, person_unmerge
+from people.services import (
+    episode_close,
+    episode_open,
+    person_create,
+    person_merge,
+    person_unmerge,
+)
 from people.tests.conftest import VALID_ID
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +43,7 @@ def test_hole5_a_new_episode_opens_once_the_previous_one_closed(cast, person):
     first = episode_open(by=cast.reception, person=person, station=cast.station, channel="walk_in")
     with pytest.raises(ValidationError, match="尚有未结束的救助过程"):
         episode_open(by=cast.reception, person=person, station=cast.station, channel="walk_in")
-    episode_transition(by=cast.reception, episode=first, to="refused", note="不符合条件")
+    episode_close(by=cast.reception, episode=first, to="refused", note="不符合条件")
     second = episode_open(by=cast.reception, person=person, station=cast.station, channel="walk_in")
     assert second.status == "requested"
 
