@@ -115,7 +115,10 @@ def test_n8_above_the_cap_a_head_other_than_the_clerk_approves(cast, cash, needs
 def test_n9_the_age_to_leave_alone_is_exactly_16(cast, age, allowed):
     ep = admitted_episode(cast, age=None, birth_date=_birthday_years_ago(age), name="少年")
     if allowed:
-        departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
+        panel = make_panel(cast)  # rule E3: a minor's departure is witnessed by two panel members
+        departure_create(by=cast.reception, episode=ep, exit_type="self",
+                         data={"declaration_signed": True, "witness_1": str(panel[0].uuid),
+                               "witness_2": str(panel[1].uuid)})
         assert Episode.objects.get(pk=ep.pk).status == "left"
     else:
         with pytest.raises(ValidationError) as exc:
@@ -127,8 +130,9 @@ def test_n9_the_age_to_leave_alone_is_exactly_16(cast, age, allowed):
 def test_n9_an_escorted_handover_of_a_child_checks_and_keeps_the_receiving_persons_id(cast):
     ep = admitted_episode(cast, age=12, name="小军")
     now = timezone.now()
+    panel = make_panel(cast)
     data = {"escort_route": "英德—乳源", "handed_over_to": "family", "handover_person": "自称父亲",
-            "handover_at": now, "witness_1": "陈监督", "witness_2": "林监督"}
+            "handover_at": now, "witness_1": str(panel[0].uuid), "witness_2": str(panel[1].uuid)}
     with pytest.raises(ValidationError) as exc:
         departure_create(by=cast.reception, episode=ep, exit_type="home_escorted", escort_staff=[cast.carer],
                          data=data, left_at=now - datetime.timedelta(minutes=30))
@@ -147,12 +151,15 @@ def test_n9_an_escorted_handover_of_a_child_checks_and_keeps_the_receiving_perso
 
 def test_n9_a_transfer_records_the_receiving_bodys_responsible_person(cast):
     child = admitted_episode(cast, age=10, name="小兰", sex="女")
+    panel = make_panel(cast)
+    witnesses = {"witness_1": str(panel[0].uuid), "witness_2": str(panel[1].uuid)}
     with pytest.raises(ValidationError) as exc:
-        departure_create(by=cast.reception, episode=child, exit_type="transfer", data={"transfer_org": cast.city_station})
+        departure_create(by=cast.reception, episode=child, exit_type="transfer",
+                         data={"transfer_org": cast.city_station, **witnesses})
     assert set(exc.value.message_dict) == {"transfer_person", "transfer_person_phone"}
     departure = departure_create(by=cast.reception, episode=child, exit_type="transfer",
                                  data={"transfer_org": cast.city_station, "transfer_person": "郑主任",
-                                       "transfer_person_phone": "0763-3333333"})
+                                       "transfer_person_phone": "0763-3333333", **witnesses})
     assert departure.transfer_person == "郑主任"
     entry = AuditEntry.objects.get(object_type="leaving.Departure", action=AuditAction.CREATE)
     assert entry.changes["transfer_person"] == [None, "郑主任"] and entry.changes["left_at"][1]
@@ -263,12 +270,17 @@ def test_e3_holds_for_every_way_a_minor_leaves_not_only_family_claims(cast, exit
     ep = admitted_episode(cast, age=12, name="小明")
     panel = make_panel(cast)
     at = timezone.now()
-    data = {**data, "transfer_org": cast.city_station, "handover_org": cast.city_station, "handover_at": at}
+    data = {**data, "transfer_org": cast.city_station, "handover_org": cast.city_station, "handover_at": at,
+            "transfer_person": "郑主任", "transfer_person_phone": "0763-3333333"}  # rule N9 for a transfer
     kwargs = {"escort_staff": [cast.reception]} if exit_type == "home_escorted" else {}
+    if exit_type == "home_escorted":  # rule N9: the receiving person's ID on the handover of a child
+        kwargs.update(claimant_id_number=CLAIMANT_ID, claimant_id_copy=png_upload())
     with pytest.raises(ValidationError) as exc:
         departure_create(by=cast.reception, episode=ep, exit_type=exit_type, data=dict(data), left_at=at, **kwargs)
     assert "规则 E3" in exc.value.message_dict["witness_1"][0]
     assert _unchanged(ep)
+    if exit_type == "home_escorted":
+        kwargs["claimant_id_copy"] = png_upload()  # the first upload was read by the refused attempt
     departure = departure_create(by=cast.reception, episode=ep, exit_type=exit_type, left_at=at, **kwargs,
                                  data={**data, "witness_1": str(panel[2].uuid), "witness_2": str(panel[3].uuid)})
     assert [w.membership for w in departure.panel_witnesses.all()] == [panel[2], panel[3]]
