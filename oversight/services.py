@@ -61,12 +61,13 @@ def clean_text(value: str | None, limit: int, field: str, label: str, *, require
 
 
 def audit_create_with(*, by, obj, organisation, summary: str, related: dict[str, list]):
-    """The creation's audit entry with its many-to-many sets as well (``{"attendees": [None, [names]]}``)."""
-    entry = audit_create(actor=by, obj=obj, organisation=organisation, summary=summary)
+    """The creation's audit entry with its many-to-many sets as well (``{"attendees": [None, [names]]}``),
+    written once: an entry is never changed after it is written (the audit hash chain)."""
+    changes = {k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "", [], {})}
     for name, values in related.items():
-        entry.changes[name] = [None, [str(v) for v in values]]
-    entry.save(update_fields=["changes"])
-    return entry
+        changes[name] = [None, [str(v) for v in values]]
+    return audit(actor=by, action=AuditAction.CREATE, obj=obj, summary=summary, organisation=organisation,
+                 changes=changes)
 
 
 def not_future(at: datetime.datetime, field: str, label: str) -> datetime.datetime:
