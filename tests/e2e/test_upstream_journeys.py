@@ -14,6 +14,7 @@ import datetime
 import re
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -79,13 +80,13 @@ def test_a_public_sighting_is_dispatched_patrolled_offline_and_brought_in(
     assert not Patrol.objects.exists()
     staff_ctx.set_offline(False)
     staff.evaluate("window.dispatchEvent(new Event('online'))")
-    staff.wait_for_function("document.querySelector('[data-queue-count]').textContent === '0'", timeout=15000)
+    expect(staff.locator("[data-queue-count]")).to_have_text("0", timeout=15000)
     # a resend of the same entries (the phone did not hear the answer) saves nothing twice
     staff.evaluate("""() => { const p = JSON.parse(localStorage.getItem('guitu-outreach-patrol-reception'));
         const q = [{url: '/api/v1/outreach/patrols', body: p, label: 'again'}];
         localStorage.setItem('guitu-outreach-queue-reception', JSON.stringify(q));
         window.dispatchEvent(new Event('online')); }""")
-    staff.wait_for_function("document.querySelector('[data-queue-count]').textContent === '0'", timeout=15000)
+    expect(staff.locator("[data-queue-count]")).to_have_text("0", timeout=15000)
     assert Patrol.objects.count() == 1 and Encounter.objects.count() == 1
     encounter = Encounter.objects.get()
 
