@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.audit import audit_create, audit_update, snapshot
+from core.audit import audit, audit_create, audit_update, diff, snapshot
 from core.images import take_image
-from core.models import STATION_KINDS, Division, DivisionLevel, Organisation, OrgKind, Role
+from core.models import STATION_KINDS, AuditAction, Division, DivisionLevel, Organisation, OrgKind, Role
 from core.scoping import can_write
 from core.validation import CLOCK_SLACK, clean_instance, past_moment
 from outreach.models import (
@@ -573,10 +573,12 @@ def patrol_record(
     if spots:
         patrol.hot_spots.set(spots)
         _cover_tasks(patrol, spots)
-    entry = audit_create(actor=by, obj=patrol, organisation=organisation, summary=f"巡查：{patrol.team}")
+    # M2M in the same entry, written once: the audit chain never sees an entry change after it is written.
+    changes = {k: [None, v] for k, v in snapshot(patrol).items() if v not in (None, "", [], {})}
     if spots:
-        entry.changes["hot_spots"] = [None, [str(s) for s in spots]]
-        entry.save(update_fields=["changes"])
+        changes["hot_spots"] = [None, [str(s) for s in spots]]
+    audit(actor=by, action=AuditAction.CREATE, obj=patrol, organisation=organisation, summary=f"巡查：{patrol.team}",
+          changes=changes)
     return patrol
 
 
@@ -603,17 +605,12 @@ def patrol_end(*, by, patrol: Patrol, ended_at: datetime.datetime | None = None,
         spots = _spots_for(patrol.organisation, hot_spots)
         patrol.hot_spots.add(*spots)
     _cover_tasks(patrol, list(patrol.hot_spots.all()))
-    entry = audit_update(
-        actor=by,
-        obj=patrol,
-        before=before,
-        organisation=patrol.organisation,
-        summary=f"结束巡查：{patrol.team}",
-    )
+    changes = diff(before, snapshot(patrol, before.keys()))
     after_spots = sorted(str(s) for s in patrol.hot_spots.all())
-    if entry is not None and after_spots != before_spots:
-        entry.changes["hot_spots"] = [before_spots, after_spots]
-        entry.save(update_fields=["changes"])
+    if after_spots != before_spots:
+        changes["hot_spots"] = [before_spots, after_spots]
+    audit(actor=by, action=AuditAction.UPDATE, obj=patrol, organisation=patrol.organisation,
+          summary=f"结束巡查：{patrol.team}", changes=changes)
     return patrol
 
 
