@@ -30,7 +30,7 @@ def test_hole9_the_public_board_sends_the_csp_too(client):
 def test_hole9_no_template_has_inline_script_or_event_handlers():
     offenders = []
     for path in ROOT.glob("**/templates/**/*.html"):
-        if ".venv" in path.parts:
+        if ".venv" in path.parts or "node_modules" in path.parts:  # installed packages' files, not ours, not served
             continue
         text = path.read_text()
         for match in re.finditer(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", text):
