@@ -415,7 +415,7 @@ N5_ACK_ROLES = (Role.SUPERVISOR, Role.HEAD, Role.ADMIN)
 @transaction.atomic
 def stay_extension_acknowledge(*, by, extension: StayExtension, note: str = "") -> StayExtension:
     """Rule N5: the department above acknowledges (确认收悉) a station's report of a stay beyond the limit."""
-    extension = StayExtension.objects.select_for_update().select_related("episode__person", "department").get(
+    extension = StayExtension.objects.select_for_update(of=("self",)).select_related("episode__person", "department").get(
         pk=extension.pk)
     if not (by.is_superuser or (by.organisation_id == extension.department_id and by.has_role(*N5_ACK_ROLES))):
         raise PermissionDenied("只有接收报告的上级民政部门可以确认收悉。")
