@@ -73,13 +73,18 @@ sysdeps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Re-pin requirements.lock from requirements.in (run after changing requirements.in).
+# Re-pin requirements.lock from requirements.in (run after changing requirements.in). Pins already in the lock are
+# kept (they are constraints), so adding a package resolves only what is new; `make lock UPGRADE=1` re-resolves all.
+LOCK_VENV := /tmp/guitu-lock
 lock:
-	rm -rf /tmp/guitu-lock && $(PYTHON) -m venv /tmp/guitu-lock
-	/tmp/guitu-lock/bin/pip install -q --upgrade pip
-	/tmp/guitu-lock/bin/pip install -q -r requirements.in
-	( echo "# pinned by 'make lock' from requirements.in; face-recognition is installed separately with --no-deps"; \
-	  /tmp/guitu-lock/bin/pip freeze --all | grep -vE '^(pip|wheel)==' | grep -viE '^face[-_]recognition==' ) > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q --upgrade pip
+	$(LOCK_VENV)/bin/pip install -q -r requirements.in $(if $(UPGRADE),,-c requirements.lock)
+	( echo "# pinned from requirements.in (make lock); face-recognition itself is installed separately with --no-deps (see Makefile)"; \
+	  $(LOCK_VENV)/bin/pip freeze --all | grep -vE '^(pip|wheel)==' | grep -viE '^face[-_]recognition==' \
+	  | LC_ALL=C sort ) > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	@git diff --stat -- requirements.lock 2>/dev/null || true
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000

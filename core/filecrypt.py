@@ -11,7 +11,6 @@ Several keys may be given, comma-separated: the first encrypts, all decrypt (key
 first, run ``files_encrypt --rotate``, then drop the old one).
 """
 
-import base64
 import hashlib
 import os
 import stat
@@ -37,11 +36,9 @@ class FileKeyError(Exception):
 def _keys() -> tuple[str, ...]:
     raw = getattr(settings, "GUITU_FILES_KEY", "") or ""
     keys = tuple(k.strip() for k in raw.split(",") if k.strip())
-    if keys:
-        return keys
-    # Development and demo only: derived from SECRET_KEY (never stored in the database either).
-    derived = base64.urlsafe_b64encode(hashlib.sha256(("files:" + settings.SECRET_KEY).encode()).digest())
-    return (derived.decode(),)
+    if not keys:
+        raise ImproperlyConfigured("缺少 GUITU_FILES_KEY：私密文件无法加密或解密，见 docs/deployment.md。")
+    return keys
 
 
 @lru_cache(maxsize=4)

@@ -8,6 +8,7 @@ with anything printed in the repository.
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import secrets
@@ -15,7 +16,14 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-KEY_NAMES = ("GUITU_SECRET_KEY", "GUITU_ID_ENCRYPTION_KEY", "GUITU_ID_HASH_KEY")
+KEY_NAMES = ("GUITU_SECRET_KEY", "GUITU_ID_ENCRYPTION_KEY", "GUITU_ID_HASH_KEY", "GUITU_FILES_KEY", "GUITU_AUDIT_KEY")
+#: Keys a ``dev-keys.json`` written before them lacks. They are added on first read with the values the old
+#: code derived from the secret key, so a demo database made then still opens its files and verifies its audit.
+_ADDED_LATER = {
+    "GUITU_FILES_KEY": lambda secret: base64.urlsafe_b64encode(hashlib.sha256(("files:" + secret).encode()).digest())
+    .decode(),
+    "GUITU_AUDIT_KEY": lambda secret: hashlib.sha256(("audit:" + secret).encode()).hexdigest(),
+}
 
 
 def new_fernet_key() -> str:
@@ -27,6 +35,8 @@ def _generate() -> dict[str, str]:
         "GUITU_SECRET_KEY": secrets.token_urlsafe(50),
         "GUITU_ID_ENCRYPTION_KEY": new_fernet_key(),
         "GUITU_ID_HASH_KEY": secrets.token_hex(32),
+        "GUITU_FILES_KEY": new_fernet_key(),
+        "GUITU_AUDIT_KEY": secrets.token_hex(32),
     }
 
 
@@ -48,6 +58,8 @@ def local_dev_keys(path: Path) -> dict[str, str]:
                 continue
             if all(data.get(name) for name in KEY_NAMES):
                 return data
+            if data.get("GUITU_SECRET_KEY") and all(data.get(n) for n in KEY_NAMES if n not in _ADDED_LATER):
+                return _add_later_keys(path, data)
             break
         raise ImproperlyConfigured(
             f"{path} is damaged: delete it to generate new demo keys "
@@ -56,6 +68,17 @@ def local_dev_keys(path: Path) -> dict[str, str]:
     data = _generate()
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle)
+    return data
+
+
+def _add_later_keys(path: Path, data: dict[str, str]) -> dict[str, str]:
+    for name, derive in _ADDED_LATER.items():
+        data.setdefault(name, derive(data["GUITU_SECRET_KEY"]))
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    os.replace(tmp, path)
     return data
 
 

@@ -4,7 +4,6 @@ SQLite is the embedded default so a checkout just runs; PostgreSQL is selected w
 """
 
 import datetime
-import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -202,12 +201,18 @@ GUITU_BACKUP_KEY = env_str("GUITU_BACKUP_KEY", "")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Fernet key(s) for private files at rest, comma-separated (first encrypts): from GUITU_FILES_KEY or a file
-# named by GUITU_FILES_KEY_FILE (mode 0600, outside the media directory); never in the database. Empty →
-# derived from SECRET_KEY (development and demo only; set it in production, see docs/deployment.md).
+# named by GUITU_FILES_KEY_FILE (mode 0600, outside the media directory); never in the database, never derived
+# from another key. Production must set it (a missing key stops startup, core/keycheck.py; docs/deployment.md).
 _files_key_file = env_str("GUITU_FILES_KEY_FILE", "")
 GUITU_FILES_KEY = (
-    Path(_files_key_file).read_text().strip() if _files_key_file else env_str("GUITU_FILES_KEY", "")
+    Path(_files_key_file).read_text().strip() if _files_key_file
+    else env_str("GUITU_FILES_KEY", _local_keys.get("GUITU_FILES_KEY", ""))
 )
+if not GUITU_FILES_KEY:
+    GUITU_MISSING_KEYS.append("GUITU_FILES_KEY")
+for _files_key in GUITU_FILES_KEY.split(","):
+    if _files_key.strip():
+        validate_fernet_key(_files_key.strip(), "GUITU_FILES_KEY")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GUITU_MAX_PHOTO_BYTES = env_int("GUITU_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
@@ -299,9 +304,13 @@ GUITU_RULES = {
     "O3_HAZARD_DAYS": env_int("GUITU_O3_HAZARD_DAYS", 15),
 }
 
-# Audit log (docs/audit.md): HMAC key of the tamper-evident chain — kept outside the database; set it apart
-# from GUITU_SECRET_KEY in production so rotating one does not touch the other. Retention ≥ 6 months.
-GUITU_AUDIT_KEY = env_str("GUITU_AUDIT_KEY", hashlib.sha256(("audit:" + SECRET_KEY).encode()).hexdigest())
+# Audit log (docs/audit.md): HMAC key of the tamper-evident chain — kept outside the database and apart from
+# GUITU_SECRET_KEY (rotating one never touches the other); production must set it. Retention ≥ 6 months.
+GUITU_AUDIT_KEY = env_str("GUITU_AUDIT_KEY", _local_keys.get("GUITU_AUDIT_KEY", ""))
+if not GUITU_AUDIT_KEY:
+    GUITU_MISSING_KEYS.append("GUITU_AUDIT_KEY")
+elif len(GUITU_AUDIT_KEY) < 32:
+    validate_hash_key(GUITU_AUDIT_KEY, "GUITU_AUDIT_KEY")
 GUITU_AUDIT_RETENTION_DAYS = env_int("GUITU_AUDIT_RETENTION_DAYS", 183)
 if GUITU_AUDIT_RETENTION_DAYS < 183:
     from django.core.exceptions import ImproperlyConfigured

@@ -77,8 +77,47 @@ def test_hole6_debug_never_derives_keys_from_the_secret_key():
     assert result.stdout.strip() == "''"
 
 
+def test_hole10_production_needs_its_own_files_and_audit_keys_never_derived_from_the_secret_key():
+    env = {"GUITU_SECRET_KEY": "x" * 50, "GUITU_ID_HASH_KEY": "h" * 64, "GUITU_ID_ENCRYPTION_KEY": new_fernet_key()}
+    result = _settings_in_subprocess(
+        dict(env),
+        "from django.conf import settings; print(settings.GUITU_MISSING_KEYS, repr(settings.GUITU_FILES_KEY),"
+        " repr(settings.GUITU_AUDIT_KEY))",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['GUITU_FILES_KEY', 'GUITU_AUDIT_KEY'] '' ''"
+    started = _settings_in_subprocess(dict(env), "import guitu.wsgi")
+    assert started.returncode != 0 and "GUITU_FILES_KEY" in started.stderr and "GUITU_AUDIT_KEY" in started.stderr
+
+
+def test_hole10_a_malformed_files_key_stops_startup_with_a_clear_message():
+    result = _settings_in_subprocess({"GUITU_DEMO": "1", "GUITU_FILES_KEY": "short"})
+    assert result.returncode != 0
+    assert "GUITU_FILES_KEY 格式不正确" in result.stderr
+
+
+def test_hole10_demo_keys_written_before_the_files_and_audit_keys_keep_opening_old_demo_data(tmp_path):
+    import hashlib
+    import json
+
+    var = tmp_path / "old"
+    var.mkdir()
+    old = {"GUITU_SECRET_KEY": "s" * 50, "GUITU_ID_ENCRYPTION_KEY": new_fernet_key(), "GUITU_ID_HASH_KEY": "h" * 64}
+    (var / "dev-keys.json").write_text(json.dumps(old))
+    code = "from django.conf import settings; print(settings.GUITU_AUDIT_KEY, settings.GUITU_FILES_KEY)"
+    result = _settings_in_subprocess({"GUITU_DEMO": "1", "GUITU_VAR_DIR": str(var)}, code)
+    assert result.returncode == 0, result.stderr
+    audit_key, files_key = result.stdout.split()
+    # the values the earlier code derived, so files and the audit chain written then still verify
+    assert audit_key == hashlib.sha256(("audit:" + "s" * 50).encode()).hexdigest()
+    stored = json.loads((var / "dev-keys.json").read_text())
+    assert stored["GUITU_FILES_KEY"] == files_key and stored["GUITU_ID_HASH_KEY"] == "h" * 64
+    assert oct((var / "dev-keys.json").stat().st_mode & 0o777) == "0o600"
+
+
 def test_hole6_demo_mode_uses_random_keys_kept_on_this_machine(tmp_path):
-    code = "from django.conf import settings; print(settings.GUITU_ID_ENCRYPTION_KEY, settings.SECRET_KEY)"
+    code = ("from django.conf import settings; print(settings.GUITU_ID_ENCRYPTION_KEY, settings.SECRET_KEY,"
+            " settings.GUITU_FILES_KEY, settings.GUITU_AUDIT_KEY)")
     first = _settings_in_subprocess({"GUITU_DEMO": "1", "GUITU_VAR_DIR": str(tmp_path / "a")}, code)
     again = _settings_in_subprocess({"GUITU_DEMO": "1", "GUITU_VAR_DIR": str(tmp_path / "a")}, code)
     other = _settings_in_subprocess({"GUITU_DEMO": "1", "GUITU_VAR_DIR": str(tmp_path / "b")}, code)
