@@ -233,7 +233,7 @@ def purge(*, now: datetime.datetime | None = None) -> AuditCheckpoint | None:
         )
         sign(cp)
         cp.save()
-        old.delete()
+        old._purge()
         AuditCheckpoint.objects.filter(kind=CheckpointKind.SEAL, last_id__lte=last["id"]).delete()
         from core.audit import audit
 

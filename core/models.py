@@ -231,6 +231,27 @@ class AuditAction(models.TextChoices):
     DENIED = "denied", "拒绝访问"
 
 
+class AuditImmutable(Exception):
+    """The audit log is append-only: a row is never changed, and deleted only by the retention purge."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Append-only at the ORM: ``update``/``delete`` refuse; only ``core.auditchain.purge`` removes old rows.
+
+    Tampering below the ORM is what the hash chain detects (``manage.py audit_verify``); UPDATE is also refused
+    by a database trigger on both databases (migration 0007)."""
+
+    def update(self, **kwargs):
+        raise AuditImmutable("审计日志只能追加，不能修改。")
+
+    def delete(self):
+        raise AuditImmutable("审计日志只能追加，不能删除；保存期满的记录由 manage.py audit_purge 清理。")
+
+    def _purge(self) -> int:
+        """Delete these rows (the retention purge only, after the chain verified and was anchored)."""
+        return self._raw_delete(self.db)
+
+
 class AuditEntry(models.Model):
     """Who did what, when, to which object, with field-level changes (rule E4: 全程留痕)."""
 
@@ -253,6 +274,7 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField("上一条哈希", max_length=64, blank=True, editable=False)
     hash = models.CharField("哈希", max_length=64, blank=True, editable=False)
 
+    objects = AuditEntryQuerySet.as_manager()
     scope_field = "organisation"
 
     class Meta:
@@ -266,6 +288,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AuditImmutable("审计日志只能追加，不能修改。")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable("审计日志只能追加，不能删除；保存期满的记录由 manage.py audit_purge 清理。")
 
 
 class CheckpointKind(models.TextChoices):

@@ -8,12 +8,26 @@ import time_machine
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, models, transaction
 
 from core.audit import audit
 from core.auditchain import ChainBroken, purge, seal, verify
-from core.models import AuditAction, AuditCheckpoint, AuditEntry
+from core.models import AuditAction, AuditCheckpoint, AuditEntry, AuditImmutable
 
 pytestmark = pytest.mark.django_db
+
+
+def _attacker():
+    """Someone with the database's owner rights: drops the append-only trigger and writes past the ORM guard.
+
+    What remains to notice them is the hash chain. (DDL is transactional on both databases: the test's
+    rollback restores the trigger.)"""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER core_auditentry_append_only ON core_auditentry")
+        else:
+            cursor.execute("DROP TRIGGER core_auditentry_append_only")
+    return models.QuerySet(model=AuditEntry)
 
 
 def _write(n, **kwargs):
@@ -45,8 +59,9 @@ def test_each_row_is_chained_to_the_one_before():
 
 def test_audit_verify_reports_the_first_altered_row():
     rows = _write(6)
-    AuditEntry.objects.filter(id=rows[3].id).update(summary="改过的摘要")
-    AuditEntry.objects.filter(id=rows[4].id).update(changes={"n": [0, 0]})
+    attacker = _attacker()
+    attacker.filter(id=rows[3].id).update(summary="改过的摘要")
+    attacker.filter(id=rows[4].id).update(changes={"n": [0, 0]})
     result = verify()
     assert not result.ok and result.first_bad_id == rows[3].id
     with pytest.raises(CommandError, match=f"记录 #{rows[3].id} 的内容被修改"):
@@ -55,7 +70,7 @@ def test_audit_verify_reports_the_first_altered_row():
 
 def test_audit_verify_reports_a_deleted_row():
     rows = _write(5)
-    AuditEntry.objects.filter(id=rows[2].id).delete()
+    _attacker().filter(id=rows[2].id).delete()
     result = verify()
     assert not result.ok and result.first_bad_id == rows[3].id
     assert f"记录 #{rows[1].id} 之后" in result.problem
@@ -67,14 +82,14 @@ def test_audit_verify_reports_a_row_whose_hash_was_recomputed_without_the_key(se
     settings.GUITU_AUDIT_KEY = "an attacker's guess"
     forged = audit(actor=None, action=AuditAction.UPDATE, object_type="test", summary="伪造")
     settings.GUITU_AUDIT_KEY = real_key
-    AuditEntry.objects.filter(id=forged.id).update(prev_hash=rows[-1].hash)
+    _attacker().filter(id=forged.id).update(prev_hash=rows[-1].hash)
     assert not verify().ok
 
 
 def test_audit_verify_reports_deleted_newest_rows_after_a_seal():
     rows = _write(4)
     seal()
-    AuditEntry.objects.filter(id__gte=rows[2].id).delete()
+    _attacker().filter(id__gte=rows[2].id).delete()
     result = verify()
     assert not result.ok and "已封存但不存在" in result.problem
 
@@ -101,14 +116,14 @@ def test_retention_keeps_six_months_and_the_chain_still_verifies(settings):
     assert AuditEntry.objects.filter(summary__startswith="审计日志保存期满清理：删除 3 条").exists()
     assert verify().ok
     # Deleting the first kept row is still noticed: its successor no longer chains to the anchor.
-    AuditEntry.objects.filter(id=recent[0].id).delete()
+    _attacker().filter(id=recent[0].id).delete()
     assert verify().first_bad_id == recent[1].id
 
 
 def test_a_broken_chain_is_never_purged(settings):
     with time_machine.travel(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), tick=False):
         rows = _write(3)
-    AuditEntry.objects.filter(id=rows[1].id).update(summary="改")
+    _attacker().filter(id=rows[1].id).update(summary="改")
     with time_machine.travel(datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC), tick=False):
         with pytest.raises(ChainBroken):
             purge()
@@ -158,5 +173,26 @@ def test_concurrent_writers_keep_one_unbroken_chain():
         result = verify()
         assert result.ok and AuditEntry.objects.filter(id__gt=before).count() == 60
     finally:
-        thread, _ = _in_thread(lambda: AuditEntry.objects.filter(id__gt=before).delete())
+        thread, _ = _in_thread(lambda: models.QuerySet(model=AuditEntry).filter(id__gt=before).delete())
         thread.join()
+
+
+def test_the_audit_log_is_append_only_through_the_orm():
+    row = _write(1)[0]
+    with pytest.raises(AuditImmutable):
+        AuditEntry.objects.filter(id=row.id).update(summary="改")
+    with pytest.raises(AuditImmutable):
+        AuditEntry.objects.filter(id=row.id).delete()
+    row.summary = "改"
+    with pytest.raises(AuditImmutable):
+        row.save()
+    with pytest.raises(AuditImmutable):
+        row.delete()
+    assert AuditEntry.objects.get(id=row.id).summary == "第 0 条" and verify().ok
+
+
+def test_the_database_refuses_an_update_of_an_audit_row_that_bypasses_the_orm():
+    row = _write(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        models.QuerySet(model=AuditEntry).filter(id=row.id).update(summary="改")
+    assert AuditEntry.objects.get(id=row.id).summary == "第 0 条"
