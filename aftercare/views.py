@@ -27,7 +27,7 @@ from aftercare.forms import (
     WanderingForm,
 )
 from core.audit import audit
-from core.excel import audited_table_response
+from core.excel import list_export
 from core.models import AuditAction
 from core.paging import paginate
 from core.views import form_errors_from
@@ -504,7 +504,7 @@ def alert_ack(request, uuid):
 
 
 def _export(request, name: str, headers: list[str], rows: list):
-    return audited_table_response(request, name=name, headers=headers, rows=rows, object_type=f"aftercare.{name}")
+    return list_export(request, title=name, headers=headers, rows=rows, filename=name, object_type=f"aftercare.{name}")
 
 
 @login_required

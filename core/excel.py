@@ -257,18 +257,6 @@ def table_xlsx(*, sheet: str, headers: list[str], rows: Iterable[Iterable[Any]],
     return book
 
 
-def audited_table_response(request, *, name: str, headers: list[str], rows: list, object_type: str) -> HttpResponse:
-    """A one-sheet export of a list page (title = ``name``), recorded in the audit log as an export of
-    personal data by the requesting user (who, when, what, how many rows)."""
-    from core.audit import audit
-    from core.models import AuditAction
-
-    audit(actor=request.user, action=AuditAction.EXPORT, object_type=object_type, object_id="xlsx",
-          summary=f"导出{name}（{len(rows)} 条）", organisation=getattr(request.user, "organisation", None))
-    return table_xlsx(sheet=name, headers=headers, rows=rows, title=name).response(
-        f"{name}-{timezone.localdate():%Y%m%d}.xlsx")
-
-
 #: The most rows one list export writes (a whole province's people in care fits; beyond that, filter).
 EXPORT_ROW_LIMIT = 100_000
 
@@ -279,10 +267,10 @@ def wants_xlsx(request) -> bool:
 
 
 def list_export(request, *, title: str, headers: list[str], rows: Iterable[Iterable[Any]], filename: str,
-                filters: dict | None = None, organisation=None) -> HttpResponse:
-    """Export a main list as .xlsx with the filters the page applied: the caller passes the same scoped,
-    filtered queryset the page shows (as ``rows``). The export of personal data is audited (EXPORT) with the
-    filters used and the number of rows written."""
+                filters: dict | None = None, organisation=None, object_type: str = "list") -> HttpResponse:
+    """Export a list or ledger as .xlsx with the filters the page applied: the caller passes the same scoped,
+    filtered queryset the page shows (as ``rows``). The export of personal data is audited (EXPORT, as
+    ``object_type``) with the filters used and the number of rows written. The one way a page exports."""
     from core.audit import audit
     from core.models import AuditAction
 
@@ -300,7 +288,7 @@ def list_export(request, *, title: str, headers: list[str], rows: Iterable[Itera
             break
         ws.row(row)
         count += 1
-    audit(actor=request.user, action=AuditAction.EXPORT, object_type="list", object_id=filename[:64],
+    audit(actor=request.user, action=AuditAction.EXPORT, object_type=object_type, object_id=filename[:64],
           summary=f"导出《{title}》Excel {count} 行" + (f"（筛选：{described}）" if described else ""),
           organisation=organisation or getattr(request.user, "organisation", None),
           changes={"filters": [None, used], "rows": [None, count]})

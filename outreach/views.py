@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import audit
-from core.excel import audited_table_response
+from core.excel import list_export
 from core.models import AuditAction
 from core.paging import paginate
 from core.views import form_errors_from
@@ -521,7 +521,7 @@ def _local(value):
 
 
 def _export(request, name: str, headers: list[str], rows: list):
-    return audited_table_response(request, name=name, headers=headers, rows=rows, object_type=f"outreach.{name}")
+    return list_export(request, title=name, headers=headers, rows=rows, filename=name, object_type=f"outreach.{name}")
 
 
 @login_required
