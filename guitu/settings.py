@@ -333,6 +333,8 @@ GUITU_RULES.update({
     "O1_DEPUTY_PERIOD": env_str("GUITU_O1_DEPUTY_PERIOD", "quarter"),
     "O1_SECTION_PERIOD": env_str("GUITU_O1_SECTION_PERIOD", "month"),
     "O2_ANSWER_DAYS": env_int("GUITU_O2_ANSWER_DAYS", 15),
+    # rule O5: the day of each year (MM-DD) by which a station submits its self-assessment.
+    "O5_SELF_DUE": env_str("GUITU_O5_SELF_DUE", "10-31"),
     "O6_TRAINING_PERIOD": env_str("GUITU_O6_TRAINING_PERIOD", "month"),
     "O6_PASS_MARK": env_int("GUITU_O6_PASS_MARK", 60),
     "X1_FIRST_REPORT_HOURS": env_int("GUITU_X1_FIRST_REPORT_HOURS", 1),

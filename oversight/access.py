@@ -103,3 +103,42 @@ def may_close_followup(user, item) -> bool:
     """The leader, the department, or the institution's head (who did the follow-up) closes an item."""
     assignment = item.contact.assignment
     return may_record_contact(user, assignment) or can_write(user, assignment.institution, Role.HEAD)
+
+
+# --- assessment (rule O5) ----------------------------------------------------------------------------------------
+
+
+def may_edit_indicators(user, indicator_set) -> bool:
+    """A year's indicators are the department's: its supervisors and administrators define them (not stations)."""
+    return may_edit_checklist(user) and (
+        user.is_superuser or indicator_set.department_id == user.organisation_id
+    )
+
+
+def may_open_assessment(user, station: Organisation) -> bool:
+    """The station's civil-affairs department opens a station's assessment round."""
+    return (
+        station.kind in STATION_KINDS
+        and is_overseer(user, station)
+        and (user.is_superuser or is_department_user(user))
+    )
+
+
+def may_self_assess(user, assessment, *, submit: bool = False) -> bool:
+    """The station's staff fill in the self-assessment; the station head submits it (rule O5)."""
+    if submit:
+        return can_write(user, assessment.station, Role.HEAD)
+    return can_write(user, assessment.station)
+
+
+def may_evaluate(user, assessment) -> bool:
+    """The third-party evaluation: users of the evaluator organisation (a supervisor body or the department),
+    or the overseeing department itself. Never the station that is assessed."""
+    if user.is_authenticated and user.organisation_id == assessment.station_id and not user.is_superuser:
+        return False
+    return can_write(user, assessment.evaluator_org) or may_conclude(user, assessment)
+
+
+def may_conclude(user, assessment) -> bool:
+    """The department that organised the round concludes it (and so opens the hazards of its shortfalls)."""
+    return may_open_assessment(user, assessment.station)

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from core.models import OrgKind, Role
+from core.models import STATION_KINDS, OrgKind, Role
 from deadlines.calendar_math import Period
 from deadlines.registry import DeadlineRule, Due, Fulfilment, Recurrence, Stop, Unit
 from oversight.access import INSPECTED_KINDS
@@ -145,4 +145,37 @@ RULES += [
     _leader_rule("O1M", "main", "主要领导每半年至少一次"),
     _leader_rule("O1D", "deputy", "分管领导每季度至少一次"),
     _leader_rule("O1S", "section", "科室负责人每月至少一次"),
+]
+
+
+def _assessments(as_of):
+    from oversight.models import Assessment
+
+    return Assessment.objects.all()
+
+
+# rule O5: each station submits its self-assessment by the day of the year set when the round opens
+# (GUITU_RULES["O5_SELF_DUE"], default 10-31); a self-assessment sent back by the evaluator counts again.
+# Rectifying the shortfalls is the O3 rule of the hazards the conclusion opens.
+RULES += [
+    DeadlineRule(
+        id="O5",
+        title="考核评价：按期提交自评",
+        source="000",
+        subjects=_assessments,
+        start="self_due_on",
+        start_is_date=True,
+        organisation="station",
+        role=Role.HEAD,
+        due=Due(0, Unit.DAYS),
+        fulfilment=Fulfilment(
+            records=lambda: _assessments(None), link="pk", at="self_submitted_at", what="对照考核指标自评并提交"
+        ),
+        person=None,
+        org_kinds=STATION_KINDS,
+        label=lambda a: f"{a.year}年度考核自评（{a.number}）",
+        link=lambda a: reverse("oversight:assessment", args=[a.uuid]),
+        select_related=("station",),
+        note="自评截止日期在发起考核时确定（默认每年 GUITU_RULES['O5_SELF_DUE']），截止日24时前提交为按时；退回的自评须重新提交。",
+    ),
 ]

@@ -24,6 +24,19 @@ class RiskCategory(models.TextChoices):
     OUTSIDE_CARE = "outside_care", "站外托养"
 
 
+class HazardCategory(models.TextChoices):
+    """What a hazard is about: the risk checklist's categories, and the shortfalls of an assessment (rule O5)."""
+
+    FIRE = "fire", "消防安全"
+    FOOD = "food", "食品安全与留样"
+    MEDICAL = "medical", "医疗卫生"
+    MISSING = "missing", "防走失"
+    VIOLENCE = "violence", "防暴力与虐待"
+    FACILITIES = "facilities", "设施设备"
+    OUTSIDE_CARE = "outside_care", "站外托养"
+    ASSESSMENT = "assessment", "考核评价问题"
+
+
 class ChecklistItem(TimeStamped):
     """One item of a department's risk checklist (风险防控清单); it applies to every station and facility the
     department supervises, directly or through county departments."""
@@ -164,7 +177,7 @@ class Hazard(TimeStamped):
     source = models.CharField(
         "来源", max_length=100, blank=True, help_text="如：风险检查、监督组意见、托养机构探访"
     )
-    category = models.CharField("风险类别", max_length=16, choices=RiskCategory.choices)
+    category = models.CharField("风险类别", max_length=16, choices=HazardCategory.choices)
     description = models.CharField("隐患描述", max_length=500)
     measures = models.CharField("整改措施", max_length=500, blank=True)
     responsible = models.CharField("整改责任人", max_length=50, blank=True)
@@ -577,3 +590,220 @@ class HandoverWitness(TimeStamped):
     @classmethod
     def scope_q(cls, org_ids) -> Q:
         return Q(departure__episode__station_id__in=org_ids)
+
+
+# --- assessment (考核评价, rule O5) -----------------------------------------------------------------------------
+
+
+class IndicatorSet(TimeStamped):
+    """A civil-affairs department's assessment indicators for one year (考核评价指标, rule O5), as data.
+
+    It applies to every station below the department (the nearest department with a set for the year wins).
+    Once an assessment uses it, it is frozen: the services refuse every change (``indicator_set_frozen``)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    department = models.ForeignKey(
+        Organisation, verbose_name="制定部门", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("名称", max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="制定人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_field = "department"
+
+    class Meta:
+        ordering = ["-year", "department", "id"]
+        verbose_name = verbose_name_plural = "考核评价指标体系"
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="oversight_one_indicator_set_per_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="oversight_indicator_set_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.title}"
+
+
+class Indicator(TimeStamped):
+    """One indicator: its category, what is assessed, the scoring guidance, the full score, its weight, and the
+    threshold below which the third-party score is a shortfall that must be rectified (rule O5)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    indicator_set = models.ForeignKey(
+        IndicatorSet, verbose_name="指标体系", on_delete=models.PROTECT, related_name="indicators"
+    )
+    category = models.CharField("指标类别", max_length=50)
+    text = models.CharField("评价内容", max_length=200)
+    guidance = models.CharField("评分标准", max_length=500, blank=True)
+    max_score = models.DecimalField("分值", max_digits=6, decimal_places=2)
+    weight = models.DecimalField("权重", max_digits=6, decimal_places=2, default=1)
+    threshold = models.DecimalField(
+        "达标分", max_digits=6, decimal_places=2, help_text="第三方评估得分低于此分即列为整改问题（默认满分）"
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["indicator_set", "order", "id"]
+        verbose_name = verbose_name_plural = "考核评价指标"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator_set", "category", "text"], name="oversight_unique_indicator"
+            ),
+            models.CheckConstraint(condition=Q(max_score__gt=0), name="oversight_indicator_max_positive"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="oversight_indicator_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0, threshold__lte=models.F("max_score")),
+                name="oversight_indicator_threshold_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}：{self.text}"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(indicator_set__department_id__in=org_ids)
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", "待自评"
+    SELF_ASSESSED = "self_assessed", "已自评，待第三方评估"
+    EVALUATED = "evaluated", "已评估，待办结"
+    CONCLUDED = "concluded", "已办结"
+
+
+#: Allowed moves of an assessment (rule O5): a self-assessment may be sent back before the evaluation.
+ASSESSMENT_TRANSITIONS = {
+    AssessmentStatus.DRAFT: {AssessmentStatus.SELF_ASSESSED},
+    AssessmentStatus.SELF_ASSESSED: {AssessmentStatus.EVALUATED, AssessmentStatus.DRAFT},
+    AssessmentStatus.EVALUATED: {AssessmentStatus.CONCLUDED},
+    AssessmentStatus.CONCLUDED: set(),
+}
+
+
+class AssessmentGrade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    GOOD = "good", "良好"
+    PASS = "pass", "合格"
+    FAIL = "fail", "不合格"
+
+
+class Assessment(TimeStamped):
+    """One station's assessment for one year (rule O5): the station's self-assessment and the third-party
+    evaluation against the year's indicators, then the department's conclusion; every shortfall opens a hazard.
+    One per station and year (database constraint)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField("考核编号", max_length=32, unique=True)
+    station = models.ForeignKey(
+        Organisation, verbose_name="被考核机构", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    indicator_set = models.ForeignKey(
+        IndicatorSet, verbose_name="指标体系", on_delete=models.PROTECT, related_name="assessments"
+    )
+    department = models.ForeignKey(
+        Organisation, verbose_name="组织考核的民政部门", on_delete=models.PROTECT, related_name="+"
+    )
+    evaluator_org = models.ForeignKey(
+        Organisation, verbose_name="第三方评估机构", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
+    )
+    self_due_on = models.DateField("自评截止日期")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.PROTECT, related_name="+"
+    )
+    self_summary = models.CharField("自评总结", max_length=1000, blank=True)
+    self_submitted_at = models.DateTimeField("自评提交时间", null=True, blank=True)
+    self_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="自评提交人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    return_reason = models.CharField("退回理由", max_length=300, blank=True)
+    evaluation_summary = models.CharField("评估意见", max_length=1000, blank=True)
+    evaluated_at = models.DateTimeField("评估完成时间", null=True, blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评估人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    grade = models.CharField("考核等次", max_length=16, choices=AssessmentGrade.choices, blank=True)
+    conclusion = models.CharField("考核结论", max_length=1000, blank=True)
+    concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    concluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办结人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-year", "station", "id"]
+        verbose_name = verbose_name_plural = "考核评价"
+        constraints = [
+            models.UniqueConstraint(fields=["station", "year"], name="oversight_one_assessment_per_station_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="oversight_assessment_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.station}（{self.year}年度）"
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(station_id__in=org_ids) | Q(evaluator_org_id__in=org_ids)
+
+
+class AssessmentScore(TimeStamped):
+    """One indicator of one assessment: the station's score and remark beside the third-party score and remark;
+    a third-party score below the indicator's threshold becomes a hazard when the assessment is concluded."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="指标", on_delete=models.PROTECT, related_name="scores"
+    )
+    self_score = models.DecimalField("自评得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    self_remark = models.CharField("自评说明", max_length=300, blank=True)
+    eval_score = models.DecimalField("评估得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    eval_remark = models.CharField("评估说明", max_length=300, blank=True)
+    hazard = models.OneToOneField(
+        Hazard,
+        verbose_name="整改问题",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessment_score",
+    )
+
+    class Meta:
+        ordering = ["indicator__order", "indicator_id"]
+        verbose_name = verbose_name_plural = "考核评价得分"
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "indicator"], name="oversight_one_score_per_indicator"),
+            models.CheckConstraint(
+                condition=Q(self_score__isnull=True) | Q(self_score__gte=0), name="oversight_self_score_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(eval_score__isnull=True) | Q(eval_score__gte=0), name="oversight_eval_score_positive"
+            ),
+        ]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(assessment__station_id__in=org_ids) | Q(assessment__evaluator_org_id__in=org_ids)

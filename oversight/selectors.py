@@ -232,3 +232,129 @@ def leader_status(assignments) -> dict[int, dict]:
                 "due": item.due.at,
             }
     return status
+
+
+# --- assessment (rule O5) ----------------------------------------------------------------------------------------
+
+
+def _chain_ids(org: Organisation | None) -> list[int]:
+    """The organisation and every department above it (whose indicator sets apply to it)."""
+    ids: list[int] = []
+    current = org
+    for _ in range(10):
+        if current is None:
+            break
+        ids.append(current.pk)
+        current = current.supervisor
+    return ids
+
+
+def indicator_sets(*, user, year: int | None = None):
+    """Indicator sets the user's departments wrote (their scope) and, below them, the sets that apply to the
+    user's own organisation."""
+    from oversight.models import IndicatorSet
+
+    qs = IndicatorSet.objects.filter(
+        Q(pk__in=scoped(IndicatorSet.objects.all(), user).values("pk"))
+        | Q(department_id__in=_chain_ids(user.organisation) if user.organisation_id else [])
+    )
+    if year:
+        qs = qs.filter(year=year)
+    return qs.select_related("department", "created_by").annotate(
+        n_indicators=Count("indicators", distinct=True), n_assessments=Count("assessments", distinct=True)
+    ).order_by("-year", "department__name")
+
+
+def indicator_set_get(*, user, uuid):
+    from oversight.models import IndicatorSet
+
+    try:
+        return indicator_sets(user=user).get(uuid=uuid)
+    except (IndicatorSet.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+
+
+def indicator_get(*, user, uuid):
+    from oversight.models import Indicator
+
+    try:
+        return Indicator.objects.select_related("indicator_set__department").get(
+            uuid=uuid, indicator_set__in=indicator_sets(user=user).values("pk")
+        )
+    except (Indicator.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+
+
+def assessment_list(*, user, year: int | None = None, status: str = "", station: str = ""):
+    """Assessments in scope: a station sees its own, a department its subtree, an evaluator those it evaluates."""
+    from oversight.models import Assessment, AssessmentStatus
+
+    qs = scoped(Assessment.objects.all(), user).select_related(
+        "station", "department", "evaluator_org", "indicator_set"
+    )
+    if year:
+        qs = qs.filter(year=year)
+    if status in AssessmentStatus.values:
+        qs = qs.filter(status=status)
+    if station:
+        qs = qs.filter(station__uuid=station)
+    return qs.order_by("-year", "station__division__code", "station__name")
+
+
+def assessment_get(*, user, uuid):
+    from oversight.models import Assessment
+
+    return get_scoped_or_404(
+        Assessment.objects.select_related(
+            "station",
+            "department",
+            "evaluator_org",
+            "indicator_set",
+            "opened_by",
+            "self_submitted_by",
+            "evaluated_by",
+            "concluded_by",
+        ),
+        user,
+        uuid=uuid,
+    )
+
+
+def assessment_rows(assessment) -> list:
+    """The side-by-side rows (rule O5): each indicator with both scores, the difference and the weighted scores."""
+    from oversight.services import weighted
+
+    rows = list(
+        assessment.scores.select_related("indicator", "hazard").order_by("indicator__order", "indicator_id")
+    )
+    for row in rows:
+        row.self_weighted = weighted(row, "self")
+        row.eval_weighted = weighted(row, "eval")
+        row.difference = (
+            row.eval_score - row.self_score
+            if row.eval_score is not None and row.self_score is not None
+            else None
+        )
+        row.shortfall = row.eval_score is not None and row.eval_score < row.indicator.threshold
+    return rows
+
+
+def assessable_stations(user) -> QuerySet[Organisation]:
+    """Stations in scope the user's department may assess."""
+    from oversight.access import may_open_assessment
+
+    stations = visible_organisations(user).filter(kind__in=STATION_KINDS, is_active=True)
+    return stations.filter(pk__in=[s.pk for s in stations if may_open_assessment(user, s)]).order_by(
+        "division__code", "name"
+    )
+
+
+def evaluator_organisations(user) -> QuerySet[Organisation]:
+    """Who may evaluate: the user's department itself, or a supervisor body (监督组/第三方机构) below it."""
+    from core.models import OrgKind
+
+    if user.organisation_id is None:
+        return Organisation.objects.none()
+    return visible_organisations(user).filter(
+        Q(pk=user.organisation_id) | Q(kind=OrgKind.SUPERVISION), is_active=True
+    ).order_by("kind", "name")

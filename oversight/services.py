@@ -7,6 +7,7 @@ functions check *what* is allowed: Chinese messages, nothing saved in part, stat
 """
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,14 +20,22 @@ from core.images import take_image
 from core.models import STATION_KINDS, AuditAction, Organisation, OrgKind
 from oversight.access import INSPECTED_KINDS
 from oversight.models import (
+    ASSESSMENT_TRANSITIONS,
     HAZARD_TRANSITIONS,
     OPINION_TRANSITIONS,
+    Assessment,
+    AssessmentGrade,
+    AssessmentScore,
+    AssessmentStatus,
     ChecklistItem,
     ContactMethod,
     FollowUpItem,
     Hazard,
+    HazardCategory,
     HazardStatus,
     HazardStep,
+    Indicator,
+    IndicatorSet,
     Inspection,
     InspectionResult,
     LeaderAssignment,
@@ -300,7 +309,7 @@ def hazard_create(
     """Open a hazard in the ledger (rule O3). Reused by inspections, the panel's opinions and outside care."""
     if organisation.kind not in INSPECTED_KINDS:
         raise ValidationError({"organisation": "隐患只能登记在救助管理机构或托养机构。"})
-    if category not in RiskCategory.values:
+    if category not in HazardCategory.values:
         raise ValidationError({"category": "请选择风险类别。"})
     description = clean_text(description, 500, "description", "隐患描述", required=True)
     measures = clean_text(measures, 500, "measures", "整改措施")
@@ -933,3 +942,562 @@ def handover_witnesses_record(*, departure, memberships: list) -> list:
         HandoverWitness.objects.create(departure=departure, membership=m, position=n)
         for n, m in enumerate(memberships, start=1)
     ]
+
+
+# --- assessment (考核评价, rule O5) -----------------------------------------------------------------------------
+
+SCORE_LIMIT = Decimal("9999.99")
+
+
+def self_due_default(year: int) -> datetime.date:
+    """The day of ``year`` by which stations submit their self-assessment (GUITU_RULES["O5_SELF_DUE"], "MM-DD",
+    default 10-31)."""
+    value = str(getattr(settings, "GUITU_RULES", {}).get("O5_SELF_DUE", "10-31"))
+    try:
+        month, day = (int(part) for part in value.split("-"))
+        return datetime.date(year, month, day)
+    except ValueError:
+        return datetime.date(year, 10, 31)
+
+
+def _decimal(value, field: str, label: str, *, upper: Decimal = SCORE_LIMIT, lower: Decimal = Decimal(0)):
+    """A score-like number with at most two decimals within [lower, upper], or a Chinese ValidationError."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({field: f"{label}应为数字。"}) from exc
+    if not number.is_finite():
+        raise ValidationError({field: f"{label}应为数字。"})
+    if number != number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        raise ValidationError({field: f"{label}最多保留两位小数。"})
+    if not lower <= number <= upper:
+        raise ValidationError({field: f"{label}应在 {lower} 至 {upper} 之间。"})
+    return number.quantize(Decimal("0.01"))
+
+
+def _set_locked(indicator_set: IndicatorSet) -> IndicatorSet:
+    return IndicatorSet.objects.select_for_update().select_related("department").get(pk=indicator_set.pk)
+
+
+def indicator_set_frozen(indicator_set: IndicatorSet) -> bool:
+    """Rule O5: a year's indicators stay as they were once any assessment has used them."""
+    return Assessment.objects.filter(indicator_set=indicator_set).exists()
+
+
+def _refuse_if_frozen(indicator_set: IndicatorSet) -> None:
+    if indicator_set_frozen(indicator_set):
+        raise ValidationError(
+            f"{indicator_set.year}年度考核指标已被考核使用，不能再修改（规则O5）。如需调整，请制定下一年度的指标。"
+        )
+
+
+@transaction.atomic
+def indicator_set_create(*, by, department: Organisation, year: int, title: str) -> IndicatorSet:
+    """A department's indicator set for one year (rule O5); one per department and year."""
+    if department is None or department.kind != OrgKind.CIVIL_AFFAIRS:
+        raise ValidationError({"department": "考核指标由民政部门制定。"})
+    try:
+        year = int(year)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"year": "请填写年度。"}) from exc
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度应在 2000–2100 之间。"})
+    title = clean_text(title, 100, "title", "名称", required=True)
+    if IndicatorSet.objects.filter(department=department, year=year).exists():
+        raise ValidationError({"year": f"本部门已有{year}年度的考核指标。"})
+    indicator_set = IndicatorSet.objects.create(department=department, year=year, title=title, created_by=by)
+    audit_create(
+        actor=by, obj=indicator_set, organisation=department, summary=f"制定考核指标：{indicator_set}（规则O5）"
+    )
+    return indicator_set
+
+
+def _indicator_values(indicator_set, *, category, text, guidance, max_score, weight, threshold, order, exclude=None):
+    category = clean_text(category, 50, "category", "指标类别", required=True)
+    text = clean_text(text, 200, "text", "评价内容", required=True)
+    guidance = clean_text(guidance, 500, "guidance", "评分标准")
+    max_score = _decimal(max_score, "max_score", "分值", lower=Decimal("0.01"))
+    if max_score is None:
+        raise ValidationError({"max_score": "请填写分值。"})
+    weight = _decimal(weight if weight not in (None, "") else 1, "weight", "权重", lower=Decimal("0.01"))
+    threshold = _decimal(threshold, "threshold", "达标分", upper=max_score)
+    if threshold is None:
+        threshold = max_score
+    try:
+        order = int(order or 0)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"order": "排序应为整数。"}) from exc
+    if not 0 <= order <= 999:
+        raise ValidationError({"order": "排序应在 0–999 之间。"})
+    if (
+        Indicator.objects.filter(indicator_set=indicator_set, category=category, text=text)
+        .exclude(pk=exclude)
+        .exists()
+    ):
+        raise ValidationError({"text": "该类别下已有相同的评价内容。"})
+    return {
+        "category": category,
+        "text": text,
+        "guidance": guidance,
+        "max_score": max_score,
+        "weight": weight,
+        "threshold": threshold,
+        "order": order,
+    }
+
+
+@transaction.atomic
+def indicator_create(
+    *,
+    by,
+    indicator_set: IndicatorSet,
+    category: str,
+    text: str,
+    max_score,
+    weight=1,
+    threshold=None,
+    guidance: str = "",
+    order: int = 0,
+) -> Indicator:
+    """Add an indicator to a year's set (rule O5); refused once the set is frozen."""
+    indicator_set = _set_locked(indicator_set)
+    _refuse_if_frozen(indicator_set)
+    values = _indicator_values(
+        indicator_set,
+        category=category,
+        text=text,
+        guidance=guidance,
+        max_score=max_score,
+        weight=weight,
+        threshold=threshold,
+        order=order,
+    )
+    indicator = Indicator.objects.create(indicator_set=indicator_set, **values)
+    audit_create(
+        actor=by,
+        obj=indicator,
+        organisation=indicator_set.department,
+        summary=f"新增考核指标（{indicator_set.year}年度）：{indicator}",
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(
+    *,
+    by,
+    indicator: Indicator,
+    category: str,
+    text: str,
+    max_score,
+    weight=1,
+    threshold=None,
+    guidance: str = "",
+    order: int = 0,
+) -> Indicator:
+    """Change an indicator while no assessment uses its set (rule O5)."""
+    indicator_set = _set_locked(indicator.indicator_set)
+    _refuse_if_frozen(indicator_set)
+    indicator = Indicator.objects.get(pk=indicator.pk)
+    values = _indicator_values(
+        indicator_set,
+        category=category,
+        text=text,
+        guidance=guidance,
+        max_score=max_score,
+        weight=weight,
+        threshold=threshold,
+        order=order,
+        exclude=indicator.pk,
+    )
+    before = snapshot(indicator)
+    for field, value in values.items():
+        setattr(indicator, field, value)
+    indicator.save()
+    audit_update(
+        actor=by,
+        obj=indicator,
+        before=before,
+        organisation=indicator_set.department,
+        summary=f"修改考核指标（{indicator_set.year}年度）：{indicator}",
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, by, indicator: Indicator) -> None:
+    """Remove an indicator while no assessment uses its set (rule O5)."""
+    indicator_set = _set_locked(indicator.indicator_set)
+    _refuse_if_frozen(indicator_set)
+    indicator = Indicator.objects.get(pk=indicator.pk)
+    changes = {k: [v, None] for k, v in snapshot(indicator).items() if v not in (None, "", [], {})}
+    audit(
+        actor=by,
+        action=AuditAction.DELETE,
+        obj=indicator,
+        organisation=indicator_set.department,
+        summary=f"删除考核指标（{indicator_set.year}年度）：{indicator}",
+        changes=changes,
+    )
+    indicator.delete()
+
+
+def indicator_set_for(station: Organisation, year: int) -> IndicatorSet | None:
+    """The indicators that apply to ``station`` in ``year``: the nearest department above it with a set."""
+    current = station.supervisor
+    for _ in range(10):
+        if current is None:
+            return None
+        found = IndicatorSet.objects.filter(department=current, year=year).first()
+        if found is not None:
+            return found
+        current = current.supervisor
+    return None
+
+
+def _assessment_locked(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("station", "department", "evaluator_org", "indicator_set")
+        .get(pk=assessment.pk)
+    )
+
+
+def _assessment_move(assessment: Assessment, to: str) -> None:
+    if to not in ASSESSMENT_TRANSITIONS[AssessmentStatus(assessment.status)]:
+        raise ValidationError(
+            f"考核当前为“{assessment.get_status_display()}”，不能改为“{AssessmentStatus(to).label}”（规则O5）。"
+        )
+
+
+@transaction.atomic
+def assessment_open(
+    *,
+    by,
+    station: Organisation,
+    year: int,
+    evaluator_org: Organisation | None = None,
+    self_due_on: datetime.date | None = None,
+) -> Assessment:
+    """Open a station's assessment for a year against the indicators in force (rule O5): one per station and
+    year; the indicator set is frozen from now on. The evaluator is a third-party supervisor body below the
+    department, or the department itself."""
+    from core.scoping import subtree_org_ids
+
+    department = by.organisation
+    if station.kind not in STATION_KINDS:
+        raise ValidationError({"station": "只能考核救助管理机构。"})
+    if department is None or department.kind != OrgKind.CIVIL_AFFAIRS:
+        if not by.is_superuser:
+            raise ValidationError({"station": "考核由民政部门组织。"})
+        department = station.supervisor
+    try:
+        year = int(year)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"year": "请填写年度。"}) from exc
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度应在 2000–2100 之间。"})
+    indicator_set = indicator_set_for(station, year)
+    if indicator_set is None or not indicator_set.indicators.exists():
+        raise ValidationError({"year": f"{year}年度还没有适用于该机构的考核指标，请先制定指标。"})
+    indicator_set = _set_locked(indicator_set)  # an edit of the indicators waits for this round (frozen after)
+    evaluator_org = evaluator_org or department
+    below = subtree_org_ids([department.pk])
+    if evaluator_org.pk != department.pk and not (
+        evaluator_org.kind == OrgKind.SUPERVISION and evaluator_org.pk in below
+    ):
+        raise ValidationError(
+            {"evaluator_org": "第三方评估机构须为本部门主管的监督/评估机构，或由本部门自行评估。"}
+        )
+    if evaluator_org.pk == station.pk:
+        raise ValidationError({"evaluator_org": "被考核机构不能评估自己。"})
+    self_due_on = self_due_on or self_due_default(year)
+    if self_due_on.year not in (year, year + 1):
+        raise ValidationError({"self_due_on": "自评截止日期应在考核年度或次年。"})
+    if Assessment.objects.filter(station=station, year=year).exists():
+        raise ValidationError({"year": f"{station.display_short}{year}年度的考核已经发起（每个机构每年一次）。"})
+    assessment = Assessment.objects.create(
+        number=f"{station.code}-KH{year}",
+        station=station,
+        year=year,
+        indicator_set=indicator_set,
+        department=department,
+        evaluator_org=evaluator_org,
+        self_due_on=self_due_on,
+        opened_by=by,
+    )
+    indicators = list(indicator_set.indicators.all())
+    AssessmentScore.objects.bulk_create(
+        [AssessmentScore(assessment=assessment, indicator=indicator) for indicator in indicators]
+    )
+    audit_create(
+        actor=by,
+        obj=assessment,
+        organisation=station,
+        summary=f"发起{year}年度考核评价：{station.name}（{len(indicators)} 项指标，规则O5）",
+    )
+    return assessment
+
+
+def _apply_scores(assessment: Assessment, scores: dict, *, side: str) -> dict:
+    """Write ``scores`` ({indicator pk: {"score": …, "remark": …}}) on one side ("self" or "eval") of the
+    assessment's rows; returns the changes {indicator text: [old, new]} for the audit entry."""
+    rows = {row.indicator_id: row for row in assessment.scores.select_related("indicator")}
+    label = "自评" if side == "self" else "评估"
+    errors: dict[str, str] = {}
+    cleaned: dict[int, tuple] = {}
+    for key, value in (scores or {}).items():
+        pk = getattr(key, "pk", key)
+        row = rows.get(pk)
+        if row is None:
+            errors["scores"] = "得分中含有不属于本次考核的指标。"
+            continue
+        value = value or {}
+        try:
+            score = _decimal(
+                value.get("score"), f"s_{pk}", f"“{row.indicator.text[:20]}”的{label}得分",
+                upper=row.indicator.max_score,
+            )
+            remark = clean_text(value.get("remark"), 300, f"m_{pk}", f"{label}说明")
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            continue
+        cleaned[pk] = (score, remark)
+    if errors:
+        raise ValidationError(errors)
+    changes: dict[str, list] = {}
+    for pk, (score, remark) in cleaned.items():
+        row = rows[pk]
+        old = (getattr(row, f"{side}_score"), getattr(row, f"{side}_remark"))
+        if old == (score, remark):
+            continue
+        setattr(row, f"{side}_score", score)
+        setattr(row, f"{side}_remark", remark)
+        row.save(update_fields=[f"{side}_score", f"{side}_remark", "updated_at"])
+        changes[f"{row.indicator.category}/{row.indicator.text[:40]}"] = [
+            None if old[0] is None else str(old[0]),
+            None if score is None else str(score),
+        ]
+    return changes
+
+
+def _missing(assessment: Assessment, side: str) -> list[str]:
+    return [
+        row.indicator.text
+        for row in assessment.scores.select_related("indicator")
+        if getattr(row, f"{side}_score") is None
+    ]
+
+
+@transaction.atomic
+def self_assessment_save(
+    *, by, assessment: Assessment, scores: dict, summary: str = "", submit: bool = False
+) -> Assessment:
+    """The station's self-assessment (rule O5): scores and remarks per indicator, saved as a draft, or submitted
+    (all indicators scored) — draft → self-assessed."""
+    assessment = _assessment_locked(assessment)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ValidationError(f"考核当前为“{assessment.get_status_display()}”，不能再修改自评（规则O5）。")
+    summary = clean_text(summary, 1000, "self_summary", "自评总结")
+    changes = _apply_scores(assessment, scores, side="self")
+    before = snapshot(assessment, ["status", "self_summary", "self_submitted_at", "self_submitted_by"])
+    assessment.self_summary = summary
+    fields = ["self_summary", "updated_at"]
+    if submit:
+        _assessment_move(assessment, AssessmentStatus.SELF_ASSESSED)
+        missing = _missing(assessment, "self")
+        if missing:
+            raise ValidationError(
+                {"scores": f"还有 {len(missing)} 项指标未自评：" + "、".join(t[:20] for t in missing[:5])}
+            )
+        assessment.status = AssessmentStatus.SELF_ASSESSED
+        assessment.self_submitted_at, assessment.self_submitted_by = timezone.now(), by
+        assessment.return_reason = ""
+        fields += ["status", "self_submitted_at", "self_submitted_by", "return_reason"]
+    assessment.save(update_fields=fields)
+    after = snapshot(assessment, list(before))
+    changes.update({k: [before[k], after[k]] for k in before if before[k] != after[k]})
+    audit(
+        actor=by,
+        action=AuditAction.TRANSITION if submit else AuditAction.UPDATE,
+        obj=assessment,
+        organisation=assessment.station,
+        summary=f"{'提交' if submit else '保存'}{assessment.year}年度自评 {assessment.number}",
+        changes=changes,
+    )
+    return assessment
+
+
+@transaction.atomic
+def self_assessment_return(*, by, assessment: Assessment, reason: str) -> Assessment:
+    """The evaluator sends a self-assessment back to the station before evaluating (self-assessed → draft);
+    the self-assessment deadline then counts again."""
+    assessment = _assessment_locked(assessment)
+    _assessment_move(assessment, AssessmentStatus.DRAFT)
+    reason = clean_text(reason, 300, "reason", "退回理由", required=True)
+    before = snapshot(assessment, ["status", "self_submitted_at", "self_submitted_by", "return_reason"])
+    assessment.status = AssessmentStatus.DRAFT
+    assessment.self_submitted_at, assessment.self_submitted_by, assessment.return_reason = None, None, reason
+    assessment.save(update_fields=["status", "self_submitted_at", "self_submitted_by", "return_reason", "updated_at"])
+    audit_update(
+        actor=by,
+        obj=assessment,
+        before=before,
+        organisation=assessment.station,
+        summary=f"退回{assessment.year}年度自评 {assessment.number}：{reason[:50]}",
+    )
+    return assessment
+
+
+@transaction.atomic
+def evaluation_save(
+    *, by, assessment: Assessment, scores: dict, summary: str = "", submit: bool = False
+) -> Assessment:
+    """The third-party evaluation (rule O5), beside the self-assessment: saved, or submitted with every
+    indicator scored — self-assessed → evaluated."""
+    assessment = _assessment_locked(assessment)
+    if assessment.status != AssessmentStatus.SELF_ASSESSED:
+        raise ValidationError(
+            f"考核当前为“{assessment.get_status_display()}”，只有已自评、待评估的考核可以录入第三方评估（规则O5）。"
+        )
+    summary = clean_text(summary, 1000, "evaluation_summary", "评估意见")
+    changes = _apply_scores(assessment, scores, side="eval")
+    before = snapshot(assessment, ["status", "evaluation_summary", "evaluated_at", "evaluated_by"])
+    assessment.evaluation_summary = summary
+    fields = ["evaluation_summary", "updated_at"]
+    if submit:
+        _assessment_move(assessment, AssessmentStatus.EVALUATED)
+        missing = _missing(assessment, "eval")
+        if missing:
+            raise ValidationError(
+                {"scores": f"还有 {len(missing)} 项指标未评估：" + "、".join(t[:20] for t in missing[:5])}
+            )
+        assessment.status = AssessmentStatus.EVALUATED
+        assessment.evaluated_at, assessment.evaluated_by = timezone.now(), by
+        fields += ["status", "evaluated_at", "evaluated_by"]
+    assessment.save(update_fields=fields)
+    after = snapshot(assessment, list(before))
+    changes.update({k: [before[k], after[k]] for k in before if before[k] != after[k]})
+    audit(
+        actor=by,
+        action=AuditAction.TRANSITION if submit else AuditAction.UPDATE,
+        obj=assessment,
+        organisation=assessment.station,
+        summary=f"{'提交' if submit else '保存'}{assessment.year}年度第三方评估 {assessment.number}",
+        changes=changes,
+    )
+    return assessment
+
+
+def shortfalls(assessment: Assessment) -> list[AssessmentScore]:
+    """The indicators the third-party evaluation scored below their threshold (rule O5: the problem list)."""
+    return [
+        row
+        for row in assessment.scores.select_related("indicator", "hazard")
+        if row.eval_score is not None and row.eval_score < row.indicator.threshold
+    ]
+
+
+def _shortfall_text(row: AssessmentScore) -> str:
+    ind = row.indicator
+    text = f"考核评价问题：{ind.category}—{ind.text}（评估得分 {row.eval_score}，满分 {ind.max_score}，达标 {ind.threshold}）"
+    if row.eval_remark:
+        text += f"。{row.eval_remark}"
+    return text[:500]
+
+
+@transaction.atomic
+def assessment_conclude(
+    *,
+    by,
+    assessment: Assessment,
+    conclusion: str,
+    grade: str = "",
+    deadline: datetime.date | None = None,
+) -> Assessment:
+    """The department concludes the round (evaluated → concluded): every indicator scored below its threshold
+    becomes a hazard in the ledger with the assessment as its source, rectified and accepted by someone other
+    than the fixer like any other hazard (rules O5, O3)."""
+    assessment = _assessment_locked(assessment)
+    _assessment_move(assessment, AssessmentStatus.CONCLUDED)
+    conclusion = clean_text(conclusion, 1000, "conclusion", "考核结论", required=True)
+    if grade and grade not in AssessmentGrade.values:
+        raise ValidationError({"grade": "请选择考核等次。"})
+    today = timezone.localdate()
+    if deadline is not None and deadline < today:
+        raise ValidationError({"deadline": "整改期限不能早于今天。"})
+    if deadline is not None and deadline > today + datetime.timedelta(days=366):
+        raise ValidationError({"deadline": "整改期限不能超过一年。"})
+    before = snapshot(assessment, ["status", "grade", "conclusion", "concluded_at", "concluded_by"])
+    assessment.status, assessment.grade, assessment.conclusion = AssessmentStatus.CONCLUDED, grade, conclusion
+    assessment.concluded_at, assessment.concluded_by = timezone.now(), by
+    assessment.save(
+        update_fields=["status", "grade", "conclusion", "concluded_at", "concluded_by", "updated_at"]
+    )
+    opened = []
+    for row in shortfalls(assessment):
+        hazard = hazard_create(
+            by=by,
+            organisation=assessment.station,
+            category=HazardCategory.ASSESSMENT,
+            description=_shortfall_text(row),
+            deadline=deadline,
+            found_on=today,
+            source=f"考核评价 {assessment.number}",
+        )
+        row.hazard = hazard
+        row.save(update_fields=["hazard", "updated_at"])
+        opened.append(hazard.number)
+    after = snapshot(assessment, list(before))
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    changes["hazards"] = [None, opened]
+    audit(
+        actor=by,
+        action=AuditAction.TRANSITION,
+        obj=assessment,
+        organisation=assessment.station,
+        summary=f"办结{assessment.year}年度考核 {assessment.number}，{len(opened)} 项问题录入隐患台账整改（规则O5）",
+        changes=changes,
+    )
+    return assessment
+
+
+def assessment_totals(assessment: Assessment, rows=None) -> dict:
+    """Totals of both sides (rule O5): raw sums against the full score, and the weighted score on a 100 scale
+    — Σ(score ÷ full score × weight) ÷ Σ weight × 100; a side is complete only when every indicator is scored."""
+    rows = list(rows if rows is not None else assessment.scores.select_related("indicator"))
+    total_weight = sum((r.indicator.weight for r in rows), Decimal(0))
+    full = sum((r.indicator.max_score for r in rows), Decimal(0))
+    result = {"full": full, "weight": total_weight, "count": len(rows)}
+    for side in ("self", "eval"):
+        scored = [r for r in rows if getattr(r, f"{side}_score") is not None]
+        raw = sum((getattr(r, f"{side}_score") for r in scored), Decimal(0))
+        weighted = sum(
+            (getattr(r, f"{side}_score") / r.indicator.max_score * r.indicator.weight for r in scored), Decimal(0)
+        )
+        result[side] = {
+            "raw": raw,
+            "weighted": (weighted / total_weight * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if total_weight
+            else Decimal(0),
+            "scored": len(scored),
+            "complete": len(scored) == len(rows),
+        }
+    both = [r for r in rows if r.self_score is not None and r.eval_score is not None]
+    result["difference"] = (result["eval"]["weighted"] - result["self"]["weighted"]) if both else None
+    result["shortfalls"] = sum(
+        1 for r in rows if r.eval_score is not None and r.eval_score < r.indicator.threshold
+    )
+    return result
+
+
+def weighted(row: AssessmentScore, side: str) -> Decimal | None:
+    """One indicator's weighted score (score ÷ full score × weight)."""
+    score = getattr(row, f"{side}_score")
+    if score is None:
+        return None
+    return (score / row.indicator.max_score * row.indicator.weight).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
