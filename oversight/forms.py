@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 from django import forms
 
-from oversight.models import ContactMethod, LeaderRole, Outcome, PanelRole, RiskCategory
+from oversight.models import AssessmentGrade, ContactMethod, LeaderRole, Outcome, PanelRole, RiskCategory
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -218,3 +220,94 @@ class ContactForm(forms.Form):
 
 class FollowUpCloseForm(forms.Form):
     note = forms.CharField(label="办结情况", max_length=300)
+
+
+# --- assessment (rule O5) ----------------------------------------------------------------------------------------
+
+
+class IndicatorSetForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    title = forms.CharField(label="名称", max_length=100, help_text="如：救助管理机构年度考核评价指标")
+
+
+class IndicatorForm(forms.Form):
+    category = forms.CharField(label="指标类别", max_length=50, help_text="如：机构管理、站内服务、安全管理")
+    text = forms.CharField(label="评价内容", max_length=200)
+    guidance = forms.CharField(
+        label="评分标准", max_length=500, required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    max_score = forms.DecimalField(label="分值", min_value=Decimal("0.01"), max_value=Decimal("9999.99"), decimal_places=2)
+    weight = forms.DecimalField(label="权重", min_value=Decimal("0.01"), max_value=Decimal("9999.99"), decimal_places=2, initial=1)
+    threshold = forms.DecimalField(
+        label="达标分",
+        min_value=Decimal(0),
+        max_value=Decimal("9999.99"),
+        decimal_places=2,
+        required=False,
+        help_text="第三方评估得分低于此分即列为整改问题；不填为满分",
+    )
+    order = forms.IntegerField(label="排序", min_value=0, max_value=999, initial=0)
+
+
+class AssessmentOpenForm(forms.Form):
+    station = forms.ModelChoiceField(label="被考核机构", queryset=None, to_field_name="uuid")
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    evaluator_org = forms.ModelChoiceField(
+        label="第三方评估机构", queryset=None, to_field_name="uuid", help_text="监督/评估机构，或本部门自行评估"
+    )
+    self_due_on = forms.DateField(
+        label="自评截止日期", required=False, widget=DATE_WIDGET, help_text="不填则按本地设置（每年同一日）"
+    )
+
+    def __init__(self, *args, stations=None, evaluators=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+        self.fields["evaluator_org"].queryset = evaluators
+
+
+class ScoresForm(forms.Form):
+    """One side of an assessment (the self-assessment or the evaluation): a score and a remark per indicator."""
+
+    summary = forms.CharField(label="总结", max_length=1000, required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    action = forms.ChoiceField(choices=[("save", "保存"), ("submit", "提交")], initial="save")
+
+    def __init__(self, *args, rows=(), side="self", summary_label="总结", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows_ = list(rows)
+        self.fields["summary"].label = summary_label
+        for row in self.rows_:
+            ind = row.indicator
+            self.fields[f"s_{ind.pk}"] = forms.DecimalField(
+                label=f"得分（满分 {ind.max_score}）",
+                min_value=0,
+                max_value=ind.max_score,
+                decimal_places=2,
+                required=False,
+                initial=getattr(row, f"{side}_score"),
+            )
+            self.fields[f"m_{ind.pk}"] = forms.CharField(
+                label="说明", max_length=300, required=False, initial=getattr(row, f"{side}_remark")
+            )
+
+    def rows(self):
+        for row in self.rows_:
+            yield row, self[f"s_{row.indicator.pk}"], self[f"m_{row.indicator.pk}"]
+
+    def scores(self) -> dict:
+        d = self.cleaned_data
+        return {
+            row.indicator.pk: {"score": d.get(f"s_{row.indicator.pk}"), "remark": d.get(f"m_{row.indicator.pk}") or ""}
+            for row in self.rows_
+        }
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回理由", max_length=300)
+
+
+class ConcludeForm(forms.Form):
+    grade = forms.ChoiceField(label="考核等次", choices=[("", "—")] + AssessmentGrade.choices, required=False)
+    conclusion = forms.CharField(label="考核结论", max_length=1000, widget=forms.Textarea(attrs=TEXTAREA))
+    deadline = forms.DateField(
+        label="问题整改期限", required=False, widget=DATE_WIDGET, help_text="不填则按隐患默认期限"
+    )

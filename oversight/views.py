@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
-from core.excel import table_xlsx
+from core.excel import list_export, table_xlsx
 from core.models import AuditAction
 from core.paging import paginate
 from core.printing import print_response
@@ -23,23 +23,31 @@ from oversight import access, selectors, services
 from oversight.forms import (
     AcceptForm,
     AnswerForm,
+    AssessmentOpenForm,
     AssignmentForm,
     ChecklistItemForm,
     CloseForm,
+    ConcludeForm,
     ContactForm,
     DecideForm,
     EndTermForm,
     FollowUpCloseForm,
     HazardForm,
+    IndicatorForm,
+    IndicatorSetForm,
     InspectionForm,
     MeetingForm,
     MembershipForm,
     OpinionForm,
     PlanForm,
+    ReturnForm,
+    ScoresForm,
     SubmitForm,
 )
 from oversight.models import (
+    AssessmentStatus,
     FollowUpItem,
+    HazardCategory,
     HazardStatus,
     InspectionResult,
     OpinionStatus,
@@ -247,7 +255,7 @@ def _ledger(request):
         status=g.get("status", "open"),
         organisation=g.get("organisation", "") if _is_uuid(g.get("organisation", "")) else "",
         overdue=g.get("overdue") == "1",
-        category=g.get("category", "") if g.get("category", "") in RiskCategory.values else "",
+        category=g.get("category", "") if g.get("category", "") in HazardCategory.values else "",
     )
 
 
@@ -275,7 +283,7 @@ def hazard_list(request):
             "status": request.GET.get("status", "open"),
             "statuses": HazardStatus.choices,
             "category": request.GET.get("category", ""),
-            "categories": RiskCategory.choices,
+            "categories": HazardCategory.choices,
             "organisations": selectors.inspectable_organisations(request.user)[:200],
             "organisation": request.GET.get("organisation", ""),
             "overdue": request.GET.get("overdue") == "1",
@@ -1019,3 +1027,436 @@ def contacts_xlsx(request):
         ],
         rows=rows,
     ).response(f"领导定点联系台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# --- assessment (考核评价, rule O5) -----------------------------------------------------------------------------
+
+
+def _year(value) -> int | None:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if 2000 <= year <= 2100 else None
+
+
+@login_required
+def indicator_sets(request):
+    """The years' indicator sets: the department's own (editable until used) and those that apply to a station."""
+    user = request.user
+    return render(
+        request,
+        "oversight/indicator_sets.html",
+        {"sets": selectors.indicator_sets(user=user)[:100], "may_edit": access.may_edit_checklist(user)},
+    )
+
+
+@login_required
+def indicator_set_new(request):
+    user = request.user
+    if not access.may_edit_checklist(user) or user.organisation is None:
+        _deny("考核指标由民政部门的监管员或管理员制定。")
+    form = IndicatorSetForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            indicator_set = services.indicator_set_create(
+                by=user, department=user.organisation, year=d["year"], title=d["title"]
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已建立年度考核指标，请逐项添加指标。")
+            return redirect("oversight:indicator_set", uuid=indicator_set.uuid)
+    return render(
+        request,
+        "oversight/form.html",
+        {"form": form, "title": "制定年度考核指标（规则O5）", "back": "oversight:indicator_sets"},
+    )
+
+
+@login_required
+def indicator_set_detail(request, uuid):
+    """A year's indicators with their weights; the department adds indicators here until the set is frozen."""
+    indicator_set = selectors.indicator_set_get(user=request.user, uuid=uuid)
+    frozen = services.indicator_set_frozen(indicator_set)
+    may_edit = access.may_edit_indicators(request.user, indicator_set) and not frozen
+    form = IndicatorForm(request.POST or None) if may_edit else None
+    if request.method == "POST":
+        if form is None:
+            _deny("该年度考核指标已被使用或不由您维护，不能修改（规则O5）。")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.indicator_create(by=request.user, indicator_set=indicator_set, **d)
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, "已添加指标。")
+                return redirect("oversight:indicator_set", uuid=indicator_set.uuid)
+    indicators = list(indicator_set.indicators.all())
+    return render(
+        request,
+        "oversight/indicator_set.html",
+        {
+            "set": indicator_set,
+            "indicators": indicators,
+            "total_max": sum(i.max_score for i in indicators),
+            "total_weight": sum(i.weight for i in indicators),
+            "frozen": frozen,
+            "may_edit": may_edit,
+            "form": form,
+        },
+    )
+
+
+@login_required
+def indicator_edit(request, uuid):
+    indicator = selectors.indicator_get(user=request.user, uuid=uuid)
+    indicator_set = indicator.indicator_set
+    if not access.may_edit_indicators(request.user, indicator_set):
+        _deny("考核指标只能由制定它的民政部门修改。")
+    form = IndicatorForm(
+        request.POST or None,
+        initial={
+            f: getattr(indicator, f)
+            for f in ("category", "text", "guidance", "max_score", "weight", "threshold", "order")
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_update(by=request.user, indicator=indicator, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "已保存指标。")
+            return redirect("oversight:indicator_set", uuid=indicator_set.uuid)
+    return render(
+        request,
+        "oversight/form.html",
+        {
+            "form": form,
+            "title": f"修改考核指标（{indicator_set.year}年度）",
+            "intro": "已被考核使用的年度指标不能修改（规则O5）。" if services.indicator_set_frozen(indicator_set) else "",
+            "back": "oversight:indicator_sets",
+        },
+    )
+
+
+@login_required
+@require_POST
+def indicator_delete(request, uuid):
+    indicator = selectors.indicator_get(user=request.user, uuid=uuid)
+    if not access.may_edit_indicators(request.user, indicator.indicator_set):
+        _deny("考核指标只能由制定它的民政部门修改。")
+    try:
+        services.indicator_delete(by=request.user, indicator=indicator)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已删除指标。")
+    return redirect("oversight:indicator_set", uuid=indicator.indicator_set.uuid)
+
+
+def _assessment_filters(request) -> dict:
+    g = request.GET
+    return {
+        "year": _year(g.get("year")),
+        "status": g.get("status", "") if g.get("status", "") in AssessmentStatus.values else "",
+        "station": g.get("station", "") if _is_uuid(g.get("station", "")) else "",
+    }
+
+
+@login_required
+def assessment_list(request):
+    filters = _assessment_filters(request)
+    page = paginate(request, selectors.assessment_list(user=request.user, **filters))
+    return render(
+        request,
+        "oversight/assessment_list.html",
+        {
+            **page,
+            **filters,
+            "statuses": AssessmentStatus.choices,
+            "may_open": selectors.assessable_stations(request.user).exists(),
+            "may_edit_indicators": access.may_edit_checklist(request.user),
+        },
+    )
+
+
+@login_required
+def assessment_new(request):
+    user = request.user
+    stations = selectors.assessable_stations(user)
+    if not stations.exists():
+        _deny("考核由被考核机构的主管民政部门（监管员、管理员）发起。")
+    form = AssessmentOpenForm(
+        request.POST or None,
+        stations=stations,
+        evaluators=selectors.evaluator_organisations(user),
+        initial={"year": timezone.localdate().year, "evaluator_org": user.organisation},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            assessment = services.assessment_open(
+                by=user,
+                station=d["station"],
+                year=d["year"],
+                evaluator_org=d["evaluator_org"],
+                self_due_on=d["self_due_on"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"已发起考核 {assessment.number}，等待机构自评。")
+            return redirect("oversight:assessment", uuid=assessment.uuid)
+    return render(
+        request,
+        "oversight/form.html",
+        {
+            "form": form,
+            "title": "发起年度考核评价（规则O5）",
+            "intro": "每个救助管理机构每年一次；发起后该年度的考核指标即不能再修改。",
+            "back": "oversight:assessments",
+        },
+    )
+
+
+@login_required
+def assessment_detail(request, uuid):
+    """The self-assessment and the third-party evaluation side by side, with differences and weighted totals."""
+    assessment = selectors.assessment_get(user=request.user, uuid=uuid)
+    user = request.user
+    rows = selectors.assessment_rows(assessment)
+    status = assessment.status
+    return render(
+        request,
+        "oversight/assessment_detail.html",
+        {
+            "a": assessment,
+            "rows": rows,
+            "totals": services.assessment_totals(assessment, rows),
+            "may_self": status == AssessmentStatus.DRAFT and access.may_self_assess(user, assessment),
+            "may_evaluate": status == AssessmentStatus.SELF_ASSESSED and access.may_evaluate(user, assessment),
+            "return_form": ReturnForm()
+            if status == AssessmentStatus.SELF_ASSESSED and access.may_evaluate(user, assessment)
+            else None,
+            "may_conclude": status == AssessmentStatus.EVALUATED and access.may_conclude(user, assessment),
+            "self_overdue": status == AssessmentStatus.DRAFT and assessment.self_due_on < timezone.localdate(),
+        },
+    )
+
+
+def _scores_page(request, uuid, *, side: str):
+    assessment = selectors.assessment_get(user=request.user, uuid=uuid)
+    user = request.user
+    if side == "self":
+        allowed = access.may_self_assess(user, assessment)
+        title, summary_label, initial = "自评", "自评总结", assessment.self_summary
+        denial = "自评由被考核机构填写，站长提交。"
+    else:
+        allowed = access.may_evaluate(user, assessment)
+        title, summary_label, initial = "第三方评估", "评估意见", assessment.evaluation_summary
+        denial = "第三方评估由评估机构或主管民政部门录入。"
+    if not allowed:
+        _deny(denial)
+    editable = assessment.status == (
+        AssessmentStatus.DRAFT if side == "self" else AssessmentStatus.SELF_ASSESSED
+    )
+    rows = selectors.assessment_rows(assessment)
+    form = ScoresForm(
+        request.POST if request.method == "POST" and editable else None,
+        rows=rows,
+        side=side,
+        summary_label=summary_label,
+        initial={"summary": initial},
+    )
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, f"考核当前为“{assessment.get_status_display()}”，不能修改{title}。")
+            return redirect("oversight:assessment", uuid=assessment.uuid)
+        if form.is_valid():
+            submit = form.cleaned_data["action"] == "submit"
+            if side == "self" and submit and not access.may_self_assess(user, assessment, submit=True):
+                _deny("自评由站长提交。")
+            save = services.self_assessment_save if side == "self" else services.evaluation_save
+            try:
+                save(
+                    by=user,
+                    assessment=assessment,
+                    scores=form.scores(),
+                    summary=form.cleaned_data["summary"],
+                    submit=submit,
+                )
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, f"已{'提交' if submit else '保存'}{title}。")
+                if submit:
+                    return redirect("oversight:assessment", uuid=assessment.uuid)
+                return redirect(request.path)
+    return render(
+        request,
+        "oversight/assessment_scores.html",
+        {
+            "a": assessment,
+            "form": form,
+            "title": title,
+            "side": side,
+            "editable": editable,
+            "may_submit": side != "self" or access.may_self_assess(user, assessment, submit=True),
+        },
+    )
+
+
+@login_required
+def assessment_self(request, uuid):
+    return _scores_page(request, uuid, side="self")
+
+
+@login_required
+def assessment_evaluate(request, uuid):
+    return _scores_page(request, uuid, side="eval")
+
+
+@login_required
+@require_POST
+def assessment_return(request, uuid):
+    assessment = selectors.assessment_get(user=request.user, uuid=uuid)
+    if not access.may_evaluate(request.user, assessment):
+        _deny("只有评估机构或主管民政部门可以退回自评。")
+    apply_form(
+        request,
+        ReturnForm(request.POST),
+        lambda d: services.self_assessment_return(by=request.user, assessment=assessment, reason=d["reason"]),
+        "已退回自评。",
+    )
+    return redirect("oversight:assessment", uuid=assessment.uuid)
+
+
+@login_required
+def assessment_conclude(request, uuid):
+    assessment = selectors.assessment_get(user=request.user, uuid=uuid)
+    if not access.may_conclude(request.user, assessment):
+        _deny("考核由组织考核的民政部门办结。")
+    form = ConcludeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.assessment_conclude(
+                by=request.user,
+                assessment=assessment,
+                conclusion=d["conclusion"],
+                grade=d["grade"],
+                deadline=d["deadline"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            opened = assessment.scores.filter(hazard__isnull=False).count()
+            messages.success(
+                request, f"考核已办结，{opened} 项问题已录入隐患台账。" if opened else "考核已办结，没有需要整改的问题。"
+            )
+            return redirect("oversight:assessment", uuid=assessment.uuid)
+    return render(
+        request,
+        "oversight/assessment_conclude.html",
+        {
+            "a": assessment,
+            "form": form,
+            "shortfalls": [r for r in selectors.assessment_rows(assessment) if r.shortfall],
+            "default_days": services.hazard_default_days(),
+        },
+    )
+
+
+def _comparison_rows(assessment, rows, totals):
+    out = [
+        [
+            r.indicator.category,
+            r.indicator.text,
+            r.indicator.max_score,
+            r.indicator.weight,
+            r.indicator.threshold,
+            r.self_score,
+            r.self_remark,
+            r.eval_score,
+            r.eval_remark,
+            r.difference,
+            r.eval_weighted,
+            "是" if r.shortfall else "",
+            r.hazard.number if r.hazard else "",
+        ]
+        for r in rows
+    ]
+    out.append(
+        [
+            "合计",
+            f"{totals['count']} 项",
+            totals["full"],
+            totals["weight"],
+            "",
+            totals["self"]["raw"],
+            f"加权得分（百分制）{totals['self']['weighted']}",
+            totals["eval"]["raw"],
+            f"加权得分（百分制）{totals['eval']['weighted']}",
+            totals["difference"],
+            totals["eval"]["weighted"],
+            totals["shortfalls"],
+            "",
+        ]
+    )
+    return out
+
+
+@login_required
+def assessment_xlsx(request, uuid):
+    """The comparison as Excel through the one list exporter (audited with the assessment)."""
+    assessment = selectors.assessment_get(user=request.user, uuid=uuid)
+    rows = selectors.assessment_rows(assessment)
+    totals = services.assessment_totals(assessment, rows)
+    return list_export(
+        request,
+        title=f"{assessment.station.name}{assessment.year}年度考核评价对照表",
+        headers=[
+            "指标类别",
+            "评价内容",
+            "分值",
+            "权重",
+            "达标分",
+            "自评得分",
+            "自评说明",
+            "评估得分",
+            "评估说明",
+            "差异（评估−自评）",
+            "评估加权得分",
+            "未达标",
+            "整改隐患编号",
+        ],
+        rows=_comparison_rows(assessment, rows, totals),
+        filename=f"考核评价-{assessment.number}",
+        filters={"考核": assessment.number},
+        organisation=assessment.station,
+    )
+
+
+@login_required
+def assessment_print(request, uuid):
+    """考核评价报告: printable (HTML or PDF), audited by the print layer."""
+    assessment = selectors.assessment_get(user=request.user, uuid=uuid)
+    rows = selectors.assessment_rows(assessment)
+    return print_response(
+        request,
+        "oversight/print_assessment.html",
+        {
+            "a": assessment,
+            "rows": rows,
+            "totals": services.assessment_totals(assessment, rows),
+            "now": timezone.now(),
+        },
+        filename=f"assessment-{assessment.number}",
+        organisation=assessment.station,
+        title="考核评价报告",
+    )

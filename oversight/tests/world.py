@@ -9,6 +9,7 @@ from PIL import Image
 
 from oversight import services
 from oversight.models import Outcome, RiskCategory
+from oversight.tests.assessment import concluded, make_indicator_set
 from oversight.tests.panel import make_panel
 
 
@@ -65,13 +66,23 @@ def extend_world(cast, ctx):
     services.contact_record(by=cast.county_supervisor, assignment=assignment, contacted_at=timezone.now(),
                             method="site", problems="监控室夜间无人值守",
                             items=[{"text": "落实监控室夜间值守", "due_on": timezone.localdate()}])
+    # rule O5: a year's indicators, last year's assessment concluded with shortfalls (hazards), this year's open.
+    make_indicator_set(cast, year=2025)
+    make_indicator_set(cast, year=2026)
+    concluded(cast, year=2025)
+    services.assessment_open(by=cast.city_supervisor, station=cast.station, year=2026, evaluator_org=cast.panel)
     return {
-        "secrets": ["二楼走廊灭火器过期", "女区夜间值班人员不足", "监控室夜间无人值守"],
+        "secrets": ["二楼走廊灭火器过期", "女区夜间值班人员不足", "监控室夜间无人值守", "档案缺失三份", "自评属实"],
         # The checklist is the department's: a station user (the test's owner) reads it but may not edit it;
         # oversight/tests/test_views.py checks this page with the department and an outsider. The panel is
         # appointed by the department and speaks through its members, so the owner may not open those forms;
         # oversight/tests/test_panel_views.py checks them with the right users.
         "routes_without_fixture": {"/oversight/checklist/<uuid:uuid>/", "/oversight/panels/<uuid:uuid>/members/new/",
                                    "/oversight/panels/<uuid:uuid>/meetings/new/",
-                                   "/oversight/panels/<uuid:uuid>/opinions/new/"},
+                                   "/oversight/panels/<uuid:uuid>/opinions/new/",
+                                   # Indicators are edited, evaluations entered and assessments concluded by the
+                                   # department or the evaluator, never the station (oversight/tests/test_assessment_views.py).
+                                   "/oversight/indicator-items/<uuid:uuid>/",
+                                   "/oversight/assessments/<uuid:uuid>/evaluate/",
+                                   "/oversight/assessments/<uuid:uuid>/conclude/"},
     }
