@@ -7,6 +7,8 @@ import base64
 import binascii
 import datetime
 import uuid
+from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -696,3 +698,303 @@ def followup_close(request, item_uuid: uuid.UUID, payload: CloseNoteIn):
     if not access.may_close_followup(request.user, item):
         raise PermissionDenied("跟进事项由联系领导、民政部门或联系机构站长办结。")
     return services.followup_close(by=request.user, item=item, note=payload.note)
+
+
+# --- assessment (rule O5) ----------------------------------------------------------------------------------------
+
+ScoreValue = Annotated[Decimal, Field(ge=0, le=Decimal("9999.99"), max_digits=6, decimal_places=2)]
+
+
+class IndicatorSetIn(Schema):
+    year: int = Field(ge=2000, le=2100)
+    title: str = Field(max_length=100)
+
+
+class IndicatorIn(Schema):
+    category: str = Field(max_length=50)
+    text: str = Field(max_length=200)
+    guidance: str = Field("", max_length=500)
+    max_score: ScoreValue
+    weight: ScoreValue = Decimal(1)
+    threshold: ScoreValue | None = None
+    order: int = Field(0, ge=0, le=999)
+
+
+class IndicatorOut(Schema):
+    uuid: uuid.UUID
+    category: str
+    text: str
+    guidance: str
+    max_score: Decimal
+    weight: Decimal
+    threshold: Decimal
+    order: int
+
+
+class IndicatorSetOut(Schema):
+    uuid: uuid.UUID
+    year: int
+    title: str
+    department: str = Field(alias="department.name")
+    frozen: bool = False
+    indicators: list[IndicatorOut] = []
+
+    @staticmethod
+    def resolve_frozen(obj) -> bool:
+        return services.indicator_set_frozen(obj)
+
+    @staticmethod
+    def resolve_indicators(obj):
+        return list(obj.indicators.all())
+
+
+class AssessmentIn(Schema):
+    station: uuid.UUID
+    year: int = Field(ge=2000, le=2100)
+    evaluator_org: uuid.UUID | None = None
+    self_due_on: datetime.date | None = None
+
+
+class ScoreIn(Schema):
+    indicator: uuid.UUID
+    score: ScoreValue | None = None
+    remark: str = Field("", max_length=300)
+
+
+class ScoresIn(Schema):
+    scores: list[ScoreIn] = Field(max_length=500)
+    summary: str = Field("", max_length=1000)
+    submit: bool = False
+
+
+class ReturnIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+class ConcludeIn(Schema):
+    conclusion: str = Field(max_length=1000)
+    grade: str = Field("", max_length=16)
+    deadline: datetime.date | None = None
+
+
+class ScoreOut(Schema):
+    indicator: uuid.UUID = Field(alias="indicator.uuid")
+    category: str = Field(alias="indicator.category")
+    text: str = Field(alias="indicator.text")
+    max_score: Decimal = Field(alias="indicator.max_score")
+    weight: Decimal = Field(alias="indicator.weight")
+    threshold: Decimal = Field(alias="indicator.threshold")
+    self_score: Decimal | None
+    self_remark: str
+    eval_score: Decimal | None
+    eval_remark: str
+    difference: Decimal | None = None
+    shortfall: bool = False
+    hazard: uuid.UUID | None = None
+
+    @staticmethod
+    def resolve_hazard(obj):
+        return obj.hazard.uuid if obj.hazard_id else None
+
+
+class SideTotalOut(Schema):
+    raw: Decimal
+    weighted: Decimal
+    scored: int
+    complete: bool
+
+
+class TotalsOut(Schema):
+    full: Decimal
+    weight: Decimal
+    count: int
+    self: SideTotalOut
+    eval: SideTotalOut
+    difference: Decimal | None
+    shortfalls: int
+
+
+class AssessmentOut(Schema):
+    uuid: uuid.UUID
+    number: str
+    station: str = Field(alias="station.name")
+    station_uuid: uuid.UUID = Field(alias="station.uuid")
+    year: int
+    indicator_set: uuid.UUID = Field(alias="indicator_set.uuid")
+    evaluator_org: str = Field(alias="evaluator_org.name")
+    status: str
+    status_label: str = Field(alias="get_status_display")
+    self_due_on: datetime.date
+    self_submitted_at: datetime.datetime | None
+    evaluated_at: datetime.datetime | None
+    concluded_at: datetime.datetime | None
+    grade: str
+    conclusion: str
+
+
+class AssessmentDetailOut(AssessmentOut):
+    self_summary: str
+    evaluation_summary: str
+    return_reason: str
+    scores: list[ScoreOut] = []
+    totals: TotalsOut | None = None
+
+    @staticmethod
+    def resolve_scores(obj):
+        return selectors.assessment_rows(obj)
+
+    @staticmethod
+    def resolve_totals(obj):
+        return services.assessment_totals(obj)
+
+
+@router.get("/indicator-sets", response=list[IndicatorSetOut], summary="年度考核评价指标（规则O5）")
+def indicator_set_list(request, year: int = Query(None, ge=2000, le=2100)):
+    return list(selectors.indicator_sets(user=request.user, year=year)[:100])
+
+
+@router.post("/indicator-sets", response={201: IndicatorSetOut}, summary="制定年度考核指标（民政部门）")
+def indicator_set_create(request, payload: IndicatorSetIn):
+    if not access.may_edit_checklist(request.user) or request.user.organisation is None:
+        raise PermissionDenied("考核指标由民政部门的监管员或管理员制定。")
+    indicator_set = services.indicator_set_create(
+        by=request.user, department=request.user.organisation, year=payload.year, title=payload.title
+    )
+    return Status(201, indicator_set)
+
+
+@router.get("/indicator-sets/{set_uuid}", response=IndicatorSetOut, summary="一个年度的考核指标")
+def indicator_set_get(request, set_uuid: uuid.UUID):
+    return selectors.indicator_set_get(user=request.user, uuid=set_uuid)
+
+
+@router.post(
+    "/indicator-sets/{set_uuid}/indicators", response={201: IndicatorOut}, summary="添加考核指标（未被考核使用时）"
+)
+def indicator_create(request, set_uuid: uuid.UUID, payload: IndicatorIn):
+    indicator_set = selectors.indicator_set_get(user=request.user, uuid=set_uuid)
+    if not access.may_edit_indicators(request.user, indicator_set):
+        raise PermissionDenied("考核指标只能由制定它的民政部门修改。")
+    return Status(201, services.indicator_create(by=request.user, indicator_set=indicator_set, **payload.dict()))
+
+
+def _indicator_for_edit(request, indicator_uuid):
+    indicator = selectors.indicator_get(user=request.user, uuid=indicator_uuid)
+    if not access.may_edit_indicators(request.user, indicator.indicator_set):
+        raise PermissionDenied("考核指标只能由制定它的民政部门修改。")
+    return indicator
+
+
+@router.post("/indicators/{indicator_uuid}", response=IndicatorOut, summary="修改考核指标（未被考核使用时）")
+def indicator_update(request, indicator_uuid: uuid.UUID, payload: IndicatorIn):
+    indicator = _indicator_for_edit(request, indicator_uuid)
+    return services.indicator_update(by=request.user, indicator=indicator, **payload.dict())
+
+
+@router.post("/indicators/{indicator_uuid}/delete", response={204: None}, summary="删除考核指标（未被考核使用时）")
+def indicator_delete(request, indicator_uuid: uuid.UUID):
+    indicator = _indicator_for_edit(request, indicator_uuid)
+    services.indicator_delete(by=request.user, indicator=indicator)
+    return Status(204, None)
+
+
+@router.get("/assessments", response=list[AssessmentOut], summary="考核评价（规则O5）")
+def assessment_list(
+    request,
+    year: int = Query(None, ge=2000, le=2100),
+    status: str = Query("", max_length=16),
+    page: int = Query(1, ge=1, le=100_000),
+):
+    return _page(selectors.assessment_list(user=request.user, year=year, status=status), page)
+
+
+@router.post("/assessments", response={201: AssessmentDetailOut}, summary="发起年度考核（每个机构每年一次）")
+def assessment_open(request, payload: AssessmentIn):
+    from core.models import Organisation
+    from core.scoping import get_scoped_or_404
+
+    station = get_scoped_or_404(Organisation.objects.all(), request.user, uuid=payload.station)
+    if not access.may_open_assessment(request.user, station):
+        raise PermissionDenied("考核由被考核机构的主管民政部门发起。")
+    evaluator = None
+    if payload.evaluator_org is not None:
+        evaluator = get_scoped_or_404(Organisation.objects.all(), request.user, uuid=payload.evaluator_org)
+    assessment = services.assessment_open(
+        by=request.user,
+        station=station,
+        year=payload.year,
+        evaluator_org=evaluator,
+        self_due_on=payload.self_due_on,
+    )
+    return Status(201, assessment)
+
+
+@router.get("/assessments/{assessment_uuid}", response=AssessmentDetailOut, summary="自评与第三方评估对照")
+def assessment_get(request, assessment_uuid: uuid.UUID):
+    return selectors.assessment_get(user=request.user, uuid=assessment_uuid)
+
+
+def _scores(assessment, payload: ScoresIn) -> dict:
+    by_uuid = {row.indicator.uuid: row.indicator.pk for row in assessment.scores.select_related("indicator")}
+    scores = {}
+    for index, row in enumerate(payload.scores):
+        if row.indicator not in by_uuid:
+            raise ValidationError({f"scores.{index}.indicator": "该指标不属于本次考核。"})
+        scores[by_uuid[row.indicator]] = {"score": row.score, "remark": row.remark}
+    return scores
+
+
+@router.post("/assessments/{assessment_uuid}/self", response=AssessmentDetailOut, summary="保存或提交自评（站长提交）")
+def assessment_self(request, assessment_uuid: uuid.UUID, payload: ScoresIn):
+    assessment = selectors.assessment_get(user=request.user, uuid=assessment_uuid)
+    if not access.may_self_assess(request.user, assessment, submit=payload.submit):
+        raise PermissionDenied("自评由被考核机构填写，站长提交。")
+    return services.self_assessment_save(
+        by=request.user,
+        assessment=assessment,
+        scores=_scores(assessment, payload),
+        summary=payload.summary,
+        submit=payload.submit,
+    )
+
+
+@router.post(
+    "/assessments/{assessment_uuid}/evaluation", response=AssessmentDetailOut, summary="保存或提交第三方评估"
+)
+def assessment_evaluation(request, assessment_uuid: uuid.UUID, payload: ScoresIn):
+    assessment = selectors.assessment_get(user=request.user, uuid=assessment_uuid)
+    if not access.may_evaluate(request.user, assessment):
+        raise PermissionDenied("第三方评估由评估机构或主管民政部门录入。")
+    return services.evaluation_save(
+        by=request.user,
+        assessment=assessment,
+        scores=_scores(assessment, payload),
+        summary=payload.summary,
+        submit=payload.submit,
+    )
+
+
+@router.post("/assessments/{assessment_uuid}/return", response=AssessmentDetailOut, summary="退回自评")
+def assessment_return(request, assessment_uuid: uuid.UUID, payload: ReturnIn):
+    assessment = selectors.assessment_get(user=request.user, uuid=assessment_uuid)
+    if not access.may_evaluate(request.user, assessment):
+        raise PermissionDenied("只有评估机构或主管民政部门可以退回自评。")
+    return services.self_assessment_return(by=request.user, assessment=assessment, reason=payload.reason)
+
+
+@router.post(
+    "/assessments/{assessment_uuid}/conclude",
+    response=AssessmentDetailOut,
+    summary="办结考核：未达标指标录入隐患台账",
+)
+def assessment_conclude(request, assessment_uuid: uuid.UUID, payload: ConcludeIn):
+    assessment = selectors.assessment_get(user=request.user, uuid=assessment_uuid)
+    if not access.may_conclude(request.user, assessment):
+        raise PermissionDenied("考核由组织考核的民政部门办结。")
+    return services.assessment_conclude(
+        by=request.user,
+        assessment=assessment,
+        conclusion=payload.conclusion,
+        grade=payload.grade,
+        deadline=payload.deadline,
+    )
