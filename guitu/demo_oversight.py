@@ -115,6 +115,7 @@ def seed_oversight(
                 _inspection(rng, org, inspector, fixer, acceptor, at, now, counts)
     seed_panel_work(orgs, staff, now)
     seed_leaders(orgs, staff, now)
+    counts.update(seed_assessments(orgs, staff, now))
     if stdout:
         stdout.write(
             f"  风险防控：{len(CHECKLIST)} 项清单，{counts['inspections']} 次检查，"
@@ -403,3 +404,124 @@ def seed_leaders(
             count += 1
             day += (every - rng.randint(0, 10)) * D
     return count
+
+
+# --- assessment (考核评价, rule O5) -----------------------------------------------------------------------------
+
+#: category, indicator, scoring guidance, weight (Σ = 100); every indicator scores 0–10 and passes at 8
+#: (安全管理 only at full marks).
+INDICATORS = (
+    ("机构管理", "规章制度健全，岗位职责明确并公示", "查阅制度汇编，现场查看公示；缺一项扣2分", 10),
+    ("机构管理", "工作人员每月业务培训不少于一次", "查阅培训记录；少一次扣1分", 8),
+    ("接待服务", "24小时接待，求助登记、甄别问询规范", "抽查20份登记；不规范一份扣0.5分", 12),
+    ("接待服务", "入站安全检查和物品代管记录完整", "抽查记录和代管物品", 8),
+    ("站内服务", "一人一档，档案完整规范", "抽查20份档案；缺项一份扣0.5分", 10),
+    ("站内服务", "男女分区、未成年人单独照料", "现场查看", 8),
+    ("寻亲服务", "24小时内发布寻亲公告，身份不明人员DNA采集率100%", "查阅寻亲台账和DNA送检记录", 12),
+    ("离站服务", "返乡护送、接领交接手续完备", "抽查离站记录和交接单", 8),
+    ("安全管理", "对照风险防控清单检查，隐患整改销号", "查阅检查记录和隐患台账；有逾期隐患不得分", 10),
+    ("托养监管", "托养机构每周探访，托养协议在有效期内", "查阅探访记录和协议", 8),
+    ("源头治理", "返乡人员一年内回访率不低于50%，未成年人100%", "查阅回访台账", 6),
+)
+#: The city station's year: (self score, evaluation score, evaluator's remark) per indicator.
+CITY_SCORES = (
+    (10, 10, ""),
+    (9, 9, "8月培训未开展"),
+    (10, 9.5, "2份登记问询记录不全"),
+    (10, 10, ""),
+    (9.5, 9, "3份档案缺照片"),
+    (10, 10, ""),
+    (9, 6, "5名身份不明人员未采集DNA，采集率83%"),
+    (10, 10, ""),
+    (10, 10, ""),
+    (9, 8.5, "探访记录缺两周"),
+    (8, 7, "返乡人员回访率42%，低于50%"),
+)
+
+
+def _indicator_set(bureau, supervisor, year: int, at: datetime.datetime):
+    from guitu.demo import _do
+
+    indicator_set = _do(
+        at,
+        oversight.indicator_set_create,
+        by=supervisor,
+        department=bureau,
+        year=year,
+        title="救助管理机构年度考核评价指标",
+    )
+    for n, (category, text, guidance, weight) in enumerate(INDICATORS):
+        _do(
+            at,
+            oversight.indicator_create,
+            by=supervisor,
+            indicator_set=indicator_set,
+            category=category,
+            text=text,
+            guidance=guidance,
+            max_score=10,
+            weight=weight,
+            threshold=10 if category == "安全管理" else 8,
+            order=n,
+        )
+    return indicator_set
+
+
+def seed_assessments(orgs: dict[str, Organisation], staff: dict[str, User], now: datetime.datetime) -> dict:
+    """Last year's indicators and the city station's concluded assessment — self-assessed, evaluated by the
+    third-party panel organisation, concluded by the bureau — whose two shortfalls became hazards (one fixed,
+    accepted by another person and closed; one waiting for acceptance); this year's indicators and the county
+    station's open self-assessment (rule O5)."""
+    from guitu.demo import _do
+    from oversight.models import IndicatorSet
+
+    bureau, supervisor = orgs["bureau"], staff["jianguan"]
+    if IndicatorSet.objects.filter(department=bureau).exists():
+        return {}
+    last = now.year - 1
+    tz = timezone.get_current_timezone()
+
+    def at(month, day, hour=10):
+        return datetime.datetime(last, month, day, hour, tzinfo=tz)
+
+    _indicator_set(bureau, supervisor, last, at(1, 10))
+    city, head, evaluator = orgs["city"], staff["zhanzhang"], User.objects.get(username="jiandu")
+    assessment = _do(
+        at(9, 1),
+        oversight.assessment_open,
+        by=supervisor,
+        station=city,
+        year=last,
+        evaluator_org=orgs["panel"],
+        self_due_on=datetime.date(last, 10, 31),
+    )
+    rows = list(assessment.scores.select_related("indicator").order_by("indicator__order"))
+    self_scores = {
+        r.indicator.pk: {"score": s, "remark": "对照指标逐项自查，资料齐全"} for r, (s, _, _) in zip(rows, CITY_SCORES, strict=True)
+    }
+    eval_scores = {r.indicator.pk: {"score": e, "remark": note} for r, (_, e, note) in zip(rows, CITY_SCORES, strict=True)}
+    _do(at(10, 20), oversight.self_assessment_save, by=head, assessment=assessment, scores=self_scores,
+        summary="全年救助管理工作规范有序，寻亲和回访工作仍有差距。", submit=True)
+    _do(at(11, 25), oversight.evaluation_save, by=evaluator, assessment=assessment, scores=eval_scores,
+        summary="总体良好；DNA采集和返乡回访未达标，须限期整改。", submit=True)
+    _do(at(12, 10), oversight.assessment_conclude, by=supervisor, assessment=assessment,
+        conclusion="年度考核良好；寻亲DNA采集、返乡回访两项列入整改。", grade="good",
+        deadline=datetime.date(last, 12, 31))
+    hazards = [r.hazard for r in assessment.scores.select_related("hazard") if r.hazard_id]
+    fixers = (staff["xunqin"], staff["zhaoliao"])
+    for n, hazard in enumerate(hazards):
+        fixer = fixers[n % 2]
+        _do(at(12, 12), oversight.hazard_plan, by=fixer, hazard=hazard,
+            measures="逐人补采DNA并送检；建立回访提醒" if n == 0 else "按台账逐户电话和上门回访", responsible=str(fixer))
+        _do(at(12, 28), oversight.hazard_submit, by=fixer, hazard=hazard, rectification="已按措施整改，资料附后",
+            at=at(12, 28))
+        if n == 0:  # accepted by the head (not the fixer) and closed; the other waits for acceptance
+            _do(at(12, 30), oversight.hazard_accept, by=head, hazard=hazard, note="复查合格")
+            _do(at(12, 31), oversight.hazard_close, by=supervisor, hazard=hazard, note="整改到位，销号")
+    this_year = datetime.datetime(now.year, 1, 8, 10, tzinfo=tz)
+    if this_year < now:
+        _indicator_set(bureau, supervisor, now.year, this_year)
+        opened = max(this_year + datetime.timedelta(hours=1), min(now - D, datetime.datetime(now.year, 9, 1, 10, tzinfo=tz)))
+        _do(min(opened, now), oversight.assessment_open, by=supervisor, station=orgs["yd"], year=now.year,
+            evaluator_org=orgs["panel"])
+    return {"assessments": 1, "assessment_hazards": len(hazards)}
