@@ -121,6 +121,10 @@ def seed_oversight(
             f"  风险防控：{len(CHECKLIST)} 项清单，{counts['inspections']} 次检查，"
             f"{counts['hazards']} 项隐患（已销号 {counts['closed']} 项）"
         )
+        if counts.get("assessments"):
+            stdout.write(
+                f"  考核评价：{counts['assessments']} 项已办结考核，{counts['assessment_hazards']} 项问题录入隐患台账"
+            )
     return counts
 
 
