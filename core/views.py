@@ -21,12 +21,52 @@ from core.scoping import get_scoped_or_404, visible_divisions, visible_organisat
 
 
 def form_errors_from(exc: ValidationError, form) -> None:
-    """Attach a service's ValidationError to the form so the page shows it next to the fields."""
+    """Attach a service's ValidationError to the form so the page shows it next to the fields.
+
+    The form's own errors may already be there (a page that runs the service's checks on a form with
+    errors, to show every mistake at once): a field the form already faults keeps its message, and a
+    message already shown is not repeated."""
+    shown = {str(m) for errors in form.errors.values() for m in errors} if form.is_bound else set()
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            target = field if field in form.fields else None
+            if target is not None and target in form.errors:
+                continue
+            fresh = [e for e in errors if e not in shown]
+            if fresh:
+                form.add_error(target, fresh)
     else:
-        form.add_error(None, exc.messages)
+        fresh = [e for e in exc.messages if e not in shown]
+        if fresh:
+            form.add_error(None, fresh)
+
+
+def service_checks(form, check, *, skip: frozenset[str] | set[str] = frozenset()) -> None:
+    """A form that already has errors: run the service's own checks too and show their errors beside the
+    form's — every mistake at once, not one layer per save (issue 15).
+
+    ``check(cleaned_data)`` calls the service with what the form could clean; it runs inside a savepoint that
+    is always rolled back, so nothing it writes is kept (pass no uploaded files: storage is not transactional).
+    A check that needs a value the form refused is skipped — that value's own error is already shown.
+    ``skip``: fields whose service error would only repeat a missing upload."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic():
+            try:
+                check(form.cleaned_data)
+            finally:
+                transaction.set_rollback(True)
+    except ValidationError as exc:
+        if skip and hasattr(exc, "error_dict"):
+            kept = {f: m for f, m in exc.message_dict.items() if f not in skip}
+            if not kept:
+                return
+            exc = ValidationError(kept)
+        form_errors_from(exc, form)
+    except (KeyError, TypeError, AttributeError, ValueError, ObjectDoesNotExist, DatabaseError):
+        return
 
 
 class LoginView(auth_views.LoginView):

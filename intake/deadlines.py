@@ -23,7 +23,7 @@ RULES = [
             records=lambda: EpisodeTransition.objects.filter(from_status=EpisodeStatus.REQUESTED),
             link="episode", at="at", what="完成重点甄别：入站、不予救助或送医"),
         label=lambda ep: f"{ep.person.name}（{ep.number}）",
-        link=lambda ep: reverse("intake:episode", args=[ep.uuid]),
+        link=lambda ep: reverse("people:episode", args=[ep.uuid]),
         select_related=("person", "station"),
     ),
 ]

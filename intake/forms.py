@@ -242,6 +242,16 @@ class BelongingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["item"].required = False
 
+    def clean(self):
+        """The service's row checks (rule I2), here too, so every row's mistakes show in one save."""
+        data = super().clean()
+        filled = any(str(data.get(k) or "").strip() for k in ("item", "description", "location"))
+        if filled and not (data.get("item") or "").strip() and "item" not in self.errors:
+            self.add_error("item", "请填写物品名称。")
+        if filled and "quantity" not in self.errors and (data.get("quantity") is None or data["quantity"] < 1):
+            self.add_error("quantity", "数量至少为1。")
+        return data
+
 
 BelongingFormSet = forms.formset_factory(BelongingForm, extra=5, max_num=30, validate_max=True)
 

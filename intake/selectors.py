@@ -1,6 +1,7 @@
 """Reads for intake, always through the user's scope (core.scoping)."""
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,6 +16,74 @@ from people.states import IN_CARE, EpisodeStatus
 
 #: Roles that may write intake records (站长 and 系统管理员 always may, see core.scoping.can_write).
 INTAKE_ROLES = ("reception", "medical")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing that still stands between a request and admission (求助登记 → 已入站).
+
+    ``message`` is what the admission service answers, ``label`` the short item on the episode page,
+    ``action`` the page (URL name taking the episode's UUID) where it is done."""
+
+    key: str
+    message: str
+    label: str
+    action: str
+    rule: str
+    act: str = ""  # the button: what to do
+
+
+def admission_blockers(episode: Episode) -> list[Blocker]:
+    """What ``intake.services.intake_admit`` refuses to admit without (rules N1, I2, I3, I5) — the one
+    definition that the service, the intake panel and the episode page's next step all read."""
+    from intake.models import Decision, HealthOutcome
+
+    blockers: list[Blocker] = []
+    record = IntakeRecord.objects.filter(episode=episode).first()
+    if record is None:
+        blockers.append(Blocker("record", "尚未填写求助登记。", "求助登记", "intake:episode", "I1", "查看求助登记"))
+    elif record.decision == Decision.NOT_ELIGIBLE:
+        blockers.append(Blocker("not_eligible", "甄别结果为“不符合救助条件”，不能入站；请办理不予救助（规则N1、N3）。",
+                                "甄别结果为“不符合救助条件”，应办理不予救助", "intake:refuse", "N3", "不予救助通知书"))
+    # in the order the work is done: the escort hands over on arrival, then the checks
+    if episode.channel in (Channel.POLICE, Channel.CHENGGUAN) and not PoliceHandover.objects.filter(
+            episode=episode).exists():
+        blockers.append(Blocker("handover", "公安/城管护送的人员须先填写护送交接表（规则I5）。", "缺护送交接表",
+                                "intake:handover_add", "I5", "填写护送交接表"))
+    if not SafetyCheck.objects.filter(episode=episode).exists():
+        blockers.append(Blocker("safety", "尚未进行安全检查（逢进必检，规则I2）。", "未做安全检查",
+                                "intake:safety_add", "I2", "安全检查"))
+    latest = HealthCheck.objects.filter(episode=episode).order_by("-checked_at", "-id").first()
+    if latest is None:
+        blockers.append(Blocker("health", "尚未进行初步检视（规则I3）。", "未做初步检视", "intake:health_add", "I3", "初步检视"))
+    elif latest.outcome != HealthOutcome.ADMITTED:
+        blockers.append(Blocker("health", f"初步检视结果为“{latest.get_outcome_display()}”，不能直接入站（规则I3）。",
+                                f"初步检视结果为“{latest.get_outcome_display()}”，须为“正常入站”",
+                                "intake:health_add", "I3", "再次初步检视"))
+    return blockers
+
+
+def episode_todo(*, episode: Episode, user) -> list[dict]:
+    """Intake's part of the episode page's "still missing" list (people.selectors.episode_next_steps):
+    before admission, what admission waits for; in care, a safety check never made (rule I2)."""
+    items = []
+    if episode.status == EpisodeStatus.REQUESTED:
+        for b in admission_blockers(episode):
+            items.append({"key": f"intake:{b.key}", "label": b.label, "act": b.act, "rule": b.rule,
+                          "url": _url(b.action, episode), "before": EpisodeStatus.ADMITTED,
+                          "instead": b.key == "not_eligible"})
+    elif episode.status in IN_CARE and not SafetyCheck.objects.filter(episode=episode).exists():
+        items.append({"key": "intake:safety", "label": "未做安全检查", "act": "安全检查", "rule": "I2",
+                      "url": _url("intake:safety_add", episode), "before": None, "instead": False})
+    return items
+
+
+def _url(name: str, episode: Episode) -> str:
+    from django.urls import reverse
+
+    if name == "intake:episode":
+        return reverse("people:episode", args=[episode.uuid])
+    return reverse(name, args=[episode.uuid])
 
 
 def intake_list(*, user, filters: dict[str, Any]) -> QuerySet[Episode]:
@@ -114,18 +183,8 @@ def episode_panel(*, episode: Episode, user) -> dict:
 
     help_given = list(HelpGiven.objects.filter(episode=episode).select_related("given_by"))
     case = foreign_case(episode)
-    missing = []
-    if episode.status == EpisodeStatus.REQUESTED:
-        if record and record.decision == "not_eligible":
-            missing.append("甄别结果为“不符合救助条件”，应办理不予救助（规则N1、N3）")
-        if not safety:
-            missing.append("安全检查（规则I2）")
-        if not health:
-            missing.append("初步检视（规则I3）")
-        elif health[-1].outcome != "admitted":
-            missing.append("初步检视结果须为“正常入站”")
-        if episode.channel in (Channel.POLICE, Channel.CHENGGUAN) and not handovers:
-            missing.append("护送交接表（规则I5）")
+    missing = ([f"{b.label}（规则{b.rule}）" for b in admission_blockers(episode)]
+               if episode.status == EpisodeStatus.REQUESTED else [])
     warnings = []
     if record and not record.fingerprint_taken:
         warnings.append("尚未采集指纹（规则N6、I4）")

@@ -408,23 +408,11 @@ def intake_admit(*, by, episode: Episode, at: datetime.datetime | None = None) -
     """
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     at = at or _now()
-    errors: list[str] = []
     if episode.status != EpisodeStatus.REQUESTED:
         raise ValidationError(f"只有“求助登记”状态的救助过程可以办理入站，当前为“{episode.status_label}”。")
-    record = IntakeRecord.objects.filter(episode=episode).first()
-    if record is None:
-        errors.append("尚未填写求助登记。")
-    elif record.decision == Decision.NOT_ELIGIBLE:
-        errors.append("甄别结果为“不符合救助条件”，不能入站；请办理不予救助（规则N1、N3）。")
-    if not SafetyCheck.objects.filter(episode=episode).exists():
-        errors.append("尚未进行安全检查（逢进必检，规则I2）。")
-    latest_health = HealthCheck.objects.filter(episode=episode).order_by("-checked_at", "-id").first()
-    if latest_health is None:
-        errors.append("尚未进行初步检视（规则I3）。")
-    elif latest_health.outcome != HealthOutcome.ADMITTED:
-        errors.append(f"初步检视结果为“{latest_health.get_outcome_display()}”，不能直接入站（规则I3）。")
-    if episode.channel in ESCORT_CHANNELS and not PoliceHandover.objects.filter(episode=episode).exists():
-        errors.append("公安/城管护送的人员须先填写护送交接表（规则I5）。")
+    from intake.selectors import admission_blockers  # one definition with the panel and the episode page
+
+    errors = [b.message for b in admission_blockers(episode)]
     if errors:
         raise ValidationError(errors)
     return people_services.episode_transition(by=by, episode=episode, to=EpisodeStatus.ADMITTED, at=at,

@@ -7,14 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.audit import log_read
 from core.excel import list_export, wants_xlsx
 from core.paging import paginate
 from core.printing import print_response
 from core.scoping import can_write, get_scoped_or_404, require_write
-from core.views import form_errors_from
+from core.views import form_errors_from, service_checks
 from intake import selectors, services
 from intake.forms import (
     BelongingFormSet,
@@ -31,6 +31,11 @@ from intake.forms import (
 )
 from intake.models import ForeignCase, NoticeKind, PoliceHandover
 from intake.selectors import INTAKE_ROLES
+
+
+def _to_episode(episode, anchor: str = "next-step"):
+    """After an action: back to the episode page (the one page of a stay), where the next step is offered."""
+    return redirect(reverse("people:episode", args=[episode.uuid]) + f"#{anchor}")
 
 
 def _episode_for_write(request, uuid, *roles):
@@ -73,7 +78,13 @@ def intake_new(request):
     require_write(request.user, station, *INTAKE_ROLES)
     form = RegisterForm(request.POST or None, request.FILES or None)
     candidates: list[dict] = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # every mistake at once: the service's own checks (N1/N2 answers, phone recording …) beside the form's
+        service_checks(form, lambda d: services.intake_register(
+            by=request.user, station=station, channel=d.get("channel") or "", requested_at=d.get("requested_at"),
+            person_data=form.person_data(), id_number=d.get("id_number") or "",
+            use_provisional_name=d.get("use_provisional_name", False), answers=form.answers(), photo=None))
+    elif request.method == "POST":
         candidates = _candidates_for(request, form)
         match = form.cleaned_data.get("match") or ""
         if candidates and not match:
@@ -101,7 +112,7 @@ def intake_new(request):
                     if episode.flag_repeat_requests:
                         messages.error(request, "注意：该人员6个月内已多次求助，请重点甄别（规则I6）。")
                     messages.success(request, f"已登记求助 {episode.number}：{episode.person.name}")
-                    return redirect("intake:episode", uuid=episode.uuid)
+                    return _to_episode(episode)
     return render(request, "intake/new.html", {"form": form, "candidates": candidates})
 
 
@@ -120,11 +131,10 @@ def intake_candidates(request):
 
 @login_required
 def episode_detail(request, uuid):
+    """The old address of the intake record: the episode page is the one page of a stay (the scoped fetch
+    comes first, so an outsider learns nothing from the redirect)."""
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    log_read(request, "接待记录", person_uuid=episode.person.uuid, organisation=episode.station)
-    return render(request, "intake/episode.html", {"episode": episode,
-                                                   "panel": selectors.episode_panel(episode=episode,
-                                                                                    user=request.user)})
+    return _to_episode(episode, "intake-panel")
 
 
 @login_required
@@ -141,7 +151,7 @@ def safety_add(request, uuid):
             form_errors_from(exc, form)
         else:
             messages.success(request, "已记录安全检查。")
-            return redirect("intake:episode", uuid=episode.uuid)
+            return _to_episode(episode)
     return render(request, "intake/safety_form.html", {"episode": episode, "form": form, "items": items})
 
 
@@ -155,7 +165,7 @@ def _model_form_action(request, uuid, form_class, service, template: str, done: 
             form_errors_from(exc, form)
         else:
             messages.success(request, done)
-            return redirect("intake:episode", uuid=episode.uuid)
+            return _to_episode(episode)
     return render(request, "intake/action_form.html", {"episode": episode, "form": form, "title": template})
 
 
@@ -185,7 +195,7 @@ def belonging_add(request, uuid):
             errors = exc.messages
         else:
             messages.success(request, "已登记代管物品：" + "、".join(f"{b.item}×{b.quantity}" for b in added))
-            return redirect("intake:episode", uuid=episode.uuid)
+            return _to_episode(episode)
     return render(request, "intake/belongings_form.html", {"episode": episode, "formset": formset,
                                                            "errors": errors})
 
@@ -204,7 +214,7 @@ def help_add(request, uuid):
             form_errors_from(exc, form)
         else:
             messages.success(request, f"已登记救助服务：{record.get_kind_display()}")
-            return redirect("intake:episode", uuid=episode.uuid)
+            return _to_episode(episode)
     return render(request, "intake/action_form.html", {"episode": episode, "form": form,
                                                        "title": "登记救助服务（规则N4、R4）"})
 
@@ -223,7 +233,7 @@ def foreign_case(request, uuid):
             form_errors_from(exc, form)
         else:
             messages.success(request, "已更新疑似外籍人员核实情况。")
-            return redirect("intake:episode", uuid=episode.uuid)
+            return _to_episode(episode)
     return render(request, "intake/action_form.html", {"episode": episode, "form": form,
                                                        "title": "疑似外籍人员核实（规则I7）"})
 
@@ -238,7 +248,7 @@ def belongings_return(request, uuid):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, f"已归还代管物品 {count} 件。")
-    return redirect("intake:episode", uuid=episode.uuid)
+    return _to_episode(episode)
 
 
 @login_required
@@ -251,7 +261,7 @@ def admit(request, uuid):
         messages.error(request, "不能入站：" + "；".join(exc.messages))
     else:
         messages.success(request, f"{episode.number} 已办理入站。")
-    return redirect("intake:episode", uuid=episode.uuid)
+    return _to_episode(episode)
 
 
 def _notice_action(request, uuid, service, title: str, form_class=None):
@@ -265,7 +275,7 @@ def _notice_action(request, uuid, service, title: str, form_class=None):
             form_errors_from(exc, form)
         else:
             messages.success(request, f"已出具{notice.get_kind_display()} {notice.number}。")
-            return redirect("intake:episode", uuid=episode.uuid)
+            return _to_episode(episode)
     return render(request, "intake/action_form.html", {"episode": episode, "form": form, "title": title,
                                                        "danger": True})
 

@@ -266,12 +266,14 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
         raise ValidationError(f"当前状态为“{episode.status_label}”，不能办理离站。")
     if Departure.objects.filter(episode=episode).exists():
         raise ValidationError("该救助过程已有离站记录。")
+    time_errors = {}  # reported together with every other mistake, not on the next save
     if left_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError({"left_at": "离站时间不能晚于当前时间。"})
-    if episode.admitted_at and left_at < episode.admitted_at:
-        raise ValidationError({"left_at": f"离站时间不能早于入站时间（{timezone.localtime(episode.admitted_at):%Y-%m-%d %H:%M}）。"})
+        time_errors["left_at"] = "离站时间不能晚于当前时间。"
+    elif episode.admitted_at and left_at < episode.admitted_at:
+        time_errors["left_at"] = f"离站时间不能早于入站时间（{timezone.localtime(episode.admitted_at):%Y-%m-%d %H:%M}）。"
     errors = _validate(by=by, episode=episode, exit_type=exit_type, left_at=left_at, data=data,
                        claimant_id_number=claimant_id_number, escort_staff=escort_staff)
+    errors = {**errors, **time_errors}
     id_copy = None
     keeps_receiver_id = exit_type == ExitType.FAMILY or (
         exit_type == ExitType.HOME_ESCORTED and needs_n9_care(episode, left_at, data))

@@ -16,7 +16,7 @@ from core.models import STATION_KINDS, AuditAction
 from core.paging import paginate
 from core.printing import print_response
 from core.scoping import require_write, visible_organisations
-from core.views import form_errors_from
+from core.views import form_errors_from, service_checks
 from leaving import selectors, services
 from leaving.forms import FIELDS_BY_TYPE, DepartureFilterForm, DepartureForm
 from leaving.models import ExitType
@@ -54,7 +54,15 @@ def departure_new(request, uuid):
                          transfer_orgs=selectors.transfer_organisations().exclude(pk=episode.station_id),
                          handover_orgs=selectors.handover_stations().exclude(pk=episode.station_id),
                          initial={"limited_mobility": episode.person.limited_mobility or episode.person.has_disability, "is_direct": True})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # every mistake at once: the service's rules (N7–N9, E3 …) beside the form's own errors; the chosen ID
+        # copy is not stored in this check, so its "missing" message is left out when a file was chosen
+        service_checks(form, lambda d: services.departure_create(
+            by=request.user, episode=episode, exit_type=d.get("exit_type") or "", left_at=d.get("left_at") or None,
+            data=form.service_data(), claimant_id_number=d.get("claimant_id_number") or "", claimant_id_copy=None,
+            escort_staff=list(d.get("escort_staff") or [])),
+            skip={"claimant_id_copy"} if request.FILES.get("claimant_id_copy") else set())
+    elif request.method == "POST":
         data = form.cleaned_data
         try:
             departure = services.departure_create(

@@ -401,3 +401,147 @@ def share_request_get(*, user, uuid):
 
     return get_scoped_or_404(ShareRequest.objects.select_related("person", "requesting_station", "holding_station"),
                              user, uuid=uuid)
+
+
+# --- the episode page's next step and what is still missing (issue 15) ------------------------------------
+#: Where each move of the state machine is made (``people.states.MOVE_PATHS``): the page of its record.
+MOVE_URLS = {
+    EpisodeStatus.ADMITTED: "intake:admit",
+    EpisodeStatus.REFUSED: "intake:refuse",
+    EpisodeStatus.TERMINATED: "intake:terminate",
+    EpisodeStatus.IN_STATION: "stay:bed_assign",
+    EpisodeStatus.IN_HOSPITAL: "stay:placement_new",
+    EpisodeStatus.OUTSIDE_CARE: "stay:placement_new",
+    EpisodeStatus.LEFT: "leaving:new",
+}
+#: Moves made by a button on the episode page (POST, with a confirmation) rather than a form page.
+POST_MOVES = {EpisodeStatus.ADMITTED: "确认办理入站？入站后开始计算在站天数。"}
+#: Apps that add items to the episode page's "still missing" list (``<app>.selectors.episode_todo``).
+TODO_APPS = ("intake", "stay")
+#: Deadline outcomes the episode page lists as still to do.
+OPEN_DEADLINE = ("overdue", "open")
+
+
+def episode_moves(episode: Episode) -> list[dict]:
+    """The moves the state machine (``people.states.TRANSITIONS``) allows from the episode's state, each a
+    link to the page that records it — there is no generic status change (rule E1: leaving only through a
+    departure). Each: ``target``, ``label``, ``how``, ``url``, ``method`` ("get" or "post"), ``confirm``,
+    ``danger``."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from people.states import MOVE_PATHS, allowed_targets
+
+    moves = []
+    open_placement = None
+    if episode.status in (EpisodeStatus.IN_HOSPITAL, EpisodeStatus.OUTSIDE_CARE):
+        open_placement = episode.placements.filter(ended_at__isnull=True).first()
+    for target in allowed_targets(episode.status):
+        url_name, args = MOVE_URLS[target], [episode.uuid]
+        if episode.status == EpisodeStatus.REQUESTED and target == EpisodeStatus.IN_HOSPITAL:
+            url_name = "intake:health_add"  # rule I3: emergency care first, from the initial check
+        if target == EpisodeStatus.IN_STATION and open_placement is not None:
+            url_name, args = "stay:placement_return", [open_placement.uuid]  # back from hospital / outside care
+        url = reverse(url_name, args=args)
+        how = MOVE_PATHS[(episode.status, target)]
+        if open_placement is not None and target == EpisodeStatus.IN_STATION:
+            how = f"返站并{how}"
+        params = {"kind": "outside_care"} if target == EpisodeStatus.OUTSIDE_CARE else {}
+        if params:
+            url += "?" + urlencode(params)
+        moves.append({"target": target, "label": STATUS_LABELS[target], "how": how, "url": url,
+                      "method": "post" if target in POST_MOVES else "get", "confirm": POST_MOVES.get(target, ""),
+                      "danger": target in (EpisodeStatus.TERMINATED, EpisodeStatus.REFUSED)})
+    return moves
+
+
+def episode_deadlines(*, episode: Episode, now: datetime.datetime | None = None) -> list[dict]:
+    """Deadlines of the registry (``<app>/deadlines.py``) still open or overdue for this episode — evaluated
+    by the same engine as the inbox (``DeadlineRule.evaluate`` narrowed to this episode's subjects), so the
+    page and the inbox cannot disagree. Rules over the episode itself, or over records of the episode
+    (a field ``episode``); recurring rules are counted per period in the inbox and left out here."""
+    from deadlines.calendar import load_calendar
+    from deadlines.registry import discover
+    from deadlines.selectors import rule_overrides
+
+    now = now or timezone.now()
+    cal, overrides = load_calendar(), rule_overrides()
+    items = []
+    for rule in sorted(discover().values(), key=lambda r: r.id):
+        if rule.recurrence is not None:
+            continue
+        model = rule.subjects(now).model
+        if model is Episode:
+            pks = [episode.pk]
+        elif any(f.name == "episode" and getattr(f, "related_model", None) is Episode for f in model._meta.fields):
+            pks = list(model.objects.filter(episode=episode).values_list("pk", flat=True))
+        else:
+            continue
+        if not pks:
+            continue
+        for outcome in rule.evaluate(now, cal, overrides=overrides, subject_pks=pks):
+            if outcome.status in OPEN_DEADLINE:
+                items.append({"rule": rule.id, "title": rule.title, "status": outcome.status,
+                              "label": outcome.status_label, "due_at": outcome.due.at,
+                              "url": rule.link(outcome.subject), "overdue": outcome.status == "overdue"})
+    items.sort(key=lambda item: item["due_at"])
+    return items
+
+
+def _todo_items(*, episode: Episode, user) -> list[dict]:
+    items = []
+    for app in TODO_APPS:
+        module = importlib.import_module(f"{app}.selectors")
+        items.extend(module.episode_todo(episode=episode, user=user))
+    if episode.status in IN_CARE and episode.person.identity_status != IdentityStatus.IDENTIFIED:
+        from django.urls import reverse
+
+        items.append({"key": "people:identity", "label": "身份未查明：寻亲（公安核查、谈话、公告、比对）",
+                      "act": "寻亲", "rule": "T1", "before": EpisodeStatus.LEFT, "instead": False,
+                      "why": "身份未查明：先查明身份（公安核查、寻亲谈话、寻亲公告、比对），再安排返乡离站",
+                      "url": reverse("people:detail", args=[episode.person.uuid]) + "#panel-tracing"})
+    return items
+
+
+def episode_next_steps(*, episode: Episode, user, now: datetime.datetime | None = None) -> dict:
+    """What the episode page offers next, derived from the records and the state machine:
+
+    - ``moves``: every move ``people.states.TRANSITIONS`` allows now, with the page that records it;
+    - ``missing``: what is still missing for this episode (items the apps report through
+      ``<app>.selectors.episode_todo`` — no bed, no safety check, identity unknown … — and the open or
+      overdue deadlines of the registry for it);
+    - ``next``: the one step to take next: what blocks the expected move (``people.states.EXPECTED_NEXT``)
+      first, else that move itself; ``None`` when the episode is closed;
+    - ``may_act``: whether the user may take these steps (the pages check again).
+    """
+    from people.permissions import TRANSITION_ROLES, can
+
+    moves = episode_moves(episode)
+    todo = _todo_items(episode=episode, user=user)
+    deadlines = episode_deadlines(episode=episode, now=now) if episode.status in {EpisodeStatus.REQUESTED,
+                                                                                   *IN_CARE} else []
+    from people.states import EXPECTED_NEXT
+
+    expected = EXPECTED_NEXT.get(episode.status)
+    move = next((m for m in moves if m["target"] == expected), None)
+    instead = [t for t in todo if t["instead"]]
+    blocking = [t for t in todo if expected is not None and t["before"] == expected]
+    step = None
+    if instead:
+        refuse = next((m for m in moves if m["target"] == EpisodeStatus.REFUSED), None)
+        step = {"label": refuse["how"] if refuse else instead[0]["act"], "url": instead[0]["url"],
+                "method": "get", "confirm": "", "why": instead[0]["label"], "rule": instead[0]["rule"]}
+    elif blocking and not (move and blocking[0]["url"] == move["url"]):  # (no bed: the bed is the move itself)
+        first = blocking[0]
+        step = {"label": first["act"], "url": first["url"], "method": "get", "confirm": "", "rule": first["rule"],
+                "why": first.get("why") or f"{move['how'] if move else STATUS_LABELS.get(expected, '')}之前须先完成"}
+    elif move is not None:
+        step = {"label": move["how"], "url": move["url"], "method": move["method"], "confirm": move["confirm"],
+                "why": f"→ {move['label']}", "rule": ""}
+    missing = [{"label": t["label"], "rule": t["rule"], "url": t["url"], "overdue": False} for t in todo]
+    missing += [{"label": d["title"], "rule": d["rule"], "url": d["url"], "overdue": d["overdue"],
+                 "due_at": d["due_at"], "status": d["label"]} for d in deadlines]
+    return {"next": step, "moves": moves, "missing": missing, "expected": expected,
+            "safe_moves": [m for m in moves if not m["danger"]], "danger_moves": [m for m in moves if m["danger"]],
+            "may_act": can(user, episode.station, *TRANSITION_ROLES)}

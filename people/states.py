@@ -61,6 +61,16 @@ MOVE_PATHS: dict[tuple[str, str], str] = {
     **{(s, S.LEFT): "离站登记" for s in (S.ADMITTED, S.IN_STATION, S.IN_HOSPITAL, S.OUTSIDE_CARE)},
     **{(s, S.TERMINATED): "终止救助通知书" for s in (S.ADMITTED, S.IN_STATION, S.IN_HOSPITAL, S.OUTSIDE_CARE)},
 }
+#: The move a station expects next from each open state (the usual road: 办理入站 → 安排床位 → … → 离站);
+#: every entry is an edge of :data:`TRANSITIONS` (tested), so the episode page's "next step" cannot offer a
+#: move the rules refuse. Other allowed moves stay on the page as alternatives.
+EXPECTED_NEXT: dict[str, str] = {
+    S.REQUESTED: S.ADMITTED,
+    S.ADMITTED: S.IN_STATION,
+    S.IN_STATION: S.LEFT,
+    S.IN_HOSPITAL: S.IN_STATION,
+    S.OUTSIDE_CARE: S.IN_STATION,
+}
 #: The record that reaches each end state (for messages).
 MOVE_PATHS_BY_TARGET: dict[str, str] = {S.LEFT: "离站登记", S.REFUSED: "不予救助通知书", S.TERMINATED: "终止救助通知书"}
 

@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
@@ -34,8 +33,7 @@ from people.forms import (
     ShareDecisionForm,
     ShareRequestForm,
 )
-from people.permissions import EDIT_ROLES, PHOTO_ROLES, TRANSITION_ROLES, can, owner, require_station_creator
-from people.states import MOVE_PATHS, STATUS_LABELS, EpisodeStatus, allowed_targets
+from people.permissions import EDIT_ROLES, PHOTO_ROLES, can, owner, require_station_creator
 
 
 @login_required
@@ -226,40 +224,6 @@ def contact_edit(request, uuid):
     return render(request, "people/contact_form.html", {"form": form, "person": person, "contact": contact})
 
 
-#: Where each move of the state machine is made (``people.states.MOVE_PATHS``): the page of its record.
-MOVE_URLS = {
-    EpisodeStatus.ADMITTED: "intake:episode",
-    EpisodeStatus.REFUSED: "intake:refuse",
-    EpisodeStatus.TERMINATED: "intake:terminate",
-    EpisodeStatus.IN_STATION: "stay:episode",
-    EpisodeStatus.IN_HOSPITAL: "stay:placement_new",
-    EpisodeStatus.OUTSIDE_CARE: "stay:placement_new",
-    EpisodeStatus.LEFT: "leaving:new",
-}
-
-
-def episode_moves(episode) -> list[dict]:
-    """The moves open from the episode's state, each a link to the form that records it — there is no
-    generic status change (rule E1: leaving only through a departure)."""
-    moves = []
-    for target in allowed_targets(episode.status):
-        url_name = MOVE_URLS[target]
-        if episode.status == EpisodeStatus.REQUESTED and target == EpisodeStatus.IN_HOSPITAL:
-            url_name = "intake:health_add"  # rule I3: emergency care first, from the initial check
-        if target == EpisodeStatus.IN_STATION and (
-                episode.status == EpisodeStatus.ADMITTED or not episode.placements.filter(ended_at__isnull=True).exists()):
-            url_name = "stay:bed_assign"  # no placement to return from: a bed is the move
-        url = reverse(url_name, args=[episode.uuid])
-        params = {"kind": "outside_care"} if target == EpisodeStatus.OUTSIDE_CARE else {}
-        if url_name.startswith("stay:"):
-            params["next"] = reverse("people:episode", args=[episode.uuid])  # back to this page afterwards
-        if params:
-            url += "?" + urlencode(params)
-        moves.append({"target": target, "label": STATUS_LABELS[target], "how": MOVE_PATHS[(episode.status, target)],
-                      "url": url, "danger": target == EpisodeStatus.TERMINATED})
-    return moves
-
-
 @login_required
 def episode_detail(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
@@ -269,7 +233,7 @@ def episode_detail(request, uuid):
         "person": episode.person,
         "transitions": list(episode.transitions.select_related("by")),
         "panels": selectors.episode_panels(episode=episode, user=request.user),
-        "moves": episode_moves(episode) if can(request.user, episode.station, *TRANSITION_ROLES) else [],
+        "steps": selectors.episode_next_steps(episode=episode, user=request.user),
         "now": timezone.now(),
     }
     return render(request, "people/episode_detail.html", ctx)

@@ -143,3 +143,18 @@ class BedMoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["bed"].queryset = beds
         self.fields["bed"].label_from_instance = lambda b: f"{b.zone.name}（{b.zone.get_sex_restriction_display()}）{b.code}"
+
+
+class SearchRefreshForm(forms.Form):
+    """Rule N5: refresh the search information of a person stranded over a month with identity unknown."""
+
+    refreshed_at = forms.DateTimeField(label="更新时间", required=False, widget=DT_WIDGET,
+                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                       help_text="不填为当前时间")
+    photo = forms.FileField(label="新照片", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+                            help_text="拍摄近照，用于寻亲公告与人像比对")
+    rematch = forms.BooleanField(label="与走失报案、既往档案重新比对", required=False)
+    republished = forms.CharField(label="重新发布寻亲公告（渠道、日期）", max_length=200, required=False,
+                                  help_text="如：2026-11-28 全国救助寻亲网重新发布")
+    note = forms.CharField(label="说明", max_length=NOTE, required=False, widget=forms.Textarea(attrs={"rows": 3}))

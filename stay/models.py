@@ -199,3 +199,37 @@ class CareAssignment(TimeStamped):
         verbose_name = verbose_name_plural = "责任照料人员"
         constraints = [models.UniqueConstraint(fields=["episode"], condition=Q(ended_at__isnull=True),
                                                name="stay_one_open_care_assignment")]
+
+
+class SearchRefresh(TimeStamped):
+    """Rule N5: for anyone stranded over a month whose identity is still unknown, the search information is
+    refreshed every month — a new photo, the announcement published again, the comparison run again.
+    Each refresh follows the one before (``previous``), so the next one is due a month after it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey("people.Episode", verbose_name="救助过程", on_delete=models.PROTECT,
+                                related_name="search_refreshes")
+    previous = models.OneToOneField("self", verbose_name="上一次更新", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="next_refresh")
+    refreshed_at = models.DateTimeField("更新时间")
+    photo = models.ForeignKey("people.PersonPhoto", verbose_name="新照片", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    photo_added = models.BooleanField("新增照片", default=False)
+    rematched = models.BooleanField("重新比对", default=False)
+    match_result = models.CharField("比对结果", max_length=200, blank=True)
+    republished = models.CharField("重新发布寻亲公告（渠道、日期）", max_length=200, blank=True)
+    note = BoundedTextField("说明", max_length=NOTE, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    scope_field = "episode__station"
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+        verbose_name = verbose_name_plural = "寻亲信息更新"
+        constraints = [
+            # A refresh does something: a photo, a comparison or a re-publication (an empty record meets nothing).
+            models.CheckConstraint(condition=Q(photo_added=True) | Q(rematched=True) | ~Q(republished=""),
+                                   name="stay_search_refresh_does_something"),
+        ]
+        indexes = [models.Index(fields=["episode", "refreshed_at"])]

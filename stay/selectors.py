@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import STATION_KINDS, Organisation, OrgKind, Role
 from core.scoping import can_write, scoped, visible_organisations
-from people.models import Episode, Person
+from people.models import Episode, IdentityStatus, Person
 from people.states import IN_CARE, EpisodeStatus
 from stay.models import Bed, BedAssignment, Placement, PlacementKind, StayExtension, Zone
 
@@ -16,6 +16,8 @@ from stay.models import Bed, BedAssignment, Placement, PlacementKind, StayExtens
 STAY_ROLES = (Role.RECEPTION, Role.CARER, Role.MEDICAL, Role.TRACER)
 #: Roles that set up zones and beds.
 SETUP_ROLES = (Role.HEAD, Role.ADMIN)
+#: Who refreshes the search information of a person stranded over a month (rule N5).
+SEARCH_REFRESH_ROLES = (Role.TRACER, Role.RECEPTION, Role.CARER, Role.HEAD)
 
 
 def n5_limit() -> int:
@@ -266,8 +268,32 @@ def episode_panel(*, episode: Episode, user) -> dict:
         "can_release_bed": writable and bed is not None,
         "can_place": writable and in_care,
         "can_return": writable and open_placement is not None,
+        # rule N5: the search information of a person whose identity is unknown is refreshed monthly
+        "refreshes": list(episode.search_refreshes.select_related("recorded_by")[:5]),
+        "can_refresh": (can_write(user, episode.station, *SEARCH_REFRESH_ROLES) and in_care
+                        and episode.person.identity_status != IdentityStatus.IDENTIFIED),
     }
 
 
 def open_assignment_for(episode: Episode) -> BedAssignment | None:
     return episode.bed_assignments.select_related("bed__zone").filter(released_at__isnull=True).first()
+
+
+def episode_todo(*, episode: Episode, user) -> list[dict]:
+    """Stay's part of the episode page's "still missing" list (people.selectors.episode_next_steps): no bed
+    for someone in the station (rules C1, N4), no responsible carer for a woman (rule N4)."""
+    from django.urls import reverse
+
+    items: list[dict] = []
+    if episode.status not in IN_CARE:
+        return items
+    bed = open_assignment_for(episode)
+    placed = episode.placements.filter(ended_at__isnull=True).exists()
+    if bed is None and not placed and episode.status in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION):
+        items.append({"key": "stay:bed", "label": "未安排床位", "act": "安排床位", "rule": "C1",
+                      "url": reverse("stay:bed_assign", args=[episode.uuid]), "before": EpisodeStatus.IN_STATION,
+                      "instead": False})
+    if episode.person.sex == "女" and not episode.care_assignments.filter(ended_at__isnull=True).exists():
+        items.append({"key": "stay:carer", "label": "未指派女性责任照料人员", "act": "指派照料人员", "rule": "N4",
+                      "url": reverse("stay:care_assign", args=[episode.uuid]), "before": None, "instead": False})
+    return items

@@ -5,6 +5,7 @@ through people.services.episode_transition.
 """
 
 import datetime
+import io
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from stay.models import (
     CareAssignment,
     Placement,
     PlacementKind,
+    SearchRefresh,
     SexRestriction,
     StayExtension,
     Zone,
@@ -249,14 +251,17 @@ def placement_start(*, by, episode: Episode, kind: str, organisation: Organisati
         errors["organisation"] = f"请选择{OrgKind(expected).label}。"
     elif not organisation.is_active:
         errors["organisation"] = "该机构已停用。"
-    if kind == PlacementKind.OUTSIDE_CARE and not agreement_ref.strip():
+    if kind == PlacementKind.OUTSIDE_CARE and not (agreement_ref or "").strip():
         errors["agreement_ref"] = "站外托养必须签订托养协议，请填写协议编号（规则 C5）。"
     if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION, EpisodeStatus.IN_HOSPITAL,
                               EpisodeStatus.OUTSIDE_CARE):
         errors["__all__"] = f"当前状态为“{episode.status_label}”，不能办理送医或站外托养。"
+    try:
+        _check_time(started_at, episode, "started_at", "开始时间")
+    except ValidationError as exc:  # reported with the other mistakes, not on the next save
+        errors.update({f: m[0] for f, m in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    _check_time(started_at, episode, "started_at", "开始时间")
     current = episode.placements.filter(ended_at__isnull=True).first()
     if current and current.organisation_id == organisation.pk and current.kind == kind:
         raise ValidationError({"organisation": f"该人员已在{organisation.name}{current.get_kind_display()}中。"})
@@ -435,3 +440,97 @@ def stay_extension_acknowledge(*, by, extension: StayExtension, note: str = "") 
 
 def n5_limit_days() -> int:
     return int(settings.GUITU_RULES["N5_MAX_STAY_DAYS"])
+
+
+#: Rule N5: the search information of anyone stranded over a month with identity unknown is refreshed monthly.
+REFRESH_AFTER_MONTHS = 1
+
+
+def _compare_now(*, by, person) -> str:
+    """Ask whoever compares people (the matching app, through core.events) to compare the person now; the
+    answer is recorded with the refresh. A failing engine is recorded too, and the refresh still stands."""
+    import logging
+
+    from core import events
+
+    try:
+        with transaction.atomic():  # a savepoint: a failing engine does not undo the photo or the record
+            results = events.publish(events.PersonComparisonRequested(person=person, by=by))
+    except (ValidationError, PermissionDenied):
+        raise
+    except Exception:  # the engine is another app's
+        logging.getLogger(__name__).exception("comparison request for %s failed", person.pk)
+        return "比对请求未完成，请稍后在寻亲页再次比对。"
+    outcomes = [r for r in results if isinstance(r, str) and r]
+    return ("；".join(outcomes) or "已提交比对。")[:200]
+
+
+@transaction.atomic
+def search_refresh_record(*, by, episode: Episode, refreshed_at: datetime.datetime | None = None, photo=None,
+                          rematch: bool = False, republished: str = "", note: str = "",
+                          dry_run: bool = False) -> SearchRefresh | None:
+    """Rule N5: refresh the search information of a person stranded over a month whose identity is unknown —
+    a new photo (stored through ``people.services.photo_add``), the comparison with missing-person reports and
+    earlier files run again (``core.events.PersonComparisonRequested``), and/or the announcement published
+    again (where and when). Every problem is reported at once; nothing is saved unless all is well.
+    ``dry_run``: only check (the page runs it with a form that has errors, to show every mistake at once)."""
+    from core.images import take_image
+    from people.models import IdentityStatus
+    from people.services import photo_add
+
+    episode = Episode.objects.select_for_update(of=("self",)).select_related("person", "station").get(pk=episode.pk)
+    now = timezone.now()
+    at = refreshed_at or now
+    republished = (republished or "").strip()
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+
+    def err(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if episode.status not in IN_CARE_STATES:
+        err("__all__", "该人员已不在站，无需更新寻亲信息。")
+    if episode.person.identity_status == IdentityStatus.IDENTIFIED:
+        err("__all__", "该人员身份已查明，无需更新寻亲信息。")
+    if photo is None and not rematch and not republished:
+        err("__all__", "请至少做一项：上传新照片、重新比对或登记重新发布寻亲公告（规则N5）。")
+    if at > now + datetime.timedelta(minutes=5):
+        err("refreshed_at", "更新时间不能晚于当前时间。")
+    elif episode.admitted_at and at < episode.admitted_at:
+        err("refreshed_at", f"更新时间不能早于入站时间（{_fmt(episode.admitted_at)}）。")
+    if len(republished) > 200:
+        err("republished", "重新发布情况不能超过200个字符。")
+    if len(note) > 2000:
+        err("note", "说明不能超过2000个字符。")
+    if photo is not None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        photo.seek(0)  # checked on a copy before anything is stored (take_image closes what it reads)
+        photo = SimpleUploadedFile(getattr(photo, "name", "photo") or "photo", photo.read())
+        try:
+            take_image(io.BytesIO(photo.read()), field="photo", label="照片")
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    if dry_run:
+        return None
+
+    previous = episode.search_refreshes.order_by("-refreshed_at", "-pk").first()
+    if previous is not None and at < previous.refreshed_at:
+        raise ValidationError({"refreshed_at": f"更新时间不能早于上一次更新（{_fmt(previous.refreshed_at)}）。"})
+    stored = None
+    if photo is not None:
+        photo.seek(0)
+        stored = photo_add(by=by, person=episode.person, image=photo, taken_on=timezone.localdate(at),
+                           note="寻亲信息更新（规则N5）")
+    match_result = _compare_now(by=by, person=episode.person) if rematch else ""
+    refresh = SearchRefresh.objects.create(
+        episode=episode, previous=previous, refreshed_at=at, photo=stored, photo_added=stored is not None,
+        rematched=bool(rematch), match_result=match_result, republished=republished, note=note, recorded_by=by)
+    done = "、".join(x for x in ("新照片" if stored else "", "重新比对" if rematch else "",
+                                 f"重新发布公告（{republished}）" if republished else "") if x)
+    audit_create(actor=by, obj=refresh, summary=f"{episode.number} 更新寻亲信息：{done}（规则N5）",
+                 organisation=episode.station, person_uuid=episode.person.uuid)
+    return refresh

@@ -14,6 +14,7 @@ urlpatterns = [
     path("episodes/<uuid:uuid>/bed/release/", views.bed_release, name="bed_release"),
     path("episodes/<uuid:uuid>/placement/", views.placement_new, name="placement_new"),
     path("episodes/<uuid:uuid>/n5/", views.extension_new, name="extension_new"),
+    path("episodes/<uuid:uuid>/search-refresh/", views.search_refresh, name="search_refresh"),
     path("placements/<uuid:uuid>/return/", views.placement_return, name="placement_return"),
     path("episodes/<uuid:uuid>/carer/", views.care_assign, name="care_assign"),
     path("episodes/<uuid:uuid>/bed/move/", views.bed_move, name="bed_move"),

@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from core.audit import log_read
 from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, User
 from core.paging import paginate
 from core.scoping import get_scoped_or_404, require_write, visible_organisations
-from core.views import form_errors_from
+from core.views import form_errors_from, service_checks
 from stay import selectors, services
 from stay.forms import (
     BedAssignForm,
@@ -32,19 +31,20 @@ from stay.forms import (
     N5AckForm,
     PlacementForm,
     PlacementReturnForm,
+    SearchRefreshForm,
     StayExtensionForm,
     ZoneForm,
 )
 from stay.models import Bed, Placement, PlacementKind, StayExtension, Zone
-from stay.selectors import SETUP_ROLES, STAY_ROLES
+from stay.selectors import SEARCH_REFRESH_ROLES, SETUP_ROLES, STAY_ROLES
 
 
 def _back(request, episode):
-    """Return to ``?next=`` (the episode page that sent us) when it is a local URL, else the stay panel page."""
+    """Return to ``?next=`` when it is a local URL, else the episode page (the one page of a stay)."""
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
-    return redirect("stay:episode", uuid=episode.uuid)
+    return redirect(reverse("people:episode", args=[episode.uuid]) + "#next-step")
 
 
 def _next(request) -> str:
@@ -147,11 +147,10 @@ def bed_toggle(request, uuid):
 
 @login_required
 def episode(request, uuid):
-    """The stay panel on its own page (the people app's episode page includes the same panel)."""
+    """The old address of the stay panel: the episode page is the one page of a stay (scoped first, so an
+    outsider learns nothing from the redirect)."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    log_read(request, "在站照料", person_uuid=ep.person.uuid, organisation=ep.station)
-    return render(request, "stay/episode.html", {"episode": ep,
-                                                 "panel": selectors.episode_panel(episode=ep, user=request.user)})
+    return redirect(reverse("people:episode", args=[ep.uuid]) + "#stay-panel")
 
 
 @login_required
@@ -204,7 +203,11 @@ def placement_new(request, uuid):
         kind = PlacementKind.HOSPITAL
     form = PlacementForm(request.POST or None, initial={"kind": kind},
                          organisations=selectors.placement_organisations(kind))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        service_checks(form, lambda d: services.placement_start(
+            by=request.user, episode=ep, kind=d.get("kind") or kind, organisation=d.get("organisation"),
+            started_at=d.get("started_at"), agreement_ref=d.get("agreement_ref") or "", note=d.get("note") or ""))
+    elif request.method == "POST":
         data = form.cleaned_data
         try:
             placement = services.placement_start(by=request.user, episode=ep, kind=data["kind"],
@@ -267,6 +270,33 @@ def extension_new(request, uuid):
         "episode": ep, "form": form, "title": "超期在站报告（规则 N5）", "next": _next(request),
         "intro": f"在站超过{selectors.n5_limit()}天须记录原因并报上级民政部门（规则 N5）。"
                  + (f"提交后报送：{department.name}。" if department else "本机构未设置上级民政部门。")})
+
+
+@login_required
+def search_refresh(request, uuid):
+    """Rule N5: refresh the search information (new photo, comparison run again, announcement published
+    again) of a person stranded over a month whose identity is unknown."""
+    ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
+    require_write(request.user, ep.station, *SEARCH_REFRESH_ROLES)
+    form = SearchRefreshForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form.is_valid()
+        data = form.cleaned_data
+        try:  # the service's checks run even when the form has errors: every mistake is shown at once
+            refresh = services.search_refresh_record(
+                by=request.user, episode=ep, refreshed_at=data.get("refreshed_at"), photo=data.get("photo"),
+                rematch=data.get("rematch", False), republished=data.get("republished", ""),
+                note=data.get("note", ""), dry_run=bool(form.errors))
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            if refresh is not None:
+                messages.success(request, "已更新寻亲信息（规则N5）。" + (refresh.match_result or ""))
+                return _back(request, ep)
+    return render(request, "stay/action_form.html", {
+        "episode": ep, "form": form, "title": "更新寻亲信息（规则 N5）", "next": _next(request), "multipart": True,
+        "intro": "身份不明、滞留超过1个月的人员，每月至少更新一次寻亲信息：拍摄新照片、重新比对，"
+                 "或在寻亲平台、全国救助寻亲网等渠道重新发布寻亲公告（规则 N5）。"})
 
 
 @login_required

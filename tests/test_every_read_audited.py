@@ -105,7 +105,7 @@ def test_every_page_that_shows_data_writes_a_read_audit_entry(client, world, own
         "/people/episodes/<uuid:uuid>/",
         "/intake/",
         "/stay/",
-        "/stay/episodes/<uuid:uuid>/",
+        "/stay/episodes/<uuid:uuid>/search-refresh/",
         "/leaving/",
         "/tracing/",
     ):

@@ -173,4 +173,4 @@ def test_api_episode_detail_is_scoped(cast, client, client_for, episode):
     assert client.get(f"{BASE}/episodes/{episode.uuid}").status_code == 401
     assert client_for(cast.outsider).get(f"{BASE}/episodes/{episode.uuid}").status_code == 404
     body = client_for(cast.reception).get(f"{BASE}/episodes/{episode.uuid}").json()
-    assert body["episode"]["number"] == episode.number and "安全检查（规则I2）" in body["missing"]
+    assert body["episode"]["number"] == episode.number and "未做安全检查（规则I2）" in body["missing"]

@@ -82,7 +82,7 @@ def test_supervisors_may_read_but_not_act(cast, client_for, name):
     ep, data, done = _setup(cast, name)
     audits = audit_writes()
     client = client_for(cast.county_supervisor)
-    assert client.get(reverse("intake:episode", args=[ep.uuid])).status_code == 200
+    assert client.get(reverse("people:episode", args=[ep.uuid])).status_code == 200
     assert client.post(reverse(f"intake:{name}", args=[ep.uuid]), data).status_code == 403
     assert not done(ep) and audit_writes() == audits
 
@@ -151,7 +151,7 @@ def test_supervisors_cannot_open_the_registration_form(cast, client_for):
 
 
 def test_the_episode_panel_shows_actions_only_to_writers(cast, client_for, episode):
-    url = reverse("intake:episode", args=[episode.uuid])
+    url = reverse("people:episode", args=[episode.uuid])
     assert "安全检查</a>" in client_for(cast.reception).get(url).content.decode()
     assert "安全检查</a>" not in client_for(cast.city_supervisor).get(url).content.decode()
 
@@ -169,7 +169,7 @@ def test_i1_registering_a_new_person_creates_file_episode_and_record(cast, clien
     response = client_for(cast.reception).post(reverse("intake:new"), form_data(id_number=MALE_ID))
     assert response.status_code == 302
     ep = Episode.objects.get()
-    assert response["Location"] == reverse("intake:episode", args=[ep.uuid])
+    assert response["Location"] == reverse("people:episode", args=[ep.uuid]) + "#next-step"
     assert ep.person.name == "张建国" and IntakeRecord.objects.filter(episode=ep).exists()
 
 
@@ -240,7 +240,7 @@ def test_i1_future_request_time_on_the_form_is_refused(cast, client_for):
 
 def test_i6_a_flagged_episode_shows_careful_screening_loudly(cast, client_for, episode):
     Episode.objects.filter(pk=episode.pk).update(flag_repeat_requests=True)
-    page = client_for(cast.reception).get(reverse("intake:episode", args=[episode.uuid])).content.decode()
+    page = client_for(cast.reception).get(reverse("people:episode", args=[episode.uuid])).content.decode()
     assert "重点甄别" in page and "alert danger" in page
 
 

@@ -150,11 +150,11 @@ def test_contact_add_bad_phone_is_refused_in_chinese(cast, client_for, urls):
 
 def test_e1_episode_page_offers_each_move_through_its_own_record(cast, client_for, urls, episode):
     page = client_for(cast.carer).get(urls["episode"]).content.decode()
-    assert "下一步可办理" in page and 'name="to"' not in page  # no generic status form
+    assert "可办理的状态变更" in page and 'name="to"' not in page  # no generic status form
     assert reverse("leaving:new", args=[episode.uuid]) in page and "离站登记" in page
     assert reverse("intake:terminate", args=[episode.uuid]) in page
     assert reverse("stay:bed_assign", args=[episode.uuid]) in page
-    assert "下一步可办理" not in client_for(cast.county_supervisor).get(urls["episode"]).content.decode()
+    assert "可办理的状态变更" not in client_for(cast.county_supervisor).get(urls["episode"]).content.decode()
 
 
 def test_print_file_gives_html_and_pdf_and_is_audited(cast, client_for, urls, person):

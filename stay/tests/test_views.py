@@ -29,7 +29,8 @@ def _urls(world):
         "zone_new": (reverse("stay:zone_new"), True),
         "zone_detail": (reverse("stay:zone_detail", args=[beds.men.uuid]), False),
         "bed_toggle": (reverse("stay:bed_toggle", args=[beds.m2.uuid]), True),
-        "episode": (reverse("stay:episode", args=[ep.uuid]), False),
+        "episode": (reverse("people:episode", args=[ep.uuid]), False),
+        "search_refresh": (reverse("stay:search_refresh", args=[ep.uuid]), True),
         "bed_assign": (reverse("stay:bed_assign", args=[ep.uuid]), True),
         "bed_release": (reverse("stay:bed_release", args=[ep.uuid]), True),
         "placement_new": (reverse("stay:placement_new", args=[ep.uuid]), True),
@@ -135,7 +136,8 @@ def test_i3_the_carer_sends_to_hospital_and_brings_back_from_the_pages(cast, cli
     assert Episode.objects.get(pk=ep.pk).status == "in_hospital"
     client.post(reverse("stay:placement_return", args=[placement.uuid]), {"bed": world["beds"].m2.uuid})
     assert Episode.objects.get(pk=ep.pk).status == "in_station"
-    response = client.get(reverse("stay:episode", args=[ep.uuid]))
+    response = client.get(reverse("stay:episode", args=[ep.uuid]), follow=True)
+    assert response.redirect_chain[0][0] == reverse("people:episode", args=[ep.uuid]) + "#stay-panel"
     assert "M02" in response.content.decode()
     client.post(reverse("stay:bed_release", args=[ep.uuid]))
     assert not BedAssignment.objects.filter(episode=ep, released_at__isnull=True).exists()
