@@ -134,3 +134,24 @@ def role_change_refusal(by, target, old_roles: set[str], new_roles: set[str]) ->
     if changed & PRIVILEGED_ROLES and not by.has_role(Role.SECURITY):
         return "授予或撤销系统管理员、安全管理员、审计管理员角色须由安全管理员办理。"
     return ""
+
+
+def password_reset_refusal(by, target) -> str:
+    """Why ``by`` may not reset ``target``'s password to a temporary one ('' when they may).
+
+    The path for a user who forgot their password (三员分立): accounts are the system administrator's,
+    the security and audit administrators' accounts the security administrator's (``account_refusal``),
+    the installation superuser's only another superuser's. Nobody resets their own password this way —
+    they change it themselves, knowing the old one."""
+    if target is not None and target.pk == by.pk:
+        return "不能通过此处重置自己的密码，请在“个人设置”中修改，或请另一名管理员办理。"
+    refusal = account_refusal(by, target)
+    if refusal:
+        return refusal
+    if by.is_superuser:
+        return ""
+    if target is not None and target.role_codes & {Role.SECURITY, Role.AUDITOR}:
+        return ""  # account_refusal has already required a security administrator
+    if not by.has_role(Role.ADMIN):
+        return "重置密码由系统管理员办理。"
+    return ""

@@ -233,6 +233,50 @@ def user_unlock(*, by: User, user: User) -> int:
     return removed
 
 
+#: Characters of a temporary password: no 0/O, 1/l/I look-alikes, read out or copied by hand.
+_TEMP_ALPHABETS = ("abcdefghjkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "#%+=?@")
+
+
+def temporary_password(length: int = 14) -> str:
+    """A random password with every character class (it passes the complexity rule), from ``secrets``."""
+    alphabet = "".join(_TEMP_ALPHABETS)
+    while True:
+        chars = [secrets.choice(a) for a in _TEMP_ALPHABETS]
+        chars += [secrets.choice(alphabet) for _ in range(max(length, 12) - len(chars))]
+        secrets.SystemRandom().shuffle(chars)
+        password = "".join(chars)
+        if all(any(c in a for c in password) for a in _TEMP_ALPHABETS):
+            return password
+
+
+@transaction.atomic
+def user_reset_password(*, by: User, user: User) -> str:
+    """A forgotten password: set a random temporary one, returned once to be shown to the administrator and
+    never stored or audited in clear; its owner must replace it at next login (core/sessionpolicy.py).
+
+    三员分立 (``policies.password_reset_refusal``): the system administrator resets accounts, the security
+    administrator those of security and audit administrators; nobody resets their own. Audited without the
+    password. The user's open sessions end (their session hash changes with the password)."""
+    _require_admin(by)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _check_org_scope(by, user.organisation)
+    refusal = policies.password_reset_refusal(by, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if not user.is_active:
+        raise ValidationError("该账号已停用，请先启用再重置密码。")
+    password = temporary_password()
+    password_validation.validate_password(password, user)
+    was_forced = user.must_change_password
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit(actor=by, action=AuditAction.UPDATE, obj=user, organisation=user.organisation,
+          summary=f"重置密码 {user.username}（临时密码只显示一次，下次登录须修改）",
+          changes={"password": ["***", "*** (已重置为临时密码)"], "must_change_password": [was_forced, True]})
+    return password
+
+
 @transaction.atomic
 def user_reset_second_factor(*, by: User, user: User) -> None:
     """Remove a user's authenticator and recovery codes (lost phone); the security administrator's duty,

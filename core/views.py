@@ -186,6 +186,16 @@ def user_edit(request, uuid=None):
         raise PermissionDenied(refusal)
     if target is None and policies.is_security_only(request.user):
         raise PermissionDenied("账号由系统管理员新建；安全管理员只能调整角色。")
+    if request.method == "POST" and target is not None and request.POST.get("action") == "reset_password":
+        try:
+            temporary = services.user_reset_password(by=request.user, user=target)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            return redirect("core:user_edit", uuid=target.uuid)
+        # Shown once, in this response only: never in a message, the session or the audit.
+        response = render(request, "core/user_password_reset.html", {"target": target, "temporary": temporary})
+        response["Cache-Control"] = "no-store"
+        return response
     if request.method == "POST" and target is not None and request.POST.get("action") in ("unlock", "reset_otp"):
         try:
             if request.POST["action"] == "unlock":
@@ -217,7 +227,9 @@ def user_edit(request, uuid=None):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         security = {"has_otp": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
-                    "failures": AccessAttempt.objects.filter(username=target.username).count()}
+                    "failures": AccessAttempt.objects.filter(username=target.username).count(),
+                    "may_reset_password": not policies.password_reset_refusal(request.user, target)
+                    and target.is_active}
     return render(request, "core/user_form.html", {"form": form, "target": target, "security": security})
 
 
