@@ -49,8 +49,9 @@ def own_org_ids(user) -> list[int]:
     return [user.organisation_id] if user.organisation_id else []
 
 
-def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 20) -> dict:
-    """The user's tasks: their organisation's items for their roles, overdue / due today / due soon."""
+def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 20, rule_id: str = "") -> dict:
+    """The user's tasks: their organisation's items for their roles, overdue / due today / due soon;
+    ``rule_id``: only that rule's (the home page links each rule's count here)."""
     as_of = as_of or timezone.now()
     cal = load_calendar()
     overrides = rule_overrides()
@@ -59,6 +60,8 @@ def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 20) -> d
     counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
     if org_ids:
         for rule in rules_for(user):
+            if rule_id and rule.id != rule_id:
+                continue
             rule_counts, items = rule.inbox(as_of, cal, org_ids=org_ids, overrides=overrides, limit=limit)
             for key in counts:
                 counts[key] += rule_counts[key]
@@ -68,7 +71,38 @@ def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 20) -> d
         items.sort(key=lambda i: (i.due.at, i.rule.id))
     fallback = sorted({y for items in buckets.values() for i in items for y in i.due.missing_years})
     return {"buckets": buckets, "counts": counts, "as_of": as_of, "fallback_years": fallback,
-            "limit": limit}
+            "limit": limit, "rule_id": rule_id}
+
+
+def task_counts(*, user, as_of: datetime.datetime | None = None) -> dict:
+    """The inbox's counts without its items, in total and per rule (one grouped query per rule): for the home
+    page, whose numbers link to the inbox and must agree with it. ``{"counts": {bucket: n}, "rules":
+    [{"rule", "overdue", "today", "soon"}]}`` — rules with nothing to do left out."""
+    as_of = as_of or timezone.now()
+    org_ids = own_org_ids(user)
+    counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
+    rows = []
+    if org_ids:
+        cal, overrides = load_calendar(), rule_overrides()
+        for rule in rules_for(user):
+            rule_counts = rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides)
+            for key in counts:
+                counts[key] += rule_counts[key]
+            if any(rule_counts[key] for key in counts):
+                rows.append({"rule": rule, **{key: rule_counts[key] for key in counts}})
+    rows.sort(key=lambda r: (-r[BUCKET_OVERDUE], -r[BUCKET_TODAY], r["rule"].id))
+    return {"counts": counts, "rules": rows, "as_of": as_of}
+
+
+def overdue_subjects(*, rule_id: str, org_ids, as_of: datetime.datetime | None = None):
+    """The subjects of a one-off rule that are overdue now, exactly as the inbox counts them — for a list
+    page's "overdue" filter (the police inbox's T2), so the list, the inbox and the home page agree."""
+    from deadlines.registry import get_rule
+
+    rule = get_rule(rule_id)
+    as_of = as_of or timezone.now()
+    filters = rule.bucket_filters(as_of, load_calendar(), rule_overrides())
+    return rule.open_at(as_of, org_ids).filter(filters[BUCKET_OVERDUE])
 
 
 def notifications(*, user, unread_only: bool = True, limit: int = 50):
@@ -116,12 +150,15 @@ def overdue_table(*, org_ids, as_of: datetime.datetime) -> dict[tuple[int, str],
     return table
 
 
-def overview(*, user, as_of: datetime.datetime | None = None) -> dict:
-    """Overdue items by station and rule across the user's subtree.
+def overview(*, user, as_of: datetime.datetime | None = None, organisation: Organisation | None = None) -> dict:
+    """Overdue items by station and rule across the user's subtree (``organisation``: that one only, when
+    in the subtree — the home page links each station's count here).
 
     For the present it reads the per-organisation counts of the last periodic scan, so a province of
     200,000 open episodes answers at once; for a moment in the past it computes live."""
     org_ids = visible_org_ids(user)
+    if organisation is not None:
+        org_ids = org_ids & {organisation.pk}
     rules = list(discover().values())
     snap = latest_snapshot() if as_of is None else None
     if snap is not None and "overdue_by_org" in (snap.rates or {}):
@@ -139,13 +176,16 @@ def overview(*, user, as_of: datetime.datetime | None = None) -> dict:
         if rule_id in totals:
             table[org_id][rule_id] = n
             totals[rule_id] += n
-    names = dict(Organisation.objects.filter(id__in=table.keys()).values_list("id", "name"))
+    orgs = {o.pk: o for o in Organisation.objects.filter(id__in=table.keys()).only("id", "name", "uuid")}
+    names = {pk: o.name for pk, o in orgs.items()}
     rows = [{"organisation": names.get(org_id, "—"), "org_id": org_id,
+             "org_uuid": orgs[org_id].uuid if org_id in orgs else None,
              "cells": [cells.get(r.id, 0) for r in rules], "total": sum(cells.values())}
             for org_id, cells in table.items()]
     rows.sort(key=lambda r: (-r["total"], r["organisation"]))
     return {"rules": rules, "rows": rows, "totals": [totals[r.id] for r in rules],
-            "grand_total": sum(totals.values()), "as_of": as_of, "from_snapshot": snap is not None}
+            "grand_total": sum(totals.values()), "as_of": as_of, "from_snapshot": snap is not None,
+            "organisation": organisation}
 
 
 def _due_expression(rule: DeadlineRule, due, cal, first: datetime.date, last: datetime.date, as_date: bool):
@@ -251,10 +291,14 @@ def rates_raw(*, org_ids, as_of: datetime.datetime, months: int = 3) -> list[dic
 def nav_count(user) -> int:
     """The 待办 badge: the user's overdue tasks computed now from the records with the same rules and counts as
     the inbox (not the last periodic scan), so the badge, the inbox and the lists agree when the page loads.
-    Cached for a minute per user; any scan or rule change bumps the generation."""
+
+    Cached per user for at most a minute (deadlines falling due as time passes) and only while nothing was
+    written: the key holds the newest change in the audit log (every write is audited), so after any action —
+    by this user, another worker process or another organisation (a police answer) — the next page re-counts.
+    Any scan or rule change also bumps the generation."""
     if not user.is_authenticated or not user.organisation_id:
         return 0
-    key = f"deadlines:nav:{cache.get('deadlines:nav:gen') or 0}:{user.pk}"
+    key = f"deadlines:nav:{cache.get('deadlines:nav:gen') or 0}:{user.pk}:{_last_write_id()}"
     value = cache.get(key)
     if value is None:
         org_ids = own_org_ids(user)
@@ -265,6 +309,18 @@ def nav_count(user) -> int:
                         for rule in rules_for(user))
         cache.set(key, value, 60)
     return value
+
+
+#: Audit actions that record a change of the records (reads, exports and logins change no deadline).
+_WRITE_ACTIONS = ("create", "update", "delete", "transition")
+
+
+def _last_write_id() -> int:
+    """The id of the newest audit entry recording a change (the primary key's index, read backwards)."""
+    from core.models import AuditEntry
+
+    return AuditEntry.objects.filter(action__in=_WRITE_ACTIONS).order_by("-id").values_list("id", flat=True) \
+        .first() or 0
 
 
 def calendar_days(*, year: int | None = None):

@@ -1,20 +1,23 @@
 """Pages of the compliance clock: the inbox, the supervisors' overview, rules and thresholds, the calendar."""
 
+import uuid as uuidlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.excel import list_export, wants_xlsx
-from core.models import Role
+from core.models import Organisation, Role
 from core.scoping import get_scoped_or_404
 from core.views import form_errors_from
 from deadlines import selectors, services
 from deadlines.forms import AsOfForm, HolidayForm, HolidayImportForm, RuleSettingForm
 from deadlines.models import HolidayCalendar, Notification
-from deadlines.registry import BUCKET_LABELS
+from deadlines.registry import BUCKET_LABELS, discover
 
 
 def _is_settings_admin(user) -> bool:
@@ -25,17 +28,21 @@ def _is_settings_admin(user) -> bool:
 def inbox(request):
     """待办: the user's organisation's and role's tasks — overdue, due today, due soon — and notifications."""
     if wants_xlsx(request):
-        data = selectors.inbox(user=request.user, limit=5000)
+        rule_id = request.GET.get("rule", "")
+        data = selectors.inbox(user=request.user, limit=5000, rule_id=rule_id if rule_id in discover() else "")
         items = [i for key in data["buckets"] for i in data["buckets"][key]]
         return list_export(request, title="待办事项", filename="overdue-items",
                            headers=["状态", "规则", "事项", "对象", "起算", "到期", "进度"],
                            rows=([i.bucket_label, f"{i.rule.title}（{i.rule.id}）", i.rule.fulfilment.what
                                   if i.rule.fulfilment else i.rule.title, i.label, i.start, i.due.at,
                                   i.progress or i.period] for i in items))
-    data = selectors.inbox(user=request.user)
+    rule_id = request.GET.get("rule", "")
+    rule_id = rule_id if rule_id in discover() else ""
+    data = selectors.inbox(user=request.user, rule_id=rule_id)
     sections = [(key, BUCKET_LABELS[key], data["buckets"][key], data["counts"][key]) for key in data["buckets"]]
     return render(request, "deadlines/inbox.html", {
         **data, "sections": sections, "notifications": selectors.notifications(user=request.user),
+        "rule": discover().get(rule_id),
         "is_overview_user": selectors.is_overview_user(request.user),
         "missing_years": selectors.admin_warnings()["missing_years"] if _is_settings_admin(request.user) else [],
     })
@@ -49,8 +56,16 @@ def overview(request):
     if form.is_valid():
         as_of = form.cleaned_data["as_of"]
         months = form.cleaned_data["months"] or months
+    organisation = None
+    if request.GET.get("organisation"):
+        # one organisation's row (the home page links each station's overdue count here); outside scope → 404
+        try:
+            wanted = uuidlib.UUID(request.GET["organisation"][:40])
+        except ValueError as exc:
+            raise Http404("未找到该机构。") from exc
+        organisation = get_scoped_or_404(Organisation.objects.all(), request.user, uuid=wanted)
     return render(request, "deadlines/overview.html", {
-        "form": form, "table": selectors.overview(user=request.user, as_of=as_of),
+        "form": form, "table": selectors.overview(user=request.user, as_of=as_of, organisation=organisation),
         "rates": selectors.on_time_rates(user=request.user, as_of=as_of, months=months), "months": months,
     })
 

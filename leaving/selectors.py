@@ -22,7 +22,10 @@ def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
     if filters.get("exit_type"):
         qs = qs.filter(exit_type=filters["exit_type"])
     if filters.get("station"):
-        qs = qs.filter(episode__station__uuid=filters["station"])
+        # the filter form gives the organisation (a ModelChoiceField by uuid); the API may give the uuid
+        station = filters["station"]
+        qs = (qs.filter(episode__station=station) if isinstance(station, Organisation)
+              else qs.filter(episode__station__uuid=station))
     tz = timezone.get_current_timezone()
     if filters.get("date_from"):
         qs = qs.filter(left_at__gte=datetime.datetime.combine(filters["date_from"], datetime.time.min, tz))

@@ -112,7 +112,9 @@ def board(*, user, filters: dict | None = None, now: datetime.datetime | None = 
         )
     )
     if filters.get("station"):
-        qs = qs.filter(station__uuid=filters["station"])
+        # the filter form gives the organisation (a ModelChoiceField by uuid); the API may give the uuid
+        station = filters["station"]
+        qs = qs.filter(station=station) if isinstance(station, Organisation) else qs.filter(station__uuid=station)
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("zone"):

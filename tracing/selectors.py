@@ -109,13 +109,19 @@ def escalation_get(*, user, uuid) -> Escalation:
                              user, uuid=uuid)
 
 
-def police_inbox(*, user, status: str = "") -> QuerySet[IdentityCheck]:
-    """Requests addressed to the user's police organisation (never drafts), open ones first."""
+def police_inbox(*, user, status: str = "", overdue: bool = False) -> QuerySet[IdentityCheck]:
+    """Requests addressed to the user's police organisation (never drafts), open ones first; ``overdue``:
+    only those past the T2 answer time, exactly as the deadline inbox counts them."""
     if not is_police_user(user):
         return IdentityCheck.objects.none()
     qs = scoped(IdentityCheck.objects.filter(police_id=user.organisation_id), user).exclude(status=CheckStatus.DRAFT)
     if status:
         qs = qs.filter(status=status)
+    if overdue:
+        from deadlines.selectors import overdue_subjects
+
+        # rule T2: the same definition as the inbox and the home page (administrators' stricter hours included)
+        qs = qs.filter(pk__in=overdue_subjects(rule_id="T2", org_ids=[user.organisation_id]).values("pk"))
     return qs.select_related("station", "police").order_by("answered_at", "-sent_at", "-id")
 
 

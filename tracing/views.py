@@ -60,10 +60,12 @@ def home(request):
     """Station staff: unidentified people in care with their tracing status; police: the inbox."""
     if selectors.is_police_user(request.user):
         status = request.GET.get("status", "")
-        page = paginate(request, selectors.police_inbox(user=request.user, status=status))
+        status = status if status in CheckStatus.values else ""
+        overdue = request.GET.get("overdue") == "1"
+        page = paginate(request, selectors.police_inbox(user=request.user, status=status, overdue=overdue))
         for check in page["object_list"]:
             check.t2 = selectors.t2_status(check)
-        return render(request, "tracing/police_inbox.html", {**page, "status": status,
+        return render(request, "tracing/police_inbox.html", {**page, "status": status, "overdue": overdue,
                                                              "statuses": CheckStatus.choices[1:]})
     return render(request, "tracing/home.html", {
         "rows": selectors.home_rows(user=request.user),
