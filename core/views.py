@@ -117,11 +117,12 @@ def error_404(request, exception=None):
 
 @login_required
 def home(request):
-    """The dashboard: counts of episodes by state for the organisations in scope."""
-    from people.selectors import dashboard_counts
+    """The home page of the user's roles (core/home.py): their 待办, and the numbers of their work — each a
+    link to the list it counts, with the filter applied."""
+    from core.home import home_sections
 
-    return render(request, "core/home.html", {"counts": dashboard_counts(user=request.user),
-                                              "now": timezone.now()})
+    now = timezone.now()
+    return render(request, "core/home.html", {**home_sections(user=request.user, now=now), "now": now})
 
 
 def _require_admin(request) -> None:

@@ -20,35 +20,82 @@ from people.services import mask_name, name_pinyin
 from people.states import IN_CARE, STATUS_LABELS, EpisodeStatus
 
 
+def _link(name: str, **params) -> str:
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    url = reverse(name)
+    return f"{url}?{urlencode(params)}" if params else url
+
+
 def dashboard_counts(*, user, now: datetime.datetime | None = None) -> dict:
-    """Open episodes by state, and per station in scope, for the home page."""
+    """The station's work for the home page (issue 15), every number with the list it counts and the filter
+    that list applies, so the number and the list agree: requests awaiting a decision (intake list), people
+    in care by state, not identified, over the N5 stay limit (the 在站人员 board), flagged repeat requests
+    awaiting the I6 screening decision (intake list, 仅重点甄别); per station when the scope has several."""
+    from django.conf import settings
+
     now = now or timezone.now()
+    limit = int(settings.GUITU_RULES["N5_MAX_STAY_DAYS"])
     episodes = scoped(Episode.objects.all(), user)
-    open_states = [EpisodeStatus.REQUESTED, *IN_CARE]
+    open_states = [EpisodeStatus.REQUESTED, *sorted(IN_CARE, key=list(STATUS_LABELS).index)]
     by_status = dict(
         episodes.filter(status__in=open_states).values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
     in_care = episodes.filter(status__in=list(IN_CARE))
-    ten_days_ago = now - datetime.timedelta(days=10)
+    # the 在站人员 board's "over" filter (stay.selectors.n5_over_q): admitted more than the limit ago
+    over_limit = Q(admitted_at__lt=now - datetime.timedelta(days=limit))
     # One grouped pass over the in-care episodes; the page's totals are sums of the per-station rows.
     per_station = list(
         in_care.values("station_id")
         .annotate(
             in_care=Count("id"),
-            unidentified=Count("id", filter=~Q(person__identity_status=IdentityStatus.IDENTIFIED)),
-            over_10=Count("id", filter=Q(admitted_at__lt=ten_days_ago)),
-            flagged=Count("id", filter=Q(flag_repeat_requests=True)),
+            unidentified=Count("id", filter=Q(person__identity_status=IdentityStatus.UNIDENTIFIED)),
+            pending=Count("id", filter=Q(person__identity_status=IdentityStatus.PENDING)),
+            over_10=Count("id", filter=over_limit),
         )
         .order_by("station_id")
     )
-    names = dict(Organisation.objects.filter(id__in=[r["station_id"] for r in per_station]).values_list("id", "name"))
+    # rule I6: flagged requests still waiting for the screening decision (the I6 deadline's open items)
+    flagged = episodes.filter(status=EpisodeStatus.REQUESTED, flag_repeat_requests=True).count()
+    orgs = {o.pk: o for o in Organisation.objects.filter(id__in=[r["station_id"] for r in per_station])
+            .only("id", "name", "uuid")}
     org_count = len(visible_org_ids(user))
+    totals = {key: sum(r[key] for r in per_station) for key in ("in_care", "unidentified", "pending", "over_10")}
+    items = [{"key": "requested", "label": "求助登记，待作出救助决定", "count": by_status.get(EpisodeStatus.REQUESTED, 0),
+              "url": _link("intake:list", status=EpisodeStatus.REQUESTED)}]
+    items += [{"key": f"status_{state}", "label": STATUS_LABELS[state], "count": by_status.get(state, 0),
+               "url": _link("stay:board", status=state)} for state in open_states[1:]]
+    items += [
+        {"key": "in_care", "label": "在站合计（含送医、站外托养）", "count": totals["in_care"], "url": _link("stay:board")},
+        {"key": "unidentified", "label": "身份未查明（在站）", "count": totals["unidentified"],
+         "url": _link("stay:board", identity_status=IdentityStatus.UNIDENTIFIED)},
+        {"key": "pending", "label": "身份待核实（在站）", "count": totals["pending"],
+         "url": _link("stay:board", identity_status=IdentityStatus.PENDING)},
+        {"key": "over_limit", "label": f"在站超过{limit}天", "count": totals["over_10"], "hint": "N5",
+         "url": _link("stay:board", flag="over")},
+        {"key": "flagged", "label": "重点甄别：半年内多次求助，待作出救助决定", "count": flagged, "hint": "I6",
+         "url": _link("intake:list", status=EpisodeStatus.REQUESTED, flagged="on")},
+    ]
+    rows = []
+    if org_count > 1:
+        for r in per_station:
+            org = orgs.get(r["station_id"])
+            if org is None:
+                continue
+            rows.append({**r, "name": org.name,
+                         "url": _link("stay:board", station=org.uuid),
+                         "unidentified_url": _link("stay:board", station=org.uuid,
+                                                   identity_status=IdentityStatus.UNIDENTIFIED),
+                         "over_url": _link("stay:board", station=org.uuid, flag="over")})
     return {
+        "items": items,
         "by_status": [{"label": STATUS_LABELS[s], "count": by_status.get(s, 0)} for s in open_states],
-        "unidentified_in_care": sum(r["unidentified"] for r in per_station),
-        "over_10_days": sum(r["over_10"] for r in per_station),
-        "flag_repeat": sum(r["flagged"] for r in per_station),
-        "by_station": [{**r, "name": names.get(r["station_id"], "")} for r in per_station] if org_count > 1 else [],
+        "unidentified_in_care": totals["unidentified"],
+        "over_10_days": totals["over_10"],
+        "flag_repeat": flagged,
+        "n5_limit": limit,
+        "by_station": rows,
         "scope_label": "本机构" if org_count <= 1 else f"本机构及下属/区域内共 {org_count} 个机构",
     }
 
