@@ -46,7 +46,7 @@ def tasks_section(user, now: datetime.datetime) -> dict | None:
     from deadlines.registry import BUCKET_OVERDUE, BUCKET_SOON, BUCKET_TODAY
     from deadlines.selectors import task_counts
 
-    data = task_counts(user=user, as_of=now)
+    data = task_counts(user=user)  # live: also the 待办 badge's count for this page
     counts = data["counts"]
     items = [
         _item("已逾期", counts[BUCKET_OVERDUE], _url("deadlines:inbox", "bucket-overdue"), tone="danger"),
