@@ -44,7 +44,8 @@ def test_list_page_shows_no_photos_and_few_queries(cast, client_for, person, dja
         person_create(by=cast.reception, station=cast.station, data={"name": f"人员{i}"})
     client = client_for(cast.reception)
     client.get(reverse("people:list"))
-    with django_assert_max_num_queries(12):
+    # 13 on PostgreSQL: its audit chain lock is a query of its own; the 待办 badge reads the newest change.
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("people:list")).content.decode()
     assert "<img" not in page and "人员4" in page
 
