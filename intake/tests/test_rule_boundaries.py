@@ -52,3 +52,15 @@ def test_i6_two_requests_are_not_flagged_the_third_is(cast):
     assert not Episode.objects.filter(person=person, flag_repeat_requests=True).exists()
     third = register(cast, person=person)
     assert Episode.objects.get(pk=third.pk).flag_repeat_requests
+
+
+def test_i6_screening_is_due_exactly_24_hours_after_the_request(cast):
+    from deadlines.tests.conftest import bucket_of, local
+    from people import services as people
+
+    at = local(2026, 3, 2, 10)
+    with time_machine.travel(at, tick=False):
+        ep = register(cast, requested_at=at)
+        people.episode_set_flags(by=cast.reception, episode=ep, repeat_requests=True)
+    assert bucket_of("I6", ep, local(2026, 3, 3, 10)) == "today"  # the 24th hour is still on time
+    assert bucket_of("I6", ep, local(2026, 3, 3, 10, 0, 1)) == "overdue"

@@ -278,3 +278,11 @@ def test_n5_the_departments_note_has_at_most_300_characters(cast, length, ok):
             services.stay_extension_acknowledge(by=cast.county_supervisor, extension=ext, note=note)
         assert set(exc.value.message_dict) == {"note"}
         assert StayExtension.objects.get(pk=ext.pk).acknowledged_at is None
+
+
+def test_n4_a_bed_move_keeps_the_sex_a_person_of_unknown_sex_is_housed_as(cast, beds):
+    (w2,) = services.beds_create(by=cast.head, zone=beds.women, codes=["W02"])
+    ep = admitted_episode(cast, sex="")
+    services.bed_assign(by=cast.carer, episode=ep, bed=beds.w1, housed_as="女")
+    moved = services.bed_move(by=cast.carer, episode=ep, bed=w2)
+    assert moved.bed == w2 and moved.housed_as == "女"
