@@ -288,3 +288,19 @@ def test_t9_only_a_way_home_completes_the_return_plan(cast, exit_type, data, don
     departure_create(by=cast.reception, episode=episode, exit_type=exit_type, data=dict(data))
     plan = ReturnPlan.objects.get(episode=episode)
     assert (plan.status == PlanStatus.DONE) is done
+
+
+def test_n9_a_known_birth_date_counts_before_the_estimated_age_range(cast):
+    """Staff estimated 12–16 at intake; the birth date found later says 14: the child is under 16 (rule N9)."""
+    ep = admitted_episode(cast, age=None, birth_date=_birthday_years_ago(14), age_min=12, age_max=16, name="小明")
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="self", data={"declaration_signed": True})
+    assert "未满16周岁" in exc.value.message_dict["exit_type"][0]
+    assert _unchanged(ep)
+
+
+def test_n9_an_estimated_upper_age_is_used_when_no_birth_date_is_known(cast):
+    ep = admitted_episode(cast, age=None, age_max=15, name="小明")  # only an upper bound: no estimated year
+    with pytest.raises(ValidationError) as exc:
+        departure_create(by=cast.reception, episode=ep, exit_type="home_ticket", data=_ticket())
+    assert "未满16周岁" in exc.value.message_dict["exit_type"][0]
