@@ -6,10 +6,11 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from aftercare import selectors, services
-from aftercare.models import NOTE_MAX, REPORT_MAX
+from aftercare.models import NOTE_MAX, REPORT_MAX, RISK_CATEGORIES
 from core.audit import audit
 from core.models import AuditAction, Organisation, OrgKind
 
@@ -332,3 +333,189 @@ def alerts(request, open_only: bool = False, offset: int = 0, limit: int = 50):
 def alert_ack(request, alert_uuid: uuid.UUID):
     alert = selectors.alert_get(user=request.user, uuid=alert_uuid)
     return services.alert_acknowledge(by=request.user, alert=alert)
+
+
+# --- data sharing (rule A4) -----------------------------------------------------------------------------
+
+
+class SenderIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    list_kind: str = Field(max_length=12)
+    header_row: int = Field(1, ge=1, le=20)
+    mapping: dict[str, str] = Field(description="字段 → 列名：name, id_number, sex, birth_date, address, category, disability")
+
+
+class SenderOut(Schema):
+    uuid: uuid.UUID
+    name: str
+    list_kind: str
+    list_kind_label: str = Field(alias="get_list_kind_display")
+    header_row: int
+    mapping: dict[str, str]
+    organisation: str = Field(alias="organisation.name")
+
+
+class SharedListOut(Schema):
+    uuid: uuid.UUID
+    sender: str = Field(alias="sender.name")
+    list_kind: str
+    file_name: str
+    imported_at: datetime.datetime
+    row_count: int
+    matched_at: datetime.datetime | None
+    match_count: int
+
+
+class SharedRowOut(Schema):
+    uuid: uuid.UUID
+    row_no: int
+    name: str
+    sex: str
+    birth_date: datetime.date | None
+    id_number_masked: str
+    address: str
+    category: str
+    disability: str
+
+
+class AttentionOut(Schema):
+    uuid: uuid.UUID
+    row: SharedRowOut
+    shared_list: uuid.UUID = Field(alias="row.shared_list.uuid")
+    list_kind: str = Field(alias="row.shared_list.list_kind")
+    subject_name: str
+    person: uuid.UUID | None = Field(None, alias="person.uuid")
+    case: uuid.UUID | None = Field(None, alias="case.uuid")
+    registration: uuid.UUID | None = Field(None, alias="registration.uuid")
+    township: str | None = Field(None, alias="township.name")
+    village: str | None = Field(None, alias="village.name")
+    probability: float
+    exact_id: bool
+    reason: str
+    status: str
+    note: str
+    decided_at: datetime.datetime | None
+    added_registration: uuid.UUID | None = Field(None, alias="added_registration.uuid")
+
+
+class AttentionDecideIn(Schema):
+    status: str = Field(max_length=10)
+    note: str = Field("", max_length=NOTE_MAX)
+
+
+class AttentionRegisterIn(Schema):
+    township: uuid.UUID
+    village: uuid.UUID | None = None
+    station: uuid.UUID
+    mental_disorder: bool = False
+    alzheimers: bool = False
+    physical_disability: bool = False
+    intellectual_disability: bool = False
+    repeated_wandering: bool = False
+
+
+@router.get("/shared/senders", response=list[SenderOut], summary="数据共享来源部门及列对应（规则A4）")
+def shared_senders(request):
+    return list(selectors.sender_list(user=request.user)[:200])
+
+
+@router.post("/shared/senders", response={201: SenderOut}, summary="设置来源部门及列对应（规则A4）")
+def shared_sender_add(request, payload: SenderIn):
+    return Status(
+        201,
+        services.sender_save(
+            by=request.user,
+            name=payload.name,
+            list_kind=payload.list_kind,
+            header_row=payload.header_row,
+            mapping=payload.mapping,
+        ),
+    )
+
+
+@router.get("/shared/senders/{sender_uuid}", response=SenderOut, summary="来源部门")
+def shared_sender(request, sender_uuid: uuid.UUID):
+    return selectors.sender_get(user=request.user, uuid=sender_uuid)
+
+
+@router.put("/shared/senders/{sender_uuid}", response=SenderOut, summary="修改来源部门列对应（规则A4）")
+def shared_sender_change(request, sender_uuid: uuid.UUID, payload: SenderIn):
+    sender = selectors.sender_get(user=request.user, uuid=sender_uuid)
+    return services.sender_save(
+        by=request.user,
+        sender=sender,
+        name=payload.name,
+        list_kind=payload.list_kind,
+        header_row=payload.header_row,
+        mapping=payload.mapping,
+    )
+
+
+@router.get("/shared/lists", response=list[SharedListOut], summary="已导入的共享名单（规则A4）")
+def shared_lists(request, offset: int = 0, limit: int = 50):
+    return _page(selectors.shared_list_list(user=request.user), offset, limit)
+
+
+@router.post("/shared/lists", response={201: SharedListOut}, summary="导入共享名单 Excel（规则A4，全部或全不）")
+def shared_list_import(request, sender: Form[uuid.UUID], file: File[UploadedFile]):
+    chosen = selectors.writable_senders(request.user).filter(uuid=sender).first()
+    if chosen is None:
+        raise ValidationError({"sender": "未找到该来源部门，或您无权导入。"})
+    return Status(201, services.shared_list_import(by=request.user, sender=chosen, upload=file))
+
+
+@router.get("/shared/lists/{list_uuid}", response=SharedListOut, summary="共享名单")
+def shared_list(request, list_uuid: uuid.UUID):
+    return selectors.shared_list_get(user=request.user, uuid=list_uuid)
+
+
+@router.get("/shared/lists/{list_uuid}/rows", response=list[SharedRowOut], summary="共享名单人员")
+def shared_list_rows(request, list_uuid: uuid.UUID, offset: int = 0, limit: int = 50):
+    shared = selectors.shared_list_get(user=request.user, uuid=list_uuid)
+    rows = _page(shared.rows.order_by("row_no"), offset, limit)
+    _audit_list(request, "共享名单人员", len(rows))
+    return rows
+
+
+@router.get("/shared/attention", response=list[AttentionOut], summary="共享名单需关注人员（规则A4）")
+def shared_attention(
+    request,
+    status: str = Query("", max_length=10),
+    kind: str = Query("", max_length=12),
+    offset: int = 0,
+    limit: int = 50,
+):
+    rows = _page(selectors.attention_list(user=request.user, filters={"status": status, "kind": kind}), offset, limit)
+    _audit_list(request, "共享名单需关注人员", len(rows))
+    return rows
+
+
+@router.get("/shared/attention/{item_uuid}", response=AttentionOut, summary="需关注人员")
+def shared_attention_item(request, item_uuid: uuid.UUID):
+    return selectors.attention_get(user=request.user, uuid=item_uuid)
+
+
+@router.post(
+    "/shared/attention/{item_uuid}/decision", response=AttentionOut, summary="核实：确认为同一人 / 不是同一人（规则A4）"
+)
+def shared_attention_decide(request, item_uuid: uuid.UUID, payload: AttentionDecideIn):
+    item = selectors.attention_get(user=request.user, uuid=item_uuid)
+    return services.attention_decide(by=request.user, item=item, status=payload.status, note=payload.note)
+
+
+@router.post(
+    "/shared/attention/{item_uuid}/registration",
+    response={201: RegistrationOut},
+    summary="纳入易流浪走失人员库（规则A4 → A3）",
+)
+def shared_attention_register(request, item_uuid: uuid.UUID, payload: AttentionRegisterIn):
+    item = selectors.attention_get(user=request.user, uuid=item_uuid)
+    reg = services.attention_register(
+        by=request.user,
+        item=item,
+        township=_org(payload.township, "township", [OrgKind.TOWNSHIP]),
+        village=_org(payload.village, "village", [OrgKind.VILLAGE]),
+        station=_org(payload.station, "station"),
+        categories=payload.dict(include=set(RISK_CATEGORIES)),
+    )
+    return Status(201, reg)

@@ -7,9 +7,12 @@ from aftercare.models import (
     NOTE_MAX,
     REPORT_MAX,
     RISK_CATEGORIES,
+    SHARED_FIELDS,
+    AttentionStatus,
     HardshipKind,
     ReferralStatus,
     RiskRegistration,
+    SharedListKind,
     VisitMethod,
 )
 from aftercare.services import END_REASONS
@@ -147,3 +150,89 @@ class WanderingForm(forms.Form):
 class RatesForm(forms.Form):
     start = forms.DateField(label="返乡日期自", widget=DATE_WIDGET, required=False)
     end = forms.DateField(label="至", widget=DATE_WIDGET, required=False)
+
+
+# --- data sharing (rule A4) -----------------------------------------------------------------------------
+
+
+class SenderForm(forms.Form):
+    name = forms.CharField(label="来源部门", max_length=100, help_text="如：英德市民政局（低保）、英德市残联")
+    list_kind = forms.ChoiceField(label="名单类别", choices=SharedListKind.choices)
+    header_row = forms.IntegerField(
+        label="表头所在行", min_value=1, max_value=20, initial=1, help_text="表格第一行是标题时填 2"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, label in SHARED_FIELDS.items():
+            self.fields[f"col_{field}"] = forms.CharField(
+                label=f"“{label}”所在列的列名",
+                max_length=50,
+                required=False,
+                help_text="必填" if field == "name" else ("与出生日期至少填一项" if field == "id_number" else ""),
+            )
+
+    @staticmethod
+    def initial_for(sender) -> dict:
+        return {
+            "name": sender.name,
+            "list_kind": sender.list_kind,
+            "header_row": sender.header_row,
+            **{f"col_{f}": h for f, h in sender.mapping.items()},
+        }
+
+    def mapping(self) -> dict[str, str]:
+        return {f: self.cleaned_data.get(f"col_{f}") or "" for f in SHARED_FIELDS}
+
+
+class SharedImportForm(forms.Form):
+    sender = forms.ModelChoiceField(label="来源部门", queryset=None, empty_label="请选择")
+    file = forms.FileField(
+        label="Excel 文件（.xlsx）", help_text="按来源部门设置的列名读取；有任何错误时整份文件不导入。"
+    )
+
+    def __init__(self, *args, senders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sender"].queryset = senders
+        self.fields["sender"].to_field_name = "uuid"
+
+
+class AttentionFilterForm(forms.Form):
+    q = forms.CharField(label="姓名", max_length=50, required=False)
+    status = forms.ChoiceField(label="核实结果", required=False, choices=[("", "全部"), *AttentionStatus.choices])
+    kind = forms.ChoiceField(label="名单类别", required=False, choices=[("", "全部"), *SharedListKind.choices])
+
+
+class AttentionDecideForm(forms.Form):
+    status = forms.ChoiceField(
+        label="核实结果",
+        widget=forms.RadioSelect,
+        choices=[
+            (AttentionStatus.CONFIRMED, AttentionStatus.CONFIRMED.label),
+            (AttentionStatus.REJECTED, AttentionStatus.REJECTED.label),
+        ],
+        error_messages={"required": "请选择核实结果。"},
+    )
+    note = forms.CharField(
+        label="核实说明", max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": True})
+    )
+
+
+class AttentionRegisterForm(forms.Form):
+    township = forms.ModelChoiceField(label="负责乡镇（街道）", queryset=None)
+    village = forms.ModelChoiceField(label="所在村（居）", queryset=None, required=False)
+    station = forms.ModelChoiceField(label="联系救助管理机构", queryset=None)
+    mental_disorder = forms.BooleanField(label="精神障碍", required=False)
+    alzheimers = forms.BooleanField(label="阿尔茨海默病（认知症）", required=False)
+    physical_disability = forms.BooleanField(label="肢体残疾", required=False)
+    intellectual_disability = forms.BooleanField(label="智力残疾", required=False)
+    repeated_wandering = forms.BooleanField(label="多次流浪", required=False)
+
+    def __init__(self, *args, townships, villages, stations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = townships
+        self.fields["village"].queryset = villages
+        self.fields["station"].queryset = stations
+
+    def categories(self) -> dict[str, bool]:
+        return {c: bool(self.cleaned_data.get(c)) for c in RISK_CATEGORIES}

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import CIPHERTEXT, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
 
 #: Longer free texts: a length limit in the model (validated in the services), the form and the API.
@@ -405,3 +406,219 @@ class WanderingAlert(TimeStamped):
     @classmethod
     def scope_q(cls, org_ids) -> Q:
         return _three_way_scope(org_ids) | Q(reporting_org_id__in=org_ids)
+
+
+# --- data sharing (rule A4) -----------------------------------------------------------------------------
+
+
+class SharedListKind(models.TextChoices):
+    DIBAO = "dibao", "最低生活保障（低保）"
+    TEKUN = "tekun", "特困人员"
+    POVERTY = "poverty", "脱贫/防返贫监测对象"
+    DISABILITY = "disability", "残疾人"
+    OTHER = "other", "其他名单"
+
+
+#: The columns a shared list may carry, in the order the mapping form shows them: field → label.
+SHARED_FIELDS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "address": "户籍地/住址",
+    "category": "类别",
+    "disability": "残疾类别/等级",
+}
+#: Limits of an import (rule A4): rows per file, bytes per upload.
+SHARED_MAX_ROWS = 5000
+SHARED_MAX_BYTES = 5 * 1024 * 1024
+
+
+class DataSender(TimeStamped):
+    """A department that sends lists (民政低保/特困, 乡村振兴/扶贫, 残联 …) with the column mapping of its
+    Excel files, kept per receiving organisation (rule A4)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="接收机构", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("来源部门", max_length=100)
+    list_kind = models.CharField("名单类别", max_length=12, choices=SharedListKind.choices)
+    #: field (SHARED_FIELDS) → the column header in the sender's files
+    mapping = models.JSONField("列对应关系", default=dict)
+    header_row = models.PositiveSmallIntegerField("表头所在行", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设置人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_field = "organisation"
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = verbose_name_plural = "数据共享来源部门"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="aftercare_one_sender_name_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_list_kind_display()}）"
+
+    @property
+    def mapping_rows(self) -> list[tuple[str, str]]:
+        return [(label, self.mapping.get(field, "")) for field, label in SHARED_FIELDS.items()]
+
+
+class SharedList(TimeStamped):
+    """One imported list (rule A4): every row valid, stored at once, then matched in batch."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sender = models.ForeignKey(DataSender, verbose_name="来源部门", on_delete=models.PROTECT, related_name="lists")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="接收机构", on_delete=models.PROTECT, related_name="+"
+    )
+    list_kind = models.CharField("名单类别", max_length=12, choices=SharedListKind.choices)
+    file_name = models.CharField("文件名", max_length=200)
+    imported_at = models.DateTimeField("导入时间", db_index=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
+    )
+    row_count = models.PositiveIntegerField("人数", default=0)
+    matched_at = models.DateTimeField("比对完成时间", null=True, blank=True)
+    match_count = models.PositiveIntegerField("需关注人数", default=0)
+
+    scope_field = "organisation"
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = verbose_name_plural = "共享名单"
+
+    def __str__(self) -> str:
+        return f"{self.sender.name} {self.file_name}"
+
+
+class SharedListRow(TimeStamped):
+    """One person on an imported list; the ID number encrypted with a keyed hash, as in people.Person."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    shared_list = models.ForeignKey(
+        SharedList, verbose_name="共享名单", on_delete=models.PROTECT, related_name="rows"
+    )
+    row_no = models.PositiveIntegerField("Excel行号")
+    name = models.CharField("姓名", max_length=50)
+    sex = models.CharField("性别", max_length=2, choices=[("男", "男"), ("女", "女")], blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    id_number_enc = BoundedTextField("身份证号（加密）", max_length=CIPHERTEXT, blank=True)
+    id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
+    address = models.CharField("户籍地/住址", max_length=200, blank=True)
+    category = models.CharField("类别", max_length=100, blank=True)
+    disability = models.CharField("残疾类别/等级", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["shared_list", "row_no"]
+        verbose_name = verbose_name_plural = "共享名单人员"
+        constraints = [
+            models.UniqueConstraint(fields=["shared_list", "row_no"], name="aftercare_one_row_per_line"),
+        ]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return Q(shared_list__organisation_id__in=org_ids)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttentionStatus(models.TextChoices):
+    PENDING = "pending", "待核实"
+    CONFIRMED = "confirmed", "确认为同一人"
+    REJECTED = "rejected", "不是同一人"
+
+
+ATTENTION_TRANSITIONS = {AttentionStatus.PENDING: {AttentionStatus.CONFIRMED, AttentionStatus.REJECTED}}
+
+
+class AttentionItem(TimeStamped):
+    """Someone on a shared list who has a wandering history (rule A4): a person file (episodes, a ledger
+    entry) or an at-risk registration, with the engine's probability; staff confirm or reject it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    row = models.ForeignKey(
+        SharedListRow, verbose_name="名单人员", on_delete=models.PROTECT, related_name="attention"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="接收机构", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name="人员档案", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        ReturnCase, verbose_name="返乡台账", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registration = models.ForeignKey(
+        RiskRegistration,
+        verbose_name="易流浪走失人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    township = models.ForeignKey(
+        Organisation, verbose_name="负责乡镇（街道）", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    village = models.ForeignKey(
+        Organisation, verbose_name="所在村（居）", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    probability = models.FloatField("匹配概率")
+    exact_id = models.BooleanField("身份证号一致", default=False)
+    reason = models.CharField("需关注原因", max_length=300)
+    status = models.CharField(
+        "核实结果", max_length=10, choices=AttentionStatus.choices, default=AttentionStatus.PENDING
+    )
+    note = models.CharField("核实说明", max_length=NOTE_MAX, blank=True)
+    decided_at = models.DateTimeField("核实时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="核实人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_registration = models.ForeignKey(
+        RiskRegistration,
+        verbose_name="据此登记的易流浪走失人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-exact_id", "-probability", "-id"]
+        verbose_name = verbose_name_plural = "共享名单需关注人员"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(registration__isnull=False),
+                name="aftercare_attention_has_subject",
+            ),
+            # one item per list row and subject: a rerun of the batch updates, never duplicates
+            models.UniqueConstraint(
+                fields=["row", "person"], condition=Q(person__isnull=False), name="aftercare_one_item_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["row", "registration"],
+                condition=Q(person__isnull=True),
+                name="aftercare_one_item_per_registration",
+            ),
+        ]
+
+    @classmethod
+    def scope_q(cls, org_ids) -> Q:
+        return (
+            Q(organisation_id__in=org_ids) | Q(township_id__in=org_ids) | Q(village_id__in=org_ids)
+        )
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return self.registration.name if self.registration_id else ""

@@ -7,12 +7,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from aftercare.models import (
+    AttentionItem,
+    DataSender,
     FollowUpVisit,
     HardshipReferral,
     ReferralStatus,
     ReturnCase,
     RiskRegistration,
     RiskVisit,
+    SharedList,
     WanderingAlert,
 )
 from aftercare.services import may_write_for, rule
@@ -251,3 +254,73 @@ def open_counts(user) -> dict[str, int]:
         "alerts": scoped(WanderingAlert.objects.filter(acknowledged_at__isnull=True), user).count(),
         "referrals": scoped(HardshipReferral.objects.filter(status=ReferralStatus.PENDING), user).count(),
     }
+
+
+# --- data sharing (rule A4) -----------------------------------------------------------------------------
+
+
+def sender_list(*, user) -> QuerySet[DataSender]:
+    return scoped(DataSender.objects.select_related("organisation"), user).order_by("name", "id")
+
+
+def sender_get(*, user, uuid) -> DataSender:
+    return get_scoped_or_404(DataSender.objects.select_related("organisation"), user, uuid=uuid)
+
+
+def writable_senders(user) -> QuerySet[DataSender]:
+    """The senders whose lists ``user`` may import: those of their own organisation."""
+    if user.organisation_id is None or not may_write_for(user, user.organisation):
+        return DataSender.objects.none()
+    return DataSender.objects.filter(organisation_id=user.organisation_id).order_by("name")
+
+
+def shared_list_list(*, user) -> QuerySet[SharedList]:
+    return scoped(
+        SharedList.objects.select_related("sender", "organisation", "imported_by"), user
+    ).order_by("-imported_at", "-id")
+
+
+def shared_list_get(*, user, uuid) -> SharedList:
+    return get_scoped_or_404(
+        SharedList.objects.select_related("sender", "organisation", "imported_by"), user, uuid=uuid
+    )
+
+
+def attention_list(*, user, filters: dict | None = None) -> QuerySet[AttentionItem]:
+    """Who on a shared list has a wandering history (rule A4), in scope: the importing organisation, and the
+    township and village of the returnee or registered person; filters: status, kind, q (name), list."""
+    filters = filters or {}
+    qs = scoped(
+        AttentionItem.objects.select_related(
+            "row__shared_list__sender", "person", "case", "registration", "township", "village",
+            "organisation", "added_registration",
+        ),
+        user,
+    )
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("kind"):
+        qs = qs.filter(row__shared_list__list_kind=filters["kind"])
+    if filters.get("q"):
+        qs = qs.filter(row__name__icontains=filters["q"].strip())
+    if filters.get("list"):
+        qs = qs.filter(row__shared_list__uuid=filters["list"])
+    return qs.order_by("-exact_id", "-probability", "-id")
+
+
+def attention_get(*, user, uuid) -> AttentionItem:
+    return get_scoped_or_404(
+        AttentionItem.objects.select_related(
+            "row__shared_list__sender", "person", "case", "registration", "township", "village",
+            "organisation", "decided_by", "added_registration",
+        ),
+        user,
+        uuid=uuid,
+    )
+
+
+def can_review(user, item: AttentionItem) -> bool:
+    return user.is_superuser or any(
+        o is not None and user.organisation_id == o.id and may_write_for(user, o)
+        for o in (item.organisation, item.township, item.village)
+    )

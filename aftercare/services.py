@@ -10,11 +10,19 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from aftercare.models import (
+    ATTENTION_TRANSITIONS,
     REFERRAL_TRANSITIONS,
     RISK_CATEGORIES,
+    SHARED_FIELDS,
+    SHARED_MAX_BYTES,
+    SHARED_MAX_ROWS,
+    AttentionItem,
+    AttentionStatus,
+    DataSender,
     FollowUpVisit,
     HardshipKind,
     HardshipReferral,
@@ -23,10 +31,14 @@ from aftercare.models import (
     ReturnWay,
     RiskRegistration,
     RiskVisit,
+    SharedList,
+    SharedListKind,
+    SharedListRow,
     VisitMethod,
     WanderingAlert,
 )
 from core.audit import audit_create, audit_update, snapshot
+from core.idnumbers import store_id_number
 from core.models import STATION_KINDS, Division, DivisionLevel, Organisation, OrgKind, Role
 from core.scoping import can_write
 from core.validation import clean_instance, past_moment
@@ -335,11 +347,13 @@ def registration_create(
     village: Organisation | None = None,
     case: ReturnCase | None = None,
     registered_at: datetime.datetime | None = None,
+    person=None,
 ) -> RiskRegistration:
     """Put a person on the township's roster of people at risk of wandering (rule A3).
 
     From a ledger entry the person's file fills the details. The township must then visit at least
-    every 2 months for at least 12 months (deadlines A3 and A3v)."""
+    every 2 months for at least 12 months (deadlines A3 and A3v). ``person`` links a person file without a
+    ledger entry (a shared-list match confirmed by staff, rule A4)."""
     acting_org(by, village, township, station, *((case.station,) if case else ()))
     _check_route(township, village)
     if township is None:
@@ -361,7 +375,6 @@ def registration_create(
     if unknown:
         raise ValidationError(f"未知字段：{'、'.join(sorted(unknown))}")
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
-    person = None
     if case is not None:
         person = case.person
         values.setdefault("name", person.name)
@@ -593,3 +606,444 @@ def alert_acknowledge(*, by, alert: WanderingAlert) -> WanderingAlert:
         summary=f"签收再次流浪报告：{alert.name}",
     )
     return alert
+
+
+# --- data sharing (rule A4) -----------------------------------------------------------------------------
+
+
+def _sender_mapping(mapping: Any) -> dict[str, str]:
+    if not isinstance(mapping, dict):
+        raise ValidationError({"mapping": "列对应关系格式不正确。"})
+    unknown = set(mapping) - set(SHARED_FIELDS)
+    if unknown:
+        raise ValidationError({"mapping": f"未知字段：{'、'.join(sorted(map(str, unknown)))}"})
+    clean: dict[str, str] = {}
+    for field, header in mapping.items():
+        if header is None:
+            continue
+        if not isinstance(header, str):
+            raise ValidationError({"mapping": f"“{SHARED_FIELDS[field]}”的列名应为文字。"})
+        header = header.strip()
+        if len(header) > 50 or "\x00" in header:
+            raise ValidationError({"mapping": f"“{SHARED_FIELDS[field]}”的列名不能超过50个字。"})
+        if header:
+            clean[field] = header
+    if "name" not in clean:
+        raise ValidationError({"mapping": "请填写“姓名”所在的列名。"})
+    if "id_number" not in clean and "birth_date" not in clean:
+        raise ValidationError({"mapping": "请至少填写“身份证号”或“出生日期”所在的列名，否则无法比对。"})
+    if len(set(clean.values())) != len(clean):
+        raise ValidationError({"mapping": "不同字段不能对应同一列。"})
+    return clean
+
+
+@transaction.atomic
+def sender_save(
+    *,
+    by,
+    name: str,
+    list_kind: str,
+    mapping: dict[str, str],
+    header_row: int = 1,
+    sender: DataSender | None = None,
+) -> DataSender:
+    """Create or change a sending department and its column mapping, kept per organisation (rule A4)."""
+    if sender is not None:
+        sender = DataSender.objects.select_for_update().get(pk=sender.pk)
+        org = acting_org(by, sender.organisation)
+    else:
+        org = by.organisation
+        if org is None or not may_write_for(by, org):
+            raise PermissionDenied("您没有设置数据共享来源部门的权限。")
+    if list_kind not in SharedListKind.values:
+        raise ValidationError({"list_kind": "请选择名单类别。"})
+    if not isinstance(header_row, int) or not 1 <= header_row <= 20:
+        raise ValidationError({"header_row": "表头所在行应为 1 至 20。"})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "请填写来源部门名称。"})
+    clean = _sender_mapping(mapping)
+    before = snapshot(sender) if sender is not None else None
+    if sender is None:
+        sender = DataSender(organisation=org, created_by=by)
+    sender.name, sender.list_kind, sender.mapping, sender.header_row = name, list_kind, clean, header_row
+    _full_clean(sender, exclude=["organisation", "created_by"])
+    if DataSender.objects.filter(organisation=org, name=name).exclude(pk=sender.pk).exists():
+        raise ValidationError({"name": f"本机构已有来源部门“{name}”。"})
+    try:
+        with transaction.atomic():
+            sender.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": f"本机构已有来源部门“{name}”。"}) from exc
+    if before is None:
+        audit_create(actor=by, obj=sender, organisation=org, summary=f"设置数据共享来源部门：{sender}")
+    else:
+        audit_update(actor=by, obj=sender, before=before, organisation=org, summary=f"修改来源部门列对应：{sender}")
+    return sender
+
+
+def _shared_row(raw: dict[str, Any]) -> tuple[SharedListRow, list[str]]:
+    """One sheet row (already keyed by field) → an unsaved row and its Chinese problems."""
+    from matching.services import _cell_text, _parse_date
+
+    problems: list[str] = []
+    row = SharedListRow()
+    for field in ("name", "address", "category", "disability"):
+        setattr(row, field, _cell_text(raw.get(field)))
+    if not row.name:
+        problems.append("缺少“姓名”")
+    sex = _cell_text(raw.get("sex"))
+    if sex in ("男", "女"):
+        row.sex = sex
+    elif sex and sex not in ("不详", "未知"):
+        problems.append(f"性别“{sex[:10]}”应为“男”“女”或留空")
+    if _cell_text(raw.get("birth_date")):
+        try:
+            row.birth_date = _parse_date(raw["birth_date"], "出生日期")
+        except ValueError as exc:
+            problems.append(str(exc))
+        else:
+            if row.birth_date > timezone.localdate() or row.birth_date.year < 1900:
+                problems.append(f"出生日期 {row.birth_date:%Y-%m-%d} 不合理")
+                row.birth_date = None
+    id_number = _cell_text(raw.get("id_number")).upper()
+    if not id_number and row.birth_date is None and not problems:
+        problems.append("身份证号和出生日期至少填写一项")
+    if not problems:
+        try:
+            store_id_number(row, id_number)  # GB 11643 checksum; sex and birth date must agree
+        except ValidationError as exc:
+            problems += exc.messages
+    if not problems:
+        try:
+            _full_clean(row, exclude=["shared_list", "row_no"])
+        except ValidationError as exc:
+            labels = {f.name: str(f.verbose_name) for f in SharedListRow._meta.fields}
+            problems += [f"{labels.get(k, k)}：{m}" for k, msgs in exc.message_dict.items() for m in msgs]
+    return row, problems
+
+
+def _read_sheet(upload, sender: DataSender) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+    """The sender's mapped columns of the first sheet, row by row (bounded), or the whole file refused."""
+    from openpyxl import load_workbook
+
+    from matching.services import _cell_text
+
+    size = getattr(upload, "size", None)
+    if size is not None and size > SHARED_MAX_BYTES:
+        raise ValidationError({"file": f"文件过大（最大 {SHARED_MAX_BYTES // 1024 // 1024} MB），请分批导入。"})
+    try:
+        upload.seek(0)
+        wb = load_workbook(upload, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+    except Exception as exc:  # openpyxl raises many types for non-Excel files
+        raise ValidationError({"file": "无法读取文件，请上传 Excel（.xlsx）文件。"}) from exc
+    rows = ws.iter_rows(values_only=True)
+    header_row = None
+    for _ in range(sender.header_row):
+        header_row = next(rows, None)
+    headers = [_cell_text(h) for h in (header_row or ())]
+    wanted = sender.mapping
+    missing = [f"{SHARED_FIELDS[f]}（{h}）" for f, h in wanted.items() if h not in headers]
+    if missing:
+        raise ValidationError(
+            {"file": f"第{sender.header_row}行表头中找不到以下列，整份文件未导入：{'、'.join(missing)}。"
+             "请核对来源部门的列对应设置。"}
+        )
+    position = {f: headers.index(h) for f, h in wanted.items()}
+    out = []
+    for rownum, values in enumerate(rows, start=sender.header_row + 1):
+        if values is None or not any(_cell_text(v) for v in values):
+            continue
+        if len(out) >= SHARED_MAX_ROWS:
+            raise ValidationError({"file": f"一次最多导入 {SHARED_MAX_ROWS} 行，请分批导入。"})
+        out.append((rownum, {f: values[i] if i < len(values) else None for f, i in position.items()}))
+    return out, ""
+
+
+@transaction.atomic
+def shared_list_import(*, by, sender: DataSender, upload, file_name: str = "") -> SharedList:
+    """Import a list a department sent (rule A4). All or nothing: any bad row → a ValidationError listing
+    every problem as “第N行：…” and nothing saved; otherwise the list and its rows are stored (ID numbers
+    encrypted with a keyed hash), audited, and matched in batch on the task queue."""
+    org = acting_org(by, sender.organisation)
+    raw_rows, _ = _read_sheet(upload, sender)
+    problems: list[str] = []
+    built: list[SharedListRow] = []
+    seen: dict[str, int] = {}
+    for rownum, raw in raw_rows:
+        row, row_problems = _shared_row(raw)
+        if not row_problems and row.id_number_hash:
+            first = seen.setdefault(row.id_number_hash, rownum)
+            if first != rownum:
+                row_problems = [f"身份证号与第{first}行重复"]
+        row.row_no = rownum
+        problems += [f"第{rownum}行：{p}" for p in row_problems]
+        built.append(row)
+    if problems:
+        raise ValidationError(problems[:200] + ([f"……共 {len(problems)} 处错误"] if len(problems) > 200 else []))
+    if not built:
+        raise ValidationError({"file": "文件中没有人员记录。"})
+    file_name = (file_name or getattr(upload, "name", "") or "名单.xlsx").replace("\x00", "")[-200:]
+    shared = SharedList.objects.create(
+        sender=sender,
+        organisation=org,
+        list_kind=sender.list_kind,
+        file_name=file_name,
+        imported_at=timezone.now(),
+        imported_by=by,
+        row_count=len(built),
+    )
+    for row in built:
+        row.shared_list = shared
+    SharedListRow.objects.bulk_create(built)
+    audit_create(
+        actor=by,
+        obj=shared,
+        organisation=org,
+        summary=f"导入共享名单：{sender.name}（{shared.get_list_kind_display()}）{len(built)} 人",
+    )
+    schedule_shared_match(shared)
+    return shared
+
+
+def schedule_shared_match(shared: SharedList) -> None:
+    """Match the list against everyone with a wandering history once the import commits (rule A4)."""
+    from aftercare import tasks
+
+    pk = shared.pk
+    transaction.on_commit(lambda: tasks.shared_match_task(pk))
+
+
+def _row_record(row: SharedListRow):
+    from core.crypto import decrypt_id
+    from guitu_match.records import Record
+
+    return Record(
+        id=f"s:{row.uuid}",
+        source="registry",
+        name=row.name or None,
+        sex=row.sex or None,
+        birth_year=row.birth_date.year if row.birth_date else None,
+        id_number=decrypt_id(row.id_number_enc) or None,
+        hukou_text=row.address or None,
+    )
+
+
+def _registration_record(reg: RiskRegistration):
+    from guitu_match.records import Record
+
+    return Record(
+        id=f"g:{reg.uuid}",
+        source="registry",
+        name=reg.name or None,
+        sex=reg.sex or None,
+        birth_year=reg.birth_date.year if reg.birth_date else None,
+        hukou_text=reg.address or None,
+        marks=reg.marks or None,
+    )
+
+
+def _attention_reason(shared: SharedList, person, case, reg, episodes: int) -> str:
+    kind = shared.get_list_kind_display()
+    if reg is not None:
+        text = f"在易流浪走失人员库中（{'、'.join(reg.category_labels)}），现列入{kind}名单：核实帮扶落实并走访"
+    elif case is not None:
+        text = f"返乡人员（{timezone.localtime(case.returned_at):%Y-%m-%d} 返乡），现列入{kind}名单：安排走访"
+    else:
+        text = f"曾受助 {episodes} 次，现列入{kind}名单：核实近况"
+    if reg is None and shared.list_kind == SharedListKind.DISABILITY:
+        text += "；尚未纳入易流浪走失人员库"
+    return text[:300]
+
+
+def wandering_history(org_ids) -> tuple[list, dict, dict, list]:
+    """Everyone with a wandering history in the scope ``org_ids`` (rule A4): person files with an episode at
+    one of these stations, returnees in the ledger, people on the at-risk roster. Returns (people, the
+    latest ledger entry per person id, the open registration per person id, registrations without a file)."""
+    from people.models import Episode, Person
+
+    cases = list(
+        ReturnCase.objects.filter(ReturnCase.scope_q(org_ids)).select_related("township", "village")
+        .order_by("returned_at")
+    )
+    regs = list(
+        RiskRegistration.objects.filter(RiskRegistration.scope_q(org_ids), ended_at__isnull=True)
+        .select_related("township", "village")
+    )
+    with_episode = Episode.objects.filter(person=OuterRef("pk"), station_id__in=org_ids)
+    person_ids = set(
+        Person.objects.filter(Exists(with_episode), merged_into__isnull=True).values_list("id", flat=True)
+    )
+    person_ids |= {c.person_id for c in cases} | {r.person_id for r in regs if r.person_id}
+    people = list(
+        Person.objects.filter(id__in=person_ids, merged_into__isnull=True)
+        .select_related("hukou_division")
+        .annotate(n_episodes=Count("episodes"))
+    )
+    case_of = {c.person_id: c for c in cases}  # the latest return wins (ordered by returned_at)
+    reg_of = {r.person_id: r for r in regs if r.person_id}
+    loose = [r for r in regs if not r.person_id]
+    return people, case_of, reg_of, loose
+
+
+def shared_list_match(*, shared: SharedList) -> int:
+    """Match one imported list in batch (rule A4) against everyone with a wandering history in the
+    importing user's scope, through the engine (guitu_match.index.link): an identical ID number (keyed
+    hash) is certain; other pairs above the model's threshold are candidates with their probability.
+    Existing items are updated (undecided ones) or kept (decided ones), never duplicated."""
+    from core.scoping import visible_org_ids
+    from guitu_match.index import link
+    from matching import engine
+
+    shared = SharedList.objects.select_related("imported_by", "organisation").get(pk=shared.pk)
+    org_ids = visible_org_ids(shared.imported_by)
+    rows = list(shared.rows.all())
+    people, case_of, reg_of, loose = wandering_history(org_ids)
+    found: dict[tuple[int, str], tuple[float, bool]] = {}
+    by_hash = {p.id_number_hash: p for p in people if p.id_number_hash}
+    for row in rows:
+        person = by_hash.get(row.id_number_hash) if row.id_number_hash else None
+        if person is not None:
+            found[(row.pk, engine.person_key(person))] = (1.0, True)
+    right = [engine.person_record(p) for p in people] + [_registration_record(r) for r in loose]
+    if rows and right:
+        pairs, _ = link([_row_record(r) for r in rows], right, model=engine.get_model())
+        row_of = {f"s:{r.uuid}": r for r in rows}
+        for left_id, right_id, probability, exact in zip(
+            pairs["left_id"], pairs["right_id"], pairs["probability"], pairs["id_number_match"], strict=True
+        ):
+            key = (row_of[left_id].pk, right_id)
+            if key not in found:
+                found[key] = (1.0, True) if exact else (round(float(probability), 4), False)
+    person_by_key = {engine.person_key(p): p for p in people}
+    loose_by_key = {f"g:{r.uuid}": r for r in loose}
+    rows_by_pk = {r.pk: r for r in rows}
+    written = 0
+    with transaction.atomic():
+        for (row_pk, key), (probability, exact) in found.items():
+            person = person_by_key.get(key)
+            reg = reg_of.get(person.pk) if person is not None else loose_by_key.get(key)
+            if person is None and reg is None:
+                continue
+            case = case_of.get(person.pk) if person is not None else reg.case
+            place = reg or case
+            values = {
+                "organisation": shared.organisation,
+                "case": case,
+                "registration": reg,
+                "township": place.township if place else None,
+                "village": place.village if place else None,
+                "probability": probability,
+                "exact_id": exact,
+                "reason": _attention_reason(
+                    shared, person, case, reg, getattr(person, "n_episodes", 0) if person else 0
+                ),
+            }
+            lookup = {"row_id": row_pk, **({"person": person} if person else {"person": None, "registration": reg})}
+            item = AttentionItem.objects.filter(**lookup).first()
+            if item is None:
+                item = AttentionItem.objects.create(row=rows_by_pk[row_pk], person=person, **values)
+                audit_create(
+                    actor=None,
+                    obj=item,
+                    organisation=shared.organisation,
+                    person_uuid=person.uuid if person else None,
+                    summary=f"共享名单比对：{item.row.name} 可能为 {item.subject_name}（{probability:.0%}）",
+                )
+            elif item.status == AttentionStatus.PENDING:
+                before = snapshot(item)
+                for k, v in values.items():
+                    setattr(item, k, v)
+                item.save()
+                audit_update(actor=None, obj=item, before=before, organisation=shared.organisation,
+                             summary=f"共享名单重新比对：{item.row.name}")
+            written += 1
+        before = snapshot(shared)
+        shared.matched_at = timezone.now()
+        shared.match_count = AttentionItem.objects.filter(row__shared_list=shared).count()
+        shared.save(update_fields=["matched_at", "match_count", "updated_at"])
+        audit_update(actor=None, obj=shared, before=before, organisation=shared.organisation,
+                     summary=f"共享名单批量比对完成：{shared.sender.name}，需关注 {shared.match_count} 人")
+    return written
+
+
+@transaction.atomic
+def attention_decide(*, by, item: AttentionItem, status: str, note: str = "") -> AttentionItem:
+    """Staff confirm that the listed person is the one with the wandering history, or not (rule A4)."""
+    item = AttentionItem.objects.select_for_update(of=("self",)).select_related("row", "person", "registration").get(
+        pk=item.pk
+    )
+    acting_org(by, item.organisation, item.township, item.village)
+    if status not in ATTENTION_TRANSITIONS.get(item.status, set()):
+        raise ValidationError({"status": f"该人员已核实为“{item.get_status_display()}”，不能再更改。"})
+    note = (note or "").strip()
+    if status == AttentionStatus.REJECTED and not note:
+        raise ValidationError({"note": "请说明不是同一人的依据（如身份证号、住址不同）。"})
+    before = snapshot(item)
+    item.status, item.note, item.decided_at, item.decided_by = status, note, timezone.now(), by
+    _full_clean(item, exclude=["row", "organisation", "person", "case", "registration", "township", "village",
+                               "decided_by", "added_registration"])
+    item.save()
+    audit_update(
+        actor=by,
+        obj=item,
+        before=before,
+        organisation=item.organisation,
+        person_uuid=item.person.uuid if item.person_id else None,
+        summary=f"核实共享名单人员：{item.row.name}（{item.get_status_display()}）",
+    )
+    return item
+
+
+@transaction.atomic
+def attention_register(
+    *,
+    by,
+    item: AttentionItem,
+    township: Organisation,
+    station: Organisation,
+    village: Organisation | None = None,
+    categories: dict[str, bool] | None = None,
+) -> RiskRegistration:
+    """Put a confirmed person from a shared list on the at-risk roster (rule A4 → A3) through
+    ``registration_create``; the item remembers the registration."""
+    item = AttentionItem.objects.select_for_update(of=("self",)).select_related("row", "person", "case").get(
+        pk=item.pk
+    )
+    acting_org(by, item.organisation, item.township, item.village)
+    if item.status != AttentionStatus.CONFIRMED:
+        raise ValidationError("请先核实确认为同一人，再纳入易流浪走失人员库。")
+    if item.added_registration_id or item.registration_id:
+        raise ValidationError("该人员已在易流浪走失人员库中。")
+    flags = {c: bool((categories or {}).get(c)) for c in RISK_CATEGORIES}
+    row = item.row
+    data: dict[str, Any] = {**flags}
+    if item.case is None:
+        data.update(
+            name=row.name,
+            sex=row.sex,
+            birth_date=row.birth_date,
+            address=row.address or (item.person.hukou_text if item.person_id else "") or "不详",
+        )
+    reg = registration_create(
+        by=by,
+        data=data,
+        township=township,
+        village=village,
+        station=station,
+        case=item.case,
+        person=item.person if item.case is None else None,
+    )
+    before = snapshot(item)
+    item.added_registration = reg
+    item.save()
+    audit_update(
+        actor=by,
+        obj=item,
+        before=before,
+        organisation=item.organisation,
+        person_uuid=item.person.uuid if item.person_id else None,
+        summary=f"共享名单人员纳入易流浪走失人员库：{reg.name}",
+    )
+    return reg

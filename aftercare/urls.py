@@ -27,3 +27,16 @@ urlpatterns = [
     path("export/visits.xlsx", views.export_visits, name="export_visits"),
     path("export/registry.xlsx", views.export_registry, name="export_registry"),
 ]
+# data sharing (rule A4)
+urlpatterns += [
+    path("shared/", views.shared_attention, name="shared"),
+    path("shared/lists/", views.shared_lists, name="shared_lists"),
+    path("shared/lists/new/", views.shared_import, name="shared_import"),
+    path("shared/lists/<uuid:uuid>/", views.shared_list_detail, name="shared_list"),
+    path("shared/senders/", views.senders, name="senders"),
+    path("shared/senders/new/", views.sender_new, name="sender_new"),
+    path("shared/senders/<uuid:uuid>/", views.sender_edit, name="sender_edit"),
+    path("shared/attention/<uuid:uuid>/", views.attention_detail, name="attention"),
+    path("shared/attention/<uuid:uuid>/decide/", views.attention_decide, name="attention_decide"),
+    path("shared/attention/<uuid:uuid>/register/", views.attention_register, name="attention_register"),
+]

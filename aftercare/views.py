@@ -14,6 +14,9 @@ from django.views.decorators.http import require_POST
 
 from aftercare import selectors, services
 from aftercare.forms import (
+    AttentionDecideForm,
+    AttentionFilterForm,
+    AttentionRegisterForm,
     CaseFilterForm,
     EndForm,
     FamilyReportForm,
@@ -24,10 +27,13 @@ from aftercare.forms import (
     RegistrationForm,
     RiskVisitForm,
     RouteForm,
+    SenderForm,
+    SharedImportForm,
     WanderingForm,
 )
+from aftercare.models import SHARED_FIELDS
 from core.audit import audit
-from core.excel import list_export
+from core.excel import list_export, wants_xlsx
 from core.models import AuditAction
 from core.paging import paginate
 from core.views import form_errors_from
@@ -607,4 +613,254 @@ def export_registry(request):
             "联系人电话",
         ],
         rows,
+    )
+
+
+# --- data sharing (rule A4) -----------------------------------------------------------------------------
+
+
+def _require_own_writer(request, what: str):
+    org = request.user.organisation
+    if org is None or not services.may_write_for(request.user, org):
+        raise PermissionDenied(f"您没有{what}的权限。")
+    return org
+
+
+ATTENTION_HEADERS = [
+    "名单人员",
+    "性别",
+    "出生日期",
+    "身份证号（脱敏）",
+    "名单住址",
+    "名单类别",
+    "来源部门",
+    "系统中的人员",
+    "匹配概率",
+    "身份证号一致",
+    "需关注原因",
+    "负责乡镇",
+    "所在村居",
+    "核实结果",
+    "核实说明",
+]
+
+
+def _attention_row(i) -> list:
+    return [
+        i.row.name,
+        i.row.sex,
+        i.row.birth_date,
+        i.row.id_number_masked,
+        i.row.address,
+        i.row.shared_list.get_list_kind_display(),
+        i.row.shared_list.sender.name,
+        i.subject_name,
+        f"{i.probability:.0%}",
+        i.exact_id,
+        i.reason,
+        str(i.township or ""),
+        str(i.village or ""),
+        i.get_status_display(),
+        i.note,
+    ]
+
+
+@login_required
+def shared_attention(request):
+    """需关注人员 (rule A4): people on shared lists with a wandering history, in scope; Excel export."""
+    form = AttentionFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.attention_list(user=request.user, filters=filters)
+    if wants_xlsx(request):
+        return list_export(
+            request,
+            title="共享名单需关注人员",
+            headers=ATTENTION_HEADERS,
+            rows=(_attention_row(i) for i in qs.iterator(chunk_size=500)),
+            filename="shared-attention",
+            filters=filters,
+        )
+    page = paginate(request, qs)
+    _audit_list(request, "共享名单需关注人员", len(page["object_list"]))
+    return render(
+        request,
+        "aftercare/shared_attention.html",
+        {**page, "form": form, "query": request.GET.urlencode()},
+    )
+
+
+@login_required
+def shared_lists(request):
+    page = paginate(request, selectors.shared_list_list(user=request.user))
+    return render(
+        request,
+        "aftercare/shared_lists.html",
+        {**page, "senders": list(selectors.sender_list(user=request.user))},
+    )
+
+
+@login_required
+def shared_import(request):
+    _require_own_writer(request, "导入共享名单")
+    form = SharedImportForm(request.POST or None, request.FILES or None, senders=selectors.writable_senders(request.user))
+    row_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            shared = services.shared_list_import(
+                by=request.user, sender=form.cleaned_data["sender"], upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                form_errors_from(exc, form)
+            else:
+                row_errors = exc.messages
+        else:
+            messages.success(request, f"已导入 {shared.row_count} 人，系统正在与有流浪救助经历的人员批量比对。")
+            return redirect("aftercare:shared_list", uuid=shared.uuid)
+    status = 400 if request.method == "POST" and (row_errors or form.errors) else 200
+    return render(
+        request, "aftercare/shared_import.html", {"form": form, "row_errors": row_errors}, status=status
+    )
+
+
+@login_required
+def shared_list_detail(request, uuid):
+    shared = selectors.shared_list_get(user=request.user, uuid=uuid)
+    page = paginate(request, shared.rows.order_by("row_no"))
+    _audit_list(request, f"共享名单（{shared.sender.name}）", len(page["object_list"]))
+    items = selectors.attention_list(user=request.user, filters={"list": shared.uuid})
+    return render(
+        request, "aftercare/shared_list.html", {**page, "shared": shared, "items": list(items[:200])}
+    )
+
+
+@login_required
+def senders(request):
+    return render(
+        request,
+        "aftercare/senders.html",
+        {"senders": list(selectors.sender_list(user=request.user)), "fields": SHARED_FIELDS},
+    )
+
+
+def _sender_form_page(request, sender=None):
+    initial = SenderForm.initial_for(sender) if sender else None
+    form = SenderForm(request.POST or None, initial=initial)
+    done = _post_form(
+        request,
+        form,
+        lambda d: services.sender_save(
+            by=request.user,
+            sender=sender,
+            name=d["name"],
+            list_kind=d["list_kind"],
+            header_row=d["header_row"],
+            mapping=form.mapping(),
+        ),
+        "已保存来源部门及列对应关系。",
+        lambda: redirect("aftercare:senders"),
+    )
+    return done or render(
+        request,
+        "aftercare/form.html",
+        {
+            "form": form,
+            "title": "数据共享来源部门" if sender is None else f"修改来源部门：{sender.name}",
+            "rule": "A4",
+            "back_url": "aftercare:senders",
+            "hint": "填写该部门报送的 Excel 表头中的列名（与表格完全一致），未报送的字段留空。",
+        },
+    )
+
+
+@login_required
+def sender_new(request):
+    _require_own_writer(request, "设置来源部门")
+    return _sender_form_page(request)
+
+
+@login_required
+def sender_edit(request, uuid):
+    sender = selectors.sender_get(user=request.user, uuid=uuid)
+    services.acting_org(request.user, sender.organisation)
+    return _sender_form_page(request, sender)
+
+
+@login_required
+def attention_detail(request, uuid):
+    item = selectors.attention_get(user=request.user, uuid=uuid)
+    return render(
+        request,
+        "aftercare/attention.html",
+        {
+            "item": item,
+            "can_review": selectors.can_review(request.user, item),
+            "decide_form": AttentionDecideForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def attention_decide(request, uuid):
+    item = selectors.attention_get(user=request.user, uuid=uuid)
+    services.acting_org(request.user, item.organisation, item.township, item.village)
+    form = AttentionDecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            services.attention_decide(
+                by=request.user, item=item, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已记录核实结果。")
+    return redirect("aftercare:attention", uuid=item.uuid)
+
+
+@login_required
+def attention_register(request, uuid):
+    item = selectors.attention_get(user=request.user, uuid=uuid)
+    services.acting_org(request.user, item.organisation, item.township, item.village)
+    place = item.case
+    form = AttentionRegisterForm(
+        request.POST or None,
+        townships=selectors.townships(request.user),
+        villages=selectors.villages(request.user),
+        stations=selectors.stations(),
+        initial={
+            "township": item.township,
+            "village": item.village,
+            "station": place.station if place else None,
+            "repeated_wandering": True,
+            "physical_disability": item.row.shared_list.list_kind == "disability",
+        },
+    )
+    done = _post_form(
+        request,
+        form,
+        lambda d: services.attention_register(
+            by=request.user,
+            item=item,
+            township=d["township"],
+            village=d.get("village"),
+            station=d["station"],
+            categories=form.categories(),
+        ),
+        "已纳入易流浪走失人员库。",
+        lambda: redirect("aftercare:attention", uuid=item.uuid),
+    )
+    return done or render(
+        request,
+        "aftercare/form.html",
+        {
+            "form": form,
+            "title": "纳入易流浪走失人员库",
+            "subject": item.row.name,
+            "rule": "A3 / A4",
+            "back_attention": item,
+            "hint": item.reason,
+        },
     )

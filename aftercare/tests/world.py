@@ -60,11 +60,51 @@ def extend_world(cast, ctx) -> dict:
         by=head, registration=reg, visited_at=timezone.now(), method="home", situation="世界走访"
     )
     services.wandering_report(by=head, case=case, last_seen_on=timezone.localdate())
+    # rule A4: a sender of the station, an imported list with the returnee on it, matched in batch
+    shared_list_world(cast)
     return {
-        "secrets": ["己世界", REG_NAME, "世界回访情况", "世界困难情况"],
+        "secrets": ["己世界", REG_NAME, "世界回访情况", "世界困难情况", SHARED_NAME],
         # township-only actions: the station owner of the every-URL test may not do them (403)
         "routes_without_fixture": {
             "/aftercare/referrals/<uuid:uuid>/decide/",
             "/aftercare/registry/<uuid:uuid>/visit/",
         },
     }
+
+
+SHARED_NAME = "世界低保户"
+
+
+def shared_list_world(cast):
+    """A sender, one imported list (the returnee 己世界 and one more), and its attention items (rule A4)."""
+    import io
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from matching import engine
+
+    settings.GUITU_MATCH_FACES = False
+    engine.reset_cache()
+    sender = services.sender_save(
+        by=cast.head,
+        name="世界民政局（低保）",
+        list_kind="dibao",
+        mapping={"name": "姓名", "sex": "性别", "birth_date": "出生日期", "address": "住址"},
+    )
+    wb = Workbook()
+    for row in (
+        ["姓名", "性别", "出生日期", "住址"],
+        ["己世界", "男", "1980-01-01", "世界社区"],
+        [SHARED_NAME, "女", "1950-02-02", "世界社区9号"],
+    ):
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    shared = services.shared_list_import(
+        by=cast.head, sender=sender, upload=SimpleUploadedFile("世界低保.xlsx", buf.getvalue())
+    )
+    services.shared_list_match(shared=shared)
+    engine.reset_cache()
+    return shared
