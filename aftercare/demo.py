@@ -287,5 +287,57 @@ def seed_aftercare(ctx, *, stdout=None) -> None:
         last_seen_place="英德汽车客运站",
         note="家属称其昨日早上出门后未归。",
     )
+    seed_shared_list(ctx, desk)
     if stdout:
-        stdout.write("  回归后跟踪：英城街道、和平社区，返乡台账 4 人，人员库 3 人，再次流浪报告 1 条")
+        stdout.write(
+            "  回归后跟踪：英城街道、和平社区，返乡台账 4 人，人员库 3 人，再次流浪报告 1 条，共享低保名单 1 份"
+        )
+
+
+#: The county civil-affairs bureau's 低保 list as it arrives: a title row, then its own column names (rule A4).
+DIBAO_ROWS = (
+    ("序号", "户主姓名", "性别", "出生日期", "家庭住址", "保障类别"),
+    (1, "罗志明", "男", "1978-04-12", "英城街道和平社区", "农村低保"),
+    (2, "刘德福", "男", "1969-03-08", "英城街道和平社区5巷", "农村低保"),
+    (3, "温秀兰", "女", "1948-10-30", "英城街道城南社区", "农村特困"),
+    (4, "钟亚东", "男", "1991-06-15", "英城街道新华社区", "城市低保"),
+)
+
+
+def seed_shared_list(ctx, desk) -> None:
+    """One 低保 list sent by 英德市民政局, imported by 英德站 through the services and matched in batch: the
+    returnee 罗志明 and the registered 刘德福 come up for attention (rule A4)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from aftercare import services
+    from guitu.demo import _do
+
+    sender = _do(
+        ctx.now - datetime.timedelta(days=10),
+        services.sender_save,
+        by=desk,
+        name="英德市民政局（城乡低保）",
+        list_kind="dibao",
+        header_row=2,
+        mapping={"name": "户主姓名", "sex": "性别", "birth_date": "出生日期", "address": "家庭住址",
+                 "category": "保障类别"},
+    )
+    wb = Workbook()
+    wb.active.append(["英德市英城街道2026年城乡低保、特困人员名册"])
+    for row in DIBAO_ROWS:
+        wb.active.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    shared = _do(
+        ctx.now - datetime.timedelta(days=2),
+        services.shared_list_import,
+        by=desk,
+        sender=sender,
+        upload=SimpleUploadedFile("英城街道低保名册.xlsx", buf.getvalue()),
+    )
+    shared.refresh_from_db()
+    if shared.matched_at is None:  # the queue runs it when the seed is not in immediate mode
+        _do(ctx.now - datetime.timedelta(days=2), services.shared_list_match, shared=shared)

@@ -54,6 +54,11 @@ def test_the_demo_seeds_after_return_work_through_the_services():
     assert local.filter(visits__isnull=False).distinct().count() == 2
     assert RiskRegistration.objects.filter(township__code="YCJDB").count() == 3
     assert WanderingAlert.objects.filter(acknowledged_at__isnull=True).count() == 1
+    from aftercare.models import AttentionItem, SharedList
+
+    shared = SharedList.objects.get()  # rule A4: one 低保 list, matched in batch
+    assert shared.row_count == 4 and shared.matched_at is not None
+    assert {i.row.name for i in AttentionItem.objects.filter(row__shared_list=shared)} >= {"罗志明"}
     assert any("hp_wangge" in line for line in login_lines())
     from network.models import Contact, ServicePoint
     from network.selectors import coverage
