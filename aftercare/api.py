@@ -342,7 +342,9 @@ class SenderIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     list_kind: str = Field(max_length=12)
     header_row: int = Field(1, ge=1, le=20)
-    mapping: dict[str, str] = Field(description="字段 → 列名：name, id_number, sex, birth_date, address, category, disability")
+    mapping: dict[str, str] = Field(
+        description="字段 → 列名：name, id_number, sex, birth_date, address, category, disability"
+    )
 
 
 class SenderOut(Schema):
@@ -456,7 +458,9 @@ def shared_lists(request, offset: int = 0, limit: int = 50):
     return _page(selectors.shared_list_list(user=request.user), offset, limit)
 
 
-@router.post("/shared/lists", response={201: SharedListOut}, summary="导入共享名单 Excel（规则A4，全部或全不）")
+@router.post(
+    "/shared/lists", response={201: SharedListOut}, summary="导入共享名单 Excel（规则A4，全部或全不）"
+)
 def shared_list_import(request, sender: Form[uuid.UUID], file: File[UploadedFile]):
     chosen = selectors.writable_senders(request.user).filter(uuid=sender).first()
     if chosen is None:
@@ -485,7 +489,9 @@ def shared_attention(
     offset: int = 0,
     limit: int = 50,
 ):
-    rows = _page(selectors.attention_list(user=request.user, filters={"status": status, "kind": kind}), offset, limit)
+    rows = _page(
+        selectors.attention_list(user=request.user, filters={"status": status, "kind": kind}), offset, limit
+    )
     _audit_list(request, "共享名单需关注人员", len(rows))
     return rows
 
@@ -496,7 +502,9 @@ def shared_attention_item(request, item_uuid: uuid.UUID):
 
 
 @router.post(
-    "/shared/attention/{item_uuid}/decision", response=AttentionOut, summary="核实：确认为同一人 / 不是同一人（规则A4）"
+    "/shared/attention/{item_uuid}/decision",
+    response=AttentionOut,
+    summary="核实：确认为同一人 / 不是同一人（规则A4）",
 )
 def shared_attention_decide(request, item_uuid: uuid.UUID, payload: AttentionDecideIn):
     item = selectors.attention_get(user=request.user, uuid=item_uuid)

@@ -169,7 +169,9 @@ class SenderForm(forms.Form):
                 label=f"“{label}”所在列的列名",
                 max_length=50,
                 required=False,
-                help_text="必填" if field == "name" else ("与出生日期至少填一项" if field == "id_number" else ""),
+                help_text="必填"
+                if field == "name"
+                else ("与出生日期至少填一项" if field == "id_number" else ""),
             )
 
     @staticmethod
@@ -199,8 +201,12 @@ class SharedImportForm(forms.Form):
 
 class AttentionFilterForm(forms.Form):
     q = forms.CharField(label="姓名", max_length=50, required=False)
-    status = forms.ChoiceField(label="核实结果", required=False, choices=[("", "全部"), *AttentionStatus.choices])
-    kind = forms.ChoiceField(label="名单类别", required=False, choices=[("", "全部"), *SharedListKind.choices])
+    status = forms.ChoiceField(
+        label="核实结果", required=False, choices=[("", "全部"), *AttentionStatus.choices]
+    )
+    kind = forms.ChoiceField(
+        label="名单类别", required=False, choices=[("", "全部"), *SharedListKind.choices]
+    )
 
 
 class AttentionDecideForm(forms.Form):
@@ -214,7 +220,10 @@ class AttentionDecideForm(forms.Form):
         error_messages={"required": "请选择核实结果。"},
     )
     note = forms.CharField(
-        label="核实说明", max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2, "wide": True})
+        label="核实说明",
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "wide": True}),
     )
 
 

@@ -457,7 +457,9 @@ class DataSender(TimeStamped):
         ordering = ["name", "id"]
         verbose_name = verbose_name_plural = "数据共享来源部门"
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="aftercare_one_sender_name_per_org"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="aftercare_one_sender_name_per_org"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -472,7 +474,9 @@ class SharedList(TimeStamped):
     """One imported list (rule A4): every row valid, stored at once, then matched in batch."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    sender = models.ForeignKey(DataSender, verbose_name="来源部门", on_delete=models.PROTECT, related_name="lists")
+    sender = models.ForeignKey(
+        DataSender, verbose_name="来源部门", on_delete=models.PROTECT, related_name="lists"
+    )
     organisation = models.ForeignKey(
         Organisation, verbose_name="接收机构", on_delete=models.PROTECT, related_name="+"
     )
@@ -550,7 +554,12 @@ class AttentionItem(TimeStamped):
         Organisation, verbose_name="接收机构", on_delete=models.PROTECT, related_name="+"
     )
     person = models.ForeignKey(
-        "people.Person", verbose_name="人员档案", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "people.Person",
+        verbose_name="人员档案",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     case = models.ForeignKey(
         ReturnCase, verbose_name="返乡台账", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -564,11 +573,19 @@ class AttentionItem(TimeStamped):
         related_name="+",
     )
     township = models.ForeignKey(
-        Organisation, verbose_name="负责乡镇（街道）", null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        verbose_name="负责乡镇（街道）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     village = models.ForeignKey(
-        Organisation, verbose_name="所在村（居）", null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        verbose_name="所在村（居）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     probability = models.FloatField("匹配概率")
@@ -580,7 +597,11 @@ class AttentionItem(TimeStamped):
     note = models.CharField("核实说明", max_length=NOTE_MAX, blank=True)
     decided_at = models.DateTimeField("核实时间", null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="核实人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="核实人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     added_registration = models.ForeignKey(
@@ -602,7 +623,9 @@ class AttentionItem(TimeStamped):
             ),
             # one item per list row and subject: a rerun of the batch updates, never duplicates
             models.UniqueConstraint(
-                fields=["row", "person"], condition=Q(person__isnull=False), name="aftercare_one_item_per_person"
+                fields=["row", "person"],
+                condition=Q(person__isnull=False),
+                name="aftercare_one_item_per_person",
             ),
             models.UniqueConstraint(
                 fields=["row", "registration"],
@@ -613,9 +636,7 @@ class AttentionItem(TimeStamped):
 
     @classmethod
     def scope_q(cls, org_ids) -> Q:
-        return (
-            Q(organisation_id__in=org_ids) | Q(township_id__in=org_ids) | Q(village_id__in=org_ids)
-        )
+        return Q(organisation_id__in=org_ids) | Q(township_id__in=org_ids) | Q(village_id__in=org_ids)
 
     @property
     def subject_name(self) -> str:

@@ -275,9 +275,9 @@ def writable_senders(user) -> QuerySet[DataSender]:
 
 
 def shared_list_list(*, user) -> QuerySet[SharedList]:
-    return scoped(
-        SharedList.objects.select_related("sender", "organisation", "imported_by"), user
-    ).order_by("-imported_at", "-id")
+    return scoped(SharedList.objects.select_related("sender", "organisation", "imported_by"), user).order_by(
+        "-imported_at", "-id"
+    )
 
 
 def shared_list_get(*, user, uuid) -> SharedList:
@@ -292,8 +292,14 @@ def attention_list(*, user, filters: dict | None = None) -> QuerySet[AttentionIt
     filters = filters or {}
     qs = scoped(
         AttentionItem.objects.select_related(
-            "row__shared_list__sender", "person", "case", "registration", "township", "village",
-            "organisation", "added_registration",
+            "row__shared_list__sender",
+            "person",
+            "case",
+            "registration",
+            "township",
+            "village",
+            "organisation",
+            "added_registration",
         ),
         user,
     )
@@ -311,8 +317,15 @@ def attention_list(*, user, filters: dict | None = None) -> QuerySet[AttentionIt
 def attention_get(*, user, uuid) -> AttentionItem:
     return get_scoped_or_404(
         AttentionItem.objects.select_related(
-            "row__shared_list__sender", "person", "case", "registration", "township", "village",
-            "organisation", "decided_by", "added_registration",
+            "row__shared_list__sender",
+            "person",
+            "case",
+            "registration",
+            "township",
+            "village",
+            "organisation",
+            "decided_by",
+            "added_registration",
         ),
         user,
         uuid=uuid,

@@ -678,7 +678,9 @@ def sender_save(
     if before is None:
         audit_create(actor=by, obj=sender, organisation=org, summary=f"设置数据共享来源部门：{sender}")
     else:
-        audit_update(actor=by, obj=sender, before=before, organisation=org, summary=f"修改来源部门列对应：{sender}")
+        audit_update(
+            actor=by, obj=sender, before=before, organisation=org, summary=f"修改来源部门列对应：{sender}"
+        )
     return sender
 
 
@@ -731,7 +733,9 @@ def _read_sheet(upload, sender: DataSender) -> tuple[list[tuple[int, dict[str, A
 
     size = getattr(upload, "size", None)
     if size is not None and size > SHARED_MAX_BYTES:
-        raise ValidationError({"file": f"文件过大（最大 {SHARED_MAX_BYTES // 1024 // 1024} MB），请分批导入。"})
+        raise ValidationError(
+            {"file": f"文件过大（最大 {SHARED_MAX_BYTES // 1024 // 1024} MB），请分批导入。"}
+        )
     try:
         upload.seek(0)
         wb = load_workbook(upload, read_only=True, data_only=True)
@@ -747,8 +751,10 @@ def _read_sheet(upload, sender: DataSender) -> tuple[list[tuple[int, dict[str, A
     missing = [f"{SHARED_FIELDS[f]}（{h}）" for f, h in wanted.items() if h not in headers]
     if missing:
         raise ValidationError(
-            {"file": f"第{sender.header_row}行表头中找不到以下列，整份文件未导入：{'、'.join(missing)}。"
-             "请核对来源部门的列对应设置。"}
+            {
+                "file": f"第{sender.header_row}行表头中找不到以下列，整份文件未导入：{'、'.join(missing)}。"
+                "请核对来源部门的列对应设置。"
+            }
         )
     position = {f: headers.index(h) for f, h in wanted.items()}
     out = []
@@ -781,7 +787,9 @@ def shared_list_import(*, by, sender: DataSender, upload, file_name: str = "") -
         problems += [f"第{rownum}行：{p}" for p in row_problems]
         built.append(row)
     if problems:
-        raise ValidationError(problems[:200] + ([f"……共 {len(problems)} 处错误"] if len(problems) > 200 else []))
+        raise ValidationError(
+            problems[:200] + ([f"……共 {len(problems)} 处错误"] if len(problems) > 200 else [])
+        )
     if not built:
         raise ValidationError({"file": "文件中没有人员记录。"})
     file_name = (file_name or getattr(upload, "name", "") or "名单.xlsx").replace("\x00", "")[-200:]
@@ -847,7 +855,9 @@ def _registration_record(reg: RiskRegistration):
 def _attention_reason(shared: SharedList, person, case, reg, episodes: int) -> str:
     kind = shared.get_list_kind_display()
     if reg is not None:
-        text = f"在易流浪走失人员库中（{'、'.join(reg.category_labels)}），现列入{kind}名单：核实帮扶落实并走访"
+        text = (
+            f"在易流浪走失人员库中（{'、'.join(reg.category_labels)}），现列入{kind}名单：核实帮扶落实并走访"
+        )
     elif case is not None:
         text = f"返乡人员（{timezone.localtime(case.returned_at):%Y-%m-%d} 返乡），现列入{kind}名单：安排走访"
     else:
@@ -864,12 +874,14 @@ def wandering_history(org_ids) -> tuple[list, dict, dict, list]:
     from people.models import Episode, Person
 
     cases = list(
-        ReturnCase.objects.filter(ReturnCase.scope_q(org_ids)).select_related("township", "village")
+        ReturnCase.objects.filter(ReturnCase.scope_q(org_ids))
+        .select_related("township", "village")
         .order_by("returned_at")
     )
     regs = list(
-        RiskRegistration.objects.filter(RiskRegistration.scope_q(org_ids), ended_at__isnull=True)
-        .select_related("township", "village")
+        RiskRegistration.objects.filter(
+            RiskRegistration.scope_q(org_ids), ended_at__isnull=True
+        ).select_related("township", "village")
     )
     with_episode = Episode.objects.filter(person=OuterRef("pk"), station_id__in=org_ids)
     person_ids = set(
@@ -940,7 +952,10 @@ def shared_list_match(*, shared: SharedList) -> int:
                     shared, person, case, reg, getattr(person, "n_episodes", 0) if person else 0
                 ),
             }
-            lookup = {"row_id": row_pk, **({"person": person} if person else {"person": None, "registration": reg})}
+            lookup = {
+                "row_id": row_pk,
+                **({"person": person} if person else {"person": None, "registration": reg}),
+            }
             item = AttentionItem.objects.filter(**lookup).first()
             if item is None:
                 item = AttentionItem.objects.create(row=rows_by_pk[row_pk], person=person, **values)
@@ -956,23 +971,35 @@ def shared_list_match(*, shared: SharedList) -> int:
                 for k, v in values.items():
                     setattr(item, k, v)
                 item.save()
-                audit_update(actor=None, obj=item, before=before, organisation=shared.organisation,
-                             summary=f"共享名单重新比对：{item.row.name}")
+                audit_update(
+                    actor=None,
+                    obj=item,
+                    before=before,
+                    organisation=shared.organisation,
+                    summary=f"共享名单重新比对：{item.row.name}",
+                )
             written += 1
         before = snapshot(shared)
         shared.matched_at = timezone.now()
         shared.match_count = AttentionItem.objects.filter(row__shared_list=shared).count()
         shared.save(update_fields=["matched_at", "match_count", "updated_at"])
-        audit_update(actor=None, obj=shared, before=before, organisation=shared.organisation,
-                     summary=f"共享名单批量比对完成：{shared.sender.name}，需关注 {shared.match_count} 人")
+        audit_update(
+            actor=None,
+            obj=shared,
+            before=before,
+            organisation=shared.organisation,
+            summary=f"共享名单批量比对完成：{shared.sender.name}，需关注 {shared.match_count} 人",
+        )
     return written
 
 
 @transaction.atomic
 def attention_decide(*, by, item: AttentionItem, status: str, note: str = "") -> AttentionItem:
     """Staff confirm that the listed person is the one with the wandering history, or not (rule A4)."""
-    item = AttentionItem.objects.select_for_update(of=("self",)).select_related("row", "person", "registration").get(
-        pk=item.pk
+    item = (
+        AttentionItem.objects.select_for_update(of=("self",))
+        .select_related("row", "person", "registration")
+        .get(pk=item.pk)
     )
     acting_org(by, item.organisation, item.township, item.village)
     if status not in ATTENTION_TRANSITIONS.get(item.status, set()):
@@ -982,8 +1009,20 @@ def attention_decide(*, by, item: AttentionItem, status: str, note: str = "") ->
         raise ValidationError({"note": "请说明不是同一人的依据（如身份证号、住址不同）。"})
     before = snapshot(item)
     item.status, item.note, item.decided_at, item.decided_by = status, note, timezone.now(), by
-    _full_clean(item, exclude=["row", "organisation", "person", "case", "registration", "township", "village",
-                               "decided_by", "added_registration"])
+    _full_clean(
+        item,
+        exclude=[
+            "row",
+            "organisation",
+            "person",
+            "case",
+            "registration",
+            "township",
+            "village",
+            "decided_by",
+            "added_registration",
+        ],
+    )
     item.save()
     audit_update(
         actor=by,
@@ -1008,8 +1047,10 @@ def attention_register(
 ) -> RiskRegistration:
     """Put a confirmed person from a shared list on the at-risk roster (rule A4 → A3) through
     ``registration_create``; the item remembers the registration."""
-    item = AttentionItem.objects.select_for_update(of=("self",)).select_related("row", "person", "case").get(
-        pk=item.pk
+    item = (
+        AttentionItem.objects.select_for_update(of=("self",))
+        .select_related("row", "person", "case")
+        .get(pk=item.pk)
     )
     acting_org(by, item.organisation, item.township, item.village)
     if item.status != AttentionStatus.CONFIRMED:

@@ -66,8 +66,13 @@ def returnee(cast, net, name, *, birth, id_number="", days_ago=60):
             station=cast.station,
             channel="walk_in",
             requested_at=at,
-            person_data={"name": name, "sex": "男", "birth_date": birth, "hukou_division": net.v_div,
-                         "hukou_text": "广东省英德市英城街道和平社区"},
+            person_data={
+                "name": name,
+                "sex": "男",
+                "birth_date": birth,
+                "hukou_division": net.v_div,
+                "hukou_text": "广东省英德市英城街道和平社区",
+            },
             id_number=id_number,
             answers=ELIGIBLE,
         )
@@ -100,8 +105,13 @@ def xlsx(rows, *, title_row=None, name="低保名单.xlsx") -> SimpleUploadedFil
     return SimpleUploadedFile(name, buf.getvalue())
 
 
-DIBAO_MAPPING = {"name": "户主姓名", "id_number": "公民身份号码", "sex": "性别", "address": "家庭住址",
-                 "category": "保障类别"}
+DIBAO_MAPPING = {
+    "name": "户主姓名",
+    "id_number": "公民身份号码",
+    "sex": "性别",
+    "address": "家庭住址",
+    "category": "保障类别",
+}
 HEADERS = ["序号", "户主姓名", "性别", "公民身份号码", "家庭住址", "保障类别"]
 
 
@@ -126,7 +136,9 @@ def test_a4_a_sender_keeps_its_column_mapping_per_organisation(cast, dibao):
     assert dibao.mapping["id_number"] == "公民身份号码" and dibao.organisation == cast.station
     assert AuditEntry.objects.filter(object_id=str(dibao.uuid)).exists()
     with pytest.raises(ValidationError) as err:
-        services.sender_save(by=cast.head, name="英德市民政局（低保）", list_kind="dibao", mapping=DIBAO_MAPPING)
+        services.sender_save(
+            by=cast.head, name="英德市民政局（低保）", list_kind="dibao", mapping=DIBAO_MAPPING
+        )
     assert "已有来源部门" in str(err.value)
     with pytest.raises(ValidationError) as err:
         services.sender_save(by=cast.head, name="残联", list_kind="disability", mapping={"sex": "性别"})
@@ -135,21 +147,29 @@ def test_a4_a_sender_keeps_its_column_mapping_per_organisation(cast, dibao):
         services.sender_save(by=cast.head, name="残联", list_kind="disability", mapping={"name": "姓名"})
     assert "身份证号" in str(err.value)
     # another organisation has its own senders and cannot change this one
-    other = services.sender_save(by=cast.outsider, name="英德市民政局（低保）", list_kind="dibao", mapping=DIBAO_MAPPING)
+    other = services.sender_save(
+        by=cast.outsider, name="英德市民政局（低保）", list_kind="dibao", mapping=DIBAO_MAPPING
+    )
     assert other.organisation == cast.other_station
     with pytest.raises(PermissionDenied):
-        services.sender_save(by=cast.outsider, sender=dibao, name="x", list_kind="dibao", mapping=DIBAO_MAPPING)
+        services.sender_save(
+            by=cast.outsider, sender=dibao, name="x", list_kind="dibao", mapping=DIBAO_MAPPING
+        )
     assert list(selectors.sender_list(user=cast.outsider)) == [other]
 
 
-def test_a4_a_file_missing_a_mapped_column_is_refused_as_a_whole(cast, dibao, django_capture_on_commit_callbacks):
+def test_a4_a_file_missing_a_mapped_column_is_refused_as_a_whole(
+    cast, dibao, django_capture_on_commit_callbacks
+):
     upload = xlsx([["序号", "姓名", "性别"], [1, "罗志明", "男"]], title_row="2026年低保名册")
     with pytest.raises(ValidationError) as err:
         services.shared_list_import(by=cast.reception, sender=dibao, upload=upload)
     assert "户主姓名" in str(err.value) and "整份文件未导入" in str(err.value)
     assert not SharedList.objects.exists()
     with pytest.raises(ValidationError) as err:
-        services.shared_list_import(by=cast.reception, sender=dibao, upload=SimpleUploadedFile("a.xlsx", b"nope"))
+        services.shared_list_import(
+            by=cast.reception, sender=dibao, upload=SimpleUploadedFile("a.xlsx", b"nope")
+        )
     assert "无法读取" in str(err.value)
 
 
@@ -183,7 +203,9 @@ def test_a4_every_bad_row_is_reported_in_chinese_and_nothing_is_half_imported(ca
 
 def test_a4_a_good_file_is_stored_encrypted_and_audited(cast, dibao, django_capture_on_commit_callbacks):
     upload = xlsx([HEADERS, [1, "罗志明", "", LUO_ID, "和平社区", "城市低保"]], title_row="名册")
-    shared = import_and_match(django_capture_on_commit_callbacks, by=cast.reception, sender=dibao, upload=upload)
+    shared = import_and_match(
+        django_capture_on_commit_callbacks, by=cast.reception, sender=dibao, upload=upload
+    )
     row = shared.rows.get()
     assert row.row_no == 3 and row.sex == "男" and row.birth_date == datetime.date(1978, 4, 12)
     assert LUO_ID not in row.id_number_enc and decrypt_id(row.id_number_enc) == LUO_ID
@@ -199,7 +221,9 @@ def test_a4_an_identical_id_number_is_certain(cast, local_net, dibao, django_cap
     case = returnee(cast, local_net, "罗志明", birth=datetime.date(1978, 4, 12), id_number=LUO_ID)
     returnee(cast, local_net, "陈伟强", birth=datetime.date(1985, 11, 2))
     upload = xlsx([HEADERS, [1, "罗智明", "男", LUO_ID, "英城街道和平社区", "农村低保"]], title_row="名册")
-    shared = import_and_match(django_capture_on_commit_callbacks, by=cast.reception, sender=dibao, upload=upload)
+    shared = import_and_match(
+        django_capture_on_commit_callbacks, by=cast.reception, sender=dibao, upload=upload
+    )
     item = AttentionItem.objects.get()
     assert item.person == case.person and item.exact_id and item.probability == 1.0
     assert item.case == case and item.township == local_net.township and item.village == local_net.village
@@ -218,12 +242,21 @@ def test_a4_name_and_birth_year_match_through_the_engine(cast, local_net, django
         by=cast.head,
         name="英德市残联",
         list_kind="disability",
-        mapping={"name": "姓名", "sex": "性别", "birth_date": "出生年月日", "disability": "残疾类别等级",
-                 "address": "户籍地"},
+        mapping={
+            "name": "姓名",
+            "sex": "性别",
+            "birth_date": "出生年月日",
+            "disability": "残疾类别等级",
+            "address": "户籍地",
+        },
     )
-    upload = xlsx([["姓名", "性别", "出生年月日", "残疾类别等级", "户籍地"],
-                   ["邓国华", "男", datetime.datetime(1962, 5, 6), "精神二级", "广东省英德市英城街道和平社区"],
-                   ["马不相干", "女", "1999-09-09", "视力一级", "湖南省长沙市"]])
+    upload = xlsx(
+        [
+            ["姓名", "性别", "出生年月日", "残疾类别等级", "户籍地"],
+            ["邓国华", "男", datetime.datetime(1962, 5, 6), "精神二级", "广东省英德市英城街道和平社区"],
+            ["马不相干", "女", "1999-09-09", "视力一级", "湖南省长沙市"],
+        ]
+    )
     import_and_match(django_capture_on_commit_callbacks, by=cast.reception, sender=disabled, upload=upload)
     items = list(AttentionItem.objects.all())
     assert [i.person for i in items] == [case.person]
@@ -232,21 +265,32 @@ def test_a4_name_and_birth_year_match_through_the_engine(cast, local_net, django
     assert "尚未纳入易流浪走失人员库" in item.reason
 
 
-def test_a4_a_registered_person_without_a_file_is_matched(cast, local_net, django_capture_on_commit_callbacks):
+def test_a4_a_registered_person_without_a_file_is_matched(
+    cast, local_net, django_capture_on_commit_callbacks
+):
     reg = services.registration_create(
         by=local_net.township_head,
         township=local_net.township,
         village=local_net.village,
         station=cast.station,
-        data={"name": "刘德福", "sex": "男", "birth_date": datetime.date(1969, 3, 8), "address": "和平社区5巷12号",
-              "mental_disorder": True},
+        data={
+            "name": "刘德福",
+            "sex": "男",
+            "birth_date": datetime.date(1969, 3, 8),
+            "address": "和平社区5巷12号",
+            "mental_disorder": True,
+        },
     )
     sender = services.sender_save(
-        by=local_net.township_head, name="乡村振兴办", list_kind="poverty",
+        by=local_net.township_head,
+        name="乡村振兴办",
+        list_kind="poverty",
         mapping={"name": "姓名", "birth_date": "出生日期", "sex": "性别", "address": "住址"},
     )
     upload = xlsx([["姓名", "性别", "出生日期", "住址"], ["刘德福", "男", "1969-03-08", "和平社区5巷12号"]])
-    import_and_match(django_capture_on_commit_callbacks, by=local_net.township_head, sender=sender, upload=upload)
+    import_and_match(
+        django_capture_on_commit_callbacks, by=local_net.township_head, sender=sender, upload=upload
+    )
     item = AttentionItem.objects.get()
     assert item.registration == reg and item.person is None and "易流浪走失人员库" in item.reason
 
@@ -278,8 +322,13 @@ def test_a4_staff_confirm_or_reject_and_confirmed_people_go_on_the_roster(cast, 
     with pytest.raises(PermissionDenied):
         services.attention_decide(by=cast.outsider, item=item, status="confirmed")
     with pytest.raises(ValidationError) as err:
-        services.attention_register(by=local_net.township_head, item=item, township=local_net.township,
-                                    station=cast.station, categories={"repeated_wandering": True})
+        services.attention_register(
+            by=local_net.township_head,
+            item=item,
+            township=local_net.township,
+            station=cast.station,
+            categories={"repeated_wandering": True},
+        )
     assert "先核实" in str(err.value)
     with pytest.raises(ValidationError) as err:
         services.attention_decide(by=local_net.township_head, item=item, status="rejected")
@@ -288,17 +337,28 @@ def test_a4_staff_confirm_or_reject_and_confirmed_people_go_on_the_roster(cast, 
     with pytest.raises(ValidationError):
         services.attention_decide(by=cast.reception, item=item, status="rejected", note="x")
     reg = services.attention_register(
-        by=local_net.township_head, item=item, township=local_net.township, village=local_net.village,
-        station=cast.station, categories={"repeated_wandering": True},
+        by=local_net.township_head,
+        item=item,
+        township=local_net.township,
+        village=local_net.village,
+        station=cast.station,
+        categories={"repeated_wandering": True},
     )
     item.refresh_from_db()
     assert item.status == AttentionStatus.CONFIRMED and item.added_registration == reg
     assert reg.person == case.person and reg.case == case and reg.repeated_wandering
     with pytest.raises(ValidationError):
-        services.attention_register(by=local_net.township_head, item=item, township=local_net.township,
-                                    station=cast.station, categories={"repeated_wandering": True})
+        services.attention_register(
+            by=local_net.township_head,
+            item=item,
+            township=local_net.township,
+            station=cast.station,
+            categories={"repeated_wandering": True},
+        )
     assert RiskRegistration.objects.count() == 1
-    assert AuditEntry.objects.filter(object_id=str(item.uuid), summary__contains="纳入易流浪走失人员库").exists()
+    assert AuditEntry.objects.filter(
+        object_id=str(item.uuid), summary__contains="纳入易流浪走失人员库"
+    ).exists()
 
 
 def test_a4_pages_export_and_outsider(cast, local_net, matched, client_for):
@@ -306,8 +366,12 @@ def test_a4_pages_export_and_outsider(cast, local_net, matched, client_for):
     c = client_for(local_net.township_head)
     page = c.get("/aftercare/shared/")
     body = page.content.decode()
-    assert page.status_code == 200 and "罗志明" in body and f"/aftercare/shared/attention/{item.uuid}/" in body
-    assert AuditEntry.objects.filter(actor=local_net.township_head, object_type="aftercare.共享名单需关注人员").exists()
+    assert (
+        page.status_code == 200 and "罗志明" in body and f"/aftercare/shared/attention/{item.uuid}/" in body
+    )
+    assert AuditEntry.objects.filter(
+        actor=local_net.township_head, object_type="aftercare.共享名单需关注人员"
+    ).exists()
     xl = c.get("/aftercare/shared/?format=xlsx&status=pending")
     ws = load_workbook(io.BytesIO(xl.content)).active
     values = [[cell for cell in row] for row in ws.iter_rows(values_only=True)]
@@ -315,7 +379,9 @@ def test_a4_pages_export_and_outsider(cast, local_net, matched, client_for):
     assert AuditEntry.objects.filter(actor=local_net.township_head, action="export").exists()
     detail = c.get(f"/aftercare/shared/attention/{item.uuid}/").content.decode()
     assert f"/aftercare/cases/{case.uuid}/" in detail and "返乡人员" in detail  # a link to the ledger entry
-    response = c.post(f"/aftercare/shared/attention/{item.uuid}/decide/", {"status": "confirmed", "note": "核实"})
+    response = c.post(
+        f"/aftercare/shared/attention/{item.uuid}/decide/", {"status": "confirmed", "note": "核实"}
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.status == AttentionStatus.CONFIRMED
@@ -323,7 +389,10 @@ def test_a4_pages_export_and_outsider(cast, local_net, matched, client_for):
     out = client_for(cast.outsider)
     assert "罗志明" not in out.get("/aftercare/shared/").content.decode()
     assert out.get(f"/aftercare/shared/attention/{item.uuid}/").status_code == 404
-    assert out.post(f"/aftercare/shared/attention/{item.uuid}/decide/", {"status": "confirmed"}).status_code == 404
+    assert (
+        out.post(f"/aftercare/shared/attention/{item.uuid}/decide/", {"status": "confirmed"}).status_code
+        == 404
+    )
     assert "罗志明" not in out.get("/api/v1/aftercare/shared/attention").content.decode()
     assert DataSender.objects.count() == 1
 
