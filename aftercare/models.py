@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from core.fields import CIPHERTEXT, BoundedTextField
+from core.fields import CIPHERTEXT
 from core.models import Division, Organisation, TimeStamped
 
 #: Longer free texts: a length limit in the model (validated in the services), the form and the API.
@@ -511,7 +511,9 @@ class SharedListRow(TimeStamped):
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=2, choices=[("男", "男"), ("女", "女")], blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    id_number_enc = BoundedTextField("身份证号（加密）", max_length=CIPHERTEXT, blank=True)
+    # a CharField: varchar(n) bounds it on every database (a BoundedTextField's CHECK would be created twice
+    # by a CreateModel migration on PostgreSQL)
+    id_number_enc = models.CharField("身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
     address = models.CharField("户籍地/住址", max_length=200, blank=True)
