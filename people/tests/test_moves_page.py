@@ -8,8 +8,8 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from people.models import Episode
+from people.selectors import episode_moves
 from people.states import CLOSED, EpisodeStatus, allowed_targets
-from people.views import episode_moves
 from stay.tests.factories import admitted_episode
 
 pytestmark = pytest.mark.django_db
