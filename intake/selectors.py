@@ -210,7 +210,6 @@ def episode_panel(*, episode: Episode, user) -> dict:
         "can_write": writable,
         "can_add": writable and is_open,
         "can_admit": writable and episode.status == EpisodeStatus.REQUESTED and not missing,
-        "can_refuse": writable and episode.status == EpisodeStatus.REQUESTED,
         "can_terminate": writable and episode.status in IN_CARE,
         "needs_handover": episode.channel in (Channel.POLICE, Channel.CHENGGUAN),
     }
