@@ -307,12 +307,10 @@ DIBAO_ROWS = (
 def seed_shared_list(ctx, desk) -> None:
     """One 低保 list sent by 英德市民政局, imported by 英德站 through the services and matched in batch: the
     returnee 罗志明 and the registered 刘德福 come up for attention (rule A4)."""
-    import io
-
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from openpyxl import Workbook
 
     from aftercare import services
+    from core.excel import ExcelBook
     from guitu.demo import _do
 
     sender = _do(
@@ -325,18 +323,16 @@ def seed_shared_list(ctx, desk) -> None:
         mapping={"name": "户主姓名", "sex": "性别", "birth_date": "出生日期", "address": "家庭住址",
                  "category": "保障类别"},
     )
-    wb = Workbook()
-    wb.active.append(["英德市英城街道2026年城乡低保、特困人员名册"])
-    for row in DIBAO_ROWS:
-        wb.active.append(list(row))
-    buf = io.BytesIO()
-    wb.save(buf)
+    book = ExcelBook()  # the department's file, written by the project's one (formula-safe) Excel writer
+    sheet = book.sheet("名册")
+    sheet.row(["英德市英城街道2026年城乡低保、特困人员名册"])
+    sheet.rows(list(row) for row in DIBAO_ROWS)
     shared = _do(
         ctx.now - datetime.timedelta(days=2),
         services.shared_list_import,
         by=desk,
         sender=sender,
-        upload=SimpleUploadedFile("英城街道低保名册.xlsx", buf.getvalue()),
+        upload=SimpleUploadedFile("英城街道低保名册.xlsx", book.to_bytes()),
     )
     shared.refresh_from_db()
     if shared.matched_at is None:  # the queue runs it when the seed is not in immediate mode
