@@ -1,6 +1,7 @@
 """A real browser logs in and sees the Chinese dashboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,4 +21,5 @@ def test_a_wrong_password_gets_a_chinese_message(page, live_server):
     page.fill("input[name=username]", "nobody")
     page.fill("input[name=password]", "wrong-password")
     page.click("button[type=submit]")
-    assert "用户名或密码不正确" in page.content()
+    # The POST navigates: wait for the answer page rather than reading the page mid-navigation.
+    expect(page.locator("main")).to_contain_text("用户名或密码不正确")
