@@ -84,11 +84,20 @@ def test_every_page_requires_login(client):
     assert checked >= 10
 
 
-def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(client, cast, world, owner):
+#: The object pages are split over this many tests (every route is in exactly one), so the parallel workers
+#: share the longest check of the suite instead of one worker running it alone.
+OBJECT_PAGE_SHARDS = 3
+
+
+def _object_routes() -> list[str]:
+    return sorted({r for r, _ in page_routes() if "<" in r and _fill(r, "x") is not None and not is_public(r)})
+
+
+@pytest.mark.parametrize("shard", range(OBJECT_PAGE_SHARDS))
+def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(client, cast, world, owner, shard):
     covered = set()
-    for route, _ in page_routes():
-        if "<" not in route or _fill(route, "x") is None or is_public(route):
-            continue
+    routes = _object_routes()[shard::OBJECT_PAGE_SHARDS]
+    for route in routes:
         before = _row_counts()
         for value in world.uuids:
             url = _fill(route, value)
@@ -107,8 +116,7 @@ def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(clie
             if owner_status in (200, 302):
                 break
         assert _row_counts() == before, f"{route} changed data for an unrelated user"
-    object_routes = {r for r, _ in page_routes() if "<" in r and _fill(r, "x") is not None and not is_public(r)}
-    missing = object_routes - covered - world.routes_without_fixture
+    missing = set(routes) - covered - world.routes_without_fixture
     assert not missing, f"no object in the test world opens these routes: {sorted(missing)}"
 
 
