@@ -1291,6 +1291,53 @@ def _missing(assessment: Assessment, side: str) -> list[str]:
     ]
 
 
+#: What differs between the two sides of an assessment (rule O5): the station's self-assessment and the
+#: third-party evaluation are saved and submitted the same way.
+_SIDES = {
+    "self": {"summary": ("self_summary", "自评总结"), "at": "self_submitted_at", "by": "self_submitted_by",
+             "to": AssessmentStatus.SELF_ASSESSED, "undone": "未自评", "name": "自评", "clears": ("return_reason",)},
+    "eval": {"summary": ("evaluation_summary", "评估意见"), "at": "evaluated_at", "by": "evaluated_by",
+             "to": AssessmentStatus.EVALUATED, "undone": "未评估", "name": "第三方评估", "clears": ()},
+}
+
+
+def _scores_save(*, by, assessment: Assessment, scores: dict, summary: str, submit: bool, side: str) -> Assessment:
+    """Save one side's scores and summary (locked, state already checked by the caller), or submit it with
+    every indicator scored; audited with the scores' and the fields' old → new."""
+    spec = _SIDES[side]
+    summary_field, summary_label = spec["summary"]
+    summary = clean_text(summary, 1000, summary_field, summary_label)
+    changes = _apply_scores(assessment, scores, side=side)
+    before = snapshot(assessment, ["status", summary_field, spec["at"], spec["by"]])
+    setattr(assessment, summary_field, summary)
+    fields = [summary_field, "updated_at"]
+    if submit:
+        _assessment_move(assessment, spec["to"])
+        missing = _missing(assessment, side)
+        if missing:
+            raise ValidationError(
+                {"scores": f"还有 {len(missing)} 项指标{spec['undone']}：" + "、".join(t[:20] for t in missing[:5])}
+            )
+        assessment.status = spec["to"]
+        setattr(assessment, spec["at"], timezone.now())
+        setattr(assessment, spec["by"], by)
+        for name in spec["clears"]:
+            setattr(assessment, name, "")
+        fields += ["status", spec["at"], spec["by"], *spec["clears"]]
+    assessment.save(update_fields=fields)
+    after = snapshot(assessment, list(before))
+    changes.update({k: [before[k], after[k]] for k in before if before[k] != after[k]})
+    audit(
+        actor=by,
+        action=AuditAction.TRANSITION if submit else AuditAction.UPDATE,
+        obj=assessment,
+        organisation=assessment.station,
+        summary=f"{'提交' if submit else '保存'}{assessment.year}年度{spec['name']} {assessment.number}",
+        changes=changes,
+    )
+    return assessment
+
+
 @transaction.atomic
 def self_assessment_save(
     *, by, assessment: Assessment, scores: dict, summary: str = "", submit: bool = False
@@ -1300,34 +1347,7 @@ def self_assessment_save(
     assessment = _assessment_locked(assessment)
     if assessment.status != AssessmentStatus.DRAFT:
         raise ValidationError(f"考核当前为“{assessment.get_status_display()}”，不能再修改自评（规则O5）。")
-    summary = clean_text(summary, 1000, "self_summary", "自评总结")
-    changes = _apply_scores(assessment, scores, side="self")
-    before = snapshot(assessment, ["status", "self_summary", "self_submitted_at", "self_submitted_by"])
-    assessment.self_summary = summary
-    fields = ["self_summary", "updated_at"]
-    if submit:
-        _assessment_move(assessment, AssessmentStatus.SELF_ASSESSED)
-        missing = _missing(assessment, "self")
-        if missing:
-            raise ValidationError(
-                {"scores": f"还有 {len(missing)} 项指标未自评：" + "、".join(t[:20] for t in missing[:5])}
-            )
-        assessment.status = AssessmentStatus.SELF_ASSESSED
-        assessment.self_submitted_at, assessment.self_submitted_by = timezone.now(), by
-        assessment.return_reason = ""
-        fields += ["status", "self_submitted_at", "self_submitted_by", "return_reason"]
-    assessment.save(update_fields=fields)
-    after = snapshot(assessment, list(before))
-    changes.update({k: [before[k], after[k]] for k in before if before[k] != after[k]})
-    audit(
-        actor=by,
-        action=AuditAction.TRANSITION if submit else AuditAction.UPDATE,
-        obj=assessment,
-        organisation=assessment.station,
-        summary=f"{'提交' if submit else '保存'}{assessment.year}年度自评 {assessment.number}",
-        changes=changes,
-    )
-    return assessment
+    return _scores_save(by=by, assessment=assessment, scores=scores, summary=summary, submit=submit, side="self")
 
 
 @transaction.atomic
@@ -1362,33 +1382,7 @@ def evaluation_save(
         raise ValidationError(
             f"考核当前为“{assessment.get_status_display()}”，只有已自评、待评估的考核可以录入第三方评估（规则O5）。"
         )
-    summary = clean_text(summary, 1000, "evaluation_summary", "评估意见")
-    changes = _apply_scores(assessment, scores, side="eval")
-    before = snapshot(assessment, ["status", "evaluation_summary", "evaluated_at", "evaluated_by"])
-    assessment.evaluation_summary = summary
-    fields = ["evaluation_summary", "updated_at"]
-    if submit:
-        _assessment_move(assessment, AssessmentStatus.EVALUATED)
-        missing = _missing(assessment, "eval")
-        if missing:
-            raise ValidationError(
-                {"scores": f"还有 {len(missing)} 项指标未评估：" + "、".join(t[:20] for t in missing[:5])}
-            )
-        assessment.status = AssessmentStatus.EVALUATED
-        assessment.evaluated_at, assessment.evaluated_by = timezone.now(), by
-        fields += ["status", "evaluated_at", "evaluated_by"]
-    assessment.save(update_fields=fields)
-    after = snapshot(assessment, list(before))
-    changes.update({k: [before[k], after[k]] for k in before if before[k] != after[k]})
-    audit(
-        actor=by,
-        action=AuditAction.TRANSITION if submit else AuditAction.UPDATE,
-        obj=assessment,
-        organisation=assessment.station,
-        summary=f"{'提交' if submit else '保存'}{assessment.year}年度第三方评估 {assessment.number}",
-        changes=changes,
-    )
-    return assessment
+    return _scores_save(by=by, assessment=assessment, scores=scores, summary=summary, submit=submit, side="eval")
 
 
 def shortfalls(assessment: Assessment) -> list[AssessmentScore]:
