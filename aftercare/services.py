@@ -38,6 +38,7 @@ from aftercare.models import (
     WanderingAlert,
 )
 from core.audit import audit_create, audit_update, snapshot
+from core.excel import cell_text, read_upload
 from core.idnumbers import store_id_number
 from core.models import STATION_KINDS, Division, DivisionLevel, Organisation, OrgKind, Role
 from core.scoping import can_write
@@ -686,20 +687,20 @@ def sender_save(
 
 def _shared_row(raw: dict[str, Any]) -> tuple[SharedListRow, list[str]]:
     """One sheet row (already keyed by field) → an unsaved row and its Chinese problems."""
-    from matching.services import _cell_text, _parse_date
+    from matching.services import _parse_date
 
     problems: list[str] = []
     row = SharedListRow()
     for field in ("name", "address", "category", "disability"):
-        setattr(row, field, _cell_text(raw.get(field)))
+        setattr(row, field, cell_text(raw.get(field)))
     if not row.name:
         problems.append("缺少“姓名”")
-    sex = _cell_text(raw.get("sex"))
+    sex = cell_text(raw.get("sex"))
     if sex in ("男", "女"):
         row.sex = sex
     elif sex and sex not in ("不详", "未知"):
         problems.append(f"性别“{sex[:10]}”应为“男”“女”或留空")
-    if _cell_text(raw.get("birth_date")):
+    if cell_text(raw.get("birth_date")):
         try:
             row.birth_date = _parse_date(raw["birth_date"], "出生日期")
         except ValueError as exc:
@@ -708,7 +709,7 @@ def _shared_row(raw: dict[str, Any]) -> tuple[SharedListRow, list[str]]:
             if row.birth_date > timezone.localdate() or row.birth_date.year < 1900:
                 problems.append(f"出生日期 {row.birth_date:%Y-%m-%d} 不合理")
                 row.birth_date = None
-    id_number = _cell_text(raw.get("id_number")).upper()
+    id_number = cell_text(raw.get("id_number")).upper()
     if not id_number and row.birth_date is None and not problems:
         problems.append("身份证号和出生日期至少填写一项")
     if not problems:
@@ -727,26 +728,12 @@ def _shared_row(raw: dict[str, Any]) -> tuple[SharedListRow, list[str]]:
 
 def _read_sheet(upload, sender: DataSender) -> tuple[list[tuple[int, dict[str, Any]]], str]:
     """The sender's mapped columns of the first sheet, row by row (bounded), or the whole file refused."""
-    from openpyxl import load_workbook
-
-    from matching.services import _cell_text
-
     size = getattr(upload, "size", None)
     if size is not None and size > SHARED_MAX_BYTES:
         raise ValidationError(
             {"file": f"文件过大（最大 {SHARED_MAX_BYTES // 1024 // 1024} MB），请分批导入。"}
         )
-    try:
-        upload.seek(0)
-        wb = load_workbook(upload, read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-    except Exception as exc:  # openpyxl raises many types for non-Excel files
-        raise ValidationError({"file": "无法读取文件，请上传 Excel（.xlsx）文件。"}) from exc
-    rows = ws.iter_rows(values_only=True)
-    header_row = None
-    for _ in range(sender.header_row):
-        header_row = next(rows, None)
-    headers = [_cell_text(h) for h in (header_row or ())]
+    headers, rows = read_upload(upload, header_row=sender.header_row, unreadable="无法读取文件，请上传 Excel（.xlsx）文件。")
     wanted = sender.mapping
     missing = [f"{SHARED_FIELDS[f]}（{h}）" for f, h in wanted.items() if h not in headers]
     if missing:
@@ -758,9 +745,7 @@ def _read_sheet(upload, sender: DataSender) -> tuple[list[tuple[int, dict[str, A
         )
     position = {f: headers.index(h) for f, h in wanted.items()}
     out = []
-    for rownum, values in enumerate(rows, start=sender.header_row + 1):
-        if values is None or not any(_cell_text(v) for v in values):
-            continue
+    for rownum, values in rows:
         if len(out) >= SHARED_MAX_ROWS:
             raise ValidationError({"file": f"一次最多导入 {SHARED_MAX_ROWS} 行，请分批导入。"})
         out.append((rownum, {f: values[i] if i < len(values) else None for f, i in position.items()}))

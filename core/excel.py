@@ -24,7 +24,8 @@ Usage::
         sheet.row([row.file_no, row.name, row.admitted_at])
     return book.response("寻亲月报-2026-03.xlsx")
 
-Reading uploaded workbooks (the missing-report import) stays with openpyxl's ``load_workbook``.
+Reading uploaded workbooks goes through ``read_upload`` at the end of this module (imports of missing-person reports
+and of departments' shared lists).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import io
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import models
@@ -301,3 +302,37 @@ def _filter_text(value: Any) -> str:
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return str(value)[:100]
+
+
+# --- reading uploads ------------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """An uploaded cell as text: empty for nothing, ``12.0`` as ``12`` (Excel stores numbers as floats)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_upload(upload, *, header_row: int = 1, unreadable: str) -> tuple[list[str], Iterator[tuple[int, tuple]]]:
+    """The first sheet of an uploaded .xlsx, read-only: the header row's texts and an iterator of
+    ``(row number, values)`` for the rows below it, blank rows skipped. A file openpyxl cannot read raises a
+    ``ValidationError`` on ``file`` with the message ``unreadable``. The one way an import reads Excel."""
+    from django.core.exceptions import ValidationError
+    from openpyxl import load_workbook
+
+    try:
+        upload.seek(0)
+        ws = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many types for non-Excel files
+        raise ValidationError({"file": unreadable}) from exc
+    rows = ws.iter_rows(values_only=True)
+    header = None
+    for _ in range(header_row):
+        header = next(rows, None)
+    body = ((n, values) for n, values in enumerate(rows, start=header_row + 1)
+            if values is not None and any(cell_text(v) for v in values))
+    return [cell_text(h) for h in (header or ())], body
+

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.audit import audit, audit_create, audit_update, snapshot
 from core.crypto import decrypt_id
-from core.excel import ExcelBook
+from core.excel import ExcelBook, cell_text, read_upload
 from core.idnumbers import store_id_number
 from core.images import take_image
 from core.models import AuditAction, Division, Organisation, OrgKind, Role
@@ -296,20 +296,12 @@ def import_template() -> bytes:
     return book.to_bytes()
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _parse_date(value, label: str) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    text = _cell_text(value).replace("/", "-").replace(".", "-")
+    text = cell_text(value).replace("/", "-").replace(".", "-")
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as exc:
@@ -322,7 +314,7 @@ def _parse_datetime(value, label: str) -> datetime.datetime:
     elif isinstance(value, datetime.date):
         dt = datetime.datetime.combine(value, datetime.time(0, 0))
     else:
-        text = _cell_text(value).replace("/", "-").replace("T", " ")
+        text = cell_text(value).replace("/", "-").replace("T", " ")
         try:
             dt = datetime.datetime.fromisoformat(text)
         except ValueError as exc:
@@ -331,7 +323,7 @@ def _parse_datetime(value, label: str) -> datetime.datetime:
 
 
 def _parse_int(value, label: str) -> int:
-    text = _cell_text(value)
+    text = cell_text(value)
     try:
         return int(float(text))
     except ValueError as exc:
@@ -346,7 +338,7 @@ def _row_data(raw: dict[str, Any]) -> tuple[dict[str, Any], str, list[str]]:
     labels = {f: h for h, f, _ in IMPORT_COLUMNS}
     for header, field, required in IMPORT_COLUMNS:
         value = raw.get(field)
-        text = _cell_text(value)
+        text = cell_text(value)
         if required and not text:
             problems.append(f"缺少“{header}”")
             continue
@@ -397,17 +389,7 @@ def reports_import(*, by, organisation: Organisation, upload) -> list[MissingRep
     - any row with a problem → a ValidationError listing every problem as “第N行：…”, nothing saved;
     - otherwise every row is saved in this one transaction and each report is scheduled for comparison.
     """
-    from openpyxl import load_workbook
-
-    try:
-        upload.seek(0)
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for non-Excel files
-        raise ValidationError({"file": "无法读取文件，请上传用模板填写的 Excel（.xlsx）文件。"}) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header_row = next(rows, None)
-    headers = [_cell_text(h) for h in (header_row or ())]
+    headers, rows = read_upload(upload, unreadable="无法读取文件，请上传用模板填写的 Excel（.xlsx）文件。")
     while headers and not headers[-1]:
         headers.pop()
     known = {h: f for h, f, _ in IMPORT_COLUMNS}
@@ -428,9 +410,7 @@ def reports_import(*, by, organisation: Organisation, upload) -> list[MissingRep
     problems: list[str] = []
     built: list[tuple[MissingReport, int]] = []
     seen_numbers: dict[str, int] = {}
-    for rownum, values in enumerate(rows, start=2):
-        if values is None or not any(_cell_text(v) for v in values):
-            continue
+    for rownum, values in rows:
         if len(built) + len(problems) >= MAX_IMPORT_ROWS:
             raise ValidationError({"file": f"一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入。"})
         raw = {known[h]: v for h, v in zip(headers, values) if h in known}
