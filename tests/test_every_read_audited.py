@@ -85,8 +85,12 @@ def test_every_page_that_shows_data_writes_a_read_audit_entry(client, world, own
     for route, _ in page_routes():
         if is_public(route):
             continue
-        for url in _urls_for(route, world.uuids):
+        if route in world.routes_without_fixture:
+            continue
+        for url in _urls_for(route, world.uuids_for(route)):
             response, entries = _entries_of(client, url, owner)
+            if response.status_code == 405:
+                break  # an action that only takes POST shows nothing
             if response.status_code != 200:
                 continue
             if read_is_exempt(route):
@@ -120,9 +124,13 @@ def test_every_api_path_that_shows_data_writes_a_read_audit_entry(client, world,
         if "get" not in ops or read_is_exempt(path) or path.startswith("/api/v1/public/"):
             continue
         params = re.findall(r"\{([^}]+)\}", path)
-        candidates = [path] if not params else [re.sub(r"\{[^}]+\}", v, path) for v in world.uuids]
+        candidates = [path] if not params else [re.sub(r"\{[^}]+\}", v, path) for v in world.uuids_for(path)]
+        if path in world.api_paths_without_fixture:
+            continue
         for url in candidates:
             response, entries = _entries_of(client, url, owner)
+            if response.status_code == 405:
+                break
             if response.status_code != 200:
                 continue
             _assert_read_audited(url, response, entries)

@@ -11,6 +11,7 @@ import uuid as uuidlib
 
 import pytest
 from django.apps import apps
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from core.models import Role, User, UserRole
@@ -84,6 +85,13 @@ def test_every_page_requires_login(client):
     assert checked >= 10
 
 
+def _logged_in(user) -> Client:
+    """A client of its own per user: logging in once instead of switching the one client's session each try."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 #: The object pages are split over this many tests (every route is in exactly one), so the parallel workers
 #: share the longest check of the suite instead of one worker running it alone.
 OBJECT_PAGE_SHARDS = 3
@@ -97,19 +105,21 @@ def _object_routes() -> list[str]:
 def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(client, cast, world, owner, shard):
     covered = set()
     routes = _object_routes()[shard::OBJECT_PAGE_SHARDS]
+    owner_client, outsider_client = _logged_in(owner), _logged_in(cast.outsider)
     for route in routes:
+        if route in world.routes_without_fixture:
+            continue
         before = _row_counts()
-        for value in world.uuids:
+        post_only = owner_client.get(_fill(route, world.uuids[0])).status_code == 405
+        for value in world.likely_uuids(route) if post_only else world.uuids_for(route):
             url = _fill(route, value)
-            client.force_login(owner)
-            owner_status = client.get(url).status_code
+            owner_status = 405 if post_only else owner_client.get(url).status_code
             if owner_status not in (200, 302, 405):  # 405: an action that only takes POST; 302: an old address
                 continue
-            client.force_login(cast.outsider)
             if owner_status in (200, 302):
-                got = client.get(url).status_code
+                got = outsider_client.get(url).status_code
                 assert got in (403, 404), f"GET {url} gave {got} to an unrelated user"
-            got = client.post(url, {"reason": "x", "note": "x"}).status_code
+            got = outsider_client.post(url, {"reason": "x", "note": "x"}).status_code
             allowed = (403, 404, 405) if owner_status in (200, 302) else (403, 404)
             assert got in allowed, f"POST {url} gave {got} to an unrelated user"
             covered.add(route)
@@ -150,22 +160,20 @@ def test_every_api_path_requires_authentication(client):
 def test_every_api_object_path_hides_station_objects_from_an_unrelated_user(client, cast, world, owner):
     covered = set()
     paths = api_paths(client)
+    owner_client, outsider_client = _logged_in(owner), _logged_in(cast.outsider)
     for path, ops in paths.items():
         params = re.findall(r"\{([^}]+)\}", path)
-        if not params:
+        if not params or path in world.api_paths_without_fixture:
             continue
         before = _row_counts()
-        for value in world.uuids:
+        for value in world.uuids_for(path) if "get" in ops else world.likely_uuids(path):
             url = path
             for p in params:
                 url = url.replace("{" + p + "}", value)
-            if "get" in ops:
-                client.force_login(owner)
-                if client.get(url).status_code != 200:
-                    continue
-            client.force_login(cast.outsider)
+            if "get" in ops and owner_client.get(url).status_code != 200:
+                continue
             for method in ops:
-                got = getattr(client, method)(url, data={}, content_type="application/json").status_code
+                got = getattr(outsider_client, method)(url, data={}, content_type="application/json").status_code
                 assert got in (403, 404, 422), f"{method.upper()} {url} gave {got} to an unrelated user"
             covered.add(path)
             if "get" in ops:

@@ -5,6 +5,7 @@ departure. Used by the every-URL scoping test."""
 import datetime
 import importlib
 import io
+import re
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -57,6 +58,49 @@ def _admitted(cast, name, *, at, channel=Channel.WALK_IN, **person):
 
 #: Issue 10's apps (kept on a line of their own so apps added elsewhere merge cleanly).
 APPS += ("incidents", "staff")
+
+
+def _singular(word: str) -> str:
+    word = word.replace("-", "").replace("_", "")
+    if word == "people":
+        return "person"
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ses") or word.endswith("ches") or word.endswith("shes"):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def _route_noun_and_app(route: str) -> tuple[str, str]:
+    head = [seg for seg in re.split(r"[<{]", route, maxsplit=1)[0].strip("/").split("/") if seg not in ("api", "v1")]
+    return (_singular(head[-1]) if head else ""), (head[0] if head else "")
+
+
+def _named_like(noun: str, model_name: str) -> bool:
+    return bool(noun and model_name) and (model_name == noun or model_name.endswith(noun) or noun.endswith(model_name))
+
+
+def uuids_for(route: str, uuids: list[str], ranked: dict[str, tuple[str, str]]) -> list[str]:
+    """``uuids`` with the objects of the model the route most likely takes first: the segment before the
+    parameter named like the model (``/stay/placements/<uuid>/`` → Placement), then the route's app. Only an
+    order: every object is still tried, so a route named unlike its model costs time, never coverage."""
+    noun, app = _route_noun_and_app(route)
+
+    def score(uuid: str) -> int:
+        model_app, model_name = ranked[uuid]
+        if _named_like(noun, model_name):
+            return 0 if model_name == noun else 1
+        return 2 if model_app == app else 3
+
+    return sorted(uuids, key=score)
+
+
+def likely_uuids(route: str, uuids: list[str], ranked: dict[str, tuple[str, str]]) -> list[str]:
+    """For an action that only takes POST (no GET tells which object fits it): the objects of the models
+    named like the route, or every object when no model is named like it."""
+    noun, _ = _route_noun_and_app(route)
+    named = [uuid for uuid in uuids if _named_like(noun, ranked[uuid][1])]
+    return named or uuids
 
 
 def build_world(cast) -> SimpleNamespace:
@@ -117,14 +161,19 @@ def build_world(cast) -> SimpleNamespace:
     # Breadth first: the first object of every model, then the second of every model, ... (at most
     # PER_MODEL each), so a route finds an object of its kind within a few tries.
     per_model: list[list[str]] = [[str(cast.station.uuid)], [str(cast.reception.uuid)]]
+    model_keys: list[tuple[str, str]] = [("core", "organisation"), ("core", "user")]
     for app in APPS:
         for model in apps.get_app_config(app).get_models():
             if any(f.name == "uuid" for f in model._meta.fields):
                 per_model.append([str(u) for u in model.objects.order_by("pk").values_list("uuid", flat=True)[:PER_MODEL]])
+                model_keys.append((app, model._meta.model_name))
     uuids = [column[i] for i in range(PER_MODEL) for column in per_model if i < len(column)]
+    ranked = {uuid: key for column, key in zip(per_model, model_keys) for uuid in column}
     persons = [staying.person, in_hospital.person, gone.person, refused.person, terminated.person, foreign.person]
     return SimpleNamespace(
         uuids=uuids,
+        uuids_for=lambda route: uuids_for(route, uuids, ranked),
+        likely_uuids=lambda route: likely_uuids(route, uuids, ranked),
         secrets=[p.name for p in persons] + [p.file_no for p in persons] + extra_secrets,
         routes_without_fixture=skip_routes,
         api_paths_without_fixture=skip_api,

@@ -15,8 +15,10 @@ def _r(id, source="report", **kw):
     return Record(id=id, source=source, **kw)
 
 
-def test_t7_spark_local_mode_gives_the_same_pairs_and_scores_as_duckdb():
+def test_t7_spark_local_mode_gives_the_same_pairs_and_scores_as_duckdb(monkeypatch):
     pytest.importorskip("pyspark")
+    # Seven records: one shuffle partition instead of eight saves most of the test's time.
+    monkeypatch.setenv("GUITU_SPARK_PARTITIONS", "1")
     left = [
         _r(
             "Q1",
