@@ -210,6 +210,7 @@ def _register_routers() -> None:
     from outreach.api import router as outreach_router
     from oversight.api import router as oversight_router
     from people.api import router as people_router
+    from settlement.api import router as settlement_router
     from staff.api import router as staff_router
     from stay.api import router as stay_router
     from tracing.api import router as tracing_router
@@ -229,6 +230,7 @@ def _register_routers() -> None:
     api.add_router("/v1/network", network_router, tags=["四级救助网络"])
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
+    api.add_router("/v1/settlement", settlement_router, tags=["落户安置"])
 
 
 _register_routers()

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "network",
     "deadlines",
     "oversight",
+    "settlement",
 ]
 
 MIDDLEWARE = [
@@ -339,4 +340,14 @@ GUITU_RULES.update({
     "O6_PASS_MARK": env_int("GUITU_O6_PASS_MARK", 60),
     "X1_FIRST_REPORT_HOURS": env_int("GUITU_X1_FIRST_REPORT_HOURS", 1),
     "X1_WRITTEN_REPORT_HOURS": env_int("GUITU_X1_WRITTEN_REPORT_HOURS", 24),
+})
+
+# Settlement (issue 11, rules S1, S4): months unidentified before settlement is applied for, and the days each
+# later step of the case is given (settlement/deadlines.py).
+GUITU_RULES.update({
+    "S1_MONTHS": env_int("GUITU_S1_MONTHS", 3),
+    "S1_PLAN_DAYS": env_int("GUITU_S1_PLAN_DAYS", 30),
+    "S1_APPROVAL_DAYS": env_int("GUITU_S1_APPROVAL_DAYS", 60),
+    "S1_PLACEMENT_DAYS": env_int("GUITU_S1_PLACEMENT_DAYS", 30),
+    "S4_CANCEL_DAYS": env_int("GUITU_S4_CANCEL_DAYS", 30),
 })

@@ -34,6 +34,7 @@ urlpatterns = [
     path("baogao/", include("outreach.public_urls")),
     path("deadlines/", include("deadlines.urls")),
     path("oversight/", include("oversight.urls")),
+    path("settlement/", include("settlement.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

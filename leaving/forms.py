@@ -2,6 +2,7 @@ from django import forms
 
 from core.models import Organisation, Role, User
 from leaving.models import Departure, ExitType
+from leaving.services import RECORDED_ELSEWHERE
 from oversight.models import PanelMembership
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -76,6 +77,8 @@ class DepartureForm(forms.ModelForm):
             self.fields["witness_1"].queryset = self.fields["witness_2"].queryset = current_members(station)
         self.fields["transfer_org"].queryset = transfer_orgs if transfer_orgs is not None else Organisation.objects.none()
         self.fields["handover_org"].queryset = handover_orgs if handover_orgs is not None else Organisation.objects.none()
+        # rule E1: 安置 is recorded by the settlement case's placement step, not on this form
+        self.fields["exit_type"].choices = [c for c in self.fields["exit_type"].choices if c[0] not in RECORDED_ELSEWHERE]
         self.fields["exit_type"].widget.attrs["data-exit-type"] = "1"
         for exit_type, names in FIELDS_BY_TYPE.items():
             for name in names:

@@ -10,7 +10,8 @@ from core.models import Organisation, TimeStamped
 
 
 class ExitType(models.TextChoices):
-    """Rule E1: the ways out. 终止救助 is recorded by intake, 安置 by settlement (a later issue)."""
+    """Rule E1: the ways out. 终止救助 is recorded by intake; 安置 only by the settlement app at placement in the
+    institution (``settlement.services.settlement_place``), never on the leaving form."""
 
     HOME_TICKET = "home_ticket", "返乡（购票）"
     HOME_ESCORTED = "home_escorted", "返乡（护送）"
@@ -20,6 +21,7 @@ class ExitType(models.TextChoices):
     NO_FORMALITIES = "no_formalities", "未办手续离站"
     DEATH = "death", "死亡"
     MISSING = "missing", "走失"
+    SETTLEMENT = "settlement", "安置"
 
 
 class TravelMode(models.TextChoices):

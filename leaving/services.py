@@ -24,10 +24,11 @@ from people.states import IN_CARE, EpisodeStatus
 
 #: Ways out open to a child under 16 or a person with limited mobility (rule N9): only with
 #: relatives or the responsible body — plus the events nobody chooses (death, going missing).
-N9_ALLOWED = frozenset({ExitType.FAMILY, ExitType.HOME_ESCORTED, ExitType.TRANSFER, ExitType.DEATH, ExitType.MISSING})
+N9_ALLOWED = frozenset({ExitType.FAMILY, ExitType.HOME_ESCORTED, ExitType.TRANSFER, ExitType.DEATH, ExitType.MISSING,
+                        ExitType.SETTLEMENT})
 #: Ways out where the person (or whoever collects them) takes their belongings (rules I2, N7).
 RETURNS_BELONGINGS = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY, ExitType.TRANSFER,
-                                ExitType.SELF})
+                                ExitType.SELF, ExitType.SETTLEMENT})
 #: Ways out that end at home: an open return-home plan is done (rule T9).
 WENT_HOME = frozenset({ExitType.HOME_TICKET, ExitType.HOME_ESCORTED, ExitType.FAMILY})
 
@@ -45,7 +46,11 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     ExitType.NO_FORMALITIES: ("written_record",),
     ExitType.DEATH: ("death_place", "death_cause", "police_notified", "hospital_notified"),
     ExitType.MISSING: ("circumstances", "police_notified", "police_report_ref"),
+    ExitType.SETTLEMENT: ("transfer_org", "transfer_person", "transfer_person_phone"),
 }
+#: Ways out recorded only by another app's process, never on the leaving form or its API (rule E1: 安置 is
+#: the placement step of a settlement case).
+RECORDED_ELSEWHERE = frozenset({ExitType.SETTLEMENT})
 COMMON_FIELDS = ("note", "limited_mobility")
 
 #: Rule E3 holds for every way a minor is handed over or sent off (not for death, going missing or leaving
@@ -203,6 +208,10 @@ def _validate(*, by, episode: Episode, exit_type: str, left_at: datetime.datetim
         _require(errors, data, "death_cause", "请填写死亡原因（以医疗机构或公安机关结论为准）。")
         if not (data.get("police_notified") or data.get("hospital_notified")):
             errors["police_notified"] = "死亡须通知公安机关或医疗机构（规则 X1）。"
+    elif exit_type == ExitType.SETTLEMENT:  # rules S1, E1: into the institution the government approved
+        if data.get("transfer_org") is None:
+            errors["transfer_org"] = "请选择安置的福利机构。"
+        _require(errors, data, "transfer_person", "请填写安置机构的接收负责人（规则 N9）。")
     elif exit_type == ExitType.MISSING:
         if len((data.get("circumstances") or "").strip()) < 10:
             errors["circumstances"] = "请记录走失经过（至少10个字）。"
@@ -253,15 +262,21 @@ def _belongings_list(episode: Episode) -> list[str]:
 @transaction.atomic
 def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.datetime | None = None,
                      data: dict[str, Any] | None = None, claimant_id_number: str = "",
-                     claimant_id_copy: UploadedFile | None = None, escort_staff: list | None = None) -> Departure:
+                     claimant_id_copy: UploadedFile | None = None, escort_staff: list | None = None,
+                     settlement_case=None) -> Departure:
     """Record how a person left (rule E1) and close the episode: bed released, placement ended,
-    belongings counted back, episode → 已离站. Type-specific fields are required per type."""
+    belongings counted back, episode → 已离站. Type-specific fields are required per type.
+
+    安置 (``ExitType.SETTLEMENT``) is accepted only with ``settlement_case``: the settlement app's placement
+    step calls this same path, so an episode closes one way whatever the exit."""
     data = dict(data or {})
     escort_staff = list(escort_staff or [])
     left_at = left_at or timezone.now()
     episode = Episode.objects.select_for_update().select_related("person", "station").get(pk=episode.pk)
     if exit_type not in ExitType.values:
         raise ValidationError({"exit_type": "请选择离站方式。"})
+    if exit_type in RECORDED_ELSEWHERE and settlement_case is None:
+        raise ValidationError({"exit_type": "“安置”须在落户安置流程中办理：政府批准后登记安置到福利机构（规则 S1、E1）。"})
     if episode.status not in IN_CARE:
         raise ValidationError(f"当前状态为“{episode.status_label}”，不能办理离站。")
     if Departure.objects.filter(episode=episode).exists():

@@ -14,10 +14,6 @@ def _n5_subjects(as_of):
     return Episode.objects.filter(n5_applies_q(as_of))
 
 
-def _episode_link(episode) -> str:
-    return reverse("people:episode", args=[episode.uuid])
-
-
 def _label(episode) -> str:
     return f"{episode.person.name}（{episode.number}）"
 
@@ -45,26 +41,6 @@ RULES = [
         label=_label,
         link=lambda ep: reverse("stay:extension_new", args=[ep.uuid]),
         select_related=("person", "station"),
-    ),
-    # rule S1: identity still unknown after 3 months in care → the station applies for settlement.
-    DeadlineRule(
-        id="S1",
-        title="身份不明滞留满3个月：向民政部门申请落户安置",
-        source="000、001、004",
-        subjects=lambda as_of: Episode.objects.all(),
-        start="admitted_at",
-        organisation="station",
-        role=Role.HEAD,
-        due=Due(3, Unit.MONTHS),
-        # No settlement records exist yet (a later issue builds the settlement app): until it declares
-        # its fulfilling record here, the task stays open until the person is identified or leaves.
-        fulfilment=None,
-        stops=(left_stop(), identified_stop()),
-        label=_label,
-        link=_episode_link,
-        select_related=("person", "station"),
-        note="请向主管民政部门提出落户安置申请（民政部门拟定安置方案报同级人民政府，安置到福利机构）；"
-             "本事项在此人身份查明或离站时结束。",
     ),
     # rule N5 (second half): search information is refreshed for anyone stranded over a month while the identity
     # is unknown — the first refresh a month after admission …

@@ -58,6 +58,8 @@ def _admitted(cast, name, *, at, channel=Channel.WALK_IN, **person):
 
 #: Issue 10's apps (kept on a line of their own so apps added elsewhere merge cleanly).
 APPS += ("incidents", "staff")
+#: Issue 11: settlement (S1–S4).
+APPS += ("settlement",)
 
 
 def _singular(word: str) -> str:
