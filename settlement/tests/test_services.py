@@ -16,7 +16,7 @@ from leaving.models import Departure, ExitType
 from people.states import EpisodeStatus
 from settlement import services
 from settlement.models import PlacementKind, SettlementCase, SettlementStatus, SettlementStep, StepKind
-from settlement.tests.helpers import ADMITTED, at, doc, make_facility, pdf, walk
+from settlement.tests.helpers import ADMITTED, at, doc, pdf, walk
 
 pytestmark = pytest.mark.django_db
 S = SettlementStatus
