@@ -19,6 +19,7 @@ NAV = [
     ("走失报案", "matching:report_list", ()),
     ("待办", "deadlines:inbox", ()),
     ("监督管理", "oversight:home", ()),
+    ("落户安置", "settlement:list", (Role.HEAD, Role.ADMIN, Role.SUPERVISOR, Role.POLICE, Role.TRACER)),
     ("工作人员", "staff:list", (Role.HEAD, Role.ADMIN, Role.SUPERVISOR, Role.STATISTICIAN)),
     ("超期在站报告", "stay:n5_reports", (Role.SUPERVISOR, Role.HEAD, Role.ADMIN)),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.SECURITY, Role.HEAD)),
