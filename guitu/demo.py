@@ -91,6 +91,9 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     from guitu.demo_staff import seed_staff
 
     seed_staff(orgs, staff, ctx.now, stdout=stdout)
+    from guitu.demo_settlement import seed_settlement
+
+    seed_settlement(orgs, staff, ctx.now, stdout=stdout)
     return created
 
 
