@@ -147,7 +147,7 @@ class SettlementCase(TimeStamped):
         indexes = [models.Index(fields=["station", "status"]), models.Index(fields=["applied_on"])]
         constraints = [
             # one open case per person (an ended case — withdrawn, not approved, closed — allows a new one)
-            models.UniqueConstraint(fields=["person"], condition=~Q(status__in=[s.value for s in ENDED]),
+            models.UniqueConstraint(fields=["person"], condition=~Q(status__in=sorted(s.value for s in ENDED)),
                                     name="settlement_one_open_case_per_person"),
             models.CheckConstraint(condition=Q(status__in=SettlementStatus.values), name="settlement_status_valid"),
         ]

@@ -1,6 +1,7 @@
 """Settlement objects for the every-URL scoping test (tests/world.py): cases in several steps at the county
 station (applied early with a recorded exception, since the world's people arrived 12 days ago)."""
 
+import datetime
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,9 +22,9 @@ def _doc() -> SimpleUploadedFile:
 
 def extend_world(cast, ctx):
     today = timezone.localdate()
-    applied = services.settlement_apply(by=cast.head, episode=ctx.staying, document=_doc(),
-                                        exception_reason="重度精神障碍，需尽快长期照护", situation="安置世界甲")
-    placed_ep = admit(cast, timezone.now() - timezone.timedelta(days=20), name="安置世界乙")
+    services.settlement_apply(by=cast.head, episode=ctx.staying, document=_doc(),
+                              exception_reason="重度精神障碍，需尽快长期照护", situation="安置世界甲")
+    placed_ep = admit(cast, timezone.now() - datetime.timedelta(days=20), name="安置世界乙")
     placed = services.settlement_apply(by=cast.head, episode=placed_ep, document=_doc(),
                                        exception_reason="年老体弱，需长期照护")
     services.settlement_plan_submit(by=cast.county_supervisor, case=placed, on=today, government="英德市人民政府",
