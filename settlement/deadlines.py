@@ -31,6 +31,17 @@ def _cases(as_of):
 
 ENDED_STOP = Stop("落户安置已结束（撤回、未获批准或结案）", path="ended_at")
 
+
+def _case_step(rule_id: str, title: str, *, start: str, org: str, role: str, days: int, setting: str, done: str,
+               what: str, stops: tuple = (), link=_case_link) -> DeadlineRule:
+    """A step of a case due some days after the previous step's date, met by its own date on the case."""
+    return DeadlineRule(
+        id=rule_id, title=title, source="000、001、004", subjects=_cases, start=start, start_is_date=True,
+        organisation=org, role=role, due=Due(days, Unit.DAYS), setting=setting,
+        fulfilment=Fulfilment(records=lambda: SettlementCase.objects.all(), link="pk", at=done, at_is_date=True,
+                              what=what),
+        stops=(ENDED_STOP, *stops), label=_case_label, link=link, select_related=("person", "station", org))
+
 RULES = [
     # rule S1: identity still unknown after 3 months in care → the station applies to its civil-affairs
     # department for settlement; the application (its dated step) fulfils it.
@@ -54,63 +65,17 @@ RULES = [
         note="向主管民政部门提出落户安置申请（民政部门拟定安置方案报同级人民政府，安置到福利机构）；"
              "本事项在此人身份查明或离站时结束。",
     ),
-    # rule S1 (the department's part): the plan drafted and submitted to the government at its level.
-    DeadlineRule(
-        id="S1P",
-        title="落户安置：民政部门拟定安置方案并报同级人民政府",
-        source="000、001",
-        subjects=_cases,
-        start="applied_on",
-        start_is_date=True,
-        organisation="department",
-        role=Role.SUPERVISOR,
-        due=Due(30, Unit.DAYS),
-        setting="S1_PLAN_DAYS",
-        fulfilment=Fulfilment(records=lambda: SettlementCase.objects.all(), link="pk", at="plan_on",
-                              at_is_date=True, what="拟定安置方案并报同级人民政府"),
-        stops=(ENDED_STOP,),
-        label=_case_label,
-        link=_case_link,
-        select_related=("person", "station", "department"),
-    ),
-    # … and followed up until the government decides.
-    DeadlineRule(
-        id="S1A",
-        title="落户安置：跟进同级人民政府批复",
-        source="000、001",
-        subjects=_cases,
-        start="plan_on",
-        start_is_date=True,
-        organisation="department",
-        role=Role.SUPERVISOR,
-        due=Due(60, Unit.DAYS),
-        setting="S1_APPROVAL_DAYS",
-        fulfilment=Fulfilment(records=lambda: SettlementCase.objects.all(), link="pk", at="decided_on",
-                              at_is_date=True, what="登记政府批复（批准或未批准）"),
-        stops=(ENDED_STOP,),
-        label=_case_label,
-        link=_case_link,
-        select_related=("person", "station", "department"),
-    ),
-    # rule S1 (the station's part): once approved, the person is placed in the welfare institution.
-    DeadlineRule(
-        id="S1I",
-        title="落户安置：批准后安置到福利机构",
-        source="000、001、004",
-        subjects=_cases,
-        start="approved_on",
-        start_is_date=True,
-        organisation="station",
-        role=Role.HEAD,
-        due=Due(30, Unit.DAYS),
-        setting="S1_PLACEMENT_DAYS",
-        fulfilment=Fulfilment(records=lambda: SettlementCase.objects.all(), link="pk", at="placed_on",
-                              at_is_date=True, what="办理安置（离站：安置）"),
-        stops=(ENDED_STOP, Stop("身份已查明", path="identified_at")),
-        label=_case_label,
-        link=lambda case: reverse("settlement:place", args=[case.uuid]),
-        select_related=("person", "station"),
-    ),
+    # rule S1 (the department's part): the plan drafted and submitted to the government at its level …
+    _case_step("S1P", "落户安置：民政部门拟定安置方案并报同级人民政府", start="applied_on", org="department",
+               role=Role.SUPERVISOR, days=30, setting="S1_PLAN_DAYS", done="plan_on", what="拟定安置方案并报同级人民政府"),
+    # … and followed up until the government decides …
+    _case_step("S1A", "落户安置：跟进同级人民政府批复", start="plan_on", org="department", role=Role.SUPERVISOR, days=60,
+               setting="S1_APPROVAL_DAYS", done="decided_on", what="登记政府批复（批准或未批准）"),
+    # … then the station places the approved person in the welfare institution.
+    _case_step("S1I", "落户安置：批准后安置到福利机构", start="approved_on", org="station", role=Role.HEAD, days=30,
+               setting="S1_PLACEMENT_DAYS", done="placed_on", what="办理安置（离站：安置）",
+               stops=(Stop("身份已查明", path="identified_at"),),
+               link=lambda case: reverse("settlement:place", args=[case.uuid])),
     # rule S4: a settled person's identity confirmed → the police cancel the duplicate household registration.
     DeadlineRule(
         id="S4",
