@@ -66,20 +66,20 @@ RULES = [
              "本事项在此人身份查明或离站时结束。",
     ),
     # rule S1 (the department's part): the plan drafted and submitted to the government at its level …
-    _case_step("S1P", "落户安置：民政部门拟定安置方案并报同级人民政府", start="applied_on", org="department",
+    _case_step("S1P", "拟定安置方案：落户安置申请后，民政部门拟定方案报同级人民政府", start="applied_on", org="department",
                role=Role.SUPERVISOR, days=30, setting="S1_PLAN_DAYS", done="plan_on", what="拟定安置方案并报同级人民政府"),
     # … and followed up until the government decides …
-    _case_step("S1A", "落户安置：跟进同级人民政府批复", start="plan_on", org="department", role=Role.SUPERVISOR, days=60,
+    _case_step("S1A", "跟进政府批复：安置方案报送后，跟进同级人民政府批复", start="plan_on", org="department", role=Role.SUPERVISOR, days=60,
                setting="S1_APPROVAL_DAYS", done="decided_on", what="登记政府批复（批准或未批准）"),
     # … then the station places the approved person in the welfare institution.
-    _case_step("S1I", "落户安置：批准后安置到福利机构", start="approved_on", org="station", role=Role.HEAD, days=30,
+    _case_step("S1I", "安置到福利机构：落户安置批准后办理安置", start="approved_on", org="station", role=Role.HEAD, days=30,
                setting="S1_PLACEMENT_DAYS", done="placed_on", what="办理安置（离站：安置）",
                stops=(Stop("身份已查明", path="identified_at"),),
                link=lambda case: reverse("settlement:place", args=[case.uuid])),
     # rule S4: a settled person's identity confirmed → the police cancel the duplicate household registration.
     DeadlineRule(
         id="S4",
-        title="落户人员身份查明：公安机关注销重复户口",
+        title="注销重复户口：落户人员身份查明后，公安机关注销重复户口",
         source="001",
         subjects=_cases,
         start="cancellation_requested_at",
