@@ -69,6 +69,10 @@ class Migration(migrations.Migration):
                 'verbose_name': '落户安置',
                 'verbose_name_plural': '落户安置',
                 'ordering': ['-applied_on', '-id'],
+                # BoundedTextField's length check, declared here so that the table is created with it once
+                # (a separate AddConstraint would create it a second time on PostgreSQL).
+                'constraints': [models.CheckConstraint(condition=models.Q(('situation__length__lte', 2000)),
+                                                       name='settlement_settlementcase_situation_len')],
             },
         ),
         migrations.CreateModel(
@@ -110,10 +114,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='settlementcase',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['applied', 'plan_submitted', 'approved', 'placed', 'long_term', 'registered', 'identified', 'closed', 'not_approved', 'withdrawn'])), name='settlement_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='settlementcase',
-            constraint=models.CheckConstraint(condition=models.Q(('situation__length__lte', 2000)), name='settlement_settlementcase_situation_len'),
         ),
         migrations.AddIndex(
             model_name='settlementstep',
