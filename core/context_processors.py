@@ -12,6 +12,7 @@ NAV = [
     ("接待服务", "intake:list", (Role.RECEPTION, Role.HEAD, Role.ADMIN, Role.CARER, Role.MEDICAL, Role.TRACER,
                               Role.SUPERVISOR)),
     ("在站人员", "stay:board", ()),
+    ("站外托养", "outsidecare:home", ()),
     ("离站记录", "leaving:list", ()),
     ("异常情况", "incidents:list", ()),
     ("寻亲", "tracing:home", ()),

@@ -13,7 +13,9 @@ Sections:
 - ``police`` — police users: identity checks awaiting their answer (rule T2) and their missing-person reports;
 - ``oversight`` — civil-affairs departments, regional centres and the supervision panel: overdue items by
   station, panel opinions awaiting an answer, hazards, incidents, stay reports awaiting acknowledgement;
-- ``figures`` — the statistician: episodes by state and this month's and last month's figures.
+- ``figures`` — the statistician: episodes by state and this month's and last month's figures;
+- ``holder`` — users of a designated hospital or an outside-care facility: the people placed with them, those
+  without a recent report, and (facilities) their agreements and periodic reports (rules C4, C5).
 """
 
 from __future__ import annotations
@@ -182,12 +184,34 @@ def figures_section(user, now: datetime.datetime) -> dict | None:
     return {"by_state": by_state, "months": months, "reports_url": _url("tracing:report_index")}
 
 
+def holder_section(user, now: datetime.datetime) -> dict | None:
+    """A hospital's or facility's home: the people placed with it (only those) and what the station awaits."""
+    from outsidecare.access import is_holder
+
+    if not is_holder(user):
+        return None
+    from outsidecare.selectors import agreement_list, placement_list
+
+    placed = placement_list(user=user)
+    week_ago = now - datetime.timedelta(days=7)
+    stale = placed.exclude(last_report__gte=week_ago)
+    items = [
+        _item("在本机构的受助人员", placed.count(), _url("outsidecare:home", "people-out")),
+        _item("7天内未报告病情/情况", stale.count(), _url("outsidecare:home", "people-out"), tone="warn"),
+    ]
+    if user.organisation.kind == OrgKind.CARE_FACILITY:
+        items.append(_item("有效的托养协议", agreement_list(user=user, in_force=True).count(),
+                           _url("outsidecare:home", "agreements"), hint="C5"))
+    return {"items": items, "people": list(placed[:20])}
+
+
 def home_sections(*, user, now: datetime.datetime | None = None) -> dict:
     """The sections of ``user``'s home page (None for those that do not concern them)."""
     now = now or timezone.now()
     return {
         "tasks": tasks_section(user, now),
         "police": police_section(user, now),
+        "holder": holder_section(user, now),
         "station": station_section(user, now),
         "oversight": oversight_section(user, now),
         "figures": figures_section(user, now),

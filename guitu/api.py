@@ -208,6 +208,7 @@ def _register_routers() -> None:
     from matching.api import router as matching_router
     from network.api import router as network_router
     from outreach.api import router as outreach_router
+    from outsidecare.api import router as outsidecare_router
     from oversight.api import router as oversight_router
     from people.api import router as people_router
     from settlement.api import router as settlement_router
@@ -231,6 +232,7 @@ def _register_routers() -> None:
     api.add_router("/v1/deadlines", deadlines_router, tags=["时限督办"])
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
     api.add_router("/v1/settlement", settlement_router, tags=["落户安置"])
+    api.add_router("/v1/outsidecare", outsidecare_router, tags=["站外托养与送医"])
 
 
 _register_routers()

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "deadlines",
     "oversight",
     "settlement",
+    "outsidecare",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("oversight/", include("oversight.urls")),
     path("settlement/", include("settlement.urls")),
+    path("outsidecare/", include("outsidecare.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

@@ -379,6 +379,7 @@ def episode_get(*, user, uuid) -> Episode:
 
 
 PANEL_APPS = ("intake", "stay", "leaving", "settlement")
+PANEL_APPS = ("intake", "stay", "leaving", "outsidecare")
 #: Apps that add a panel to the person's file page (``<app>.selectors.person_panel``), in page order.
 PERSON_PANEL_APPS = ("tracing", "matching", "announcements")
 

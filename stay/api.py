@@ -99,6 +99,7 @@ class PlacementOut(Schema):
     started_at: datetime.datetime
     ended_at: datetime.datetime | None
     agreement_ref: str
+    agreement: uuid.UUID | None = Field(None, alias="agreement.uuid")
     note: str
 
 
@@ -106,7 +107,8 @@ class PlacementIn(Schema):
     kind: str = Field(..., max_length=16)
     organisation: uuid.UUID
     started_at: datetime.datetime | None = None
-    agreement_ref: str = Field("", max_length=100)
+    agreement: uuid.UUID | None = Field(None, description="站外托养的托养协议（留空时使用与该机构有效的协议，规则 C5）")
+    agreement_ref: str = Field("", max_length=100, description="或按协议编号指定")
     note: str = Field("", max_length=200)
 
 
@@ -241,9 +243,17 @@ def placement_start(request, episode_uuid: uuid.UUID, payload: PlacementIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
     require_write(request.user, episode.station, *STAY_ROLES)
     organisation = Organisation.objects.filter(uuid=payload.organisation).first()
+    agreement = None
+    if payload.agreement is not None:
+        from outsidecare.models import Agreement
+
+        agreement = Agreement.objects.filter(uuid=payload.agreement, station=episode.station).first()
+        if agreement is None:
+            raise ValidationError({"agreement": "未找到本机构的该托养协议。"})
     return Status(201, services.placement_start(by=request.user, episode=episode, kind=payload.kind,
                                          organisation=organisation, started_at=payload.started_at,
-                                         agreement_ref=payload.agreement_ref, note=payload.note))
+                                         agreement=agreement, agreement_ref=payload.agreement_ref,
+                                         note=payload.note))
 
 
 @router.post("/placements/{placement_uuid}/return", response={200: AssignmentOut}, summary="返站并安排床位")

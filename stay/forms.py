@@ -92,15 +92,22 @@ class PlacementForm(forms.Form):
     organisation = forms.ModelChoiceField(label="医院/托养机构", queryset=Organisation.objects.none(),
                                           to_field_name="uuid")
     started_at = forms.DateTimeField(label="开始时间", widget=DT_WIDGET, required=False, help_text="留空为当前时间")
-    agreement_ref = forms.CharField(label="托养协议编号", max_length=100, required=False,
-                                    help_text="站外托养必填（规则 C5：每次托养均须签订协议）")
+    agreement = forms.ModelChoiceField(label="托养协议", queryset=None, required=False, to_field_name="uuid",
+                                       help_text="站外托养须在有效的托养协议下进行，且不超过约定人数（规则 C5）；"
+                                                 "留空时使用与该机构有效的协议")
     note = forms.CharField(label="说明", max_length=300, required=False)
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, organisations=None, agreements=None, **kwargs):
         super().__init__(*args, **kwargs)
         if organisations is not None:
             self.fields["organisation"].queryset = organisations
             self.fields["organisation"].label_from_instance = lambda o: f"{o.name}（{o.get_kind_display()}）"
+        if agreements is None or self.initial.get("kind") == PlacementKind.HOSPITAL:
+            del self.fields["agreement"]
+        else:
+            self.fields["agreement"].queryset = agreements
+            self.fields["agreement"].label_from_instance = (
+                lambda a: f"{a.number}：{a.facility.name}（至 {a.valid_to}，上限 {a.capacity} 人）")
 
 
 class PlacementReturnForm(BedAssignForm):

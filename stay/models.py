@@ -146,6 +146,9 @@ class Placement(TimeStamped):
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     agreement_ref = models.CharField("托养协议编号", max_length=100, blank=True,
                                      help_text="站外托养必须签订协议（规则 C5）")
+    agreement = models.ForeignKey("outsidecare.Agreement", verbose_name="托养协议", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="placements",
+                                  help_text="站外托养在有效的托养协议下进行（规则 C5）")
     note = models.CharField("说明", max_length=300, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
                                    related_name="+")

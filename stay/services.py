@@ -236,10 +236,14 @@ def bed_release(*, by, episode: Episode, at: datetime.datetime | None = None, no
 
 @transaction.atomic
 def placement_start(*, by, episode: Episode, kind: str, organisation: Organisation,
-                    started_at: datetime.datetime | None = None, agreement_ref: str = "", note: str = "") -> Placement:
-    """Send to a designated hospital (→ 送医) or place in outside care (→ 站外托养, rule C5: with an agreement).
+                    started_at: datetime.datetime | None = None, agreement_ref: str = "", note: str = "",
+                    agreement=None) -> Placement:
+    """Send to a designated hospital (→ 送医) or place in outside care (→ 站外托养).
 
-    The bed is released; an open placement elsewhere (e.g. hospital before outside care) is ended.
+    Rule C5: outside care only under an agreement (``outsidecare.Agreement``) between the station and the
+    facility in force at the start date, and within its capacity — ``agreement`` names it, else the one in
+    force is found (``agreement_ref`` may name it by number). The bed is released; an open placement elsewhere
+    (e.g. hospital before outside care) is ended.
     """
     started_at = started_at or timezone.now()
     episode = Episode.objects.select_related("person").get(pk=episode.pk)
@@ -251,8 +255,6 @@ def placement_start(*, by, episode: Episode, kind: str, organisation: Organisati
         errors["organisation"] = f"请选择{OrgKind(expected).label}。"
     elif not organisation.is_active:
         errors["organisation"] = "该机构已停用。"
-    if kind == PlacementKind.OUTSIDE_CARE and not (agreement_ref or "").strip():
-        errors["agreement_ref"] = "站外托养必须签订托养协议，请填写协议编号（规则 C5）。"
     if episode.status not in (EpisodeStatus.ADMITTED, EpisodeStatus.IN_STATION, EpisodeStatus.IN_HOSPITAL,
                               EpisodeStatus.OUTSIDE_CARE):
         errors["__all__"] = f"当前状态为“{episode.status_label}”，不能办理送医或站外托养。"
@@ -260,6 +262,18 @@ def placement_start(*, by, episode: Episode, kind: str, organisation: Organisati
         _check_time(started_at, episode, "started_at", "开始时间")
     except ValidationError as exc:  # reported with the other mistakes, not on the next save
         errors.update({f: m[0] for f, m in exc.message_dict.items()})
+    if kind == PlacementKind.OUTSIDE_CARE and "organisation" not in errors and "started_at" not in errors:
+        from outsidecare.services import agreement_for_placement
+
+        try:  # rule C5: an agreement in force at the start date, with room under its capacity (row locked)
+            agreement = agreement_for_placement(station=episode.station, facility=organisation, at=started_at,
+                                                agreement=agreement, agreement_ref=agreement_ref or "")
+        except ValidationError as exc:
+            errors.update({f: m[0] for f, m in exc.message_dict.items()})
+    elif kind == PlacementKind.OUTSIDE_CARE:
+        errors.setdefault("agreement", "站外托养必须在有效的托养协议下进行（规则 C5）。")
+    if kind != PlacementKind.OUTSIDE_CARE:
+        agreement = None
     if errors:
         raise ValidationError(errors)
     current = episode.placements.filter(ended_at__isnull=True).first()
@@ -269,7 +283,13 @@ def placement_start(*, by, episode: Episode, kind: str, organisation: Organisati
         _placement_close(by=by, placement=current, at=started_at, note=f"转至{organisation.name}")
     bed_release(by=by, episode=episode, at=started_at, note=PlacementKind(kind).label)
     placement = Placement.objects.create(episode=episode, kind=kind, organisation=organisation, started_at=started_at,
-                                         agreement_ref=agreement_ref.strip(), note=note.strip()[:300], started_by=by)
+                                         agreement=agreement,
+                                         agreement_ref=agreement.number if agreement else "",
+                                         note=note.strip()[:300], started_by=by)
+    if agreement is not None:
+        from outsidecare.services import agreement_placed
+
+        agreement_placed(agreement=agreement, at=started_at)
     audit_create(actor=by, obj=placement,
                  summary=f"{episode.number} {placement.get_kind_display()}：{organisation.name}",
                  organisation=episode.station, person_uuid=episode.person.uuid)

@@ -201,19 +201,22 @@ def placement_new(request, uuid):
     kind = request.POST.get("kind") or request.GET.get("kind") or PlacementKind.HOSPITAL
     if kind not in PlacementKind.values:
         kind = PlacementKind.HOSPITAL
+    from outsidecare.selectors import agreements_for_station
+
     form = PlacementForm(request.POST or None, initial={"kind": kind},
-                         organisations=selectors.placement_organisations(kind))
+                         organisations=selectors.placement_organisations(kind),
+                         agreements=agreements_for_station(station=ep.station))
     if request.method == "POST" and not form.is_valid():
         service_checks(form, lambda d: services.placement_start(
             by=request.user, episode=ep, kind=d.get("kind") or kind, organisation=d.get("organisation"),
-            started_at=d.get("started_at"), agreement_ref=d.get("agreement_ref") or "", note=d.get("note") or ""))
+            started_at=d.get("started_at"), agreement=d.get("agreement"), note=d.get("note") or ""))
     elif request.method == "POST":
         data = form.cleaned_data
         try:
             placement = services.placement_start(by=request.user, episode=ep, kind=data["kind"],
                                                  organisation=data["organisation"],
                                                  started_at=data["started_at"] or None,
-                                                 agreement_ref=data["agreement_ref"], note=data["note"])
+                                                 agreement=data.get("agreement"), note=data["note"])
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -224,7 +227,8 @@ def placement_new(request, uuid):
         "episode": ep, "form": form, "title": f"办理{title}", "next": _next(request),
         "kind_switch": [(k, label, reverse("stay:placement_new", args=[ep.uuid]) + f"?kind={k}")
                         for k, label in PlacementKind.choices],
-        "intro": "送医：送定点医疗机构（规则 I3）；站外托养是例外，须签订托养协议（规则 C5）。床位将自动释放。"})
+        "intro": "送医：送定点医疗机构（规则 I3）；站外托养是例外，须在有效的托养协议下进行且不超过约定人数"
+                 "（规则 C5，协议在“站外托养”中登记）。床位将自动释放。"})
 
 
 @login_required
