@@ -57,6 +57,9 @@ USERS = (
     ("yd_jianguan", "曾德明", "yd_bureau", [Role.SUPERVISOR]),
     ("gongan", "赵警官", "police", [Role.POLICE]),
     ("jiandu", "谢文静", "panel", [Role.PANEL]),
+    # issue 11: a designated hospital's doctor and an outside-care facility's carer see only the people placed there
+    ("yiyuan", "刘医生", "hospital", [Role.MEDICAL]),
+    ("tuoyang", "孙护理", "care", [Role.CARER]),
 )
 
 DEMO_USERNAMES = frozenset(username for username, *_ in USERS)

@@ -60,6 +60,9 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     ctx = Ctx(rng, orgs, staff, counties, timezone.now())
     _seed_zones(ctx)
     seed_panels(orgs, staff, ctx.now, stdout=stdout)
+    from guitu.demo_outsidecare import seed_agreements
+
+    seed_agreements(ctx)  # rule C5: outside care only under an agreement, so before anyone is placed
     created = 0
     for i in range(people):
         with transaction.atomic():
@@ -94,6 +97,9 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     from guitu.demo_settlement import seed_settlement
 
     seed_settlement(orgs, staff, ctx.now, stdout=stdout)
+    from guitu.demo_outsidecare import seed_outsidecare
+
+    seed_outsidecare(ctx, stdout=stdout)
     return created
 
 
@@ -252,9 +258,7 @@ def _one_person(ctx: Ctx, index: int) -> None:
         kind = PlacementKind.HOSPITAL if state == EpisodeStatus.IN_HOSPITAL else PlacementKind.OUTSIDE_CARE
         _do(t + datetime.timedelta(hours=2), stay.placement_start, by=by, episode=episode, kind=kind,
                              organisation=ctx.orgs["hospital" if kind == PlacementKind.HOSPITAL else "care"],
-                             started_at=t + datetime.timedelta(hours=2),
-                             agreement_ref=f"TY-{timezone.localtime(t):%Y}-{index:03d}" if kind ==
-                             PlacementKind.OUTSIDE_CARE else "")
+                             started_at=t + datetime.timedelta(hours=2))  # outside care: under the agreement (C5)
         return
     _leave(ctx, episode, t + datetime.timedelta(days=min(days_ago - 0.5, rng.uniform(0.3, 8))), by, index)
 

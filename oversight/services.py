@@ -500,14 +500,16 @@ def current_members(station: Organisation, on: datetime.date | None = None):
 
 
 def contracted_facility_ids(station: Organisation) -> set[int]:
-    """Outside-care facilities the station works with: every facility it has placed people in (rule C5)."""
+    """Outside-care facilities the station works with: every facility it has placed people in or signed an
+    outside-care agreement with (rule C5)."""
+    from outsidecare.models import Agreement
     from stay.models import Placement, PlacementKind
 
     return set(
         Placement.objects.filter(episode__station=station, kind=PlacementKind.OUTSIDE_CARE).values_list(
             "organisation_id", flat=True
         )
-    )
+    ) | set(Agreement.objects.filter(station=station).values_list("facility_id", flat=True))
 
 
 def panel_issues(station: Organisation, on: datetime.date | None = None) -> list[str]:

@@ -118,9 +118,10 @@ def test_n3_termination_from_outside_care_ends_the_placement(cast):
     )
     person = unidentified_person(cast, at=timezone.now() - datetime.timedelta(days=2))
     episode = person.episodes.get()
-    stay_services.placement_start(
-        by=cast.carer, episode=episode, kind="outside_care", organisation=facility, agreement_ref="TY-2026-01"
-    )
+    from outsidecare.testing import agreement
+
+    agreement(by=cast.head, station=cast.station, facility=facility)  # rule C5: placed under an agreement
+    stay_services.placement_start(by=cast.carer, episode=episode, kind="outside_care", organisation=facility)
     _end_by_termination(cast, episode)
     placement = Placement.objects.get(episode=episode)
     assert placement.ended_at is not None and placement.end_note == "终止救助"

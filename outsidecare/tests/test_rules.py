@@ -258,17 +258,16 @@ def test_c4_discharge_returns_the_person_to_a_bed(cast, beds):
 
 def test_c4_a_person_in_hospital_is_due_a_visit_every_week(cast):
     from deadlines.registry import BUCKET_OVERDUE
-    from deadlines.tests.conftest import bucket_of
+    from deadlines.tests.conftest import bucket_of, local
 
-    start = timezone.now() - datetime.timedelta(days=20)
-    with time_machine.travel(start, tick=False):
+    with time_machine.travel(local(2026, 3, 2, 9), tick=False):  # a Monday
         p = hospitalise(cast, name="周探", days_ago=0)
-    assert bucket_of("C4", p, timezone.now()) == BUCKET_OVERDUE
-    _visit(cast, cast.hospital, [{"placement": p, "care": "好", "physical": "好", "mental": "好", "tracing": "继续"}],
-           visited_at=timezone.now() - datetime.timedelta(minutes=1))
-    # the earlier weeks stay missed (overdue), the running week is met: a week from now nothing new is due
-    assert bucket_of("C4", p, timezone.now()) == BUCKET_OVERDUE
-    assert len(_items("C4", p, timezone.now())) == len(_items("C4", p, timezone.now() - datetime.timedelta(minutes=2)))
+    assert bucket_of("C4", p, local(2026, 3, 10, 9)) == BUCKET_OVERDUE  # the week of 2–8 March had no visit
+    with time_machine.travel(local(2026, 3, 4, 10), tick=False):
+        _visit(cast, cast.hospital, [{"placement": p, "care": "好", "physical": "好", "mental": "好",
+                                      "tracing": "继续寻亲"}], visited_at=local(2026, 3, 4, 10))
+    assert bucket_of("C4", p, local(2026, 3, 10, 9)) is None
+    assert bucket_of("C4", p, local(2026, 3, 17, 9)) == BUCKET_OVERDUE  # the next week is due again
 
 
 def _items(rule_id, subject, as_of):

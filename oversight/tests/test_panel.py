@@ -64,14 +64,11 @@ def test_o2_staff_of_a_contracted_outside_care_facility_may_not_serve(cast):
         division=Division.objects.get(code="441881"),
         supervisor=cast.county_dept,
     )
+    from outsidecare.testing import agreement
+
+    agreement(by=cast.head, station=cast.station, facility=care)  # rule C5: placed under an agreement
     episode = admitted_episode(cast)
-    stay.placement_start(
-        by=cast.head,
-        episode=episode,
-        kind=PlacementKind.OUTSIDE_CARE,
-        organisation=care,
-        agreement_ref="YDTY-2026-01",
-    )
+    stay.placement_start(by=cast.head, episode=episode, kind=PlacementKind.OUTSIDE_CARE, organisation=care)
     user = panel_user(cast, "p5", "康护理")
     with pytest.raises(ValidationError) as exc:
         _add(cast, user, employer="英德市康宁托养中心", employer_org=care)

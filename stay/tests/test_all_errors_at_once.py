@@ -30,4 +30,4 @@ def test_a_placement_started_before_admission_is_reported_with_the_missing_agree
         services.placement_start(by=cast.carer, episode=ep, kind="outside_care", organisation=None,
                                  started_at=ep.admitted_at.replace(year=ep.admitted_at.year - 1))
     errors = exc.value.message_dict
-    assert {"organisation", "agreement_ref", "started_at"} <= set(errors)
+    assert {"organisation", "agreement", "started_at"} <= set(errors)

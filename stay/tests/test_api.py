@@ -104,7 +104,7 @@ def test_c3_c5_n5_through_the_api(cast, client_for, world):
     ep = world["ep"]
     response = _post(head, f"{BASE}/episodes/{ep.uuid}/placements", {"kind": "outside_care",
                                                                      "organisation": str(cast.hospital.uuid)})
-    assert response.status_code == 400 and "agreement_ref" in response.json()["fields"]
+    assert response.status_code == 400 and "agreement" in response.json()["fields"]
     response = _post(head, f"{BASE}/episodes/{ep.uuid}/n5-reasons", {"reason": "等待家属来接"})
     assert response.status_code == 201
     placement = world["placement"]

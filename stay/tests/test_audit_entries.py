@@ -71,13 +71,15 @@ def test_c5_moving_from_hospital_to_outside_care_audits_the_end_of_the_first_pla
 
     facility = Organisation.objects.create(name="英德市社会福利院", code="YDFL", kind=OrgKind.CARE_FACILITY,
                                            division=cast.station.division, supervisor=cast.county_dept)
+    from outsidecare.testing import agreement
+
+    signed = agreement(by=cast.head, station=cast.station, facility=facility)
     ep = admitted_episode(cast)
     services.placement_start(by=cast.carer, episode=ep, kind="hospital", organisation=cast.hospital)
-    services.placement_start(by=cast.carer, episode=ep, kind="outside_care", organisation=facility,
-                             agreement_ref="TY-2026-07")
+    services.placement_start(by=cast.carer, episode=ep, kind="outside_care", organisation=facility)
     (ended,) = _entries("stay.Placement", action=AuditAction.UPDATE)
     assert ended.changes["end_note"] == ["", f"转至{facility.name}"] and ended.changes["ended_at"][0] is None
     second = _entries("stay.Placement", action=AuditAction.CREATE)[-1]
-    assert second.changes["agreement_ref"] == [None, "TY-2026-07"]
+    assert second.changes["agreement_ref"] == [None, signed.number]
     moves = _entries("people.Episode", person_uuid=ep.person.uuid, action=AuditAction.TRANSITION)
     assert moves[-1].changes["status"] == ["in_hospital", "outside_care"]

@@ -85,11 +85,14 @@ def test_c5_a_placement_may_end_the_moment_it_started_not_before(cast, beds, fro
                                          started_at=start)
     facility = Organisation.objects.create(name="英德市福利院", code="YDFLY", kind=OrgKind.CARE_FACILITY,
                                            division=cast.station.division)
+    from outsidecare.testing import agreement
+
+    agreement(by=cast.head, station=cast.station, facility=facility)
     with pytest.raises(ValidationError, match="结束时间不能早于开始时间"):
         services.placement_start(by=cast.carer, episode=ep, kind="outside_care", organisation=facility,
-                                 agreement_ref="TY-1", started_at=start - datetime.timedelta(seconds=1))
+                                 started_at=start - datetime.timedelta(seconds=1))
     services.placement_start(by=cast.carer, episode=ep, kind="outside_care", organisation=facility,
-                             agreement_ref="TY-1", started_at=start)
+                             started_at=start)
     placement.refresh_from_db()
     assert placement.ended_at == start and Episode.objects.get(pk=ep.pk).status == "outside_care"
 

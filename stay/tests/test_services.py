@@ -149,8 +149,12 @@ def test_c5_outside_care_needs_an_agreement_and_a_care_facility(cast, beds):
                                  organisation=cast.hospital, agreement_ref="TY-1")
     assert "托养机构" in str(exc.value)
     assert _counts() == before
+    from outsidecare.testing import agreement
+
+    signed = agreement(by=cast.head, station=cast.station, facility=facility)
     placement = services.placement_start(by=cast.carer, episode=ep, kind=PlacementKind.OUTSIDE_CARE,
-                                         organisation=facility, agreement_ref="TY-2026-01")
+                                         organisation=facility)
+    assert placement.agreement == signed and placement.agreement_ref == signed.number
     ep.refresh_from_db()
     assert ep.status == "outside_care" and placement.is_open
     assert selectors.open_assignment_for(ep) is None

@@ -1,0 +1,32 @@
+"""The demo seeds outside care through the services: agreements before anyone is placed (rule C5), visits,
+reports, and demo logins for a hospital and a facility user."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _sandbox(settings, tmp_path):
+    from matching import engine
+
+    settings.GUITU_MATCH_DIR = str(tmp_path / "matching")
+    settings.GUITU_MATCH_FACES = False
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    engine.reset_cache()
+    yield
+    engine.reset_cache()
+
+
+def test_the_demo_signs_agreements_places_people_under_them_and_prints_the_holder_logins():
+    from core.demo import login_lines
+    from guitu.demo import seed
+    from outsidecare.models import Agreement
+    from stay.models import Placement
+
+    seed(people=40)
+    assert Agreement.objects.count() == 4
+    outside = Placement.objects.filter(kind="outside_care")
+    assert all(p.agreement_id for p in outside)
+    lines = "\n".join(login_lines())
+    assert "yiyuan" in lines and "tuoyang" in lines
