@@ -38,43 +38,32 @@ def _large_agreements(as_of):
 
 AGREEMENT_ENDS = Stop("协议到期或终止", path="in_force_until")
 
+def _weekly_visit_of_each(rule_id: str, title: str, source: str, kind: str, what: str, stop: str) -> DeadlineRule:
+    """Every week per placement of ``kind`` while it lasts: a row of a visit naming the person (C4, C5)."""
+    return DeadlineRule(
+        id=rule_id,
+        title=title,
+        source=source,
+        subjects=lambda as_of: Placement.objects.filter(kind=kind),
+        start="started_at",
+        organisation="episode__station",
+        role=Role.CARER,
+        due=Due(0, Unit.DAYS),
+        recurrence=Recurrence(Period.WEEK, count=1),
+        fulfilment=Fulfilment(records=lambda: VisitPerson.objects.all(), link="placement", at="visited_at", what=what),
+        stops=(Stop(stop, path="ended_at"),),
+        person="episode__person",
+        label=_placement_label,
+        link=_placement_link,
+        select_related=("episode__person", "organisation"),
+    )
+
+
 RULES = [
-    DeadlineRule(
-        id="C4",
-        title="住院人员每周至少探视一次并继续寻亲",
-        source="001",
-        subjects=lambda as_of: Placement.objects.filter(kind=PlacementKind.HOSPITAL),
-        start="started_at",
-        organisation="episode__station",
-        role=Role.CARER,
-        due=Due(0, Unit.DAYS),
-        recurrence=Recurrence(Period.WEEK, count=1),
-        fulfilment=Fulfilment(records=lambda: VisitPerson.objects.all(), link="placement", at="visited_at",
-                              what="探视住院人员并记录病情和寻亲进展"),
-        stops=(Stop("出院或离站", path="ended_at"),),
-        person="episode__person",
-        label=_placement_label,
-        link=_placement_link,
-        select_related=("episode__person", "organisation"),
-    ),
-    DeadlineRule(
-        id="C5P",
-        title="站外托养人员每周至少探访一次",
-        source="000, 001",
-        subjects=lambda as_of: Placement.objects.filter(kind=PlacementKind.OUTSIDE_CARE),
-        start="started_at",
-        organisation="episode__station",
-        role=Role.CARER,
-        due=Due(0, Unit.DAYS),
-        recurrence=Recurrence(Period.WEEK, count=1),
-        fulfilment=Fulfilment(records=lambda: VisitPerson.objects.all(), link="placement", at="visited_at",
-                              what="探访托养人员，记录照料、身体和精神状况"),
-        stops=(Stop("托养结束", path="ended_at"),),
-        person="episode__person",
-        label=_placement_label,
-        link=_placement_link,
-        select_related=("episode__person", "organisation"),
-    ),
+    _weekly_visit_of_each("C4", "住院人员每周至少探视一次并继续寻亲", "001", PlacementKind.HOSPITAL,
+                          "探视住院人员并记录病情和寻亲进展", "出院或离站"),
+    _weekly_visit_of_each("C5P", "站外托养人员每周至少探访一次", "000, 001", PlacementKind.OUTSIDE_CARE,
+                          "探访托养人员，记录照料、身体和精神状况", "托养结束"),
     DeadlineRule(
         id="C5F",
         title="每周至少探访托养机构一次（含机构安全情况）",

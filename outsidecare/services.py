@@ -81,6 +81,12 @@ def agreement_create(*, by, station: Organisation, facility: Organisation, facil
         errors["type_reason"] = ("站外托养应优先选择社会福利、养老或精神卫生机构；选择其他类别机构时请写明理由"
                                  "（规则 C5）。")
     today = timezone.localdate()
+    for field, day, label in (("signed_on", signed_on, "签订日期"), ("valid_from", valid_from, "有效期起"),
+                              ("valid_to", valid_to, "有效期止")):
+        if day is not None and not 1990 <= day.year <= 2999:
+            errors[field] = f"{label}不正确。"
+    if errors:
+        raise ValidationError(errors)
     if signed_on is None:
         errors["signed_on"] = "请填写签订日期。"
     elif signed_on > today:

@@ -3,19 +3,9 @@ reports, and demo logins for a hospital and a facility user."""
 
 import pytest
 
+from tests.test_demo import _sandbox  # noqa: F401 - the demo tests' sandbox (autouse): matching files, media
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings, tmp_path):
-    from matching import engine
-
-    settings.GUITU_MATCH_DIR = str(tmp_path / "matching")
-    settings.GUITU_MATCH_FACES = False
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    engine.reset_cache()
-    yield
-    engine.reset_cache()
 
 
 def test_the_demo_signs_agreements_places_people_under_them_and_prints_the_holder_logins():
