@@ -318,8 +318,10 @@ def visit_create(*, by, station: Organisation, organisation: Organisation, visit
                 organisation is not None and placement.organisation_id != organisation.pk):
             errors[key] = f"{name}不是本机构安置在{organisation.name if organisation else '该机构'}的人员。"
             continue
+        # times are entered to the minute: a visit in the minute the placement started is within it
         if isinstance(visited_at, datetime.datetime) and "visited_at" not in errors and (
-                placement.started_at > visited_at or (placement.ended_at and placement.ended_at < visited_at)):
+                placement.started_at.replace(second=0, microsecond=0) > visited_at
+                or (placement.ended_at and placement.ended_at < visited_at)):
             errors[key] = f"探访时{name}不在该机构（{placement.get_kind_display()}期间之外）。"
             continue
         values = {}
