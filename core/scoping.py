@@ -5,6 +5,10 @@ Ladder (see docs/scoping.md):
 - a civil-affairs department (民政部门) also sees every organisation it supervises, transitively;
 - a regional centre (区域性中心) also sees the organisations located in its region;
 - a superuser sees everything (installation administrators only).
+Cases (episodes) may be acted on by another organisation than their station: a regional centre that took a
+case over (提级办理, rule R2) becomes its acting organisation, and staff a centre sent down (下沉协助) may act
+on that one case for a period. Apps register those answers with :func:`register_case_access`;
+:func:`can_write_case` / :func:`require_case_write` are the episode-level write check that consults them.
 Police, hospitals, care facilities and supervisors see only their own organisation's records here;
 named items addressed to them (identity checks, placements) are scoped by their own apps.
 
@@ -14,7 +18,7 @@ Lists use :func:`scoped`, single objects :func:`get_scoped_or_404`; writes are c
 :func:`require_write` (read-only viewers get 403, outsiders 404 because they never find the object).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -149,3 +153,57 @@ def require_write(user, organisation: Organisation | None, *roles: str) -> None:
     """Raise 403 when ``user`` may read but not change records of ``organisation`` (optionally by role)."""
     if not can_write(user, organisation, *roles):
         raise PermissionDenied("您只有查看权限，不能修改该机构的记录。")
+
+
+def covering_centre_ids(organisation: Organisation | None) -> set[int]:
+    """Regional centres (区域性中心) whose region contains ``organisation`` (rule R1); the organisation itself
+    when it is a centre. The inverse of the regional ladder of :func:`visible_org_ids`."""
+    if organisation is None:
+        return set()
+    code = organisation.division.code
+    found = {organisation.id} if organisation.kind == OrgKind.REGIONAL_CENTRE else set()
+    pairs = Organisation.objects.filter(kind=OrgKind.REGIONAL_CENTRE, is_active=True).values_list(
+        "id", "region__code")
+    found |= {org_id for org_id, region_code in pairs if region_code and code.startswith(division_prefix(region_code))}
+    return found
+
+
+# -- Cases acted on by another organisation (rule R2) -------------------------------------------------------
+#: ``holder(episode) -> Organisation | None``: the organisation that took the case over, if any.
+_case_holders: list[Callable] = []
+#: ``grant(user, episode) -> bool``: the user may act on this one case now (help sent down).
+_case_grants: list[Callable] = []
+
+
+def register_case_access(*, holder: Callable | None = None, grant: Callable | None = None) -> None:
+    """Called once from an app's ``AppConfig.ready()`` (regional): core never imports the apps above it."""
+    if holder is not None and holder not in _case_holders:
+        _case_holders.append(holder)
+    if grant is not None and grant not in _case_grants:
+        _case_grants.append(grant)
+
+
+def acting_organisation(episode) -> Organisation:
+    """The organisation that acts on ``episode``: its station, unless a regional centre took the case over."""
+    for holder in _case_holders:
+        org = holder(episode)
+        if org is not None:
+            return org
+    return episode.station
+
+
+def can_write_case(user, episode, *roles: str) -> bool:
+    """May ``user`` change the records of this case? Its acting organisation's staff (by role, as
+    :func:`can_write`), or a user granted this one case for now. A station whose case a centre took over keeps
+    read access (it still owns the episode for :func:`scoped`) but no longer writes."""
+    if can_write(user, acting_organisation(episode), *roles):
+        return True
+    if user is None or not user.is_authenticated or (user.role_codes and user.role_codes <= READ_ONLY_ROLES):
+        return False
+    return any(grant(user, episode) for grant in _case_grants)
+
+
+def require_case_write(user, episode, *roles: str) -> None:
+    """Raise 403 when ``user`` may not change this case (see :func:`can_write_case`)."""
+    if not can_write_case(user, episode, *roles):
+        raise PermissionDenied("您只有查看权限，不能办理该救助过程。")

@@ -212,6 +212,7 @@ def _register_routers() -> None:
     from oversight.api import router as oversight_router
     from people.api import router as people_router
     from settlement.api import router as settlement_router
+    from regional.api import router as regional_router
     from staff.api import router as staff_router
     from stay.api import router as stay_router
     from tracing.api import router as tracing_router
@@ -233,6 +234,7 @@ def _register_routers() -> None:
     api.add_router("/v1/oversight", oversight_router, tags=["监督管理"])
     api.add_router("/v1/settlement", settlement_router, tags=["落户安置"])
     api.add_router("/v1/outsidecare", outsidecare_router, tags=["站外托养与送医"])
+    api.add_router("/v1/regional", regional_router, tags=["区域性中心"])
 
 
 _register_routers()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "oversight",
     "settlement",
     "outsidecare",
+    "regional",
 ]
 
 MIDDLEWARE = [
@@ -352,3 +353,5 @@ GUITU_RULES.update({
     "S1_PLACEMENT_DAYS": env_int("GUITU_S1_PLACEMENT_DAYS", 30),
     "S4_CANCEL_DAYS": env_int("GUITU_S4_CANCEL_DAYS", 30),
 })
+# Regional centres (rule R2): the hours a centre has to accept or decline an escalation.
+GUITU_RULES["R2_ESCALATION_ANSWER_HOURS"] = env_int("GUITU_R2_ESCALATION_ANSWER_HOURS", 48)

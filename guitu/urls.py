@@ -36,6 +36,7 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("settlement/", include("settlement.urls")),
     path("outsidecare/", include("outsidecare.urls")),
+    path("regional/", include("regional.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

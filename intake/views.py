@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.excel import list_export, wants_xlsx
 from core.paging import paginate
 from core.printing import print_response
-from core.scoping import can_write, get_scoped_or_404, require_write
+from core.scoping import can_write, get_scoped_or_404, require_case_write, require_write
 from core.views import form_errors_from, service_checks
 from intake import selectors, services
 from intake.forms import (
@@ -40,7 +40,7 @@ def _to_episode(episode, anchor: str = "next-step"):
 
 def _episode_for_write(request, uuid, *roles):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    require_write(request.user, episode.station, *(roles or INTAKE_ROLES))
+    require_case_write(request.user, episode, *(roles or INTAKE_ROLES))
     return episode
 
 

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Organisation, User
-from core.scoping import require_write
+from core.scoping import require_case_write
 from leaving import selectors, services
 from leaving.selectors import LEAVING_ROLES
 
@@ -119,7 +119,7 @@ def _org(value: uuid.UUID | None, field: str) -> Organisation | None:
 @router.post("/episodes/{episode_uuid}/departure", response={201: DepartureOut}, summary="办理离站（规则 E1、N7–N9）")
 def departure_create(request, episode_uuid: uuid.UUID, payload: DepartureIn):
     episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
-    require_write(request.user, episode.station, *LEAVING_ROLES)
+    require_case_write(request.user, episode, *LEAVING_ROLES)
     data = payload.model_dump(exclude={"exit_type", "left_at", "escort_staff", "claimant_id_number",
                                  "claimant_id_copy_base64", "claimant_id_copy_filename"})
     data["handover_org"] = _org(payload.handover_org, "handover_org")

@@ -1,6 +1,7 @@
 from django import forms
 
 from core.models import Organisation, Role, User
+from core.scoping import covering_centre_ids
 from leaving.models import Departure, ExitType
 from leaving.services import RECORDED_ELSEWHERE
 from oversight.models import PanelMembership
@@ -69,7 +70,11 @@ class DepartureForm(forms.ModelForm):
     def __init__(self, *args, station=None, transfer_orgs=None, handover_orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         if station is not None:
-            self.fields["escort_staff"].queryset = User.objects.filter(organisation=station, is_active=True)
+            # rule E2: the region's centre runs cross-province escorts with its own staff
+            escort_orgs = {station.pk} | covering_centre_ids(station)
+            self.fields["escort_staff"].queryset = User.objects.filter(
+                organisation_id__in=escort_orgs, is_active=True).select_related("organisation").order_by(
+                "organisation_id", "username")
             self.fields["cash_approved_by"].queryset = User.objects.filter(
                 organisation=station, is_active=True, user_roles__role=Role.HEAD).distinct()
             from oversight.services import current_members

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import STATION_KINDS, Organisation, OrgKind, Role, User
-from core.scoping import can_write, get_scoped_or_404, scoped
+from core.scoping import can_write_case, get_scoped_or_404, scoped
 from leaving.models import Departure
 from people.models import Episode
 from people.states import IN_CARE
@@ -52,7 +52,7 @@ def departure_for(episode: Episode) -> Departure | None:
 
 
 def may_record(user, episode: Episode) -> bool:
-    return can_write(user, episode.station, *LEAVING_ROLES)
+    return can_write_case(user, episode, *LEAVING_ROLES)
 
 
 def escort_candidates(*, station: Organisation) -> QuerySet[User]:

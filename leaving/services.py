@@ -16,6 +16,7 @@ from core.audit import audit, snapshot
 from core.crypto import encrypt_id, hash_id, mask_id
 from core.images import CleanDocument, take_document
 from core.models import STATION_KINDS, AuditAction, Role
+from core.scoping import covering_centre_ids
 from guitu_match.idcard import InvalidIdNumber, parse_id_number
 from leaving.models import Departure, ExitType, HandoverTo
 from people.models import Episode
@@ -298,9 +299,11 @@ def departure_create(*, by, episode: Episode, exit_type: str, left_at: datetime.
         except ValidationError as exc:
             errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
     if exit_type == ExitType.HOME_ESCORTED:
-        strangers = [u for u in escort_staff if u.organisation_id != episode.station_id]
+        # rule E2: cross-province escorts are run by the regional centre, so its staff escort too
+        allowed_orgs = {episode.station_id} | covering_centre_ids(episode.station)
+        strangers = [u for u in escort_staff if u.organisation_id not in allowed_orgs]
         if strangers:
-            errors["escort_staff"] = "护送人员须为本机构工作人员。"
+            errors["escort_staff"] = "护送人员须为本机构或本区域区域性中心的工作人员（规则 E2）。"
     if errors:
         raise ValidationError(errors)
 

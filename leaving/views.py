@@ -15,7 +15,7 @@ from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, AuditAction
 from core.paging import paginate
 from core.printing import print_response
-from core.scoping import require_write, visible_organisations
+from core.scoping import require_case_write, visible_organisations
 from core.views import form_errors_from, service_checks
 from leaving import selectors, services
 from leaving.forms import FIELDS_BY_TYPE, DepartureFilterForm, DepartureForm
@@ -45,7 +45,7 @@ def departure_list(request):
 def departure_new(request, uuid):
     """办理离站 for an episode in care (rules E1, N7–N9)."""
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    require_write(request.user, episode.station, *LEAVING_ROLES)
+    require_case_write(request.user, episode, *LEAVING_ROLES)
     existing = selectors.departure_for(episode)
     if existing:
         messages.info(request, "该救助过程已办理离站。")

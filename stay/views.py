@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, User
 from core.paging import paginate
-from core.scoping import get_scoped_or_404, require_write, visible_organisations
+from core.scoping import get_scoped_or_404, require_case_write, require_write, visible_organisations
 from core.views import form_errors_from, service_checks
 from stay import selectors, services
 from stay.forms import (
@@ -156,7 +156,7 @@ def episode(request, uuid):
 @login_required
 def bed_assign(request, uuid):
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     form = BedAssignForm(request.POST or None, beds=selectors.free_beds(station=ep.station))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -178,7 +178,7 @@ def bed_assign(request, uuid):
 @require_POST
 def bed_release(request, uuid):
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     form = BedReleaseForm(request.POST)
     if form.is_valid():
         try:
@@ -197,7 +197,7 @@ def bed_release(request, uuid):
 def placement_new(request, uuid):
     """Send to a designated hospital or place in outside care (rules I3, C5)."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     kind = request.POST.get("kind") or request.GET.get("kind") or PlacementKind.HOSPITAL
     if kind not in PlacementKind.values:
         kind = PlacementKind.HOSPITAL
@@ -237,7 +237,7 @@ def placement_return(request, uuid):
     placement = get_scoped_or_404(Placement.objects.select_related("episode__person", "episode__station",
                                                                    "organisation"), request.user, uuid=uuid)
     ep = placement.episode
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     form = PlacementReturnForm(request.POST or None, beds=selectors.free_beds(station=ep.station))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -259,7 +259,7 @@ def placement_return(request, uuid):
 def extension_new(request, uuid):
     """Rule N5: record the reason for a stay beyond the limit; it goes to the department above as a report."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     form = StayExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -281,7 +281,7 @@ def search_refresh(request, uuid):
     """Rule N5: refresh the search information (new photo, comparison run again, announcement published
     again) of a person stranded over a month whose identity is unknown."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *SEARCH_REFRESH_ROLES)
+    require_case_write(request.user, ep, *SEARCH_REFRESH_ROLES)
     form = SearchRefreshForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         form.is_valid()
@@ -316,7 +316,7 @@ def bed_map(request):
 def bed_move(request, uuid):
     """Move a person to another bed in one step (from the bed map or the stay panel)."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     form = BedMoveForm(request.POST or None, beds=selectors.free_beds(station=ep.station))
     if request.method == "POST" and form.is_valid():
         try:
@@ -337,7 +337,7 @@ def bed_move(request, uuid):
 def care_assign(request, uuid):
     """Rule N4: name the responsible carer; a woman cared for by someone not recorded as a woman is warned."""
     ep = selectors.episode_in_scope(user=request.user, uuid=uuid)
-    require_write(request.user, ep.station, *STAY_ROLES)
+    require_case_write(request.user, ep, *STAY_ROLES)
     staff = User.objects.filter(organisation=ep.station, is_active=True).order_by("full_name", "username")
     form = CareAssignForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():

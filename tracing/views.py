@@ -19,7 +19,7 @@ from core.excel import ExcelBook
 from core.models import AuditAction, Organisation, Role
 from core.paging import paginate
 from core.printing import print_response
-from core.scoping import can_write, require_write
+from core.scoping import can_write, can_write_case, require_case_write, require_write
 from core.views import form_errors_from
 from tracing import selectors, services
 from tracing.forms import (
@@ -51,7 +51,7 @@ def _open_episode_for_write(request, uuid, *roles):
     if episode is None:
         require_write(request.user, person.current_station or person.registered_by, *roles)
         raise Http404("该人员目前不在站。")
-    require_write(request.user, episode.station, *roles)
+    require_case_write(request.user, episode, *roles)
     return person, episode
 
 
@@ -234,7 +234,7 @@ def talk_detail(request, uuid):
     log_read(request, "寻亲谈话", person_uuid=talk.episode.person.uuid, organisation=talk.episode.station)
     return render(request, "tracing/talk_detail.html", {
         "talk": talk, "person": talk.episode.person, "leads": list(talk.leads.select_related("organisation")),
-        "may_trace": can_write(request.user, talk.episode.station, *TRACING_ROLES),
+        "may_trace": can_write_case(request.user, talk.episode, *TRACING_ROLES),
         "lead_kinds": LeadKind.choices,
     })
 
@@ -271,10 +271,10 @@ def lead_new(request, uuid):
 def lead_detail(request, uuid):
     lead = selectors.lead_get(user=request.user, uuid=uuid)
     log_read(request, "寻亲线索", person_uuid=lead.episode.person.uuid, organisation=lead.episode.station)
-    may = can_write(request.user, lead.episode.station, *TRACING_ROLES)
+    may = can_write_case(request.user, lead.episode, *TRACING_ROLES)
     form = LeadResolveForm(request.POST or None)
     if request.method == "POST":
-        require_write(request.user, lead.episode.station, *TRACING_ROLES)
+        require_case_write(request.user, lead.episode, *TRACING_ROLES)
         if form.is_valid():
             try:
                 services.lead_resolve(by=request.user, lead=lead, outcome=form.cleaned_data["outcome"],
@@ -314,12 +314,12 @@ def dna_new(request, uuid):
 def dna_edit(request, uuid):
     dna = selectors.dna_get(user=request.user, uuid=uuid)
     person = dna.episode.person
-    may = can_write(request.user, dna.episode.station, *TRACING_ROLES) and dna.closed_at is None
+    may = can_write_case(request.user, dna.episode, *TRACING_ROLES) and dna.closed_at is None
     form = DnaUpdateForm(request.POST or None, initial={"sample_taken_on": dna.sample_taken_on, "result": dna.result,
                                                          "reference": dna.reference, "result_on": dna.result_on,
                                                          "note": dna.note})
     if request.method == "POST":
-        require_write(request.user, dna.episode.station, *TRACING_ROLES)
+        require_case_write(request.user, dna.episode, *TRACING_ROLES)
         if form.is_valid():
             d = form.cleaned_data
             try:
