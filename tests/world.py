@@ -105,6 +105,8 @@ def likely_uuids(route: str, uuids: list[str], ranked: dict[str, tuple[str, str]
     return named or uuids
 #: Issue 11's outside care (a line of its own).
 APPS += ("outsidecare",)
+#: Issue 13's regional centres.
+APPS += ("regional",)
 
 
 def build_world(cast) -> SimpleNamespace:
