@@ -516,7 +516,7 @@ def member_hand_over(*, by, member: EscortMember, handed_over_to: str, handover_
                      note: str = "") -> EscortMember:
     """One person of a batch under way is handed over at the destination: the departure is recorded by
     ``leaving.services.departure_create`` (返乡（护送）, the batch's staff as escorts) — never a second path out."""
-    from leaving.models import ExitType
+    from leaving.models import ExitType, HandoverTo
     from leaving.services import departure_create
 
     member = EscortMember.objects.select_for_update().select_related(
@@ -527,6 +527,8 @@ def member_hand_over(*, by, member: EscortMember, handed_over_to: str, handover_
         raise ValidationError("批次出发后才能逐人交接。")
     if member.status != MemberStatus.PLANNED:
         raise ValidationError("该人员已交接或已移出。")
+    if handed_over_to not in HandoverTo.values:
+        raise ValidationError({"handed_over_to": "请选择交接对象。"})
     data = {"destination": str(member.destination)[:100], "escort_route": batch.route[:200],
             "handed_over_to": handed_over_to, "handover_org": handover_org or member.receiving,
             "handover_person": (handover_person or "").strip(), "handover_at": handover_at,

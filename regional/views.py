@@ -56,8 +56,15 @@ def _centre_staff(centre):
 
 
 def _partners(user):
-    """Organisations a joint case may involve: everything in the user's scope, plus its region's centre."""
-    return visible_organisations(user).filter(is_active=True).order_by("division__code", "name")
+    """Organisations a joint case may involve (a directory, no personal data): those of the user's city and
+    everything in the user's scope (a centre: its region; a department: its subtree)."""
+    from django.db.models import Q
+
+    org = user.organisation
+    near = Q(pk__in=visible_organisations(user).values("pk"))
+    if org is not None:
+        near |= Q(division__code__startswith=org.division.code[:4])
+    return Organisation.objects.filter(near, is_active=True).order_by("division__code", "name")
 
 
 @login_required

@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '统一护送批次',
                 'verbose_name_plural': '统一护送批次',
                 'ordering': ['-departs_on', '-id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='regional_escortbatch_note_len')],
             },
         ),
         migrations.CreateModel(
@@ -86,6 +87,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '协同会办',
                 'verbose_name_plural': '协同会办',
                 'ordering': ['-created_at', '-id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('conclusion__length__lte', 2000)), name='regional_jointcase_conclusion_len')],
             },
         ),
         migrations.CreateModel(
@@ -106,6 +108,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '会办会议',
                 'verbose_name_plural': '会办会议',
                 'ordering': ['-held_on', '-id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('minutes__length__lte', 5000)), name='regional_jointmeeting_minutes_len')],
             },
         ),
         migrations.CreateModel(
@@ -210,20 +213,8 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['centre', 'status'], name='regional_es_centre__4f8655_idx'),
         ),
         migrations.AddConstraint(
-            model_name='escortbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='regional_escortbatch_note_len'),
-        ),
-        migrations.AddConstraint(
             model_name='escortmember',
             constraint=models.UniqueConstraint(condition=models.Q(('status', 'planned')), fields=('episode',), name='regional_one_planned_escort_per_episode'),
-        ),
-        migrations.AddConstraint(
-            model_name='jointcase',
-            constraint=models.CheckConstraint(condition=models.Q(('conclusion__length__lte', 2000)), name='regional_jointcase_conclusion_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='jointmeeting',
-            constraint=models.CheckConstraint(condition=models.Q(('minutes__length__lte', 5000)), name='regional_jointmeeting_minutes_len'),
         ),
         migrations.AddConstraint(
             model_name='jointparticipant',

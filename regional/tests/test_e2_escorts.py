@@ -51,14 +51,15 @@ def test_e2_a_batch_is_planned_and_run_by_the_centre_with_its_own_staff(region):
 def test_e2_the_centres_staff_are_accepted_as_escorts_where_they_were_refused(region):
     cast = region.cast
     episode = region.admit()
+    left_at = timezone.now() - datetime.timedelta(hours=1)
     data = {"destination": "贵阳", "escort_route": "清远—贵阳", "handed_over_to": "family",
             "handover_person": "张父", "handover_at": timezone.now()}
     with pytest.raises(ValidationError) as err:  # staff of an unrelated station are still refused
         leaving.departure_create(by=cast.reception, episode=episode, exit_type=ExitType.HOME_ESCORTED,
-                                 data=dict(data), escort_staff=[region.other_centre_head])
+                                 left_at=left_at, data=dict(data), escort_staff=[region.other_centre_head])
     assert "escort_staff" in err.value.message_dict
     departure = leaving.departure_create(by=cast.reception, episode=episode, exit_type=ExitType.HOME_ESCORTED,
-                                         data=dict(data), escort_staff=[region.escort_1, cast.carer])
+                                         left_at=left_at, data=dict(data), escort_staff=[region.escort_1, cast.carer])
     assert set(departure.escort_staff.all()) == {region.escort_1, cast.carer}
 
 
