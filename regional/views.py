@@ -67,6 +67,20 @@ def _partners(user):
     return Organisation.objects.filter(near, is_active=True).order_by("division__code", "name")
 
 
+def _submit(request, form, call, done: str, target):
+    """Validate ``form`` and call the service with its data: on success flash ``done`` and redirect to ``target``;
+    None when the form or the service refused (the errors are attached to the form for the page to show)."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, done)
+            return redirect(target)
+    return None
+
+
 @login_required
 def home(request):
     """区域协作: the user's escalations, help sent down, joint cases and escorts, by role."""
@@ -186,15 +200,8 @@ def _escalation_end(request, uuid, call, allowed, done):
     if not allowed(esc):
         raise PermissionDenied("您不能办理该提级事项。")
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            call(esc, form.cleaned_data["note"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, done)
-            return redirect("regional:escalation", esc.uuid)
-    return _escalation_page(request, esc, note_form=form, status=400)
+    return (_submit(request, form, lambda d: call(esc, d["note"]), done, reverse("regional:escalation", args=[esc.uuid]))
+            or _escalation_page(request, esc, note_form=form, status=400))
 
 
 @login_required
@@ -268,15 +275,9 @@ def assistance_end(request, uuid):
     help_ = selectors.assistance_get(user=request.user, uuid=uuid)
     access.require_centre(request.user, help_.centre)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.assistance_end(by=request.user, assistance=help_, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "已提前结束下沉协助。")
-            return redirect("regional:assistance", help_.uuid)
-    return _assistance_page(request, help_, note_form=form, status=400)
+    return (_submit(request, form, lambda d: services.assistance_end(by=request.user, assistance=help_, note=d["note"]),
+                    "已提前结束下沉协助。", reverse("regional:assistance", args=[help_.uuid]))
+            or _assistance_page(request, help_, note_form=form, status=400))
 
 
 # -- 协同会办 -------------------------------------------------------------------------------------------------
@@ -348,17 +349,10 @@ def joint_participant_new(request, uuid):
     joint = selectors.joint_get(user=request.user, uuid=uuid)
     _require_convener(request, joint)
     form = ParticipantForm(request.POST, organisations=_partners(request.user))
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.joint_participant_add(by=request.user, joint=joint, organisation=d["organisation"],
-                                           duty=d["duty"], contact=d["contact"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "已增加参与机构。")
-            return redirect("regional:joint", joint.uuid)
-    return _joint_page(request, joint, participant_form=form, status=400)
+    return (_submit(request, form, lambda d: services.joint_participant_add(
+        by=request.user, joint=joint, organisation=d["organisation"], duty=d["duty"], contact=d["contact"]),
+        "已增加参与机构。", reverse("regional:joint", args=[joint.uuid]))
+        or _joint_page(request, joint, participant_form=form, status=400))
 
 
 @login_required
@@ -368,19 +362,15 @@ def joint_meeting_new(request, uuid):
     _require_convener(request, joint)
     bodies = [joint.convener_id] + list(joint.participants.values_list("organisation_id", flat=True))
     form = MeetingForm(request.POST, organisations=Organisation.objects.filter(pk__in=bodies))
-    if form.is_valid():
-        d = form.cleaned_data
+
+    def record(d):
         decisions = ([{"text": d["decision"], "responsible": d["responsible"], "due_on": d["due_on"]}]
                      if d["decision"] else [])
-        try:
-            services.joint_meeting_record(by=request.user, joint=joint, held_on=d["held_on"], place=d["place"],
-                                          attendees=d["attendees"], minutes=d["minutes"], decisions=decisions)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "已记录会办会议。")
-            return redirect("regional:joint", joint.uuid)
-    return _joint_page(request, joint, meeting_form=form, status=400)
+        services.joint_meeting_record(by=request.user, joint=joint, held_on=d["held_on"], place=d["place"],
+                                      attendees=d["attendees"], minutes=d["minutes"], decisions=decisions)
+
+    return (_submit(request, form, record, "已记录会办会议。", reverse("regional:joint", args=[joint.uuid]))
+            or _joint_page(request, joint, meeting_form=form, status=400))
 
 
 @login_required
@@ -389,15 +379,10 @@ def joint_close(request, uuid):
     joint = selectors.joint_get(user=request.user, uuid=uuid)
     _require_convener(request, joint)
     form = ConclusionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.joint_close(by=request.user, joint=joint, conclusion=form.cleaned_data["conclusion"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "协同会办已结案。")
-            return redirect("regional:joint", joint.uuid)
-    return _joint_page(request, joint, conclusion_form=form, status=400)
+    return (_submit(request, form, lambda d: services.joint_close(by=request.user, joint=joint,
+                                                                  conclusion=d["conclusion"]),
+                    "协同会办已结案。", reverse("regional:joint", args=[joint.uuid]))
+            or _joint_page(request, joint, conclusion_form=form, status=400))
 
 
 @login_required
@@ -517,17 +502,10 @@ def batch_member_new(request, uuid):
     access.require_centre(request.user, batch.centre)
     form = MemberForm(request.POST, episodes=selectors.region_episodes(request.user),
                       receiving=_receiving(request.user))
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.batch_member_add(by=request.user, batch=batch, episode=d["episode"],
-                                      destination=d["destination"], receiving=d["receiving"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "已编入护送批次。")
-            return redirect("regional:batch", batch.uuid)
-    return _batch_page(request, batch, member_form=form, status=400)
+    return (_submit(request, form, lambda d: services.batch_member_add(
+        by=request.user, batch=batch, episode=d["episode"], destination=d["destination"], receiving=d["receiving"]),
+        "已编入护送批次。", reverse("regional:batch", args=[batch.uuid]))
+        or _batch_page(request, batch, member_form=form, status=400))
 
 
 @login_required
@@ -550,15 +528,9 @@ def batch_cancel(request, uuid):
     batch = selectors.batch_get(user=request.user, uuid=uuid)
     access.require_centre(request.user, batch.centre)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.batch_cancel(by=request.user, batch=batch, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, "已取消护送批次。")
-            return redirect("regional:batch", batch.uuid)
-    return _batch_page(request, batch, reason_form=form, status=400)
+    return (_submit(request, form, lambda d: services.batch_cancel(by=request.user, batch=batch, reason=d["reason"]),
+                    "已取消护送批次。", reverse("regional:batch", args=[batch.uuid]))
+            or _batch_page(request, batch, reason_form=form, status=400))
 
 
 @login_required

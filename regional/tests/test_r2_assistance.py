@@ -55,10 +55,15 @@ def test_r2_only_the_centres_own_staff_are_sent_to_its_own_region(region):
         services.assistance_send(by=region.centre_head, episode=case, kind="care", task="协助照料",
                                  staff=[region.cast.carer], starts_at=start, ends_at=start + datetime.timedelta(days=1))
     assert "staff" in err.value.message_dict
-    with pytest.raises(PermissionDenied):  # a centre elsewhere: nothing
+    with pytest.raises(ValidationError) as err:  # a centre elsewhere: not its region
         services.assistance_send(by=region.other_centre_head, episode=case, kind="care", task="协助照料",
                                  staff=[region.other_centre_head], starts_at=start,
                                  ends_at=start + datetime.timedelta(days=1))
+    assert "episode" in err.value.message_dict
+    with pytest.raises(PermissionDenied):  # a station sends nobody
+        services.assistance_send(by=region.cast.head, episode=case, kind="care", task="协助照料",
+                                 staff=[region.cast.carer], starts_at=start, ends_at=start + datetime.timedelta(days=1))
+    assert not case.regional_assistance.exists()
     with pytest.raises(ValidationError) as err:
         services.assistance_send(by=region.centre_head, episode=case, kind="care", task="协助照料",
                                  staff=[region.escort_1], starts_at=start, ends_at=start - datetime.timedelta(hours=1))

@@ -81,7 +81,7 @@ def test_r2_the_api_escalates_and_answers(region, client):
     client.force_login(region.cast.reception)
     bad = client.post("/api/v1/regional/escalations", {"episode": str(episode.uuid), "kind": "care", "reason": ""},
                       content_type="application/json")
-    assert bad.status_code == 422 and "reason" in bad.json()["fields"]
+    assert bad.status_code == 400 and "reason" in bad.json()["fields"]
     created = client.post("/api/v1/regional/escalations",
                           {"episode": str(episode.uuid), "kind": "care", "reason": "需要中心接办照料"},
                           content_type="application/json")
@@ -135,7 +135,7 @@ def test_e2_the_api_plans_and_runs_a_batch(region, client):
     same_province = client.post(f"/api/v1/regional/escort-batches/{uuid}/members",
                                 {"episode": str(episode.uuid), "destination": "440100"},
                                 content_type="application/json")
-    assert same_province.status_code == 422 and "destination" in same_province.json()["fields"]
+    assert same_province.status_code == 400 and "destination" in same_province.json()["fields"]
     member = client.post(f"/api/v1/regional/escort-batches/{uuid}/members",
                          {"episode": str(episode.uuid), "destination": "430100"}, content_type="application/json")
     assert member.status_code == 201
