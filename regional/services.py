@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.audit import audit, audit_create, snapshot
 from core.fields import NOTE
 from core.models import AuditAction, Division, Organisation
+from core.validation import aware
 from people.models import OPEN_STATUSES, Episode
 from people.states import IN_CARE
 from regional import access
@@ -187,6 +188,10 @@ def assistance_send(*, by, episode: Episode, kind: str, task: str, staff: list, 
     if len((task or "").strip()) < 2:
         errors["task"] = "请填写协助任务。"
     staff = list(staff or [])
+    try:  # a naive time from the API is local time
+        starts_at, ends_at = (aware(v) if v is not None else None for v in (starts_at, ends_at))
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError({"ends_at": "协助期限不是有效的时间。"}) from exc
     if not staff:
         errors["staff"] = "请选择下沉人员。"
     elif any(u.organisation_id != centre.pk or not u.is_active for u in staff):
@@ -529,6 +534,10 @@ def member_hand_over(*, by, member: EscortMember, handed_over_to: str, handover_
         raise ValidationError("该人员已交接或已移出。")
     if handed_over_to not in HandoverTo.values:
         raise ValidationError({"handed_over_to": "请选择交接对象。"})
+    try:
+        handover_at = aware(handover_at) if handover_at is not None else None
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError({"handover_at": "交接时间不是有效的时间。"}) from exc
     data = {"destination": str(member.destination)[:100], "escort_route": batch.route[:200],
             "handed_over_to": handed_over_to, "handover_org": handover_org or member.receiving,
             "handover_person": (handover_person or "").strip(), "handover_at": handover_at,

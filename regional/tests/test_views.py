@@ -153,7 +153,7 @@ def test_r2_help_and_joint_cases_through_the_api(region, client):
     cast = region.cast
     episode = region.admit("接口协助")
     client.force_login(region.centre_head)
-    now = timezone.now()
+    now = timezone.localtime().replace(tzinfo=None)  # a naive time from a client is local time, never a 500
     sent = client.post("/api/v1/regional/assistance", {
         "episode": str(episode.uuid), "kind": "tracing", "task": "协助寻亲", "staff": [str(region.escort_2.uuid)],
         "starts_at": now.isoformat(), "ends_at": (now + datetime.timedelta(days=1)).isoformat()},
