@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import Organisation, OrgKind
-from core.scoping import can_write, get_scoped_or_404, scoped
+from core.scoping import can_write_case, get_scoped_or_404, scoped
 from intake.models import Belonging, HealthCheck, IntakeRecord, Notice, PoliceHandover, SafetyCheck
 from people.models import Channel, Episode, Person
 from people.selectors import likely_same_person
@@ -122,7 +122,7 @@ def belongings_outstanding(episode: Episode) -> QuerySet[Belonging]:
 
 
 def may_write(user, episode: Episode) -> bool:
-    return can_write(user, episode.station, *INTAKE_ROLES)
+    return can_write_case(user, episode, *INTAKE_ROLES)
 
 
 def duplicate_candidates(*, user, name: str = "", sex: str = "", birth_year: int | None = None,

@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core.models import STATION_KINDS, Organisation, OrgKind, Role
-from core.scoping import can_write, scoped, visible_organisations
+from core.scoping import can_write, can_write_case, scoped, visible_organisations
 from people.models import Episode, IdentityStatus, Person
 from people.states import IN_CARE, EpisodeStatus
 from stay.models import Bed, BedAssignment, Placement, PlacementKind, StayExtension, Zone
@@ -248,7 +248,7 @@ def episode_panel(*, episode: Episode, user) -> dict:
     ``panel=<this dict>``.
     """
     now = timezone.now()
-    writable = can_write(user, episode.station, *STAY_ROLES)
+    writable = can_write_case(user, episode, *STAY_ROLES)
     bed = open_assignment_for(episode)
     placements = list(episode.placements.select_related("organisation").order_by("-started_at"))
     open_placement = next((p for p in placements if p.ended_at is None), None)
@@ -272,7 +272,7 @@ def episode_panel(*, episode: Episode, user) -> dict:
         "can_return": writable and open_placement is not None,
         # rule N5: the search information of a person whose identity is unknown is refreshed monthly
         "refreshes": list(episode.search_refreshes.select_related("recorded_by")[:5]),
-        "can_refresh": (can_write(user, episode.station, *SEARCH_REFRESH_ROLES) and in_care
+        "can_refresh": (can_write_case(user, episode, *SEARCH_REFRESH_ROLES) and in_care
                         and episode.person.identity_status != IdentityStatus.IDENTIFIED),
     }
 

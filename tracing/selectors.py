@@ -10,7 +10,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.models import STATION_KINDS, AuditEntry, Organisation, OrgKind, Role, User
-from core.scoping import can_write, get_scoped_or_404, scoped, subtree_org_ids, visible_org_ids
+from core.scoping import (
+    can_write,
+    can_write_case,
+    get_scoped_or_404,
+    scoped,
+    subtree_org_ids,
+    visible_org_ids,
+)
 from people.models import Episode, IdentityStatus, Person, PhotoKind
 from people.selectors import person_get as people_person_get
 from people.states import IN_CARE, EpisodeStatus
@@ -364,7 +371,7 @@ def attempts(*, person: Person, user) -> list[dict]:
 
 
 def may_trace(user, episode: Episode | None) -> bool:
-    return episode is not None and can_write(user, episode.station, *TRACING_ROLES)
+    return episode is not None and can_write_case(user, episode, *TRACING_ROLES)
 
 
 def person_panel(*, person: Person, user) -> dict | None:
@@ -405,9 +412,9 @@ def person_panel(*, person: Person, user) -> dict | None:
         "escalations": list(plan.escalations.select_related("to_organisation")) if plan else [],
         "unidentified": person.identity_status != IdentityStatus.IDENTIFIED,
         "may_trace": may_trace(user, episode),
-        "may_check": episode is not None and can_write(user, episode.station, *CHECK_ROLES),
+        "may_check": episode is not None and can_write_case(user, episode, *CHECK_ROLES),
         "may_identify": (episode is not None and person.identity_status != IdentityStatus.IDENTIFIED
-                         and can_write(user, episode.station, *IDENTIFY_ROLES)),
+                         and can_write_case(user, episode, *IDENTIFY_ROLES)),
         "may_plan": plan is not None and can_write(user, plan.station, *PLAN_ROLES),
         "station": station,
     }
