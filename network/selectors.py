@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from core.models import STATION_KINDS, Division, DivisionLevel, Organisation, OrgKind
 from core.scoping import get_scoped_or_404, scoped, visible_org_ids
@@ -97,7 +97,12 @@ class CountyCoverage:
 def coverage(user) -> list[CountyCoverage]:
     """Per county in the user's view: stations, each township (division) with its organisation and liaisons,
     its villages with and without a grid worker, and the service points."""
-    counties = list(_counties(user))
+    return county_coverage(list(_counties(user)))
+
+
+def county_coverage(counties: list[Division]) -> list[CountyCoverage]:
+    """The coverage of the given counties in a fixed number of queries, however many counties (the campaign
+    summary table asks it for a whole city)."""
     if not counties:
         return []
     codes = [c.code for c in counties]
@@ -106,21 +111,29 @@ def coverage(user) -> list[CountyCoverage]:
         contacts.setdefault(c.organisation_id, []).append(c)
     orgs_by_division: dict[int, Organisation] = {}
     villages_by_township: dict[int, list[Organisation]] = {}
-    local = Organisation.objects.filter(kind__in=LOCAL_KINDS, is_active=True).select_related("division")
+    under = Q()
     for code in codes:
-        local_q = local.filter(division__code__startswith=code)
-        for org in local_q:
-            if org.kind == OrgKind.TOWNSHIP:
-                orgs_by_division[org.division_id] = org
-            else:
-                villages_by_township.setdefault(org.division.parent_id, []).append(org)
+        under |= Q(division__code__startswith=code)
+    for org in Organisation.objects.filter(under, kind__in=LOCAL_KINDS, is_active=True).select_related("division"):
+        if org.kind == OrgKind.TOWNSHIP:
+            orgs_by_division[org.division_id] = org
+        else:
+            villages_by_township.setdefault(org.division.parent_id, []).append(org)
+    stations: dict[int, list[Organisation]] = {}
+    for org in Organisation.objects.filter(kind__in=STATION_KINDS, division__in=counties, is_active=True):
+        stations.setdefault(org.division_id, []).append(org)
+    townships: dict[int, list[Division]] = {}
+    for t_div in Division.objects.filter(parent__in=counties, level=DivisionLevel.TOWNSHIP).order_by("code"):
+        townships.setdefault(t_div.parent_id, []).append(t_div)
+    points = dict(
+        ServicePoint.objects.filter(county__in=counties, is_active=True)
+        .values("county").annotate(n=Count("id")).values_list("county", "n")
+    )
     result = []
     for county in counties:
         cov = CountyCoverage(county)
-        cov.stations = list(
-            Organisation.objects.filter(kind__in=STATION_KINDS, division=county, is_active=True)
-        )
-        for t_div in Division.objects.filter(parent=county, level=DivisionLevel.TOWNSHIP).order_by("code"):
+        cov.stations = stations.get(county.pk, [])
+        for t_div in townships.get(county.pk, []):
             org = orgs_by_division.get(t_div.pk)
             villages = villages_by_township.get(t_div.pk, [])
             row = TownshipRow(
@@ -131,7 +144,7 @@ def coverage(user) -> list[CountyCoverage]:
                 sum(1 for v in villages if any(c.kind == ContactKind.GRID for c in contacts.get(v.pk, []))),
             )
             cov.townships.append(row)
-        cov.points = ServicePoint.objects.filter(county=county, is_active=True).count()
+        cov.points = points.get(county.pk, 0)
         result.append(cov)
     return result
 
