@@ -45,8 +45,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -179,9 +180,48 @@ class ExcelSheet:
         self._pending = []
 
     # --- public API -----------------------------------------------------------------------------
-    def title(self, text: str) -> ExcelSheet:
-        """A bold title line (not measured for column widths: it may be long)."""
-        self._add([self._cell(text, bold=True, size=14)], measure=False)
+    def title(self, text: str, *, span: int | None = None) -> ExcelSheet:
+        """A bold title line (not measured for column widths: it may be long); ``span``: merged over that many
+        columns and centred, as a form's title over its table."""
+        cell = self._cell(text, bold=True, size=14)
+        self._add([cell], measure=False)
+        if span and span > 1:
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            self._merge(self._rows, 1, self._rows, span)
+        return self
+
+    def _merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        # Write-only sheets keep their merged ranges and write them after the rows (openpyxl's tail).
+        self._ws.merged_cells.add(CellRange(min_col=first_col, min_row=first_row, max_col=last_col, max_row=last_row))
+
+    def merged_header(self, cells: Iterable[tuple[int, int, int, int, Any]], *, min_width: int = 10) -> ExcelSheet:
+        """A form's multi-level header (the annex of a circular, e.g. the 情况汇总表): ``cells`` are
+        ``(row, col, rowspan, colspan, label)`` with 0-based row and column inside the header. Labels are bold,
+        centred, wrapped and boxed; merged ranges span what the form spans; every column a single label stands on
+        is at least ``min_width`` wide (the labels wrap instead of widening it); the rows below scroll under it."""
+        cells = list(cells)
+        if not cells:
+            return self
+        height = max(r + rs for r, _, rs, _, _ in cells)
+        width = max(c + cs for _, c, _, cs, _ in cells)
+        labels: dict[tuple[int, int], Any] = {(r, c): label for r, c, _, _, label in cells}
+        first = self._rows + 1
+        side = Side(style="thin")
+        for r in range(height):
+            row = []
+            for c in range(width):
+                cell = self._cell(labels.get((r, c)), bold=True)
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+                cell.border = Border(left=side, right=side, top=side, bottom=side)
+                row.append(cell)
+            self._add(row, measure=False)
+        for r, c, rs, cs, _ in cells:
+            if rs > 1 or cs > 1:
+                self._merge(first + r, c + 1, first + r + rs - 1, c + cs)
+            if cs == 1:
+                self._widths[c + 1] = max(self._widths.get(c + 1, 0), min_width)
+        if self._freeze_after is None and not self._streaming:
+            self._freeze_after = self._rows
         return self
 
     def header(self, labels: Iterable[Any]) -> ExcelSheet:

@@ -200,6 +200,7 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from aftercare.api import router as aftercare_router
     from announcements.api import router as announcements_router
+    from campaign.api import router as campaign_router
     from core.api import router as core_router
     from deadlines.api import router as deadlines_router
     from incidents.api import router as incidents_router
@@ -235,6 +236,7 @@ def _register_routers() -> None:
     api.add_router("/v1/settlement", settlement_router, tags=["落户安置"])
     api.add_router("/v1/outsidecare", outsidecare_router, tags=["站外托养与送医"])
     api.add_router("/v1/regional", regional_router, tags=["区域性中心"])
+    api.add_router("/v1/campaign", campaign_router, tags=["专项行动与情况汇总表"])
 
 
 _register_routers()

@@ -103,6 +103,9 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     from guitu.demo_regional import seed_regional
 
     seed_regional(orgs, staff, ctx.now, stdout=stdout)
+    from guitu.demo_campaign import seed_campaign
+
+    seed_campaign(orgs, staff, ctx.now, stdout=stdout)
     return created
 
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "settlement",
     "outsidecare",
     "regional",
+    "campaign",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,7 @@ urlpatterns = [
     path("settlement/", include("settlement.urls")),
     path("outsidecare/", include("outsidecare.urls")),
     path("regional/", include("regional.urls")),
+    path("campaign/", include("campaign.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

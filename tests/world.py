@@ -107,6 +107,8 @@ def likely_uuids(route: str, uuids: list[str], ranked: dict[str, tuple[str, str]
 APPS += ("outsidecare",)
 #: Issue 13's regional centres.
 APPS += ("regional",)
+#: Issue 13's campaign summary table.
+APPS += ("campaign",)
 
 
 def build_world(cast) -> SimpleNamespace:
