@@ -28,4 +28,11 @@ def extend_world(cast, ctx):
         document=SimpleUploadedFile("纪要.png", buf.getvalue(), content_type="image/png"),
     )
     services.submission_create(by=cast.county_supervisor, reporting_date=campaign.dates.get())
-    return {}
+    # Department-only pages (configure, declare) and a department's submitted table: the world's owner is station
+    # staff, who may read the campaign and its declarations but not these; campaign/tests/test_views.py proves
+    # the outsider gets 404 on each.
+    return {
+        "routes_without_fixture": {"/campaign/<uuid:uuid>/edit/", "/campaign/<uuid:uuid>/declarations/new/",
+                                   "/campaign/submissions/<uuid:uuid>/"},
+        "api_paths_without_fixture": {"/api/v1/campaign/submissions/{submission_uuid}"},
+    }
