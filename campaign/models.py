@@ -73,7 +73,8 @@ class ReportingDate(TimeStamped):
 
 
 def declaration_upload_to(instance: "Declaration", filename: str) -> str:
-    return f"campaign/declarations/{instance.uuid}/{uuid.uuid4().hex}"
+    ext = filename.rsplit(".", 1)[-1].lower()[:4] if "." in filename else "bin"
+    return f"campaign/declarations/{instance.uuid}/{uuid.uuid4().hex}.{ext}"
 
 
 class Declaration(TimeStamped):

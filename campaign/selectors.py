@@ -7,7 +7,7 @@ a user placed in a county sees only that county's row; the figures count only or
 (``core.scoping.visible_org_ids``), each mapped to its row by its division.
 
 Speed: every computed column is one aggregate query grouped by organisation over the whole area, so the number
-of queries does not grow with the counties, organisations or episodes (``test_table_queries_do_not_grow``).
+of queries does not grow with the counties, organisations or episodes (``test_o4_table_queries_do_not_grow_with_counties_or_episodes``).
 """
 
 from __future__ import annotations

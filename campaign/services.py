@@ -51,14 +51,19 @@ def _dates(starts_on, ends_on) -> None:
         raise ValidationError({"starts_on": "请填写开始日期。"})
     if ends_on is None:
         raise ValidationError({"ends_on": "请填写结束日期。"})
+    for field, day, label in (("starts_on", starts_on, "开始日期"), ("ends_on", ends_on, "结束日期")):
+        if not 2000 <= day.year <= 2999:
+            raise ValidationError({field: f"{label}不正确。"})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": "结束日期不能早于开始日期。"})
     if (ends_on - starts_on).days > 366 * MAX_YEARS:
         raise ValidationError({"ends_on": f"专项行动期限不能超过 {MAX_YEARS} 年。"})
 
 
-def _reporting(dates: list[tuple[datetime.date, str]], starts_on: datetime.date) -> list[tuple[datetime.date, str]]:
-    """Reporting dates: at least one, none before the campaign starts, no day twice."""
+def _reporting(dates: list[tuple[datetime.date, str]], starts_on: datetime.date,
+               ends_on: datetime.date) -> list[tuple[datetime.date, str]]:
+    """Reporting dates: at least one, within the campaign (the final report may follow it by up to a year), no day
+    twice."""
     if not dates:
         raise ValidationError({"reporting_dates": "请至少填写一个汇总表报送日期。"})
     if len(dates) > MAX_REPORTING_DATES:
@@ -68,6 +73,8 @@ def _reporting(dates: list[tuple[datetime.date, str]], starts_on: datetime.date)
     for day, label in dates:
         if day < starts_on:
             raise ValidationError({"reporting_dates": f"报送日期 {day:%Y-%m-%d} 早于专项行动开始日期。"})
+        if day > ends_on + datetime.timedelta(days=366):
+            raise ValidationError({"reporting_dates": f"报送日期 {day:%Y-%m-%d} 晚于专项行动结束一年以后。"})
         if day in seen:
             raise ValidationError({"reporting_dates": f"报送日期 {day:%Y-%m-%d} 重复。"})
         seen.add(day)
@@ -96,7 +103,7 @@ def campaign_create(*, by, department: Organisation, data: dict,
     if selectors.row_code(department.division.code) is None:
         raise ValidationError("专项行动由市级或县级民政部门设置（汇总表按县（市、区）分行）。")
     fields = _campaign_fields(data)
-    dates = _reporting(reporting_dates, fields["starts_on"])
+    dates = _reporting(reporting_dates, fields["starts_on"], fields["ends_on"])
     if Campaign.objects.filter(department=department, name=fields["name"]).exists():
         raise ValidationError({"name": "本部门已有同名的专项行动。"})
     campaign = Campaign.objects.create(department=department, created_by=by, **fields)
@@ -115,7 +122,7 @@ def campaign_update(*, by, campaign: Campaign, data: dict,
     if not may_configure(by, campaign.department):
         raise PermissionDenied("专项行动由设置它的民政部门修改。")
     fields = _campaign_fields(data)
-    dates = _reporting(reporting_dates, fields["starts_on"])
+    dates = _reporting(reporting_dates, fields["starts_on"], fields["ends_on"])
     if Campaign.objects.filter(department=campaign.department, name=fields["name"]).exclude(pk=campaign.pk).exists():
         raise ValidationError({"name": "本部门已有同名的专项行动。"})
     before = snapshot(campaign, list(fields))

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaign import columns as cols
 from campaign import selectors, services
-from campaign.tests.conftest import AS_OF, EXPECTED, person_with_episode, scan
+from campaign.tests.conftest import AS_OF, EXPECTED, before, person_with_episode, scan
 from core.models import Division, Organisation, OrgKind
 
 pytestmark = pytest.mark.django_db
@@ -169,16 +169,10 @@ def _more_counties(cast, n):
         station = Organisation.objects.create(name=f"{code}救助站", code=f"S{code}", kind=OrgKind.STATION,
                                               division=Division.objects.get(code=code), supervisor=dept)
         for days in (15, 25, 35):
-            person_with_episode(station, admitted=AS_OF_DT(days), by=cast.reception)
-        Incident.objects.create(number=f"Q{code}", station=station, kind="death", occurred_at=AS_OF_DT(3),
+            person_with_episode(station, admitted=before(days), by=cast.reception)
+        Incident.objects.create(number=f"Q{code}", station=station, kind="death", occurred_at=before(3),
                                 title="x", description="x", recorded_by=cast.city_supervisor)
         StaffMember.objects.create(organisation=station, name="丁", post="接待员", hired_on=datetime.date(2020, 1, 1))
-
-
-def AS_OF_DT(days):  # noqa: N802 - reads like the constant it offsets
-    from campaign.tests.conftest import before
-
-    return before(days)
 
 
 def test_o4_table_queries_do_not_grow_with_counties_or_episodes(city, campaign, monkeypatch):

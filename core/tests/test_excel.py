@@ -92,3 +92,17 @@ def test_no_other_module_writes_workbooks_with_openpyxl():
         if writer.search(path.read_text(encoding="utf-8")):
             offenders.append(rel)
     assert offenders == [], f"write .xlsx through core.excel, not openpyxl directly: {offenders}"
+
+
+def test_a_form_header_merges_its_cells_centres_them_and_keeps_labels_text():
+    book = ExcelBook()
+    sheet = book.sheet("汇总表")
+    sheet.title("情况汇总表", span=4)
+    sheet.merged_header([(0, 0, 2, 1, "序号"), (0, 1, 1, 3, "照料服务"), (1, 1, 1, 1, "总数"), (1, 2, 1, 1, "检查"),
+                         (1, 3, 1, 1, "=HYPERLINK(\"x\")")])
+    sheet.row([1, 2, 3, 4])
+    ws = load_workbook(io.BytesIO(book.to_bytes())).active
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:D1", "A2:A3", "B2:D2"}
+    assert ws["B2"].value == "照料服务" and ws["B2"].font.bold and ws["B2"].alignment.horizontal == "center"
+    assert ws["D3"].data_type == "s" and ws["D3"].quotePrefix  # a label is never a formula
+    assert ws.freeze_panes == "A4" and ws["A4"].value == 1
