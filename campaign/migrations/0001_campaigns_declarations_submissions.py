@@ -34,6 +34,11 @@ class Migration(migrations.Migration):
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='组织部门')),
             ],
             options={
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_ends_after_start'),
+                    models.UniqueConstraint(fields=('department', 'name'), name='campaign_unique_name_per_department'),
+                    models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='campaign_campaign_note_len'),
+                ],
                 'verbose_name': '专项行动',
                 'verbose_name_plural': '专项行动',
                 'ordering': ['-starts_on', '-id'],
@@ -63,6 +68,12 @@ class Migration(migrations.Migration):
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='填报部门')),
             ],
             options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('campaign', 'division', 'declared_on'), name='campaign_one_declaration_per_day'),
+                    models.CheckConstraint(condition=models.Q(('leadership_note__length__lte', 1000)), name='campaign_declaration_leadership_note_len'),
+                    models.CheckConstraint(condition=models.Q(('leaders_guidance__length__lte', 1000)), name='campaign_declaration_leaders_guidance_len'),
+                    models.CheckConstraint(condition=models.Q(('pay_policy_note__length__lte', 1000)), name='campaign_declaration_pay_policy_note_len'),
+                ],
                 'verbose_name': '汇总表填报事项',
                 'verbose_name_plural': '汇总表填报事项',
                 'ordering': ['division__code', '-declared_on', '-id'],
@@ -80,6 +91,9 @@ class Migration(migrations.Migration):
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dates', to='campaign.campaign', verbose_name='专项行动')),
             ],
             options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('campaign', 'due_on'), name='campaign_one_reporting_date_per_day'),
+                ],
                 'verbose_name': '汇总表报送日期',
                 'verbose_name_plural': '汇总表报送日期',
                 'ordering': ['due_on', 'id'],
@@ -100,45 +114,12 @@ class Migration(migrations.Migration):
                 ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='报送人')),
             ],
             options={
+                'constraints': [
+                    models.UniqueConstraint(fields=('reporting_date', 'organisation'), name='campaign_one_submission_per_date'),
+                ],
                 'verbose_name': '汇总表报送记录',
                 'verbose_name_plural': '汇总表报送记录',
                 'ordering': ['-submitted_at', '-id'],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.UniqueConstraint(fields=('department', 'name'), name='campaign_unique_name_per_department'),
-        ),
-        migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='campaign_campaign_note_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.UniqueConstraint(fields=('campaign', 'division', 'declared_on'), name='campaign_one_declaration_per_day'),
-        ),
-        migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.CheckConstraint(condition=models.Q(('leadership_note__length__lte', 1000)), name='campaign_declaration_leadership_note_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.CheckConstraint(condition=models.Q(('leaders_guidance__length__lte', 1000)), name='campaign_declaration_leaders_guidance_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.CheckConstraint(condition=models.Q(('pay_policy_note__length__lte', 1000)), name='campaign_declaration_pay_policy_note_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='reportingdate',
-            constraint=models.UniqueConstraint(fields=('campaign', 'due_on'), name='campaign_one_reporting_date_per_day'),
-        ),
-        migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('reporting_date', 'organisation'), name='campaign_one_submission_per_date'),
         ),
     ]
