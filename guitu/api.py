@@ -203,6 +203,7 @@ def _register_routers() -> None:
     from campaign.api import router as campaign_router
     from core.api import router as core_router
     from deadlines.api import router as deadlines_router
+    from figures.api import router as figures_router
     from incidents.api import router as incidents_router
     from intake.api import router as intake_router
     from leaving.api import router as leaving_router
@@ -237,6 +238,7 @@ def _register_routers() -> None:
     api.add_router("/v1/outsidecare", outsidecare_router, tags=["站外托养与送医"])
     api.add_router("/v1/regional", regional_router, tags=["区域性中心"])
     api.add_router("/v1/campaign", campaign_router, tags=["专项行动与情况汇总表"])
+    api.add_router("/v1/figures", figures_router, tags=["统计与季度报表"])
 
 
 _register_routers()

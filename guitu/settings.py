@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "outsidecare",
     "regional",
     "campaign",
+    "figures",
 ]
 
 MIDDLEWARE = [
@@ -356,3 +357,9 @@ GUITU_RULES.update({
 })
 # Regional centres (rule R2): the hours a centre has to accept or decline an escalation.
 GUITU_RULES["R2_ESCALATION_ANSWER_HOURS"] = env_int("GUITU_R2_ESCALATION_ANSWER_HOURS", 48)
+# Statistics (issue 13, rule O4): days after a quarter's end by which a station submits its quarterly statistics
+# to its department, and by which a department submits its consolidated report upward.
+GUITU_RULES.update({
+    "O4_STATION_REPORT_DAYS": env_int("GUITU_O4_STATION_REPORT_DAYS", 10),
+    "O4_DEPARTMENT_REPORT_DAYS": env_int("GUITU_O4_DEPARTMENT_REPORT_DAYS", 20),
+})

@@ -38,6 +38,7 @@ urlpatterns = [
     path("outsidecare/", include("outsidecare.urls")),
     path("regional/", include("regional.urls")),
     path("campaign/", include("campaign.urls")),
+    path("figures/", include("figures.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

@@ -1,0 +1,240 @@
+"""Rebuild the statistics' summary tables (``EpisodeFact``, ``Fact``) from the records.
+
+Run by the task queue (``figures.tasks``: periodically and on demand), by ``manage.py figures_refresh`` and by
+the demo seed. Incremental by default: only the episodes whose records changed since the last run are
+classified again, and only their stations' counts are rebuilt — with ``GROUP BY`` queries over the
+per-episode facts, never a loop over episodes per request. ``full=True`` rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.utils import timezone
+
+from figures import dimensions as dims
+from figures.models import EpisodeFact, Fact, Grain, RefreshRun
+from people.models import SPECIAL_GROUP_FIELDS, Episode, IdentityStatus
+
+CHUNK = 5000
+
+
+def _local_day(moment: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localtime(moment).date() if moment else None
+
+
+# --- per-episode classification -------------------------------------------------------------------------
+
+_EPISODE_COLUMNS = (
+    "id", "station_id", "person_id", "status", "requested_at", "admitted_at", "left_at",
+    "person__sex", "person__birth_date", "person__birth_year_est", "person__age_min", "person__age_max",
+    "person__created_at", "person__hukou_division__code", "person__identity_status",
+    *(f"person__{f}" for f in SPECIAL_GROUP_FIELDS),
+    "intake__reason", "departure__exit_type",
+)
+
+
+def _identifications(person_ids) -> dict[int, list[tuple]]:
+    from tracing.models import Identification
+
+    found: dict[int, list[tuple]] = defaultdict(list)
+    rows = (Identification.objects.filter(person_id__in=person_ids)
+            .order_by("confirmed_at", "id").values_list("person_id", "episode_id", "confirmed_at", "method"))
+    for person_id, episode_id, at, method in rows:
+        found[person_id].append((episode_id, at, method))
+    return found
+
+
+def classify(row: dict, identifications: list[tuple]) -> EpisodeFact:
+    """The statistics' view of one episode (``row``: the values of ``_EPISODE_COLUMNS``)."""
+    requested = _local_day(row["requested_at"])
+    admitted = _local_day(row["admitted_at"])
+    left = _local_day(row["left_at"])
+    # The identification made during this episode: linked to it, else unlinked and within its dates.
+    chosen = next((i for i in identifications if i[0] == row["id"]), None)
+    if chosen is None:
+        chosen = next((i for i in identifications if i[0] is None and i[1] >= row["requested_at"]
+                       and (row["left_at"] is None or i[1] <= row["left_at"])), None)
+    identified_day, method = None, ""
+    if chosen is not None:
+        identified_day, method = _local_day(chosen[1]), chosen[2]
+    elif row["person__identity_status"] == IdentityStatus.IDENTIFIED:
+        earlier = [i for i in identifications if i[1] < row["requested_at"]]
+        if earlier or not identifications:  # known when help was asked for (earlier finding or papers)
+            identified_day, method = requested, dims.KNOWN_AT_REQUEST
+    created = row["person__created_at"]
+    age = dims.age_on(requested, row["person__birth_date"], row["person__birth_year_est"],
+                      row["person__age_min"], row["person__age_max"], created.year if created else None)
+    province, city, county = dims.division_levels(row["person__hukou_division__code"])
+    exit_way = row["departure__exit_type"] or ("terminated" if row["status"] == "terminated" and left else "")
+    return EpisodeFact(
+        episode_id=row["id"], station_id=row["station_id"], person_id=row["person_id"],
+        requested_day=requested, admitted_day=admitted, left_day=left if admitted else None,
+        identified_day=identified_day, id_method=method,
+        unidentified_as="pending" if row["person__identity_status"] == IdentityStatus.PENDING else "unidentified",
+        age_band=dims.age_band(age), sex=row["person__sex"] or "",
+        origin_province=province, origin_city=city, origin_county=county,
+        reason=row["intake__reason"] or "", exit_way=exit_way if admitted else "",
+        stay_band=dims.stay_band(admitted, left),
+        **{f: bool(row[f"person__{f}"]) for f in SPECIAL_GROUP_FIELDS},
+    )
+
+
+def _classify_episodes(episode_ids=None) -> tuple[int, set[int]]:
+    """(Re)write the EpisodeFact rows of ``episode_ids`` (all episodes when None); returns how many and
+    the stations touched (before and after)."""
+    stations: set[int] = set()
+    if episode_ids is None:
+        EpisodeFact.objects.all().delete()
+        queryset = Episode.objects.order_by("id")
+    else:
+        episode_ids = list(episode_ids)
+        stations |= set(EpisodeFact.objects.filter(episode_id__in=episode_ids).values_list("station_id", flat=True))
+        EpisodeFact.objects.filter(episode_id__in=episode_ids).delete()
+        queryset = Episode.objects.filter(id__in=episode_ids).order_by("id")
+    count = 0
+    last_id = 0
+    while True:  # keyset chunks: constant memory however many episodes there are
+        rows = list(queryset.filter(id__gt=last_id).values(*_EPISODE_COLUMNS)[:CHUNK])
+        if not rows:
+            break
+        last_id = rows[-1]["id"]
+        found = _identifications({r["person_id"] for r in rows})
+        facts = [classify(r, found.get(r["person_id"], [])) for r in rows]
+        EpisodeFact.objects.bulk_create(facts, batch_size=1000)
+        stations |= {f.station_id for f in facts}
+        count += len(facts)
+    return count, stations
+
+
+# --- counts ---------------------------------------------------------------------------------------------
+
+
+def measure_q(measure: str) -> Q:
+    """The episodes a measure counts (the figures and their drill-down lists share it)."""
+    if measure == dims.CARE:
+        return Q(admitted_day__isnull=False)
+    q = Q(**{f"{dims.DAY_FIELD[measure]}__isnull": False})
+    if measure == "identified":
+        q &= ~Q(id_method=dims.KNOWN_AT_REQUEST)  # known at the request is not a finding
+    return q
+
+
+def identity_on(day_field: str, *, before: bool = False) -> Case:
+    """The identity status key at the end of the day in ``day_field`` (of the day before it when ``before``):
+    已查明 if found by then, else the file's 未查明 / 待核实."""
+    found = Q(identified_day__lt=F(day_field)) if before else Q(identified_day__lte=F(day_field))
+    return Case(When(found, then=Value("identified")), default=F("unidentified_as"), output_field=CharField())
+
+
+def _grouped(queryset, day_field: str, measure: str, sign: int, out: dict, dimensions=None,
+             identity_before: bool = False) -> None:
+    """Count ``queryset`` per station, day and key of each dimension into ``out``."""
+    dimensions = dimensions or dims.MEASURE_DIMENSIONS[measure]
+    for dimension in dimensions:
+        if dimension == "group":
+            for flag in SPECIAL_GROUP_FIELDS:
+                for station, day, n in (queryset.filter(**{flag: True}).values_list("station_id", day_field)
+                                        .annotate(n=Count("pk")).order_by()):
+                    out[(station, day, dimension, flag)] += sign * n
+            continue
+        if dimension == "all":
+            key = Value("", output_field=CharField())
+        elif dimension == "identity":
+            key = identity_on(day_field, before=identity_before)
+        else:
+            key = F(dims.DIMENSION_FIELD[dimension])
+        for station, day, k, n in (queryset.annotate(k=key).values_list("station_id", day_field, "k")
+                                   .annotate(n=Count("pk")).order_by()):
+            out[(station, day, dimension, k or "")] += sign * n
+
+
+def _counts(station_ids) -> list[Fact]:
+    base = EpisodeFact.objects.all() if station_ids is None else EpisodeFact.objects.filter(station_id__in=station_ids)
+    rows: list[Fact] = []
+    today = timezone.localdate()
+    for measure in dims.FLOW_MEASURES:
+        daily: dict = defaultdict(int)
+        _grouped(base.filter(measure_q(measure)), dims.DAY_FIELD[measure], measure, 1, daily)
+        monthly: dict = defaultdict(int)
+        for (station, day, dimension, key), n in daily.items():
+            monthly[(station, dims.month_start(day), dimension, key)] += n
+        rows += [Fact(grain=Grain.DAY, day=d, station_id=s, measure=measure, dimension=dim, key=k, count=n)
+                 for (s, d, dim, k), n in daily.items() if n]
+        rows += [Fact(grain=Grain.MONTH, day=d, station_id=s, measure=measure, dimension=dim, key=k, count=n)
+                 for (s, d, dim, k), n in monthly.items() if n]
+    # The stock: +1 on the admission day, −1 on the leaving day (a stay begun and ended the same day is never
+    # in care at the end of a day), and the identity moving from 未查明 to 已查明 on the day it was found.
+    staying = base.filter(admitted_day__isnull=False).exclude(left_day=F("admitted_day"))
+    delta: dict = defaultdict(int)
+    _grouped(staying, "admitted_day", dims.CARE, 1, delta)
+    _grouped(staying.filter(left_day__isnull=False), "left_day", dims.CARE, -1, delta, identity_before=True)
+    found = staying.filter(Q(identified_day__gt=F("admitted_day")),
+                           Q(left_day__isnull=True) | Q(identified_day__lt=F("left_day")))
+    for station, day, was, n in (found.values_list("station_id", "identified_day", "unidentified_as")
+                                 .annotate(n=Count("pk")).order_by()):
+        delta[(station, day, "identity", was)] -= n
+        delta[(station, day, "identity", "identified")] += n
+    rows += [Fact(grain=Grain.DAY, day=d, station_id=s, measure=dims.CARE, dimension=dim, key=k, count=n)
+             for (s, d, dim, k), n in delta.items() if n]
+    # Month-end stock, so "as of any date" reads one month-end row per key plus that month's daily changes.
+    series: dict = defaultdict(list)
+    for (station, day, dimension, key), n in delta.items():
+        series[(station, dimension, key)].append((day, n))
+    last_month = dims.month_start(today)
+    for (station, dimension, key), changes in series.items():
+        changes.sort()
+        running, i = 0, 0
+        month = dims.month_start(changes[0][0])
+        while month <= last_month:
+            end = dims.month_end(month)
+            while i < len(changes) and changes[i][0] <= end:
+                running += changes[i][1]
+                i += 1
+            if running:
+                rows.append(Fact(grain=Grain.MONTH, day=end, station_id=station, measure=dims.CARE,
+                                 dimension=dimension, key=key, count=running))
+            month = dims.next_month(month)
+    return rows
+
+
+def _changed_episodes(since: datetime.datetime) -> set[int]:
+    from intake.models import IntakeRecord
+    from leaving.models import Departure
+    from tracing.models import Identification
+
+    ids = set(Episode.objects.filter(updated_at__gte=since).values_list("id", flat=True))
+    ids |= set(Episode.objects.filter(person__updated_at__gte=since).values_list("id", flat=True))
+    ids |= set(IntakeRecord.objects.filter(updated_at__gte=since).values_list("episode_id", flat=True))
+    ids |= set(Departure.objects.filter(updated_at__gte=since).values_list("episode_id", flat=True))
+    people = Identification.objects.filter(updated_at__gte=since).values("person_id")
+    ids |= set(Episode.objects.filter(person_id__in=people).values_list("id", flat=True))
+    return ids
+
+
+def refresh(*, trigger: str, by=None, full: bool = False) -> RefreshRun:
+    """Bring the summary tables up to date and record the run. Incremental unless ``full`` or the first run;
+    the counts of a month-end stock depend on today, so the stations' counts are rebuilt whole."""
+    started = timezone.now()
+    last = RefreshRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    full = full or last is None
+    with transaction.atomic():
+        if full:
+            episodes, _stations = _classify_episodes(None)
+            Fact.objects.all().delete()
+            facts = _counts(None)
+        else:
+            episodes, stations = _classify_episodes(_changed_episodes(last.started_at))
+            # A new month since the last run needs every station's month-end stock extended.
+            if dims.month_start(timezone.localtime(last.started_at).date()) != dims.month_start(timezone.localdate()):
+                stations = set(EpisodeFact.objects.values_list("station_id", flat=True).distinct())
+            Fact.objects.filter(station_id__in=stations).delete()
+            facts = _counts(stations) if stations else []
+        Fact.objects.bulk_create(facts, batch_size=2000)
+        run = RefreshRun.objects.create(started_at=started, finished_at=timezone.now(), trigger=trigger, full=full,
+                                        requested_by=by if getattr(by, "is_authenticated", False) else None,
+                                        episodes=episodes, facts=len(facts))
+    return run

@@ -1,0 +1,395 @@
+"""Reads of the statistics: always from the summary tables, always within the user's scope (core.scoping).
+
+A page asks a constant number of queries however many episodes there are: one ``GROUP BY`` over ``Fact``
+for the breakdown, one for the areas, one for the trend, one for the names of places, one for the time of
+the last refresh.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from core.models import STATION_KINDS, Division, Organisation, OrgKind, Role
+from core.scoping import get_scoped_or_404, scoped, visible_org_ids
+from figures import dimensions as dims
+from figures.models import EpisodeFact, Fact, Grain, QuarterlyReport, RefreshRun, ReportSubmission
+from figures.refresh import measure_q
+from people.models import SPECIAL_GROUP_FIELDS, Person
+
+#: How areas are grouped: code → label.
+GROUPS = {"station": "按机构", "county": "按县（区）", "city": "按地市", "province": "按省"}
+
+
+# --- who may see the statistics -------------------------------------------------------------------------
+
+
+def may_view(user) -> bool:
+    """Statisticians, station heads and the staff of civil-affairs departments (and regional centres' heads)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_role(Role.STATISTICIAN, Role.HEAD):
+        return True
+    org = user.organisation
+    return org is not None and org.kind == OrgKind.CIVIL_AFFAIRS
+
+
+def require_view(user) -> None:
+    if not may_view(user):
+        raise PermissionDenied("统计数据只向统计员、站长和民政部门工作人员开放。")
+
+
+def scope_stations(user) -> list[Organisation]:
+    """The stations (救助管理机构) whose figures ``user`` may see."""
+    return list(Organisation.objects.filter(id__in=visible_org_ids(user), kind__in=STATION_KINDS)
+                .select_related("division").order_by("division__code", "name"))
+
+
+def area_of(station: Organisation, group: str) -> str:
+    """The key of the area a station falls in when grouping by ``group`` (its uuid or a division code)."""
+    if group == "station":
+        return str(station.uuid)
+    province, city, county = dims.division_levels(station.division.code)
+    return {"county": county or city or province, "city": city or province, "province": province}[group]
+
+
+def area_choices(stations) -> list[tuple[str, str]]:
+    """The area choices of the user's scope: each station, and the counties, cities and provinces they lie in."""
+    codes: dict[str, int] = {}
+    for station in stations:
+        province, city, county = dims.division_levels(station.division.code)
+        for code, level in ((province, 0), (city, 1), (county, 2)):
+            if code:
+                codes[code] = level
+    names = place_names(codes)
+    prefix = {0: "省：", 1: "市：", 2: "县（区）："}
+    choices = [(code, prefix[level] + names.get(code, code)) for code, level in sorted(codes.items())]
+    choices += [(str(s.uuid), "机构：" + s.name) for s in stations]
+    return choices
+
+
+# --- the query the page answers -------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    measure: str = "requested"
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    as_of: datetime.date | None = None
+    area: str = ""  # a station's uuid or a division code; '' = the whole scope
+    group: str = "station"
+    stations: list = field(default_factory=list)  # the stations counted (filled by resolve)
+
+    @property
+    def is_stock(self) -> bool:
+        return self.measure == dims.CARE
+
+    @property
+    def period_label(self) -> str:
+        if self.is_stock:
+            return f"{self.as_of:%Y年%-m月%-d日}24时"
+        return f"{self.date_from:%Y-%m-%d} 至 {self.date_to:%Y-%m-%d}"
+
+    def params(self) -> dict:
+        out = {"measure": self.measure, "group": self.group}
+        if self.area:
+            out["area"] = self.area
+        if self.is_stock:
+            out["as_of"] = self.as_of.isoformat()
+        else:
+            out["date_from"], out["date_to"] = self.date_from.isoformat(), self.date_to.isoformat()
+        return out
+
+
+def default_query(today: datetime.date | None = None) -> Query:
+    today = today or timezone.localdate()
+    return Query(date_from=dims.month_start(today), date_to=today, as_of=today)
+
+
+def resolve(user, query: Query, stations: list[Organisation] | None = None) -> Query:
+    """Narrow ``query`` to the stations in the user's scope and in its area (an area outside the scope
+    counts nothing: a county never sees another city's figures)."""
+    stations = scope_stations(user) if stations is None else stations
+    if query.area:
+        if query.area.isdigit():
+            stations = [s for s in stations if query.area in {s.division.code, *dims.division_levels(s.division.code)}]
+        else:
+            stations = [s for s in stations if str(s.uuid) == query.area]
+    query.stations = stations
+    return query
+
+
+def _fact_q(query: Query) -> Q:
+    if query.is_stock:
+        before = dims.month_start(query.as_of) - datetime.timedelta(days=1)
+        return (Q(measure=dims.CARE, grain=Grain.MONTH, day=before)
+                | Q(measure=dims.CARE, grain=Grain.DAY, day__gt=before, day__lte=query.as_of))
+    months, days = dims.period_pieces(query.date_from, query.date_to)
+    q = Q(pk__in=[])
+    if months:
+        q |= Q(measure=query.measure, grain=Grain.MONTH, day__range=months)
+    for start, end in days:
+        q |= Q(measure=query.measure, grain=Grain.DAY, day__range=(start, end))
+    return q
+
+
+def _facts(query: Query) -> QuerySet[Fact]:
+    return Fact.objects.filter(_fact_q(query), station_id__in=[s.id for s in query.stations])
+
+
+def key_label(dimension: str, key: str, places: dict[str, str]) -> str:
+    """The Chinese label of a key of a dimension."""
+    from intake.models import Reason
+    from leaving.models import ExitType
+    from tracing.models import IdentificationMethod
+
+    if dimension == "all":
+        return "合计"
+    if dimension == "age":
+        return dims.AGE_LABELS.get(key, key)
+    if dimension == "sex":
+        return key or "不详"
+    if dimension in ("province", "city", "county"):
+        return places.get(key, key) if key else "不详"
+    if dimension == "reason":
+        return dict(Reason.choices).get(key, key or "未登记")
+    if dimension == "group":
+        return str(Person._meta.get_field(key).verbose_name) if key in SPECIAL_GROUP_FIELDS else key
+    if dimension == "stay":
+        return dims.STAY_LABELS.get(key, key)
+    if dimension == "identity":
+        return dims.IDENTITY_LABELS.get(key, key)
+    if dimension == "exit":
+        return {**dict(ExitType.choices), **dims.EXIT_EXTRA_LABELS}.get(key, key or "不详")
+    if dimension == "method":
+        return {**dict(IdentificationMethod.choices), **dims.METHOD_EXTRA_LABELS}.get(key, key or "不详")
+    return key
+
+
+def _key_order(dimension: str) -> list[str]:
+    from intake.models import Reason
+    from leaving.models import ExitType
+    from tracing.models import IdentificationMethod
+
+    return {
+        "age": [k for k, _l, _h in dims.AGE_BANDS] + [""],
+        "sex": ["男", "女", ""],
+        "reason": list(Reason.values) + [""],
+        "group": list(SPECIAL_GROUP_FIELDS),
+        "stay": [k for k, _l, _h in dims.STAY_BANDS],
+        "identity": list(dims.IDENTITY_LABELS),
+        "exit": list(ExitType.values) + list(dims.EXIT_EXTRA_LABELS),
+        "method": list(IdentificationMethod.values) + list(dims.METHOD_EXTRA_LABELS),
+    }.get(dimension, [])
+
+
+def place_names(codes) -> dict[str, str]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def last_refresh() -> RefreshRun | None:
+    return RefreshRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+
+
+def figures(*, user, query: Query) -> dict:
+    """Everything the statistics page shows for ``query``: the total, each dimension's rows (with the
+    cells' drill-down parameters), the areas, the monthly trend and the last refresh."""
+    require_view(user)
+    if not query.stations:
+        query = resolve(user, query)
+    cells: dict[str, dict[str, int]] = {}
+    per_station: dict[int, int] = {}
+    if query.stations:
+        for dimension, key, n in (_facts(query).values_list("dimension", "key").annotate(n=Sum("count"))
+                                  .order_by()):
+            cells.setdefault(dimension, {})[key] = n
+        per_station = dict(_facts(query).filter(dimension="all").values_list("station_id")
+                           .annotate(n=Sum("count")).order_by())
+    total = cells.get("all", {}).get("", 0)
+    areas: dict[str, dict] = {}
+    for station in query.stations:
+        key = area_of(station, query.group)
+        area = areas.setdefault(key, {"key": key, "label": station.name if query.group == "station" else key,
+                                      "count": 0, "stations": 0})
+        area["count"] += per_station.get(station.id, 0)
+        area["stations"] += 1
+    origin_codes = {k for d in ("province", "city", "county") for k in cells.get(d, {})}
+    area_codes = set(areas) if query.group != "station" else set()
+    places = place_names(origin_codes | area_codes)
+    for area in areas.values():
+        if query.group != "station":
+            area["label"] = places.get(area["key"], area["key"])
+    breakdowns = []
+    for dimension in dims.MEASURE_DIMENSIONS[query.measure]:
+        if dimension == "all":
+            continue
+        values = cells.get(dimension, {})
+        order = _key_order(dimension)
+        keys = [k for k in order if k in values or dimension in ("age", "sex", "group", "identity")]
+        keys += sorted((k for k in values if k not in order), key=lambda k: (-values[k], k))
+        breakdowns.append({
+            "dimension": dimension, "label": dims.DIMENSIONS[dimension],
+            "rows": [{"key": k, "label": key_label(dimension, k, places), "count": values.get(k, 0)} for k in keys],
+            "multi": dimension == "group",
+        })
+    return {
+        "query": query, "total": total, "breakdowns": breakdowns,
+        "areas": sorted(areas.values(), key=lambda a: a["key"]) if query.group != "station" else list(areas.values()),
+        "trend": trend(query), "refreshed": last_refresh(), "places": places,
+    }
+
+
+def trend(query: Query) -> list[dict]:
+    """Month by month: flows per month of the period (partial months only their days), the stock at each
+    month's end over the twelve months up to the date asked."""
+    ids = [s.id for s in query.stations]
+    if not ids:
+        return []
+    if query.is_stock:
+        first = dims.month_start(query.as_of)
+        for _ in range(11):
+            first = dims.month_start(first - datetime.timedelta(days=1))
+        rows = dict(Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, dimension="all", station_id__in=ids,
+                                        day__gte=first, day__lte=query.as_of).values_list("day")
+                    .annotate(n=Sum("count")).order_by())
+        out, month = [], first
+        while month <= query.as_of:
+            end = dims.month_end(month)
+            if end <= query.as_of:
+                out.append({"label": f"{month:%Y-%m}", "count": rows.get(end, 0)})
+            month = dims.next_month(month)
+        return out
+    counts: dict[datetime.date, int] = {}
+    for day, n in _facts(query).filter(dimension="all").values_list("day").annotate(n=Sum("count")).order_by():
+        counts[dims.month_start(day)] = counts.get(dims.month_start(day), 0) + n
+    out, month = [], dims.month_start(query.date_from)
+    while month <= query.date_to:
+        out.append({"label": f"{month:%Y-%m}", "count": counts.get(month, 0)})
+        month = dims.next_month(month)
+    return out[-60:]
+
+
+# --- drill-down: the people behind a figure -------------------------------------------------------------
+
+
+def drilldown(*, user, query: Query, dimension: str = "all", key: str = "") -> QuerySet[EpisodeFact]:
+    """The episodes a figure counts — the same summary rows, scope and filters, so the list's length is the
+    figure. Read-audited by the page (``core.paging``) and the export."""
+    require_view(user)
+    if not query.stations:
+        query = resolve(user, query)
+    qs = scoped(EpisodeFact.objects.all(), user).filter(station_id__in=[s.id for s in query.stations])
+    qs = qs.filter(measure_q(query.measure))
+    if query.is_stock:
+        qs = qs.filter(Q(admitted_day__lte=query.as_of), Q(left_day__isnull=True) | Q(left_day__gt=query.as_of))
+        day_q_field, on_day = None, query.as_of
+    else:
+        day_field = dims.DAY_FIELD[query.measure]
+        qs = qs.filter(**{f"{day_field}__range": (query.date_from, query.date_to)})
+        day_q_field, on_day = day_field, None
+    if dimension not in dims.MEASURE_DIMENSIONS[query.measure] or dimension == "all":
+        pass
+    elif dimension == "group":
+        qs = qs.filter(**{key: True}) if key in SPECIAL_GROUP_FIELDS else qs.none()
+    elif dimension == "identity":
+        from django.db.models import F
+
+        found = Q(identified_day__lte=on_day) if on_day else Q(identified_day__lte=F(day_q_field))
+        qs = qs.filter(found) if key == "identified" else qs.filter(~found | Q(identified_day__isnull=True),
+                                                                     unidentified_as=key)
+    else:
+        qs = qs.filter(**{dims.DIMENSION_FIELD[dimension]: key})
+    return qs.select_related("person", "station", "episode").order_by("-requested_day", "-episode_id")
+
+
+# --- quarterly reports (rule O4) ------------------------------------------------------------------------
+
+
+def report_list(*, user, year: int | None = None, quarter: int | None = None) -> QuerySet[QuarterlyReport]:
+    qs = scoped(QuarterlyReport.objects.all(), user).select_related("organisation")
+    if year:
+        qs = qs.filter(year=year)
+    if quarter:
+        qs = qs.filter(quarter=quarter)
+    return qs
+
+
+def report_get(*, user, uuid) -> QuarterlyReport:
+    return get_scoped_or_404(QuarterlyReport.objects.select_related("organisation", "organisation__supervisor"),
+                             user, uuid=uuid)
+
+
+def submission_get(*, user, uuid) -> ReportSubmission:
+    return get_scoped_or_404(ReportSubmission.objects.select_related("report", "organisation", "submitted_to"),
+                             user, uuid=uuid)
+
+
+def reporting_organisations(user) -> list[Organisation]:
+    """Organisations in scope that report quarterly (stations and departments), for the generate form."""
+    return list(Organisation.objects.filter(id__in=visible_org_ids(user),
+                                            kind__in=(*STATION_KINDS, OrgKind.CIVIL_AFFAIRS), is_active=True)
+                .order_by("division__code", "name"))
+
+
+def incoming_submissions(*, user) -> QuerySet[ReportSubmission]:
+    """Submissions sent to the user's organisation awaiting acknowledgement."""
+    return (ReportSubmission.objects.filter(submitted_to_id=user.organisation_id, acknowledged_at__isnull=True,
+                                            returned_at__isnull=True)
+            .select_related("report", "organisation"))
+
+
+def station_figures(*, station: Organisation, year: int, quarter: int) -> dict:
+    """A station's quarter from the summary tables: each flow by every dimension, and the stock at the
+    quarter's start (end of the day before) and end."""
+    first, last = dims.quarter_bounds(year, quarter)
+    out: dict = {"measures": {}, "care_start": {}, "care_end": {}}
+    for measure in dims.FLOW_MEASURES:
+        q = Query(measure=measure, date_from=first, date_to=last, stations=[station])
+        cells: dict = {}
+        for dimension, key, n in _facts(q).values_list("dimension", "key").annotate(n=Sum("count")).order_by():
+            cells.setdefault(dimension, {})[key] = n
+        out["measures"][measure] = cells
+    for name, day in (("care_start", first - datetime.timedelta(days=1)), ("care_end", last)):
+        q = Query(measure=dims.CARE, as_of=day, stations=[station])
+        cells = {}
+        for dimension, key, n in _facts(q).values_list("dimension", "key").annotate(n=Sum("count")).order_by():
+            if n:
+                cells.setdefault(dimension, {})[key] = n
+        out[name] = cells
+    return out
+
+
+def report_rows(figures_data: dict) -> list[dict]:
+    """The report's figures as labelled tables: one per measure and dimension (also the Excel sheets)."""
+    codes = set()
+    for cells in [*figures_data.get("measures", {}).values(), figures_data.get("care_end", {})]:
+        for d in ("province", "city", "county"):
+            codes |= set(cells.get(d, {}))
+    places = place_names(codes)
+    tables = []
+    sections = [(m, dims.MEASURES[m], figures_data.get("measures", {}).get(m, {})) for m in dims.FLOW_MEASURES]
+    sections += [("care_start", "季初在站人数", figures_data.get("care_start", {})),
+                 ("care_end", "季末在站人数", figures_data.get("care_end", {}))]
+    for code, title, cells in sections:
+        measure = dims.CARE if code.startswith("care") else code
+        total = cells.get("all", {}).get("", 0)
+        parts = []
+        for dimension in dims.MEASURE_DIMENSIONS[measure]:
+            if dimension == "all" or dimension in ("city", "county"):
+                continue
+            values = cells.get(dimension, {})
+            order = _key_order(dimension)
+            keys = [k for k in order if k in values] + sorted((k for k in values if k not in order),
+                                                             key=lambda k: (-values[k], k))
+            parts.append({"label": dims.DIMENSIONS[dimension],
+                          "rows": [(key_label(dimension, k, places), values[k]) for k in keys]})
+        tables.append({"code": code, "title": title, "total": total, "parts": parts})
+    return tables
