@@ -57,6 +57,11 @@ class EpisodeFact(models.Model):
             models.Index(fields=["station", "identified_day"], name="figures_ef_identified"),
         ]
 
+    @property
+    def uuid(self):
+        """The person's file: what a drill-down list shows, so its read-audit entry names the files."""
+        return self.person.uuid
+
 
 class Grain(models.TextChoices):
     DAY = "d", "日"

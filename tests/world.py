@@ -109,6 +109,8 @@ APPS += ("outsidecare",)
 APPS += ("regional",)
 #: Issue 13's campaign summary table.
 APPS += ("campaign",)
+#: Issue 13's statistics (a line of its own).
+APPS += ("figures",)
 
 
 def build_world(cast) -> SimpleNamespace:
