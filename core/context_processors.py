@@ -23,6 +23,7 @@ NAV = [
     ("落户安置", "settlement:list", (Role.HEAD, Role.ADMIN, Role.SUPERVISOR, Role.POLICE, Role.TRACER)),
     ("区域协作", "regional:home", (Role.HEAD, Role.ADMIN, Role.RECEPTION, Role.TRACER, Role.SUPERVISOR)),
     ("专项行动", "campaign:list", (Role.HEAD, Role.ADMIN, Role.SUPERVISOR, Role.STATISTICIAN)),
+    ("统计", "figures:home", (Role.STATISTICIAN, Role.HEAD, Role.SUPERVISOR)),
     ("工作人员", "staff:list", (Role.HEAD, Role.ADMIN, Role.SUPERVISOR, Role.STATISTICIAN)),
     ("超期在站报告", "stay:n5_reports", (Role.SUPERVISOR, Role.HEAD, Role.ADMIN)),
     ("机构与用户", "core:org_list", (Role.ADMIN, Role.SECURITY, Role.HEAD)),

@@ -16,6 +16,8 @@ Sections:
 - ``figures`` — the statistician: episodes by state and this month's and last month's figures;
 - ``holder`` — users of a designated hospital or an outside-care facility: the people placed with them, those
   without a recent report, and (facilities) their agreements and periodic reports (rules C4, C5).
+- ``figures`` — the statistician: episodes by state, this month's and last month's figures, the quarterly
+  report due (rule O4) and submissions awaiting acknowledgement, with the way into the statistics (figures app).
 """
 
 from __future__ import annotations
@@ -181,7 +183,31 @@ def figures_section(user, now: datetime.datetime) -> dict | None:
         ]})
     counts = dashboard_counts(user=user, now=now)
     by_state = [item for item in counts["items"] if item["key"] == "requested" or item["key"].startswith("status_")]
-    return {"by_state": by_state, "months": months, "reports_url": _url("tracing:report_index")}
+    return {"by_state": by_state, "months": months, "reports_url": _url("tracing:report_index"),
+            **_statistics_items(user, today)}
+
+
+def _statistics_items(user, today: datetime.date) -> dict:
+    """The statistics section (figures app): the quarterly report due (rule O4), submissions awaiting this
+    organisation's acknowledgement, and when the summary tables were last refreshed."""
+    from figures import dimensions as dims
+    from figures.models import QuarterlyReport, ReportStatus
+    from figures.selectors import incoming_submissions, last_refresh
+
+    year, quarter = dims.previous_quarter(today)
+    report = (QuarterlyReport.objects.filter(organisation_id=user.organisation_id, year=year, quarter=quarter).first()
+              if user.organisation_id else None)
+    status = report.get_status_display() if report else "未生成"
+    waiting = incoming_submissions(user=user).count() if user.organisation_id else 0
+    done = report is not None and report.status in (ReportStatus.SUBMITTED, ReportStatus.ACKNOWLEDGED)
+    items = [
+        {"label": f"{year}年第{quarter}季度统计报表", "count": status, "hint": "O4", "tone": "" if done else "warn",
+         "url": _url("figures:report", report.uuid) if report else _url("figures:reports")},
+        _item("待本单位接收的季度报表", waiting, _url("figures:reports"), hint="O4", tone="warn"),
+    ]
+    run = last_refresh()
+    return {"statistics_url": _url("figures:home"), "statistics_items": items,
+            "statistics_refreshed": run.finished_at if run else None}
 
 
 def holder_section(user, now: datetime.datetime) -> dict | None:
