@@ -33,6 +33,7 @@ GUIDES = (
     Guide("tracing", "tracing-guide.md", "寻亲工作使用指南", ("/tracing/", "/announcements/", "/matching/")),
     Guide("deadlines", "deadlines.md", "时限督办（待办）说明", ("/deadlines/",)),
     Guide("department", "department-guide.md", "民政部门工作指南：专项行动与情况汇总表", ("/campaign/",)),
+    Guide("statistics", "statistics-guide.md", "统计与季度统计报表使用指南", ("/figures/",)),
     Guide("state-machine", "state-machine.md", "救助过程状态说明", ()),
 )
 BY_SLUG = {g.slug: g for g in GUIDES}
