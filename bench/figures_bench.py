@@ -35,7 +35,9 @@ def main() -> None:
         os.environ["GUITU_SQLITE_PATH"] = args.db
         if not args.reuse and Path(args.db).exists():
             Path(args.db).unlink()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guitu.settings")
+    # the test settings: no second factor or idle timeout in the way of the timed requests (the statistician's
+    # role asks for a second factor in production)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guitu.settings_test")
     os.environ.setdefault("GUITU_DEV_KEYS", "1")
     os.environ["GUITU_DEBUG"] = "1"
     import django

@@ -1,7 +1,7 @@
 """Summary tables of the statistics (rule N13) and the quarterly reports (rule O4).
 
 The pages never scan episodes: ``EpisodeFact`` holds one classified row per episode (what a figure's
-drill-down lists), ``Fact`` the counts per station, day (or month) and key (what the figures add up). Both
+drill-down lists), ``Fact`` the counts per station, month and key (what the figures add up). Both
 are rebuilt by ``figures.refresh`` from the task queue; ``RefreshRun`` says when.
 """
 
@@ -69,9 +69,10 @@ class Grain(models.TextChoices):
 
 
 class Fact(models.Model):
-    """A count: for flows, events of one station on one day (grain 日) or in one month (grain 月, dated on
-    its first day); for the stock (``care``), the change on one day (日) or the people in care at the end of
-    the month (月, dated on its last day)."""
+    """A count per station, month, measure, dimension and key: for flows the events of the month (dated on its
+    first day), for the stock (``care``) the people in care at the end of the month (dated on its last day).
+    The grain leaves room for finer rows; today every row is monthly and loose days are counted from
+    ``EpisodeFact`` (see figures.selectors.cells)."""
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     day = models.DateField()

@@ -2,8 +2,9 @@
 
 Run by the task queue (``figures.tasks``: periodically and on demand), by ``manage.py figures_refresh`` and by
 the demo seed. Incremental by default: only the episodes whose records changed since the last run are
-classified again, and only their stations' counts are rebuilt — with ``GROUP BY`` queries over the
-per-episode facts, never a loop over episodes per request. ``full=True`` rebuilds everything.
+classified again, and only their stations' monthly counts are rebuilt — with ``GROUP BY`` queries over the
+per-episode facts. ``full=True`` rebuilds everything. The same counting functions (``flow_counts``,
+``care_changes``) answer the loose days of a period that does not start or end on a month boundary.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import datetime
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import Case, CharField, Count, DateField, F, Q, Value, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from figures import dimensions as dims
@@ -130,16 +132,18 @@ def identity_on(day_field: str, *, before: bool = False) -> Case:
     return Case(When(found, then=Value("identified")), default=F("unidentified_as"), output_field=CharField())
 
 
-def _grouped(queryset, day_field: str, measure: str, sign: int, out: dict, dimensions=None,
-             identity_before: bool = False) -> None:
-    """Count ``queryset`` per station, day and key of each dimension into ``out``."""
-    dimensions = dimensions or dims.MEASURE_DIMENSIONS[measure]
-    for dimension in dimensions:
+def _grouped(queryset, day_field: str, measure: str, sign: int, out: dict, *, identity_before: bool = False,
+             by_month: bool = True) -> None:
+    """Count ``queryset`` per station (and month of ``day_field`` when ``by_month``) and per key of each of the
+    measure's dimensions into ``out[(station, month or None, dimension, key)]``."""
+    period = TruncMonth(day_field, output_field=DateField()) if by_month else Value(None, output_field=DateField())
+    queryset = queryset.annotate(p=period)
+    for dimension in dims.MEASURE_DIMENSIONS[measure]:
         if dimension == "group":
             for flag in SPECIAL_GROUP_FIELDS:
-                for station, day, n in (queryset.filter(**{flag: True}).values_list("station_id", day_field)
-                                        .annotate(n=Count("pk")).order_by()):
-                    out[(station, day, dimension, flag)] += sign * n
+                for station, month, n in (queryset.filter(**{flag: True}).values_list("station_id", "p")
+                                          .annotate(n=Count("pk")).order_by()):
+                    out[(station, month, dimension, flag)] += sign * n
             continue
         if dimension == "all":
             key = Value("", output_field=CharField())
@@ -147,55 +151,66 @@ def _grouped(queryset, day_field: str, measure: str, sign: int, out: dict, dimen
             key = identity_on(day_field, before=identity_before)
         else:
             key = F(dims.DIMENSION_FIELD[dimension])
-        for station, day, k, n in (queryset.annotate(k=key).values_list("station_id", day_field, "k")
+        for station, month, k, n in (queryset.annotate(k=key).values_list("station_id", "p", "k")
+                                     .annotate(n=Count("pk")).order_by()):
+            out[(station, month, dimension, k or "")] += sign * n
+
+
+def flow_counts(base, measure: str, out: dict, *, by_month: bool = True, start=None, end=None) -> None:
+    """Events of a flow measure (within [start, end] when given), per station (and month), dimension and key."""
+    day_field = dims.DAY_FIELD[measure]
+    queryset = base.filter(measure_q(measure))
+    if start is not None:
+        queryset = queryset.filter(**{f"{day_field}__range": (start, end)})
+    _grouped(queryset, day_field, measure, 1, out, by_month=by_month)
+
+
+def care_changes(base, out: dict, *, by_month: bool = True, start=None, end=None) -> None:
+    """Changes of the people in care (within [start, end] when given): +1 on the admission day, −1 on the leaving
+    day (a stay begun and ended the same day is never in care at the end of a day), and the identity moving from
+    未查明 to 已查明 on the day it was found. Summed from the beginning, they give the stock on any day."""
+    def within(field):
+        return {f"{field}__range": (start, end)} if start is not None else {}
+
+    staying = base.filter(admitted_day__isnull=False).exclude(left_day=F("admitted_day"))
+    _grouped(staying.filter(**within("admitted_day")), "admitted_day", dims.CARE, 1, out, by_month=by_month)
+    _grouped(staying.filter(left_day__isnull=False, **within("left_day")), "left_day", dims.CARE, -1, out,
+             identity_before=True, by_month=by_month)
+    found = staying.filter(Q(identified_day__gt=F("admitted_day")),
+                           Q(left_day__isnull=True) | Q(identified_day__lt=F("left_day")), **within("identified_day"))
+    period = TruncMonth("identified_day", output_field=DateField()) if by_month else Value(None, output_field=DateField())
+    for station, month, was, n in (found.annotate(p=period).values_list("station_id", "p", "unidentified_as")
                                    .annotate(n=Count("pk")).order_by()):
-            out[(station, day, dimension, k or "")] += sign * n
+        out[(station, month, "identity", was)] -= n
+        out[(station, month, "identity", "identified")] += n
 
 
 def _counts(station_ids) -> list[Fact]:
+    """The monthly rows: each flow per month (dated on the month's first day), and the people in care at each
+    month's end (dated on its last day) — the running sum of the monthly changes."""
     base = EpisodeFact.objects.all() if station_ids is None else EpisodeFact.objects.filter(station_id__in=station_ids)
     rows: list[Fact] = []
-    today = timezone.localdate()
     for measure in dims.FLOW_MEASURES:
-        daily: dict = defaultdict(int)
-        _grouped(base.filter(measure_q(measure)), dims.DAY_FIELD[measure], measure, 1, daily)
         monthly: dict = defaultdict(int)
-        for (station, day, dimension, key), n in daily.items():
-            monthly[(station, dims.month_start(day), dimension, key)] += n
-        rows += [Fact(grain=Grain.DAY, day=d, station_id=s, measure=measure, dimension=dim, key=k, count=n)
-                 for (s, d, dim, k), n in daily.items() if n]
+        flow_counts(base, measure, monthly)
         rows += [Fact(grain=Grain.MONTH, day=d, station_id=s, measure=measure, dimension=dim, key=k, count=n)
                  for (s, d, dim, k), n in monthly.items() if n]
-    # The stock: +1 on the admission day, −1 on the leaving day (a stay begun and ended the same day is never
-    # in care at the end of a day), and the identity moving from 未查明 to 已查明 on the day it was found.
-    staying = base.filter(admitted_day__isnull=False).exclude(left_day=F("admitted_day"))
     delta: dict = defaultdict(int)
-    _grouped(staying, "admitted_day", dims.CARE, 1, delta)
-    _grouped(staying.filter(left_day__isnull=False), "left_day", dims.CARE, -1, delta, identity_before=True)
-    found = staying.filter(Q(identified_day__gt=F("admitted_day")),
-                           Q(left_day__isnull=True) | Q(identified_day__lt=F("left_day")))
-    for station, day, was, n in (found.values_list("station_id", "identified_day", "unidentified_as")
-                                 .annotate(n=Count("pk")).order_by()):
-        delta[(station, day, "identity", was)] -= n
-        delta[(station, day, "identity", "identified")] += n
-    rows += [Fact(grain=Grain.DAY, day=d, station_id=s, measure=dims.CARE, dimension=dim, key=k, count=n)
-             for (s, d, dim, k), n in delta.items() if n]
-    # Month-end stock, so "as of any date" reads one month-end row per key plus that month's daily changes.
+    care_changes(base, delta)
     series: dict = defaultdict(list)
-    for (station, day, dimension, key), n in delta.items():
-        series[(station, dimension, key)].append((day, n))
-    last_month = dims.month_start(today)
+    for (station, month, dimension, key), n in delta.items():
+        series[(station, dimension, key)].append((month, n))
+    last_month = dims.month_start(timezone.localdate())
     for (station, dimension, key), changes in series.items():
         changes.sort()
         running, i = 0, 0
-        month = dims.month_start(changes[0][0])
+        month = changes[0][0]
         while month <= last_month:
-            end = dims.month_end(month)
-            while i < len(changes) and changes[i][0] <= end:
+            while i < len(changes) and changes[i][0] <= month:
                 running += changes[i][1]
                 i += 1
             if running:
-                rows.append(Fact(grain=Grain.MONTH, day=end, station_id=station, measure=dims.CARE,
+                rows.append(Fact(grain=Grain.MONTH, day=dims.month_end(month), station_id=station, measure=dims.CARE,
                                  dimension=dimension, key=key, count=running))
             month = dims.next_month(month)
     return rows

@@ -1,13 +1,15 @@
 """Reads of the statistics: always from the summary tables, always within the user's scope (core.scoping).
 
-A page asks a constant number of queries however many episodes there are: one ``GROUP BY`` over ``Fact``
-for the breakdown, one for the areas, one for the trend, one for the names of places, one for the time of
-the last refresh.
+A page asks a constant number of queries however many episodes there are: ``GROUP BY`` over ``Fact``
+for the breakdown and the trend, one for the names of places, one for the time of
+the last refresh — plus, for a period not on month boundaries, the same counts over the per-episode facts of
+its loose days only (at most two partial months, through the station-and-day indexes).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +20,7 @@ from core.models import STATION_KINDS, Division, Organisation, OrgKind, Role
 from core.scoping import get_scoped_or_404, scoped, visible_org_ids
 from figures import dimensions as dims
 from figures.models import EpisodeFact, Fact, Grain, QuarterlyReport, RefreshRun, ReportSubmission
-from figures.refresh import measure_q
+from figures.refresh import care_changes, flow_counts, measure_q
 from people.models import SPECIAL_GROUP_FIELDS, Person
 
 #: How areas are grouped: code → label.
@@ -124,22 +126,33 @@ def resolve(user, query: Query, stations: list[Organisation] | None = None) -> Q
     return query
 
 
-def _fact_q(query: Query) -> Q:
+def cells(query: Query) -> dict[tuple[int, str, str], int]:
+    """The counts of ``query`` per (station, dimension, key): whole months from the monthly rows of ``Fact``,
+    the loose days at either end (and, for a date, the days since the last month's end) counted with the
+    refresh's own functions over the per-episode facts of those days only."""
+    ids = [s.id for s in query.stations]
+    out: dict = defaultdict(int)
+    if not ids:
+        return out
     if query.is_stock:
         before = dims.month_start(query.as_of) - datetime.timedelta(days=1)
-        return (Q(measure=dims.CARE, grain=Grain.MONTH, day=before)
-                | Q(measure=dims.CARE, grain=Grain.DAY, day__gt=before, day__lte=query.as_of))
-    months, days = dims.period_pieces(query.date_from, query.date_to)
-    q = Q(pk__in=[])
-    if months:
-        q |= Q(measure=query.measure, grain=Grain.MONTH, day__range=months)
-    for start, end in days:
-        q |= Q(measure=query.measure, grain=Grain.DAY, day__range=(start, end))
-    return q
-
-
-def _facts(query: Query) -> QuerySet[Fact]:
-    return Fact.objects.filter(_fact_q(query), station_id__in=[s.id for s in query.stations])
+        rows = Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=before, station_id__in=ids)
+        for station, dimension, key, n in rows.values_list("station_id", "dimension", "key").annotate(n=Sum("count")).order_by():
+            out[(station, None, dimension, key)] += n
+        if before < query.as_of:
+            care_changes(EpisodeFact.objects.filter(station_id__in=ids), out, by_month=False,
+                         start=before + datetime.timedelta(days=1), end=query.as_of)
+    else:
+        months, days = dims.period_pieces(query.date_from, query.date_to)
+        if months:
+            rows = Fact.objects.filter(measure=query.measure, grain=Grain.MONTH, day__range=months, station_id__in=ids)
+            for station, dimension, key, n in (rows.values_list("station_id", "dimension", "key")
+                                               .annotate(n=Sum("count")).order_by()):
+                out[(station, None, dimension, key)] += n
+        for start, end in days:
+            flow_counts(EpisodeFact.objects.filter(station_id__in=ids), query.measure, out, by_month=False,
+                        start=start, end=end)
+    return {(station, dimension, key): n for (station, _m, dimension, key), n in out.items()}
 
 
 def key_label(dimension: str, key: str, places: dict[str, str]) -> str:
@@ -205,15 +218,13 @@ def figures(*, user, query: Query) -> dict:
     require_view(user)
     if not query.stations:
         query = resolve(user, query)
-    cells: dict[str, dict[str, int]] = {}
+    by_dimension: dict[str, dict[str, int]] = {}
     per_station: dict[int, int] = {}
-    if query.stations:
-        for dimension, key, n in (_facts(query).values_list("dimension", "key").annotate(n=Sum("count"))
-                                  .order_by()):
-            cells.setdefault(dimension, {})[key] = n
-        per_station = dict(_facts(query).filter(dimension="all").values_list("station_id")
-                           .annotate(n=Sum("count")).order_by())
-    total = cells.get("all", {}).get("", 0)
+    for (station, dimension, key), n in cells(query).items():
+        by_dimension.setdefault(dimension, {})[key] = by_dimension.get(dimension, {}).get(key, 0) + n
+        if dimension == "all":
+            per_station[station] = per_station.get(station, 0) + n
+    total = by_dimension.get("all", {}).get("", 0)
     areas: dict[str, dict] = {}
     for station in query.stations:
         key = area_of(station, query.group)
@@ -221,7 +232,7 @@ def figures(*, user, query: Query) -> dict:
                                       "count": 0, "stations": 0})
         area["count"] += per_station.get(station.id, 0)
         area["stations"] += 1
-    origin_codes = {k for d in ("province", "city", "county") for k in cells.get(d, {})}
+    origin_codes = {k for d in ("province", "city", "county") for k in by_dimension.get(d, {})}
     area_codes = set(areas) if query.group != "station" else set()
     places = place_names(origin_codes | area_codes)
     for area in areas.values():
@@ -231,7 +242,7 @@ def figures(*, user, query: Query) -> dict:
     for dimension in dims.MEASURE_DIMENSIONS[query.measure]:
         if dimension == "all":
             continue
-        values = cells.get(dimension, {})
+        values = by_dimension.get(dimension, {})
         order = _key_order(dimension)
         keys = [k for k in order if k in values or dimension in ("age", "sex", "group", "identity")]
         keys += sorted((k for k in values if k not in order), key=lambda k: (-values[k], k))
@@ -268,8 +279,15 @@ def trend(query: Query) -> list[dict]:
             month = dims.next_month(month)
         return out
     counts: dict[datetime.date, int] = {}
-    for day, n in _facts(query).filter(dimension="all").values_list("day").annotate(n=Sum("count")).order_by():
-        counts[dims.month_start(day)] = counts.get(dims.month_start(day), 0) + n
+    months, days = dims.period_pieces(query.date_from, query.date_to)
+    if months:
+        counts.update(Fact.objects.filter(measure=query.measure, grain=Grain.MONTH, dimension="all", station_id__in=ids,
+                                          day__range=months).values_list("day").annotate(n=Sum("count")).order_by())
+    for start, end in days:
+        field = dims.DAY_FIELD[query.measure]
+        n = (EpisodeFact.objects.filter(measure_q(query.measure), station_id__in=ids,
+                                        **{f"{field}__range": (start, end)}).count())
+        counts[dims.month_start(start)] = counts.get(dims.month_start(start), 0) + n
     out, month = [], dims.month_start(query.date_from)
     while month <= query.date_to:
         out.append({"label": f"{month:%Y-%m}", "count": counts.get(month, 0)})
@@ -353,17 +371,17 @@ def station_figures(*, station: Organisation, year: int, quarter: int) -> dict:
     out: dict = {"measures": {}, "care_start": {}, "care_end": {}}
     for measure in dims.FLOW_MEASURES:
         q = Query(measure=measure, date_from=first, date_to=last, stations=[station])
-        cells: dict = {}
-        for dimension, key, n in _facts(q).values_list("dimension", "key").annotate(n=Sum("count")).order_by():
-            cells.setdefault(dimension, {})[key] = n
-        out["measures"][measure] = cells
-    for name, day in (("care_start", first - datetime.timedelta(days=1)), ("care_end", last)):
-        q = Query(measure=dims.CARE, as_of=day, stations=[station])
-        cells = {}
-        for dimension, key, n in _facts(q).values_list("dimension", "key").annotate(n=Sum("count")).order_by():
+        found: dict = {}
+        for (_station, dimension, key), n in cells(q).items():
             if n:
-                cells.setdefault(dimension, {})[key] = n
-        out[name] = cells
+                found.setdefault(dimension, {})[key] = n
+        out["measures"][measure] = found
+    for name, day in (("care_start", first - datetime.timedelta(days=1)), ("care_end", last)):
+        found = {}
+        for (_station, dimension, key), n in cells(Query(measure=dims.CARE, as_of=day, stations=[station])).items():
+            if n:
+                found.setdefault(dimension, {})[key] = n
+        out[name] = found
     return out
 
 
