@@ -136,23 +136,27 @@ def _grouped(queryset, day_field: str, measure: str, sign: int, out: dict, *, id
              by_month: bool = True) -> None:
     """Count ``queryset`` per station (and month of ``day_field`` when ``by_month``) and per key of each of the
     measure's dimensions into ``out[(station, month or None, dimension, key)]``."""
-    period = TruncMonth(day_field, output_field=DateField()) if by_month else Value(None, output_field=DateField())
-    queryset = queryset.annotate(p=period)
+    if by_month:
+        queryset = queryset.annotate(p=TruncMonth(day_field, output_field=DateField()))
+    cols = ("station_id", "p") if by_month else ("station_id",)
+
+    def rows(qs, *extra):
+        for row in qs.values_list(*cols, *extra).annotate(n=Count("pk")).order_by():
+            yield row if by_month else (row[0], None, *row[1:])
+
     for dimension in dims.MEASURE_DIMENSIONS[measure]:
         if dimension == "group":
             for flag in SPECIAL_GROUP_FIELDS:
-                for station, month, n in (queryset.filter(**{flag: True}).values_list("station_id", "p")
-                                          .annotate(n=Count("pk")).order_by()):
+                for station, month, n in rows(queryset.filter(**{flag: True})):
                     out[(station, month, dimension, flag)] += sign * n
             continue
         if dimension == "all":
-            key = Value("", output_field=CharField())
-        elif dimension == "identity":
-            key = identity_on(day_field, before=identity_before)
-        else:
-            key = F(dims.DIMENSION_FIELD[dimension])
-        for station, month, k, n in (queryset.annotate(k=key).values_list("station_id", "p", "k")
-                                     .annotate(n=Count("pk")).order_by()):
+            for station, month, n in rows(queryset):
+                out[(station, month, dimension, "")] += sign * n
+            continue
+        key = identity_on(day_field, before=identity_before) if dimension == "identity" else F(
+            dims.DIMENSION_FIELD[dimension])
+        for station, month, k, n in rows(queryset.annotate(k=key), "k"):
             out[(station, month, dimension, k or "")] += sign * n
 
 
@@ -178,9 +182,11 @@ def care_changes(base, out: dict, *, by_month: bool = True, start=None, end=None
              identity_before=True, by_month=by_month)
     found = staying.filter(Q(identified_day__gt=F("admitted_day")),
                            Q(left_day__isnull=True) | Q(identified_day__lt=F("left_day")), **within("identified_day"))
-    period = TruncMonth("identified_day", output_field=DateField()) if by_month else Value(None, output_field=DateField())
-    for station, month, was, n in (found.annotate(p=period).values_list("station_id", "p", "unidentified_as")
-                                   .annotate(n=Count("pk")).order_by()):
+    if by_month:
+        found = found.annotate(p=TruncMonth("identified_day", output_field=DateField()))
+    cols = ("station_id", "p") if by_month else ("station_id",)
+    for row in found.values_list(*cols, "unidentified_as").annotate(n=Count("pk")).order_by():
+        station, month, was, n = row if by_month else (row[0], None, *row[1:])
         out[(station, month, "identity", was)] -= n
         out[(station, month, "identity", "identified")] += n
 
