@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from core.fields import NOTE, BoundedTextField
 from core.models import Organisation, TimeStamped
 from people.models import Episode, Person
 
@@ -203,7 +202,9 @@ class ReportSubmission(TimeStamped):
     returned_at = models.DateTimeField("退回时间", null=True, blank=True)
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="退回人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    return_reason = BoundedTextField("退回原因", max_length=NOTE, blank=True)
+    # a CharField (varchar) rather than BoundedTextField: its CHECK constraint is created twice by an initial
+    # migration on PostgreSQL (CreateModel renders it, AddConstraint repeats it)
+    return_reason = models.CharField("退回原因", max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -48,10 +48,12 @@ def test_n13_excel_export_has_every_table_and_is_audited(client, cast, quarter, 
     assert names == {"甲统计", "丙统计", "丁统计"}
 
 
-def test_n13_refresh_on_demand_runs_through_the_task_queue(client, cast, quarter, statistician):
+def test_n13_refresh_on_demand_runs_through_the_task_queue(client, cast, quarter, statistician,
+                                                          django_capture_on_commit_callbacks):
     client.force_login(statistician)
     before = RefreshRun.objects.count()
-    response = client.post("/figures/refresh/", {"next": "/figures/"})
+    with django_capture_on_commit_callbacks(execute=True):  # queued after the request's transaction commits
+        response = client.post("/figures/refresh/", {"next": "/figures/"})
     assert response.status_code == 302
     assert RefreshRun.objects.count() == before + 1  # huey runs immediately in tests
     client.force_login(cast.police_officer)
@@ -67,7 +69,9 @@ def test_n13_api_breakdown_matches_the_page(client, cast, quarter, statistician)
     assert sexes["男"] == 3 and sexes["女"] == 1
     assert {a["label"]: a["count"] for a in data["areas"]} == {"英德市": 3, "清城区": 1}
     client.force_login(cast.outsider)
-    assert client.get("/api/v1/figures/breakdown", {**Q1, "area": "441800"}).json()["total"] == 0
+    refused = client.get("/api/v1/figures/breakdown", {**Q1, "area": "441800"})  # not an area of its scope
+    assert refused.status_code == 400 and "清远" not in refused.content.decode()
+    assert client.get("/api/v1/figures/breakdown", Q1).json()["total"] == 1  # its own station only
 
 
 def test_o4_report_journey_through_pages_and_api(client, cast, quarter):
