@@ -49,7 +49,7 @@ class FiguresForm(forms.Form):
 
 class DrillForm(FiguresForm):
     dimension = forms.ChoiceField(label="维度", choices=list(dims.DIMENSIONS.items()), required=False)
-    key = forms.CharField(label="分类", max_length=24, required=False)
+    key = forms.CharField(label="分类", max_length=32, required=False)
 
 
 class GenerateForm(forms.Form):

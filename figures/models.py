@@ -78,7 +78,7 @@ class Fact(models.Model):
     station = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     measure = models.CharField(max_length=12)
     dimension = models.CharField(max_length=12)
-    key = models.CharField(max_length=24, blank=True)
+    key = models.CharField(max_length=32, blank=True)  # longest: has_intellectual_disability
     count = models.IntegerField()
 
     scope_field = "station"
