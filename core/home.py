@@ -203,7 +203,7 @@ def _statistics_items(user, today: datetime.date) -> dict:
     items = [
         {"label": f"{year}年第{quarter}季度统计报表", "count": status, "hint": "O4", "tone": "" if done else "warn",
          "url": _url("figures:report", report.uuid) if report else _url("figures:reports")},
-        _item("待本单位接收的季度报表", waiting, _url("figures:reports"), hint="O4", tone="warn"),
+        _item("待本单位接收的季度报表", waiting, _url("figures:reports", incoming="1"), hint="O4", tone="warn"),
     ]
     run = last_refresh()
     return {"statistics_url": _url("figures:home"), "statistics_items": items,

@@ -331,8 +331,12 @@ def drilldown(*, user, query: Query, dimension: str = "all", key: str = "") -> Q
 # --- quarterly reports (rule O4) ------------------------------------------------------------------------
 
 
-def report_list(*, user, year: int | None = None, quarter: int | None = None) -> QuerySet[QuarterlyReport]:
+def report_list(*, user, year: int | None = None, quarter: int | None = None,
+                incoming: bool = False) -> QuerySet[QuarterlyReport]:
+    """Reports in scope; ``incoming``: those with a submission awaiting the user's organisation (one each)."""
     qs = scoped(QuarterlyReport.objects.all(), user).select_related("organisation")
+    if incoming:
+        qs = qs.filter(pk__in=incoming_submissions(user=user).values("report_id"))
     if year:
         qs = qs.filter(year=year)
     if quarter:

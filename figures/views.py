@@ -174,7 +174,7 @@ def reports(request):
         else:
             messages.success(request, f"已生成{report.organisation.name}{report.title}统计报表，请核对后审核。")
             return redirect("figures:report", report.uuid)
-    context = paginate(request, selectors.report_list(user=request.user))
+    context = paginate(request, selectors.report_list(user=request.user, incoming=request.GET.get("incoming") == "1"))
     return render(request, "figures/reports.html", {
         **context, "form": form, "incoming": selectors.incoming_submissions(user=request.user)[:50]})
 
