@@ -28,8 +28,7 @@ class Guide:
 
 GUIDES = (
     Guide("station", "station-guide.md", "救助站日常工作指南（接待、在站、离站）",
-          ("/intake/", "/stay/", "/outsidecare/", "/leaving/", "/people/", "/")),
-          ("/intake/", "/stay/", "/leaving/", "/people/", "/regional/", "/")),
+          ("/intake/", "/stay/", "/outsidecare/", "/leaving/", "/people/", "/regional/", "/")),
     Guide("tracing", "tracing-guide.md", "寻亲工作使用指南", ("/tracing/", "/announcements/", "/matching/")),
     Guide("deadlines", "deadlines.md", "时限督办（待办）说明", ("/deadlines/",)),
     Guide("department", "department-guide.md", "民政部门工作指南：专项行动与情况汇总表", ("/campaign/",)),

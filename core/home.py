@@ -13,9 +13,8 @@ Sections:
 - ``police`` — police users: identity checks awaiting their answer (rule T2) and their missing-person reports;
 - ``oversight`` — civil-affairs departments, regional centres and the supervision panel: overdue items by
   station, panel opinions awaiting an answer, hazards, incidents, stay reports awaiting acknowledgement;
-- ``figures`` — the statistician: episodes by state and this month's and last month's figures;
 - ``holder`` — users of a designated hospital or an outside-care facility: the people placed with them, those
-  without a recent report, and (facilities) their agreements and periodic reports (rules C4, C5).
+  without a recent report, and (facilities) their agreements and periodic reports (rules C4, C5);
 - ``figures`` — the statistician: episodes by state, this month's and last month's figures, the quarterly
   report due (rule O4) and submissions awaiting acknowledgement, with the way into the statistics (figures app).
 """

@@ -213,8 +213,8 @@ def _register_routers() -> None:
     from outsidecare.api import router as outsidecare_router
     from oversight.api import router as oversight_router
     from people.api import router as people_router
-    from settlement.api import router as settlement_router
     from regional.api import router as regional_router
+    from settlement.api import router as settlement_router
     from staff.api import router as staff_router
     from stay.api import router as stay_router
     from tracing.api import router as tracing_router

@@ -103,6 +103,8 @@ def likely_uuids(route: str, uuids: list[str], ranked: dict[str, tuple[str, str]
     noun, _ = _route_noun_and_app(route)
     named = [uuid for uuid in uuids if _named_like(noun, ranked[uuid][1])]
     return named or uuids
+
+
 #: Issue 11's outside care (a line of its own).
 APPS += ("outsidecare",)
 #: Issue 13's regional centres.
