@@ -13,6 +13,7 @@ NAV = [
                               Role.SUPERVISOR)),
     ("在站人员", "stay:board", ()),
     ("站外托养", "outsidecare:home", ()),
+    ("日常照料", "dailycare:home", ()),
     ("离站记录", "leaving:list", ()),
     ("异常情况", "incidents:list", ()),
     ("寻亲", "tracing:home", ()),

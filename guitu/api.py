@@ -202,6 +202,7 @@ def _register_routers() -> None:
     from announcements.api import router as announcements_router
     from campaign.api import router as campaign_router
     from core.api import router as core_router
+    from dailycare.api import router as dailycare_router
     from deadlines.api import router as deadlines_router
     from figures.api import router as figures_router
     from incidents.api import router as incidents_router
@@ -239,6 +240,7 @@ def _register_routers() -> None:
     api.add_router("/v1/regional", regional_router, tags=["区域性中心"])
     api.add_router("/v1/campaign", campaign_router, tags=["专项行动与情况汇总表"])
     api.add_router("/v1/figures", figures_router, tags=["统计与季度报表"])
+    api.add_router("/v1/dailycare", dailycare_router, tags=["日常照料与特殊群体"])
 
 
 _register_routers()

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "regional",
     "campaign",
     "figures",
+    "dailycare",
 ]
 
 MIDDLEWARE = [
@@ -362,4 +363,15 @@ GUITU_RULES["R2_ESCALATION_ANSWER_HOURS"] = env_int("GUITU_R2_ESCALATION_ANSWER_
 GUITU_RULES.update({
     "O4_STATION_REPORT_DAYS": env_int("GUITU_O4_STATION_REPORT_DAYS", 10),
     "O4_DEPARTMENT_REPORT_DAYS": env_int("GUITU_O4_DEPARTMENT_REPORT_DAYS", 20),
+# Daily care and special groups (issue 11): local thresholds of rules C2, I8/N10 and N11.
+GUITU_RULES.update({
+    # rule C2: hours a meal's sample is kept (留样) before it may be disposed of, and the hours by which the
+    # disposal is due (the kept period plus a day to do it).
+    "C2_SAMPLE_KEEP_HOURS": env_int("GUITU_C2_SAMPLE_KEEP_HOURS", 48),
+    "C2_SAMPLE_DISPOSE_HOURS": env_int("GUITU_C2_SAMPLE_DISPOSE_HOURS", 72),
+    # rules I8/N10: a minor's plan (一人一策) within so many days of admission, reviewed every so many days.
+    "I8_PLAN_DAYS": env_int("GUITU_I8_PLAN_DAYS", 3),
+    "I8_REVIEW_DAYS": env_int("GUITU_I8_REVIEW_DAYS", 7),
+    # rule N11: the station reports the violence it learns of within so many hours of taking the victim in.
+    "N11_REPORT_HOURS": env_int("GUITU_N11_REPORT_HOURS", 24),
 })

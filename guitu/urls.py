@@ -39,6 +39,7 @@ urlpatterns = [
     path("regional/", include("regional.urls")),
     path("campaign/", include("campaign.urls")),
     path("figures/", include("figures.urls")),
+    path("dailycare/", include("dailycare.urls")),
     path("xunqin/", include("announcements.public_urls")),
     path("api/", api.urls),
 ]

@@ -379,6 +379,7 @@ def episode_get(*, user, uuid) -> Episode:
 
 
 PANEL_APPS = ("intake", "stay", "outsidecare", "leaving", "settlement")
+PANEL_APPS = ("intake", "stay", "leaving", "dailycare")
 #: Apps that add a panel to the person's file page (``<app>.selectors.person_panel``), in page order.
 PERSON_PANEL_APPS = ("tracing", "matching", "announcements")
 
@@ -464,7 +465,7 @@ MOVE_URLS = {
 #: Moves made by a button on the episode page (POST, with a confirmation) rather than a form page.
 POST_MOVES = {EpisodeStatus.ADMITTED: "确认办理入站？入站后开始计算在站天数。"}
 #: Apps that add items to the episode page's "still missing" list (``<app>.selectors.episode_todo``).
-TODO_APPS = ("intake", "stay")
+TODO_APPS = ("intake", "stay", "dailycare")
 #: Deadline outcomes the episode page lists as still to do.
 OPEN_DEADLINE = ("overdue", "open")
 

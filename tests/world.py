@@ -113,6 +113,8 @@ APPS += ("regional",)
 APPS += ("campaign",)
 #: Issue 13's statistics (a line of its own).
 APPS += ("figures",)
+#: Issue 11's daily care and special groups (a line of its own, so apps added elsewhere merge cleanly).
+APPS += ("dailycare",)
 
 
 def build_world(cast) -> SimpleNamespace:
