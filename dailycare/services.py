@@ -253,15 +253,13 @@ def plan_review_add(*, by, plan: MinorPlan, findings: str, changes: str = "",
 
 def _department_above(station: Organisation, department: Organisation | None, field: str) -> Organisation:
     """A civil-affairs department that supervises ``station`` (directly or above it)."""
+    from dailycare.selectors import departments_above
+
     if department is None or department.kind != OrgKind.CIVIL_AFFAIRS:
         raise ValidationError({field: "请选择民政部门。"})
-    current, seen = station.supervisor, set()
-    while current is not None and current.pk not in seen:
-        if current.pk == department.pk:
-            return department
-        seen.add(current.pk)
-        current = current.supervisor
-    raise ValidationError({field: "须为本机构所属的民政部门（本级或上级）。"})
+    if department.pk not in {d.pk for d in departments_above(station)}:
+        raise ValidationError({field: "须为本机构所属的民政部门（本级或上级）。"})
+    return department
 
 
 @transaction.atomic

@@ -52,7 +52,7 @@ def login(live_server):
 
 
 #: Reference data that data migrations load; browser tests commit for real and are flushed afterwards.
-MIGRATION_DATA = ("core.Division", "deadlines.HolidayCalendar")
+MIGRATION_DATA = ("core.Division", "deadlines.HolidayCalendar", "dailycare.BasicService")
 
 
 @pytest.fixture(scope="session")
