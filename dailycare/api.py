@@ -156,8 +156,13 @@ class CheckOut(Schema):
         return str(obj.done_by)
 
 
+class OutcomeIn(Schema):
+    service: str = Field(max_length=30, description="服务项目代码，如 bath")
+    outcome: str = Field("done", max_length=16, description="done / declined / not_applicable")
+
+
 class ChecksIn(Schema):
-    outcomes: dict[str, str] = Field(description="{服务项目代码: done / declined / not_applicable}")
+    outcomes: list[OutcomeIn] = Field(max_length=50)
     done_at: datetime.datetime | None = None
     note: str = Field("", max_length=200)
 
@@ -179,14 +184,15 @@ def basic_services_post(request, episode_uuid: uuid.UUID, payload: ChecksIn):
     episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
     if not access.may_care(request.user, episode.station):
         raise PermissionDenied("“六个一”服务由本机构工作人员登记。")
-    if len(payload.outcomes) > 50 or any(len(k) > 30 or len(v) > 16 for k, v in payload.outcomes.items()):
-        raise ValidationError({"outcomes": "服务项目不正确。"})
-    items = {s.code: s for s in BasicService.objects.filter(is_active=True, code__in=list(payload.outcomes))}
-    unknown = [code for code in payload.outcomes if code not in items]
+    codes = [o.service for o in payload.outcomes]
+    items = {s.code: s for s in BasicService.objects.filter(is_active=True, code__in=codes)}
+    unknown = [code for code in codes if code not in items]
     if unknown:
         raise ValidationError({"outcomes": f"服务项目不存在：{'、'.join(unknown)[:100]}"})
+    if len(set(codes)) != len(codes):
+        raise ValidationError({"outcomes": "同一服务项目只能登记一次。"})
     return Status(201, services.basic_services_record(
-        by=request.user, episode=episode, outcomes={items[c]: v for c, v in payload.outcomes.items()},
+        by=request.user, episode=episode, outcomes={items[o.service]: o.outcome for o in payload.outcomes},
         done_at=payload.done_at, note=payload.note))
 
 

@@ -59,6 +59,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '家庭暴力受害人临时庇护',
                 'verbose_name_plural': '家庭暴力受害人临时庇护',
                 'ordering': ['-sheltered_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('circumstances__length__lte', 2000)), name='dailycare_dvshelter_circumstances_len')],
             },
         ),
         migrations.CreateModel(
@@ -81,6 +82,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '家庭暴力报告',
                 'verbose_name_plural': '家庭暴力报告',
                 'ordering': ['-reported_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('content__length__lte', 2000)), name='dailycare_dvreport_content_len')],
             },
         ),
         migrations.CreateModel(
@@ -153,6 +155,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '未成年人一人一策',
                 'verbose_name_plural': '未成年人一人一策',
                 'ordering': ['-written_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('plan__length__lte', 1000)), name='dailycare_minorplan_plan_len'), models.CheckConstraint(condition=models.Q(('assessment__length__lte', 1000)), name='dailycare_minorplan_assessment_len')],
             },
         ),
         migrations.CreateModel(
@@ -176,6 +179,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '家庭监护评估',
                 'verbose_name_plural': '家庭监护评估',
                 'ordering': ['-assessed_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('findings__length__lte', 2000)), name='dailycare_guardianshipassessment_findings_len')],
             },
         ),
         migrations.CreateModel(
@@ -215,6 +219,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '一人一策定期评估',
                 'verbose_name_plural': '一人一策定期评估',
                 'ordering': ['-reviewed_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('changes__length__lte', 1000)), name='dailycare_planreview_changes_len'), models.CheckConstraint(condition=models.Q(('findings__length__lte', 1000)), name='dailycare_planreview_findings_len')],
             },
         ),
         migrations.CreateModel(
@@ -266,14 +271,6 @@ class Migration(migrations.Migration):
             model_name='dvshelter',
             constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('sheltered_at')), _connector='OR'), name='dailycare_dv_ended_after_start'),
         ),
-        migrations.AddConstraint(
-            model_name='dvshelter',
-            constraint=models.CheckConstraint(condition=models.Q(('circumstances__length__lte', 2000)), name='dailycare_dvshelter_circumstances_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='dvreport',
-            constraint=models.CheckConstraint(condition=models.Q(('content__length__lte', 2000)), name='dailycare_dvreport_content_len'),
-        ),
         migrations.AddIndex(
             model_name='mealrecord',
             index=models.Index(fields=['zone', 'served_at'], name='dailycare_m_zone_id_9fd20b_idx'),
@@ -305,25 +302,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='minorplan',
             constraint=models.CheckConstraint(condition=models.Q(('long_term_from__isnull', True), ('long_term_department__isnull', False), _connector='OR'), name='dailycare_long_term_guardian_named'),
-        ),
-        migrations.AddConstraint(
-            model_name='minorplan',
-            constraint=models.CheckConstraint(condition=models.Q(('assessment__length__lte', 1000)), name='dailycare_minorplan_assessment_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='minorplan',
-            constraint=models.CheckConstraint(condition=models.Q(('plan__length__lte', 1000)), name='dailycare_minorplan_plan_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='guardianshipassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('findings__length__lte', 2000)), name='dailycare_guardianshipassessment_findings_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='planreview',
-            constraint=models.CheckConstraint(condition=models.Q(('findings__length__lte', 1000)), name='dailycare_planreview_findings_len'),
-        ),
-        migrations.AddConstraint(
-            model_name='planreview',
-            constraint=models.CheckConstraint(condition=models.Q(('changes__length__lte', 1000)), name='dailycare_planreview_changes_len'),
         ),
     ]

@@ -163,5 +163,9 @@ def test_i8_n10_n11_the_api_writes_plans_assessments_and_reports(client_for, cas
          "how": "书面", "content": "报告家庭暴力"}, content_type="application/json")
     assert reported.status_code == 201
     checks = client.post(f"/api/v1/dailycare/episodes/{setup.child.uuid}/basic-services",
-                         {"outcomes": {"bath": "done", "nonsense": "done"}}, content_type="application/json")
+                         {"outcomes": [{"service": "bath"}, {"service": "nonsense"}]}, content_type="application/json")
     assert checks.status_code == 400 and "nonsense" in checks.json()["message"]
+    checks = client.post(f"/api/v1/dailycare/episodes/{setup.child.uuid}/basic-services",
+                         {"outcomes": [{"service": "bath"}, {"service": "talk", "outcome": "declined"}]},
+                         content_type="application/json")
+    assert checks.status_code == 201 and [c["name"] for c in checks.json()] == ["洗一次热水澡", "进行一次谈心"]
