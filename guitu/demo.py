@@ -106,12 +106,12 @@ def seed(*, people: int = 320, seed_value: int = 20261122, stdout=None) -> int:
     from guitu.demo_campaign import seed_campaign
 
     seed_campaign(orgs, staff, ctx.now, stdout=stdout)
-    from guitu.demo_figures import seed_figures
-
-    seed_figures(orgs, staff, ctx.now, stdout=stdout)  # last: the summary tables count everything seeded above
     from guitu.demo_dailycare import seed_dailycare
 
     seed_dailycare(orgs, staff, ctx.now, stdout=stdout)
+    from guitu.demo_figures import seed_figures
+
+    seed_figures(orgs, staff, ctx.now, stdout=stdout)  # last: the summary tables count everything seeded above
     return created
 
 

@@ -378,8 +378,7 @@ def episode_get(*, user, uuid) -> Episode:
     return get_scoped_or_404(Episode.objects.select_related("person", "station", "created_by"), user, uuid=uuid)
 
 
-PANEL_APPS = ("intake", "stay", "outsidecare", "leaving", "settlement")
-PANEL_APPS = ("intake", "stay", "leaving", "dailycare")
+PANEL_APPS = ("intake", "stay", "dailycare", "outsidecare", "leaving", "settlement")
 #: Apps that add a panel to the person's file page (``<app>.selectors.person_panel``), in page order.
 PERSON_PANEL_APPS = ("tracing", "matching", "announcements")
 
