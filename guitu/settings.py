@@ -363,6 +363,7 @@ GUITU_RULES["R2_ESCALATION_ANSWER_HOURS"] = env_int("GUITU_R2_ESCALATION_ANSWER_
 GUITU_RULES.update({
     "O4_STATION_REPORT_DAYS": env_int("GUITU_O4_STATION_REPORT_DAYS", 10),
     "O4_DEPARTMENT_REPORT_DAYS": env_int("GUITU_O4_DEPARTMENT_REPORT_DAYS", 20),
+})
 # Daily care and special groups (issue 11): local thresholds of rules C2, I8/N10 and N11.
 GUITU_RULES.update({
     # rule C2: hours a meal's sample is kept (留样) before it may be disposed of, and the hours by which the
