@@ -182,7 +182,7 @@ def basic_services_get(request, episode_uuid: uuid.UUID):
 @router.post("/episodes/{episode_uuid}/basic-services", response={201: list[CheckOut]}, summary="登记“六个一”")
 def basic_services_post(request, episode_uuid: uuid.UUID, payload: ChecksIn):
     episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
-    if not access.may_care(request.user, episode.station):
+    if not access.may_care_for(request.user, episode):
         raise PermissionDenied("“六个一”服务由本机构工作人员登记。")
     codes = [o.service for o in payload.outcomes]
     items = {s.code: s for s in BasicService.objects.filter(is_active=True, code__in=codes)}
@@ -310,7 +310,7 @@ class ReferralIn(Schema):
 
 def _plan_for_write(request, plan_uuid):
     plan = selectors.minor_plan_get(user=request.user, uuid=plan_uuid)
-    if not access.may_plan(request.user, plan.episode.station):
+    if not access.may_plan(request.user, plan.episode):
         raise PermissionDenied("一人一策由本机构照料员、医护人员、寻亲员或站长办理。")
     return plan
 
@@ -329,7 +329,7 @@ def minor_plan_list(request, state: str = "open", page: int = 1):
 @router.post("/episodes/{episode_uuid}/minor-plan", response={201: MinorPlanOut}, summary="制定一人一策（规则I8）")
 def minor_plan_create(request, episode_uuid: uuid.UUID, payload: MinorPlanIn):
     episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
-    if not access.may_plan(request.user, episode.station):
+    if not access.may_plan(request.user, episode):
         raise PermissionDenied("一人一策由本机构照料员、医护人员、寻亲员或站长制定。")
     return Status(201, services.minor_plan_create(by=request.user, episode=episode, assessment=payload.assessment,
                                                   plan=payload.plan,
@@ -418,7 +418,7 @@ def care_plan_create(request, episode_uuid: uuid.UUID, payload: CarePlanIn):
     from stay.models import Zone
 
     episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
-    if not access.may_plan(request.user, episode.station):
+    if not access.may_plan(request.user, episode):
         raise PermissionDenied("照料方案由本机构照料员、医护人员或站长制定。")
     zone = Zone.objects.filter(uuid=payload.zone, station=episode.station).first()
     return Status(201, services.care_plan_create(by=request.user, episode=episode, group=payload.group, zone=zone,
@@ -486,7 +486,7 @@ def shelter_list(request, state: str = "open", page: int = 1):
 @router.post("/episodes/{episode_uuid}/shelter", response={201: ShelterOut}, summary="登记临时庇护（规则N11）")
 def shelter_create(request, episode_uuid: uuid.UUID, payload: ShelterIn):
     episode = selectors.episode_get(user=request.user, uuid=episode_uuid)
-    if not access.may_shelter(request.user, episode.station):
+    if not access.may_shelter(request.user, episode):
         raise PermissionDenied("临时庇护由本机构接待员、照料员或站长登记。")
     return Status(201, services.dv_shelter_open(by=request.user, episode=episode, **payload.dict()))
 
@@ -501,6 +501,6 @@ def shelter_get(request, shelter_uuid: uuid.UUID):
 @router.post("/shelters/{shelter_uuid}/reports", response={201: DvReportOut}, summary="登记家庭暴力报告（规则N11）")
 def shelter_report(request, shelter_uuid: uuid.UUID, payload: DvReportIn):
     shelter = selectors.shelter_get(user=request.user, uuid=shelter_uuid)
-    if not access.may_shelter(request.user, shelter.episode.station):
+    if not access.may_shelter(request.user, shelter.episode):
         raise PermissionDenied("家庭暴力报告由本机构接待员、照料员或站长登记。")
     return Status(201, services.dv_report_add(by=request.user, shelter=shelter, **payload.dict()))

@@ -194,9 +194,9 @@ def episode_panel(*, episode: Episode, user) -> dict | None:
         "groups_without_plan": [g for g in _groups_of(episode.person) if g not in open_groups],
         "shelter": shelter,
         "shelter_reports": list(shelter.reports.all()[:5]) if shelter else [],
-        "can_care": in_care and access.may_care(user, episode.station),
-        "can_plan": in_care and access.may_plan(user, episode.station),
-        "can_shelter": in_care and shelter is None and access.may_shelter(user, episode.station),
+        "can_care": in_care and access.may_care_for(user, episode),
+        "can_plan": in_care and access.may_plan(user, episode),
+        "can_shelter": in_care and shelter is None and access.may_shelter(user, episode),
     }
 
 

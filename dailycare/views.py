@@ -176,7 +176,7 @@ def sample_dispose(request, uuid):
 @login_required
 def basic_services(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    if request.method == "POST" and not access.may_care(request.user, episode.station):
+    if request.method == "POST" and not access.may_care_for(request.user, episode):
         _deny("“六个一”服务由本机构工作人员登记。")
     form = BasicServicesForm(request.POST or None, services=services.basic_services_missing(episode))
     back = reverse("people:episode", args=[episode.uuid])
@@ -212,7 +212,7 @@ def minor_list(request):
 @login_required
 def minor_plan_new(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    if request.method == "POST" and not access.may_plan(request.user, episode.station):
+    if request.method == "POST" and not access.may_plan(request.user, episode):
         _deny("一人一策由本机构照料员、医护人员、寻亲员或站长制定。")
     if hasattr(episode, "minor_plan"):
         return redirect("dailycare:minor_plan", uuid=episode.minor_plan.uuid)
@@ -233,7 +233,7 @@ def minor_plan_new(request, uuid):
 def minor_plan(request, uuid):
     plan = selectors.minor_plan_get(user=request.user, uuid=uuid)
     station = plan.episode.station
-    writable = access.may_plan(request.user, station) and plan.closed_at is None
+    writable = access.may_plan(request.user, plan.episode) and plan.closed_at is None
     departments = selectors.departments_above(station)
     log_read(request, "一人一策", person_uuid=plan.episode.person.uuid, organisation=station)
     forms = {}
@@ -275,7 +275,7 @@ def _review_due(plan):
 
 def _plan_action(request, uuid, form_for, call, done: str):
     plan = selectors.minor_plan_get(user=request.user, uuid=uuid)
-    if not access.may_plan(request.user, plan.episode.station):
+    if not access.may_plan(request.user, plan.episode):
         _deny("一人一策由本机构照料员、医护人员、寻亲员或站长办理。")
     apply_form(request, form_for(plan), lambda d: call(plan, d), done)
     return redirect("dailycare:minor_plan", uuid=plan.uuid)
@@ -359,7 +359,7 @@ def care_list(request):
 @login_required
 def care_plan_new(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    if request.method == "POST" and not access.may_plan(request.user, episode.station):
+    if request.method == "POST" and not access.may_plan(request.user, episode):
         _deny("照料方案由本机构照料员、医护人员或站长制定。")
     from stay.models import Zone
 
@@ -383,7 +383,7 @@ def care_plan_new(request, uuid):
 def care_plan(request, uuid):
     care = selectors.care_plan_get(user=request.user, uuid=uuid)
     log_read(request, "照料方案", person_uuid=care.episode.person.uuid, organisation=care.episode.station)
-    writable = access.may_plan(request.user, care.episode.station) and care.ended_at is None
+    writable = access.may_plan(request.user, care.episode) and care.ended_at is None
     return render(request, "dailycare/care_plan.html", {"care": care, "episode": care.episode,
                                                         "end_form": EndForm() if writable else None})
 
@@ -392,7 +392,7 @@ def care_plan(request, uuid):
 @require_POST
 def care_plan_end(request, uuid):
     care = selectors.care_plan_get(user=request.user, uuid=uuid)
-    if not access.may_plan(request.user, care.episode.station):
+    if not access.may_plan(request.user, care.episode):
         _deny("照料方案由本机构照料员、医护人员或站长办理。")
     apply_form(request, EndForm(request.POST), lambda d: services.care_plan_end(by=request.user, care=care),
                "照料方案已结束。")
@@ -410,7 +410,7 @@ def shelter_list(request):
 @login_required
 def shelter_new(request, uuid):
     episode = selectors.episode_get(user=request.user, uuid=uuid)
-    if request.method == "POST" and not access.may_shelter(request.user, episode.station):
+    if request.method == "POST" and not access.may_shelter(request.user, episode):
         _deny("临时庇护由本机构接待员、照料员或站长登记。")
     if hasattr(episode, "dv_shelter"):
         return redirect("dailycare:shelter", uuid=episode.dv_shelter.uuid)
@@ -431,7 +431,7 @@ def shelter_new(request, uuid):
 def shelter(request, uuid):
     record = selectors.shelter_get(user=request.user, uuid=uuid)
     log_read(request, "家庭暴力临时庇护", person_uuid=record.episode.person.uuid, organisation=record.episode.station)
-    writable = access.may_shelter(request.user, record.episode.station)
+    writable = access.may_shelter(request.user, record.episode)
     return render(request, "dailycare/shelter.html", {
         "shelter": record, "episode": record.episode, "reports": record.reports.select_related("recorded_by"),
         "report_form": DvReportForm(initial={"reported_at": timezone.localtime().replace(second=0, microsecond=0)})
@@ -443,7 +443,7 @@ def shelter(request, uuid):
 @require_POST
 def shelter_report(request, uuid):
     record = selectors.shelter_get(user=request.user, uuid=uuid)
-    if not access.may_shelter(request.user, record.episode.station):
+    if not access.may_shelter(request.user, record.episode):
         _deny("家庭暴力报告由本机构接待员、照料员或站长登记。")
     apply_form(request, DvReportForm(request.POST),
                lambda d: services.dv_report_add(by=request.user, shelter=record, **d), "已登记报告。")
@@ -454,7 +454,7 @@ def shelter_report(request, uuid):
 @require_POST
 def shelter_end(request, uuid):
     record = selectors.shelter_get(user=request.user, uuid=uuid)
-    if not access.may_shelter(request.user, record.episode.station):
+    if not access.may_shelter(request.user, record.episode):
         _deny("临时庇护由本机构接待员、照料员或站长办理。")
     apply_form(request, EndForm(request.POST),
                lambda d: services.dv_shelter_end(by=request.user, shelter=record, note=d["note"]), "临时庇护已结束。")

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Organisation
 from core.paging import PAGE_SIZE
-from core.scoping import require_write
+from core.scoping import require_case_write, require_write
 from intake import selectors, services
 from intake.models import Belonging, HealthCheck, PoliceHandover, SafetyCheck
 from intake.selectors import INTAKE_ROLES
@@ -231,7 +231,7 @@ def _org(value: uuid.UUID | None, field: str) -> Organisation | None:
 
 def _episode_for_write(request, uuid_value) -> Episode:
     episode = selectors.episode_get(user=request.user, uuid=uuid_value)
-    require_write(request.user, episode.station, *INTAKE_ROLES)
+    require_case_write(request.user, episode, *INTAKE_ROLES)
     return episode
 
 

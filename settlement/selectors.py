@@ -13,7 +13,12 @@ from people.models import Episode, IdentityStatus
 from people.states import IN_CARE
 from settlement import access
 from settlement.models import ENDED, SettlementCase, SettlementStatus, SettlementStep
-from settlement.services import LONG_TERM_INSTITUTION_KINDS, SETTLEMENT_INSTITUTION_KINDS, s1_threshold
+from settlement.services import (
+    LONG_TERM_INSTITUTION_KINDS,
+    SETTLEMENT_INSTITUTION_KINDS,
+    case_area,
+    s1_threshold,
+)
 
 S = SettlementStatus
 #: The list page's status filter: every state, plus "open" (not ended) and "ended".
@@ -70,14 +75,17 @@ def case_stations(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(id__in=ids).order_by("name")
 
 
-def institutions(kind: str = "") -> QuerySet[Organisation]:
-    """Institutions a person can be placed in (rule S1), or for long-term placement also hospitals (S3)."""
+def institutions(case: SettlementCase, kind: str = "") -> QuerySet[Organisation]:
+    """Institutions of the case's area a person can be placed in (rule S1), for long-term placement also
+    psychiatric hospitals (S3)."""
     kinds = LONG_TERM_INSTITUTION_KINDS if kind == "long_term" else SETTLEMENT_INSTITUTION_KINDS
-    return Organisation.objects.filter(is_active=True, kind__in=kinds).order_by("kind", "name")
+    return Organisation.objects.filter(is_active=True, kind__in=kinds,
+                                       division__code__startswith=case_area(case)).order_by("kind", "name")
 
 
-def police_organisations() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(is_active=True, kind=OrgKind.POLICE).order_by("name")
+def police_organisations(case: SettlementCase) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(is_active=True, kind=OrgKind.POLICE,
+                                       division__code__startswith=case_area(case)).order_by("name")
 
 
 def open_case_for(person) -> SettlementCase | None:

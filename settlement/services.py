@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.audit import audit_create, audit_update, snapshot
 from core.images import CleanDocument, take_document
 from core.models import Organisation, OrgKind
+from core.scoping import division_prefix
 from people.models import Episode, IdentityStatus
 from people.services import next_sequence
 from people.states import IN_CARE
@@ -263,6 +264,13 @@ def _withdraw(case: SettlementCase, *, by, reason: str, organisation: Organisati
 
 
 @transaction.atomic
+def case_area(case: SettlementCase) -> str:
+    """The division-code prefix of the city (or province) of the case's department: the institution and the
+    police named at placement must be in it — they are given read access to the person's case, so a station
+    cannot send the file to a body anywhere in the country. A county's case may go to the city's institutions."""
+    return division_prefix(case.department.division.code)[:4]
+
+
 def settlement_place(*, by, case: SettlementCase, kind: str, institution: Organisation | None,
                      police: Organisation | None, receiver: str, receiver_phone: str = "",
                      placed_at: datetime.datetime | None = None, reason: str = "", document=None,
@@ -291,8 +299,12 @@ def settlement_place(*, by, case: SettlementCase, kind: str, institution: Organi
     elif institution.kind not in allowed:
         errors["institution"] = ("长期安置须到养老机构、福利机构或精神卫生机构（规则S3）。" if kind == PlacementKind.LONG_TERM
                                  else "落户安置须安置到公办福利机构（托养机构类，规则S1）。")
+    elif not institution.division.code.startswith(case_area(case)):
+        errors["institution"] = "安置机构须在本案主管民政部门的辖区内。"
     if police is None or police.kind != OrgKind.POLICE:
         errors["police"] = "请选择为其办理户口登记的公安机关（规则S2）。"
+    elif not police.division.code.startswith(case_area(case)):
+        errors["police"] = "办理户口登记的公安机关须在本案主管民政部门的辖区内。"
     receiver, receiver_phone, reason = _text(receiver, 50), _text(receiver_phone, 40), _text(reason, 500)
     if not receiver:
         errors["receiver"] = "请填写安置机构的接收负责人。"

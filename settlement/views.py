@@ -175,7 +175,8 @@ def _step_page(request, uuid, *, allowed, available, form_class, call, title: st
     if not available(case):
         messages.info(request, f"落户安置当前为“{case.get_status_display()}”，不能办理这一步。")
         return redirect("settlement:detail", case.uuid)
-    form = form_class(request.POST or None, request.FILES or None, initial=initial or {}, **(form_kwargs or {}))
+    kwargs = form_kwargs(case) if callable(form_kwargs) else (form_kwargs or {})  # choices that depend on the case
+    form = form_class(request.POST or None, request.FILES or None, initial=initial or {}, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             call(case, form.cleaned_data, request.FILES.get("document"))
@@ -223,7 +224,7 @@ def place(request, uuid):
     kind = request.POST.get("kind") or request.GET.get("kind", "")
     return _step_page(
         request, uuid, allowed=_station, available=lambda c: c.status == S.APPROVED, form_class=PlaceForm,
-        form_kwargs={"institutions": selectors.institutions(kind), "police": selectors.police_organisations()},
+        form_kwargs=lambda c: {"institutions": selectors.institutions(c, kind), "police": selectors.police_organisations(c)},
         initial={"placed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "kind": "settled"},
         title="办理安置（离站：安置）", done="已安置到福利机构，已办理离站（安置）。",
         intro="安置后本次救助以“安置”离站（床位释放、物品归还）；由所选公安机关办理集体户口（规则S1、S2、E1）。"

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from core.models import Organisation
-from core.scoping import get_scoped_or_404, require_write
+from core.scoping import get_scoped_or_404, require_case_write, require_write
 from stay import selectors, services
 from stay.models import Bed, Placement, StayExtension, Zone
 from stay.selectors import SETUP_ROLES, STAY_ROLES
@@ -217,7 +217,7 @@ def episode_status(request, episode_uuid: uuid.UUID):
 @router.post("/episodes/{episode_uuid}/bed", response={201: AssignmentOut}, summary="安排床位（规则 N4）")
 def bed_assign(request, episode_uuid: uuid.UUID, payload: AssignIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
-    require_write(request.user, episode.station, *STAY_ROLES)
+    require_case_write(request.user, episode, *STAY_ROLES)
     bed = _bed_in_station(payload.bed, episode.station)
     return Status(201, services.bed_assign(by=request.user, episode=episode, bed=bed, at=payload.at,
                                     housed_as=payload.housed_as, zone_reason=payload.zone_reason))
@@ -226,7 +226,7 @@ def bed_assign(request, episode_uuid: uuid.UUID, payload: AssignIn):
 @router.post("/episodes/{episode_uuid}/bed/release", response={200: AssignmentOut, 204: None}, summary="退床")
 def bed_release(request, episode_uuid: uuid.UUID, payload: ReleaseIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
-    require_write(request.user, episode.station, *STAY_ROLES)
+    require_case_write(request.user, episode, *STAY_ROLES)
     released = services.bed_release(by=request.user, episode=episode, at=payload.at, note=payload.note)
     return Status(200, released) if released else Status(204, None)
 
@@ -241,7 +241,7 @@ def placements(request, open_only: bool = False, page: int = Query(1, ge=1, le=1
 @router.post("/episodes/{episode_uuid}/placements", response={201: PlacementOut}, summary="送医或站外托养（规则 C5）")
 def placement_start(request, episode_uuid: uuid.UUID, payload: PlacementIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
-    require_write(request.user, episode.station, *STAY_ROLES)
+    require_case_write(request.user, episode, *STAY_ROLES)
     organisation = Organisation.objects.filter(uuid=payload.organisation).first()
     agreement = None
     if payload.agreement is not None:
@@ -260,7 +260,7 @@ def placement_start(request, episode_uuid: uuid.UUID, payload: PlacementIn):
 def placement_return(request, placement_uuid: uuid.UUID, payload: ReturnIn):
     placement = get_scoped_or_404(Placement.objects.select_related("episode__station"), request.user,
                                   uuid=placement_uuid)
-    require_write(request.user, placement.episode.station, *STAY_ROLES)
+    require_case_write(request.user, placement.episode, *STAY_ROLES)
     bed = _bed_in_station(payload.bed, placement.episode.station)
     return services.placement_return(by=request.user, placement=placement, bed=bed, ended_at=payload.ended_at,
                                      housed_as=payload.housed_as, zone_reason=payload.zone_reason, note=payload.note)
@@ -269,7 +269,7 @@ def placement_return(request, placement_uuid: uuid.UUID, payload: ReturnIn):
 @router.post("/episodes/{episode_uuid}/n5-reasons", response={201: ExtensionOut}, summary="记录超期在站原因（规则 N5）")
 def extension_record(request, episode_uuid: uuid.UUID, payload: ExtensionIn):
     episode = selectors.episode_in_scope(user=request.user, uuid=episode_uuid)
-    require_write(request.user, episode.station, *STAY_ROLES)
+    require_case_write(request.user, episode, *STAY_ROLES)
     return Status(201, services.stay_extension_record(by=request.user, episode=episode, reason=payload.reason))
 
 

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Division, Organisation, Role
-from core.scoping import require_write
+from core.scoping import require_case_write, require_write
 from tracing import selectors, services
 from tracing.selectors import CHECK_ROLES, IDENTIFY_ROLES, PLAN_ROLES, TRACING_ROLES
 
@@ -250,7 +250,7 @@ def _open_episode_for_write(request, person_uuid, *roles):
     if episode is None:
         require_write(request.user, person.current_station or person.registered_by, *roles)
         raise ValidationError("该人员目前不在站（没有进行中的救助过程）。")
-    require_write(request.user, episode.station, *roles)
+    require_case_write(request.user, episode, *roles)
     return person, episode
 
 
@@ -365,7 +365,7 @@ def dna_get(request, dna_uuid: uuid.UUID):
 @router.post("/dna/{dna_uuid}", response=DnaOut, summary="登记采样日期和比对结果（规则T6）")
 def dna_update(request, dna_uuid: uuid.UUID, payload: DnaUpdateIn):
     dna = selectors.dna_get(user=request.user, uuid=dna_uuid)
-    require_write(request.user, dna.episode.station, *TRACING_ROLES)
+    require_case_write(request.user, dna.episode, *TRACING_ROLES)
     dna = services.dna_request_update(by=request.user, dna=dna, sample_taken_on=payload.sample_taken_on,
                                       result=payload.result, reference=payload.reference, result_on=payload.result_on,
                                       note=payload.note)

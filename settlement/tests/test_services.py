@@ -221,3 +221,26 @@ def test_s4_identified_without_hukou_closes_after_the_return_home(cast):
         services.settlement_confirm_cancellation(by=cast.police_officer, case=case, on=timezone.localdate(), ref="x")
     case = services.settlement_return_home(by=cast.head, case=case, on=timezone.localdate(), destination="湖南省邵阳市")
     assert case.status == S.CLOSED
+
+
+def test_s1_the_institution_and_the_police_must_be_in_the_cases_city(cast):
+    """Both are given read access to the person's case: a station cannot name a body in another city."""
+    from core.models import Division, Organisation, OrgKind
+    from settlement.selectors import institutions, police_organisations
+    from settlement.tests.helpers import doc, make_facility
+
+    case = walk(cast, "approved")
+    elsewhere = Division.objects.exclude(code__startswith="4418").filter(code__endswith="00").exclude(
+        code__endswith="0000").first()
+    far_home = Organisation.objects.create(name="外市社会福利院", code="WSFLY", kind=OrgKind.CARE_FACILITY,
+                                           division=elsewhere)
+    far_police = Organisation.objects.create(name="外市公安局", code="WSGA", kind=OrgKind.POLICE, division=elsewhere)
+    assert far_home not in institutions(case) and make_facility() in institutions(case)
+    assert far_police not in police_organisations(case) and cast.police in police_organisations(case)
+    writes = audit_writes()
+    with pytest.raises(ValidationError) as exc:
+        services.settlement_place(by=cast.head, case=case, kind=PlacementKind.SETTLED, institution=far_home,
+                                  police=far_police, receiver="院长", document=doc())
+    assert "辖区" in exc.value.message_dict["institution"][0] and "辖区" in exc.value.message_dict["police"][0]
+    case.refresh_from_db()
+    assert case.status == S.APPROVED and audit_writes() == writes
