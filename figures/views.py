@@ -45,7 +45,7 @@ def _query_form(request, form_class=FiguresForm):
 def _origin_map(request, stations, data) -> dict | None:
     """The origin map: the counties of the user's own province coloured by people of origin, drawn from the
     boundary files the network app serves from node_modules (no CDN)."""
-    from network.views import _province_short, geo_dir
+    from network.views import geo_dir, province_short
 
     org = request.user.organisation
     code = org.division.code if org is not None else (stations[0].division.code if stations else "")
@@ -53,7 +53,7 @@ def _origin_map(request, stations, data) -> dict | None:
     if not province_code:
         return None
     province = selectors.place_names([province_code]).get(province_code, "")
-    short = _province_short(province)
+    short = province_short(province)
     folder = geo_dir() / short
     if not short or not folder.is_dir():
         return None

@@ -105,7 +105,7 @@ def point_edit(request, uuid=None):
     )
 
 
-def _province_short(name: str) -> str:
+def province_short(name: str) -> str:
     return re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", name)
 
 
@@ -115,7 +115,7 @@ def map_page(request):
     city = selectors.map_city(request.user)
     geo_url = map_name = None
     if city is not None and city.parent is not None:
-        province = _province_short(city.parent.name)
+        province = province_short(city.parent.name)
         geo_url = reverse("network:geo", args=[province, city.name])
         map_name = re.sub(r"(市|地区|盟)$", "", city.name)
     return render(
