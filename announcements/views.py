@@ -7,7 +7,7 @@ Four steps each: scoped fetch → form → service → render; outsiders 404, re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,6 +25,7 @@ from announcements.forms import (
 from announcements.models import CLUE_TRANSITIONS, AnnouncementStatus, ClueStatus
 from announcements.selectors import ANNOUNCE_ROLES, CLUE_ROLES
 from core.audit import audit
+from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, AuditAction, Division, DivisionLevel
 from core.paging import paginate
@@ -211,11 +212,4 @@ def clue_photo(request, uuid):
     clue = selectors.clue_get(user=request.user, uuid=uuid)
     if not clue.photo:
         raise Http404("该线索没有照片。")
-    try:
-        handle = clue.photo.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("照片文件不存在。") from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(clue.photo, content_type="image/jpeg", missing="照片文件不存在。")

@@ -5,7 +5,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from campaign import columns as cols
 from campaign import selectors, services
 from campaign.forms import CampaignForm, DeclarationForm, SubmitForm, TableForm
 from core.audit import audit
+from core.downloads import private_file
 from core.excel import ExcelBook
 from core.models import AuditAction, Division
 from core.printing import print_response
@@ -220,8 +221,8 @@ def declaration_document(request, uuid):
         raise Http404("没有依据文件。")
     audit(actor=request.user, action=AuditAction.EXPORT, obj=declaration, organisation=request.user.organisation,
           summary=f"查看汇总表填报依据文件：{declaration}")
-    return FileResponse(declaration.document.open("rb"), filename=declaration.document_name,
-                        content_type=declaration.document_type or "application/octet-stream")
+    return private_file(declaration.document, filename=declaration.document_name,
+                        content_type=declaration.document_type or "application/octet-stream", missing="依据文件不存在。")
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Every read of daily care and the special groups, through core.scoping (out of scope → 404)."""
 
 import datetime
+import uuid
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,8 +23,12 @@ from people.models import Episode
 from people.states import IN_CARE, EpisodeStatus
 
 
-def _uuid(value: str) -> str:
-    return value if value and len(value) == 36 else ""
+def uuid_or_blank(value: str) -> str:
+    """A filter's UUID, or no filter when the query string holds anything else (never a 500)."""
+    try:
+        return str(uuid.UUID(value)) if value else ""
+    except (ValueError, TypeError, AttributeError):
+        return ""
 
 
 def zones(*, user) -> QuerySet:
@@ -38,7 +43,7 @@ def meal_list(*, user, zone: str = "", date_from: datetime.date | None = None,
               date_to: datetime.date | None = None, meal: str = "") -> QuerySet[MealRecord]:
     qs = scoped(MealRecord.objects.select_related("zone__station", "recorded_by", "sample__kept_by",
                                                   "sample__disposed_by"), user)
-    if _uuid(zone):
+    if uuid_or_blank(zone):
         qs = qs.filter(zone__uuid=zone)
     if date_from:
         qs = qs.filter(served_on__gte=date_from)
@@ -63,7 +68,7 @@ def sample_list(*, user, state: str = "", zone: str = "") -> QuerySet[MealSample
         qs = qs.filter(disposed_at__isnull=True, keep_until__lte=now)
     elif state == "disposed":
         qs = qs.filter(disposed_at__isnull=False)
-    if _uuid(zone):
+    if uuid_or_blank(zone):
         qs = qs.filter(meal__zone__uuid=zone)
     return qs.order_by("-kept_at")
 

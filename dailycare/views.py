@@ -115,8 +115,8 @@ def meal_new(request):
     if not zones.exists():
         _deny("三餐由本机构照料员、医护人员、站长登记；请先在“在站人员”中设置照料区域。")
     initial = {"served_on": timezone.localdate(), "grams": 125, "storage": "留样冰箱（0–8℃）"}
-    zone = request.GET.get("zone", "")[:36]
-    if len(zone) == 36 and zones.filter(uuid=zone).exists():
+    zone = selectors.uuid_or_blank(request.GET.get("zone", "")[:36])
+    if zone and zones.filter(uuid=zone).exists():
         initial["zone"] = zones.get(uuid=zone)
     if request.GET.get("meal") in Meal.values:
         initial["meal"] = request.GET["meal"]

@@ -6,11 +6,12 @@ Four steps each: scoped fetch → form → service → render; outsiders 404, re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from core.audit import audit, log_read
+from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS, AuditAction
 from core.paging import paginate
@@ -105,8 +106,7 @@ def id_copy(request, uuid):
         raise Http404("没有身份证复印件。")
     audit(actor=request.user, action=AuditAction.VIEW, obj=departure, summary=f"查看接领人身份证复印件 {departure.episode.number}",
           organisation=departure.episode.station, person_uuid=departure.episode.person.uuid)
-    return FileResponse(departure.claimant_id_copy.open("rb"), as_attachment=False,
-                        filename=departure.claimant_id_copy.name.rsplit("/", 1)[-1])
+    return private_file(departure.claimant_id_copy, missing="身份证复印件文件不存在。")
 
 
 @login_required

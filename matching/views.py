@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
+from core.downloads import private_file
 from core.excel import list_export, wants_xlsx, xlsx_response
 from core.models import AuditAction, Role
 from core.paging import paginate
@@ -147,15 +147,7 @@ def report_photo_add(request, uuid):
 def report_photo(request, uuid):
     """Stream a report photo through the scope check; never a public URL, never cached."""
     item = selectors.report_photo_get(user=request.user, uuid=uuid)
-    try:
-        handle = item.image.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("照片文件不存在。") from exc
-    ext = item.image.name.rsplit(".", 1)[-1].lower()
-    response = FileResponse(handle, content_type={"png": "image/png", "webp": "image/webp"}.get(ext, "image/jpeg"))
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(item.image, missing="照片文件不存在。")
 
 
 @login_required

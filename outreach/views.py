@@ -8,13 +8,14 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import audit
+from core.downloads import private_file
 from core.excel import list_export
 from core.models import AuditAction
 from core.paging import paginate
@@ -247,9 +248,7 @@ def sighting_photo(request, uuid):
         organisation=s.station,
         summary=f"查看发现报告照片 {s.number}",
     )
-    response = FileResponse(s.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(s.photo, content_type="image/jpeg", missing="照片文件不存在。")
 
 
 # --- patrols (rule P2) ----------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ Outsiders get 404 (they never find the object); users who may read but not act g
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.models import STATION_KINDS
 from core.paging import paginate
@@ -110,11 +110,8 @@ def agreement_detail(request, uuid):
 @login_required
 def agreement_document(request, uuid):
     agreement = selectors.agreement_get(user=request.user, uuid=uuid)
-    if not agreement.document:
-        raise Http404("没有协议文本。")
-    ext = agreement.document.name.rsplit(".", 1)[-1]
-    return FileResponse(agreement.document.open("rb"), filename=f"{agreement.number}.{ext}",
-                        content_type="application/pdf" if ext == "pdf" else "image/jpeg")
+    ext = agreement.document.name.rsplit(".", 1)[-1] if agreement.document else ""
+    return private_file(agreement.document, filename=f"{agreement.number}.{ext}", missing="没有协议文本。")
 
 
 @login_required
@@ -237,7 +234,7 @@ def visit_detail(request, uuid):
 @login_required
 def visit_photo(request, uuid):
     photo = selectors.visit_photo_get(user=request.user, uuid=uuid)
-    return FileResponse(photo.image.open("rb"), filename="photo.jpg", content_type="image/jpeg")
+    return private_file(photo.image, filename="photo.jpg", missing="照片文件不存在。")
 
 
 # --- placements, condition reports and facility reports -------------------------------------------------------

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
+from core.downloads import private_file
 from core.excel import list_export, table_xlsx
 from core.models import AuditAction
 from core.paging import paginate
@@ -240,9 +241,8 @@ def result_photo(request, uuid):
     result = get_scoped_or_404(InspectionResult.objects.select_related("inspection"), request.user, uuid=uuid)
     if not result.photo:
         raise Http404("没有现场照片。")
-    return FileResponse(
-        result.photo.open("rb"), filename=f"{result.inspection.number}.jpg", content_type="image/jpeg"
-    )
+    return private_file(result.photo, filename=f"{result.inspection.number}.jpg", content_type="image/jpeg",
+                        missing="照片文件不存在。")
 
 
 # --- the hazard ledger ------------------------------------------------------------------------------------

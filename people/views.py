@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.audit import log_read
+from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.models import Division, DivisionLevel, Role
 from core.paging import paginate
@@ -143,19 +144,7 @@ def reveal_id(request, uuid):
 def photo(request, uuid):
     """Stream a photo through the scope check; never a public URL, never cached."""
     item = selectors.photo_get(user=request.user, uuid=uuid)
-    try:
-        handle = item.image.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("照片文件不存在。") from exc
-    response = FileResponse(handle, content_type=_content_type(item.image.name))
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _content_type(name: str) -> str:
-    ext = name.rsplit(".", 1)[-1].lower()
-    return {"png": "image/png", "webp": "image/webp"}.get(ext, "image/jpeg")
+    return private_file(item.image, missing="照片文件不存在。")
 
 
 @login_required

@@ -7,12 +7,13 @@ a step the case's state does not allow → back to the case page with a message 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import log_read
+from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.paging import paginate
 from core.printing import print_response
@@ -311,5 +312,4 @@ def step_document(request, uuid):
         raise Http404("该步骤没有文书。")
     log_read(request, "落户安置文书", objects=[step], person_uuid=step.case.person.uuid)
     ext = step.document.name.rsplit(".", 1)[-1]
-    return FileResponse(step.document.open("rb"), filename=f"{step.case.number}-{step.kind}.{ext}",
-                        content_type="application/pdf" if ext == "pdf" else "image/jpeg")
+    return private_file(step.document, filename=f"{step.case.number}-{step.kind}.{ext}", missing="文书文件不存在。")

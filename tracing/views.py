@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import audit, log_read
+from core.downloads import private_file
 from core.excel import ExcelBook
 from core.models import AuditAction, Organisation, Role
 from core.paging import paginate
@@ -168,7 +169,7 @@ def check_photo(request, uuid):
         raise Http404("该请求没有附带照片。")
     audit(actor=request.user, action=AuditAction.VIEW, obj=check, summary=f"查看核查照片 {check.number}",
           organisation=check.station, person_uuid=check.person.uuid)
-    return FileResponse(check.photo.image.open("rb"), filename=check.photo.image.name.rsplit("/", 1)[-1])
+    return private_file(check.photo.image, missing="照片文件不存在。")
 
 
 @login_required
@@ -177,7 +178,7 @@ def attachment(request, uuid):
     check = att.check_request
     audit(actor=request.user, action=AuditAction.VIEW, obj=check, summary=f"查看核查答复附件 {att.filename}",
           organisation=check.station, person_uuid=check.person.uuid)
-    return FileResponse(att.file.open("rb"), filename=att.filename, content_type=att.content_type)
+    return private_file(att.file, filename=att.filename, content_type=att.content_type, missing="附件文件不存在。")
 
 
 @login_required

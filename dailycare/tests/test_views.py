@@ -169,3 +169,10 @@ def test_i8_n10_n11_the_api_writes_plans_assessments_and_reports(client_for, cas
                          {"outcomes": [{"service": "bath"}, {"service": "talk", "outcome": "declined"}]},
                          content_type="application/json")
     assert checks.status_code == 201 and [c["name"] for c in checks.json()] == ["洗一次热水澡", "进行一次谈心"]
+
+
+def test_c2_a_zone_filter_that_is_not_a_uuid_is_ignored_not_a_server_error(client_for, cast, setup):
+    client = client_for(cast.carer)
+    not_a_uuid = "x" * 36
+    for name in ("dailycare:meals", "dailycare:samples", "dailycare:meal_new"):
+        assert client.get(reverse(name), {"zone": not_a_uuid}).status_code == 200, name
