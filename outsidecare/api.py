@@ -7,10 +7,12 @@ import binascii
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
 from core.models import STATION_KINDS, Organisation, OrgKind
 from core.paging import PAGE_SIZE
@@ -172,7 +174,7 @@ class VisitIn(Schema):
     safety: str = Field("", max_length=500)
     note: str = Field("", max_length=2000)
     people: list[VisitPersonIn] = Field(max_length=500)
-    photos_base64: list[str] = Field([], max_length=12)
+    photos_base64: list[Annotated[str, StringConstraints(max_length=30_000_000)]] = Field([], max_length=12)
 
 
 @router.get("/visits", response=list[VisitOut], summary="探访记录（规则C4、C5）")

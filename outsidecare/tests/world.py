@@ -37,7 +37,10 @@ def extend_world(cast, ctx):
     zone = ctx.beds[0].zone
     services.bringback_plan_create(by=cast.head, station=cast.station, planned_on=today, transport="站内车辆",
                                    zone=zone, placements=[placement])
-    return {"secrets": ["托世界"]}
+    # The report forms are the hospital's and the facility's own (the station owner of the walk is not them);
+    # outsidecare/tests prove another facility and an unrelated station get 404 there.
+    return {"secrets": ["托世界"], "routes_without_fixture": {"/outsidecare/agreements/<uuid:uuid>/report/",
+                                                            "/outsidecare/placements/<uuid:uuid>/report/"}}
 
 
 def _png():
