@@ -7,6 +7,7 @@
 """
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -53,3 +54,12 @@ def past_moment(
             {field: f"{label}不能早于{not_before_label}（{timezone.localtime(not_before):%Y-%m-%d %H:%M}）。"}
         )
     return value
+
+
+def is_uuid(value) -> bool:
+    """Whether a query-string or form value is a UUID (anything else is ignored as a filter, never a 500)."""
+    try:
+        uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True

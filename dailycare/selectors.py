@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.models import STATION_KINDS, Organisation, OrgKind
 from core.scoping import get_scoped_or_404, scoped, visible_organisations
+from core.validation import is_uuid
 from dailycare import access
 from dailycare.models import (
     GROUP_FLAGS,
@@ -25,10 +26,7 @@ from people.states import IN_CARE, EpisodeStatus
 
 def uuid_or_blank(value: str) -> str:
     """A filter's UUID, or no filter when the query string holds anything else (never a 500)."""
-    try:
-        return str(uuid.UUID(value)) if value else ""
-    except (ValueError, TypeError, AttributeError):
-        return ""
+    return str(uuid.UUID(value)) if value and is_uuid(value) else ""
 
 
 def zones(*, user) -> QuerySet:

@@ -19,6 +19,7 @@ from core.downloads import private_file
 from core.excel import list_export
 from core.models import AuditAction
 from core.paging import paginate
+from core.validation import is_uuid
 from core.views import form_errors_from
 from outreach import selectors, services
 from outreach.forms import (
@@ -375,7 +376,7 @@ def encounter_link(request, uuid):
         Episode.objects.filter(
             uuid=request.POST.get("episode") or None, station=encounter.patrol.organisation
         ).first()
-        if _is_uuid(request.POST.get("episode"))
+        if is_uuid(request.POST.get("episode"))
         else None
     )
     try:
@@ -385,16 +386,6 @@ def encounter_link(request, uuid):
     else:
         messages.success(request, "已关联求助登记。")
     return redirect("outreach:patrol", uuid=encounter.patrol.uuid)
-
-
-def _is_uuid(value) -> bool:
-    import uuid as uuidlib
-
-    try:
-        uuidlib.UUID(str(value))
-    except (ValueError, TypeError):
-        return False
-    return True
 
 
 # --- hot spots and campaigns (rule P3) -----------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.models import Organisation, OrgKind
 from core.scoping import can_write, get_scoped_or_404, scoped
+from core.validation import is_uuid
 from outsidecare import access
 from outsidecare.models import (
     Agreement,
@@ -60,7 +61,7 @@ def agreement_for_inspection(*, user, uuid) -> Agreement:
     try:
         return agreement_get(user=user, uuid=uuid)
     except Http404:
-        if not user.is_authenticated or not _is_uuid(uuid):
+        if not user.is_authenticated or not is_uuid(uuid):
             raise
         stations = PanelMembership.objects.filter(member=user, ended_on__isnull=True).values("station_id")
         found = Agreement.objects.select_related("station", "facility").filter(station_id__in=stations,
@@ -193,16 +194,6 @@ def visit_places(*, user) -> list[Placement]:
             "organisation").order_by("organisation__kind", "organisation__name", "started_at"):
         seen.setdefault(p.organisation_id, p)
     return list(seen.values())
-
-
-def _is_uuid(value) -> bool:
-    import uuid as uuidlib
-
-    try:
-        uuidlib.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def visit_candidates(*, station: Organisation, organisation: Organisation) -> QuerySet[Placement]:

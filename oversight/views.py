@@ -19,6 +19,7 @@ from core.models import AuditAction
 from core.paging import paginate
 from core.printing import print_response
 from core.scoping import get_scoped_or_404
+from core.validation import is_uuid
 from core.views import form_errors_from
 from oversight import access, selectors, services
 from oversight.forms import (
@@ -253,20 +254,10 @@ def _ledger(request):
     return selectors.hazard_list(
         user=request.user,
         status=g.get("status", "open"),
-        organisation=g.get("organisation", "") if _is_uuid(g.get("organisation", "")) else "",
+        organisation=g.get("organisation", "") if is_uuid(g.get("organisation", "")) else "",
         overdue=g.get("overdue") == "1",
         category=g.get("category", "") if g.get("category", "") in HazardCategory.values else "",
     )
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid as uuidlib
-
-    try:
-        uuidlib.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @login_required
@@ -1164,7 +1155,7 @@ def _assessment_filters(request) -> dict:
     return {
         "year": _year(g.get("year")),
         "status": g.get("status", "") if g.get("status", "") in AssessmentStatus.values else "",
-        "station": g.get("station", "") if _is_uuid(g.get("station", "")) else "",
+        "station": g.get("station", "") if is_uuid(g.get("station", "")) else "",
     }
 
 

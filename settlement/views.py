@@ -17,6 +17,7 @@ from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.paging import paginate
 from core.printing import print_response
+from core.validation import is_uuid
 from core.views import form_errors_from, service_checks
 from settlement import access, selectors, services
 from settlement.forms import (
@@ -46,22 +47,12 @@ def _filters(request) -> dict:
     valid = {v for v, _ in selectors.STATUS_FILTERS} | {"all"}
     return {
         "status": status if status in valid else "open",
-        "station": g.get("station", "")[:36] if _is_uuid(g.get("station", "")) else "",
+        "station": g.get("station", "")[:36] if is_uuid(g.get("station", "")) else "",
         "q": g.get("q", "").strip()[:50],
         "date_from": _date(g.get("date_from", "")),
         "date_to": _date(g.get("date_to", "")),
         "awaiting": "police" if g.get("awaiting") == "police" else "",
     }
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid as uuidlib
-
-    try:
-        uuidlib.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _date(value: str):
