@@ -188,6 +188,7 @@ def build_world(cast) -> SimpleNamespace:
         uuids=uuids,
         uuids_for=lambda route: uuids_for(route, uuids, ranked),
         likely_uuids=lambda route: likely_uuids(route, uuids, ranked),
+        model_of=lambda uuid: ranked.get(uuid),
         secrets=[p.name for p in persons] + [p.file_no for p in persons] + extra_secrets,
         routes_without_fixture=skip_routes,
         api_paths_without_fixture=skip_api,
