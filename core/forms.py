@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
 
 from core.models import Division, DivisionLevel, Organisation, OrgKind, Role, User
 
@@ -18,13 +19,25 @@ class OrganisationForm(forms.ModelForm):
                   "bed_capacity", "is_active", "region"]
         widgets = {"region": forms.SelectMultiple(attrs={"size": 6, "wide": "1"})}
 
-    def __init__(self, *args, organisations=None, editable=None, **kwargs):
+    def __init__(self, *args, organisations=None, editable=None, divisions=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = Division.objects.filter(
+        # The choices are the divisions the user administers (core.scoping.visible_divisions; the service refuses
+        # others anyway) plus the organisation's current ones, so a city's administrator picks among its own
+        # counties and towns instead of scrolling the country's 3,000 divisions.
+        choices = Division.objects.all()
+        if divisions is not None:
+            current = {self.instance.division_id} if self.instance.pk else set()
+            if self.instance.pk:
+                current |= set(self.instance.region.values_list("pk", flat=True))
+            choices = Division.objects.filter(Q(pk__in=divisions.values("pk")) | Q(pk__in=current))
+        self.fields["division"].queryset = choices.filter(
             level__in=[DivisionLevel.PROVINCE, DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP,
                        DivisionLevel.VILLAGE])
-        self.fields["region"].queryset = Division.objects.filter(level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY,
-                                                                            DivisionLevel.PROVINCE])
+        self.fields["region"].queryset = choices.filter(level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY,
+                                                                   DivisionLevel.PROVINCE])
+        # the service's words (core.services.organisation_save) for a division outside the user's area
+        self.fields["division"].error_messages["invalid_choice"] = "所在区划不在您的管辖区域内。"
+        self.fields["region"].error_messages["invalid_choice"] = "服务区域超出您的管辖区域。"
         self.fields["region"].help_text = "仅区域性中心填写：其指导、调度的区域。"
         if organisations is not None:
             self.fields["supervisor"].queryset = organisations

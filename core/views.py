@@ -154,7 +154,8 @@ def org_edit(request, uuid=None):
     if not editable:
         raise PermissionDenied("您无权新增或修改该机构。" if org is None else "您无权修改该机构。")
     form = OrganisationForm(request.POST or None, instance=org, organisations=policies.supervisor_choices(request.user)
-                            if org is None or "supervisor" in editable else None, editable=editable)
+                            if org is None or "supervisor" in editable else None, editable=editable,
+                            divisions=visible_divisions(request.user))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "region"}
         try:

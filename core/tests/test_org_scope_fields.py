@@ -286,3 +286,13 @@ def test_hole1_an_admin_cannot_edit_a_superuser_account(cast, client_for):
     )
     root.refresh_from_db()
     assert root.check_password("x")
+
+
+def test_hole1_the_organisation_form_offers_only_the_divisions_the_admin_administers(client, cast):
+    """A city department's administrator picks among its own city's divisions, not the country's."""
+    client.force_login(cast.admin)
+    body = client.get(f"/manage/organisations/{cast.station.uuid}/").content.decode()
+    assert "英德市" in body and "清远市" in body
+    assert "韶关市" not in body and "北京市" not in body
+    # the current division stays shown even where it is outside the choices (here: within them)
+    assert f'value="{cast.station.division_id}" selected' in body
