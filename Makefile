@@ -89,6 +89,13 @@ lock:
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Province-scale benchmark (issue 9; PostgreSQL on 127.0.0.1:5432, docs/benchmarks.md): fills guitu_province_$(SIZE)
+# once (kept and reused), then times every list, search, dashboard and detail page as the demo-like logins and
+# writes the table and the slow queries' plans to bench/results/. Not part of `make test`. `make bench SIZE=20000`.
+SIZE ?= 1000000
+bench: install
+	nice -n 10 $(PY) bench/province.py --episodes $(SIZE) --reuse
+
 worker: install
 	$(PY) manage.py run_huey
 
