@@ -126,6 +126,12 @@ if _db_url:
 
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL; leave it empty for SQLite")
     DATABASES["default"]["TEST"] = {"NAME": env_str("GUITU_TEST_DB_NAME", "test_guitu")}
+    # JIT compilation off for the application's connections (issue 9): the province benchmark saw PostgreSQL
+    # spend 14.6 s compiling a 13.6 s deadline query and 1.7 s of a 2.8 s dashboard query; short OLTP queries
+    # never repay it. GUITU_PG_JIT=1 leaves the server's setting alone (e.g. behind a pooler that refuses
+    # startup options).
+    if not env_bool("GUITU_PG_JIT", False):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {
