@@ -93,8 +93,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.AuditContextMiddleware",
     "core.sessionpolicy.SessionPolicyMiddleware",
-    # Last, so that it turns a locked-out login into the lockout page (core/login_throttle.py).
+    # After the session and audit middleware, so that it turns a locked-out login into the lockout page (core/login_throttle.py).
     "axes.middleware.AxesMiddleware",
+    # After everything that reads the session or the user: only the view's reads may go to a replica.
+    "core.dbrouting.ReportingReadsMiddleware",
 ]
 
 ROOT_URLCONF = "guitu.urls"
@@ -145,6 +147,27 @@ else:
             },
         }
     }
+
+# Reporting off the primary (issue 9, core/dbrouting.py): with GUITU_REPLICA_DATABASE_URL (a PostgreSQL streaming
+# replica of the primary), statistics pages, the campaign table and Excel exports read from it; every write, the
+# audit chain and the sessions stay on the primary. Empty → everything on the primary.
+_replica_url = env_str("GUITU_REPLICA_DATABASE_URL", "")
+GUITU_REPORTING_DATABASE = None
+if _replica_url:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not _db_url:
+        raise ImproperlyConfigured("GUITU_REPLICA_DATABASE_URL needs DATABASE_URL: a replica of PostgreSQL, not of SQLite")
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=env_int("GUITU_DB_CONN_MAX_AGE", 60))
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("GUITU_REPLICA_DATABASE_URL must point to PostgreSQL")
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # Tests of a deployment with a replica read the primary's test database through it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    GUITU_REPORTING_DATABASE = "replica"
+DATABASE_ROUTERS = ["core.dbrouting.ReportingRouter"]
+#: GET requests under these paths are reporting reads (and every ``?format=xlsx`` export).
+GUITU_REPORTING_PATHS = ("/figures/", "/campaign/", "/api/v1/figures/", "/api/v1/campaign/")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -16,3 +16,16 @@ from guitu.settings import *  # noqa: E402,F403
 GUITU_OTP_ENFORCED = False
 GUITU_IDLE_TIMEOUT_MINUTES = 0
 GUITU_PASSWORD_MAX_AGE_DAYS = 0
+
+# A second database standing in for a read replica (core/tests/test_dbrouting.py): created only for the tests
+# that ask for it (pytest-django sets up the databases its collected tests use), without migrations — tables
+# from the models — and switched on per test with GUITU_REPORTING_DATABASE="replica".
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "TEST": {
+            "NAME": (DATABASES["default"].get("TEST", {}).get("NAME") + "_replica")
+            if DATABASES["default"]["ENGINE"].endswith("postgresql") else None,
+            "MIGRATE": False,
+        },
+    }
