@@ -20,10 +20,13 @@ Algorithm v1 (frozen: changing it would make every existing chain fail; migratio
 """
 
 import datetime
+import gzip
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -115,8 +118,10 @@ def head_hash() -> str:
 
 
 def chain(entry: AuditEntry) -> None:
-    """Fill ``entry.prev_hash`` and ``entry.hash`` just before it is inserted (caller holds :func:`lock`)."""
-    entry.at = entry.at or timezone.now()
+    """Fill ``entry.at``, ``entry.prev_hash`` and ``entry.hash`` just before it is inserted (caller holds
+    :func:`lock`). The time is taken under the lock, so ids, times and chain order agree: a month's partition
+    holds exactly a range of ids, and the retention purge can drop it whole (core/auditpartitions.py)."""
+    entry.at = timezone.now()
     # Stored as it will read back (tuples → lists, non-string keys → strings), so the hash verifies later.
     entry.changes = json.loads(json.dumps(entry.changes if entry.changes is not None else {}))
     entry.prev_hash = head_hash()
@@ -212,27 +217,105 @@ class ChainBroken(Exception):
     """The chain did not verify; nothing is purged (the evidence would be lost)."""
 
 
+ARCHIVE_FORMAT = "guitu-audit-archive/1"
+
+
+def _archive_row(row: dict) -> dict:
+    out = dict(row)
+    out["at"] = _utc(row["at"])
+    out["person_uuid"] = str(row["person_uuid"]) if row["person_uuid"] else None
+    out["ip"] = str(row["ip"]) if row["ip"] else None
+    return out
+
+
+def export(rows, *, anchor: str, cutoff: datetime.datetime) -> tuple[Path, str, int]:
+    """Write ``rows`` (AuditEntry values of ``_FIELDS`` in id order) to a gzip'd JSON-lines archive in
+    ``GUITU_AUDIT_ARCHIVE_DIR``: a header line (format, the hash the first row chains to, the cutoff), then one
+    line a row with its hashes — so the archive verifies on its own with the audit key (:func:`verify_archive`).
+    Written to a temporary name, synced, then renamed: a crash never leaves a half archive under the real name."""
+    directory = Path(getattr(settings, "GUITU_AUDIT_ARCHIVE_DIR", settings.VAR_DIR / "audit-archive"))
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+    partial = directory / f"audit-{stamp}.jsonl.gz.part"
+    count, first_id, last_id = 0, None, None
+    with open(partial, "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb") as out:
+            header = {"format": ARCHIVE_FORMAT, "anchor": anchor, "cutoff": _utc(cutoff)}
+            out.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
+            for row in rows.iterator(chunk_size=5000):
+                out.write(json.dumps(_archive_row(row), ensure_ascii=False, sort_keys=True).encode() + b"\n")
+                first_id = row["id"] if first_id is None else first_id
+                last_id, count = row["id"], count + 1
+        raw.flush()
+        os.fsync(raw.fileno())
+    final = directory / f"audit-{first_id}-{last_id}-{stamp}.jsonl.gz"
+    partial.rename(final)
+    digest = hashlib.sha256(final.read_bytes()).hexdigest()
+    return final, digest, count
+
+
+def verify_archive(path) -> Verification:
+    """Check an exported archive's chain from its anchor (the key is needed; the database is not)."""
+    with gzip.open(path, "rb") as lines:
+        header = json.loads(next(lines))
+        if header.get("format") != ARCHIVE_FORMAT:
+            return Verification(False, 0, None, "", "不是审计日志归档文件")
+        prev_hash, prev_id, checked = header["anchor"], None, 0
+        for line in lines:
+            row = json.loads(line)
+            row["at"] = datetime.datetime.fromisoformat(row["at"])
+            if row["prev_hash"] != prev_hash:
+                return Verification(False, checked, prev_id, prev_hash, f"归档中记录 #{row['id']} 之前缺少记录", row["id"])
+            if not hmac.compare_digest(row_hash(prev_hash, row), row["hash"]):
+                return Verification(False, checked, prev_id, prev_hash, f"归档中记录 #{row['id']} 的内容被修改", row["id"])
+            prev_hash, prev_id, checked = row["hash"], row["id"], checked + 1
+    return Verification(True, checked, prev_id, prev_hash)
+
+
+def _drop_old_months(cutoff: datetime.datetime, last_id: int) -> list[str]:
+    """Drop the monthly partitions wholly before ``cutoff`` whose rows are all being purged."""
+    from core import auditpartitions
+
+    dropped = []
+    for month in auditpartitions.droppable(cutoff):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT max(id) FROM {month.name}")  # noqa: S608 - a partition's own name
+            newest = cursor.fetchone()[0]
+        if newest is None or newest <= last_id:
+            auditpartitions.drop(month)
+            dropped.append(month.name)
+    return dropped
+
+
 def purge(*, now: datetime.datetime | None = None) -> AuditCheckpoint | None:
-    """Delete rows older than the retention period, leaving a signed anchor; refuse if the chain is broken."""
+    """Export, then delete the rows older than the retention period, leaving a signed anchor; refuse if the
+    chain is broken. On PostgreSQL whole months go by dropping their partitions; the rest row by row."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=retention_days())
+    # Verifying and exporting read rows that no longer change and take long at volume: outside the chain lock,
+    # so the stations' writes never wait for them. Only the cut itself happens under the lock.
+    result = verify()
+    if not result.ok:
+        raise ChainBroken(result.problem)
+    first_kept = AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+    old = AuditEntry.objects.filter(id__lt=first_kept) if first_kept else AuditEntry.objects.filter(id__lte=result.head_id or 0)
+    last = old.order_by("-id").values("id", "hash").first()
+    if last is None:
+        return None
+    anchor = _purge_anchor()
+    archive, digest, count = export(old.order_by("id").values(*_FIELDS),
+                                    anchor=anchor.last_hash if anchor else "", cutoff=cutoff)
     with transaction.atomic():
         lock()
-        result = verify()
-        if not result.ok:
-            raise ChainBroken(result.problem)
-        first_kept = (
-            AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
-        )
-        old = AuditEntry.objects.filter(id__lt=first_kept) if first_kept else AuditEntry.objects.all()
-        last = old.order_by("-id").values("id", "hash").first()
-        if last is None:
-            return None
-        count = old.count()
+        if (_purge_anchor() != anchor
+                or AuditEntry.objects.filter(id=last["id"]).values_list("hash", flat=True).first() != last["hash"]):
+            archive.unlink(missing_ok=True)
+            raise ChainBroken("清理期间审计链发生了变化，未删除任何记录，请重新执行")
         cp = AuditCheckpoint(
             kind=CheckpointKind.PURGE, last_id=last["id"], last_hash=last["hash"], rows=count, cutoff=cutoff
         )
         sign(cp)
         cp.save()
+        dropped = _drop_old_months(cutoff, last["id"])
         old._purge()
         AuditCheckpoint.objects.filter(kind=CheckpointKind.SEAL, last_id__lte=last["id"]).delete()
         from core.audit import audit
@@ -242,8 +325,9 @@ def purge(*, now: datetime.datetime | None = None) -> AuditCheckpoint | None:
             action="delete",
             object_type="core.AuditEntry",
             object_id=f"..{last['id']}",
-            summary=f"审计日志保存期满清理：删除 {count} 条（截至 #{last['id']}，{retention_days()} 天前）",
-            changes={"rows": count, "last_id": last["id"], "cutoff": _utc(cutoff)},
+            summary=f"审计日志保存期满清理：导出并删除 {count} 条（截至 #{last['id']}，{retention_days()} 天前）",
+            changes={"rows": count, "last_id": last["id"], "cutoff": _utc(cutoff), "archive": archive.name,
+                     "sha256": digest, "partitions_dropped": dropped},
         )
     return cp
 

@@ -284,6 +284,12 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["organisation", "at"]),
             models.Index(fields=["actor", "at"]),
+            # "What did this user do", "who looked at this file", an organisation's entries: newest first in the
+            # chain's order without a sort (issue 9; on PostgreSQL the table is partitioned by month, migration 0008).
+            models.Index(fields=["actor", "-id"], name="core_audit_actor_id_desc"),
+            models.Index(fields=["person_uuid", "-id"], name="core_audit_person_id_desc"),
+            models.Index(fields=["organisation", "-id"], name="core_audit_org_id_desc"),
+            models.Index(fields=["object_id", "-id"], name="core_audit_object_id_desc"),
         ]
 
     def __str__(self) -> str:

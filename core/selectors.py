@@ -3,7 +3,7 @@
 import datetime
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.models import AuditEntry, Organisation, Role, User
@@ -37,7 +37,8 @@ def audit_scope_q(user) -> Q:
     """An auditor sees the entries about the organisations in their scope (their own and, for a civil-affairs
     department, every organisation it supervises) and everything done by those organisations' users."""
     org_ids = visible_org_ids(user)
-    return Q(organisation_id__in=org_ids) | Q(actor__organisation_id__in=org_ids)
+    # The actors as a subquery, not a join: PostgreSQL then combines two index scans of the audit table.
+    return Q(organisation_id__in=org_ids) | Q(actor_id__in=User.objects.filter(organisation_id__in=org_ids).values("id"))
 
 
 def audit_list(*, user, filters: dict) -> QuerySet[AuditEntry]:
@@ -50,16 +51,25 @@ def audit_list(*, user, filters: dict) -> QuerySet[AuditEntry]:
     if filters.get("action"):
         qs = qs.filter(action=filters["action"])
     if filters.get("actor"):
-        qs = qs.filter(Q(actor_name__icontains=filters["actor"]) | Q(actor__username=filters["actor"]))
+        # A login name is one user: their entries by the (actor, id) index; otherwise part of a name.
+        actor_id = User.objects.filter(username=filters["actor"]).values_list("id", flat=True).first()
+        qs = qs.filter(actor_id=actor_id) if actor_id else qs.filter(actor_name__icontains=filters["actor"])
     if filters.get("organisation"):
         qs = qs.filter(organisation=filters["organisation"])
     if filters.get("object"):
         obj = filters["object"].strip()
-        match = Q(object_id=obj) | Q(object_type__icontains=obj)
         person = _uuid_or_none(obj)
-        if person is not None:
-            match |= Q(person_uuid=person)
+        if person is not None:  # a file or any object by its uuid: two indexed look-ups, no scan of the log
+            match = Q(object_id__in={obj, str(person)}) | Q(person_uuid=person)
+        elif obj.isdigit():
+            match = Q(object_id=obj)
+        else:  # a kind of object ("people.Person", "Person"): read through the log
+            match = Q(object_id=obj) | Q(object_type__icontains=obj)
         qs = qs.filter(match)
+        if person is not None:
+            # Few rows match, through two indexes: ordering by an expression keeps PostgreSQL from walking the
+            # whole log backwards in id order hoping to meet them early (measured: 0.8 s → milliseconds at 1M rows).
+            qs = qs.alias(newest=F("id") + 0).order_by("-newest")
     if filters.get("person"):
         qs = qs.filter(person_uuid=filters["person"])
     if filters.get("ip"):

@@ -20,6 +20,14 @@ def audit_seal_and_purge() -> None:
     purge()
 
 
+@db_periodic_task(crontab(hour="3", minute="5"))
+def audit_partitions_ahead() -> None:
+    """Daily: the audit table's monthly partitions for this month and the next months (PostgreSQL; issue 9)."""
+    from core.auditpartitions import ensure
+
+    ensure()
+
+
 @HUEY.on_startup()
 def refuse_wrong_keys() -> None:
     """The worker stops, like the web server, when a key is missing or does not match the database."""

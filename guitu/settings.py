@@ -347,6 +347,11 @@ if not GUITU_AUDIT_KEY:
 elif len(GUITU_AUDIT_KEY) < 32:
     validate_hash_key(GUITU_AUDIT_KEY, "GUITU_AUDIT_KEY")
 GUITU_AUDIT_RETENTION_DAYS = env_int("GUITU_AUDIT_RETENTION_DAYS", 183)
+# The retention purge exports the rows it removes here first (gzip'd JSON lines that verify with the audit key);
+# back this directory up with the database. On PostgreSQL the audit table is partitioned by month and the task
+# queue creates the partitions this many months ahead (core/auditpartitions.py).
+GUITU_AUDIT_ARCHIVE_DIR = Path(env_str("GUITU_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")))
+GUITU_AUDIT_MONTHS_AHEAD = env_int("GUITU_AUDIT_MONTHS_AHEAD", 3)
 if GUITU_AUDIT_RETENTION_DAYS < 183:
     from django.core.exceptions import ImproperlyConfigured
 

@@ -11,9 +11,15 @@ os.environ.setdefault("GUITU_DEV_KEYS", "1")
 # The test client and the browser tests' live server speak plain http.
 os.environ.setdefault("GUITU_HTTPS", "0")
 
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 from guitu.settings import *  # noqa: E402,F403
+from guitu.settings import DATABASES  # noqa: E402
 
 GUITU_OTP_ENFORCED = False
+# The retention purge's exports go to a directory of this run, not into the checkout's var/.
+GUITU_AUDIT_ARCHIVE_DIR = Path(tempfile.mkdtemp(prefix="guitu-audit-archive-"))
 GUITU_IDLE_TIMEOUT_MINUTES = 0
 GUITU_PASSWORD_MAX_AGE_DAYS = 0
 

@@ -362,7 +362,7 @@ def person_access_log(*, person: Person, user, limit: int = 200) -> list[AuditEn
         return []
     return list(
         AuditEntry.objects.filter(person_uuid=person.uuid, action__in=TIMELINE_HIDDEN)
-        .select_related("organisation").order_by("-at", "-id")[:limit]
+        .select_related("organisation").order_by("-id")[:limit]  # id order = time order (core/auditchain.chain)
     )
 
 

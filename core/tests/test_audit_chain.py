@@ -113,7 +113,7 @@ def test_retention_keeps_six_months_and_the_chain_still_verifies(settings):
     assert cp.rows == 3 and cp.last_id == old[-1].id
     assert not AuditEntry.objects.filter(id__in=[r.id for r in old]).exists()
     assert AuditEntry.objects.filter(id__in=[r.id for r in recent + after]).count() == 3
-    assert AuditEntry.objects.filter(summary__startswith="审计日志保存期满清理：删除 3 条").exists()
+    assert AuditEntry.objects.filter(summary__startswith="审计日志保存期满清理：导出并删除 3 条").exists()
     assert verify().ok
     # Deleting the first kept row is still noticed: its successor no longer chains to the anchor.
     _attacker().filter(id=recent[0].id).delete()

@@ -1,0 +1,124 @@
+"""The audit table partitioned by month on PostgreSQL (issue 9: audit at volume); SQLite keeps one table.
+
+A province writes tens of millions of audit rows a year — hundreds of millions once every read of personal data
+is audited. Partitioned by ``at`` (RANGE, one partition per calendar month in China Standard Time, plus a
+default partition that catches any row outside the prepared months), each month's indexes stay small, look-ups
+that name a period touch only its months, and the retention purge drops whole months instead of deleting rows.
+
+PostgreSQL 15 allows no identity column on a partitioned table, so ``id`` takes its values from a sequence owned
+by the column (``pg_get_serial_sequence`` finds it: Django's sequence reset and flush keep working). The primary
+key becomes ``(id, at)`` — a partitioned table's unique keys must contain the partition key; ids stay unique
+because only the sequence assigns them. Index names, foreign keys and the append-only trigger (0007) are kept.
+
+The months are created ahead by the task queue (``core.tasks.audit_partitions_ahead``,
+``core.auditpartitions.ensure``); this migration prepares the months of the existing rows and the next three.
+"""
+
+from django.db import migrations, models
+
+OLD = "core_auditentry_unpartitioned"
+TZ = "Asia/Shanghai"
+
+
+def _months(cursor, table: str) -> list[tuple[int, int]]:
+    cursor.execute(
+        f"SELECT date_trunc('month', min(at) AT TIME ZONE %s)::date, "  # noqa: S608 - fixed table names
+        f"date_trunc('month', now() AT TIME ZONE %s)::date FROM {table}",
+        [TZ, TZ],
+    )
+    first, this_month = cursor.fetchone()
+    first = first or this_month
+    months, (y, m) = [], (first.year, first.month)
+    end = (this_month.year * 12 + this_month.month - 1) + 3
+    while y * 12 + m - 1 <= end:
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def _create_month(cursor, parent: str, year: int, month: int) -> None:
+    ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
+    cursor.execute(
+        f"CREATE TABLE {parent}_y{year}m{month:02d} PARTITION OF {parent} "
+        f"FOR VALUES FROM ('{year}-{month:02d}-01 00:00:00+08') TO ('{ny}-{nm:02d}-01 00:00:00+08')"
+    )
+
+
+def _definitions(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE %s",
+                   [table, "%_pkey"])
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+        [table],
+    )
+    return indexes, cursor.fetchall()
+
+
+def _rebuild(cursor, *, partitioned: bool) -> None:
+    """Move the audit rows into a new ``core_auditentry`` (partitioned or not), keeping every name."""
+    indexes, foreign_keys = _definitions(cursor, "core_auditentry")
+    cursor.execute("LOCK TABLE core_auditentry IN ACCESS EXCLUSIVE MODE")
+    cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry")
+    cursor.execute(f"ALTER TABLE core_auditentry RENAME TO {OLD}")
+    cursor.execute(f"ALTER TABLE {OLD} RENAME CONSTRAINT core_auditentry_pkey TO {OLD}_pkey")
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    for name, _ in foreign_keys:
+        cursor.execute(f'ALTER TABLE {OLD} DROP CONSTRAINT "{name}"')
+    if partitioned:
+        cursor.execute(f"ALTER TABLE {OLD} ALTER COLUMN id DROP IDENTITY IF EXISTS")
+        cursor.execute(f"ALTER TABLE {OLD} ALTER COLUMN id DROP DEFAULT")
+        cursor.execute("DROP SEQUENCE IF EXISTS core_auditentry_id_seq")
+        cursor.execute(f"CREATE TABLE core_auditentry (LIKE {OLD} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+                       "PARTITION BY RANGE (at)")
+        cursor.execute("CREATE SEQUENCE core_auditentry_id_seq OWNED BY core_auditentry.id")
+        cursor.execute("ALTER TABLE core_auditentry ALTER COLUMN id SET DEFAULT nextval('core_auditentry_id_seq')")
+        cursor.execute("ALTER TABLE core_auditentry ADD CONSTRAINT core_auditentry_pkey PRIMARY KEY (id, at)")
+        for year, month in _months(cursor, OLD):
+            _create_month(cursor, "core_auditentry", year, month)
+        cursor.execute("CREATE TABLE core_auditentry_default PARTITION OF core_auditentry DEFAULT")
+        cursor.execute(f"INSERT INTO core_auditentry SELECT * FROM {OLD} ORDER BY id")
+        cursor.execute("SELECT setval('core_auditentry_id_seq', COALESCE((SELECT max(id) FROM core_auditentry), 0) + 1,"
+                       " false)")
+    else:
+        cursor.execute("DROP SEQUENCE IF EXISTS core_auditentry_id_seq CASCADE")
+        cursor.execute(f"CREATE TABLE core_auditentry (LIKE {OLD} INCLUDING CONSTRAINTS)")
+        cursor.execute(f"INSERT INTO core_auditentry SELECT * FROM {OLD} ORDER BY id")
+        cursor.execute("ALTER TABLE core_auditentry ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY")
+        cursor.execute("SELECT setval(pg_get_serial_sequence('core_auditentry', 'id'), "
+                       "COALESCE((SELECT max(id) FROM core_auditentry), 0) + 1, false)")
+        cursor.execute("ALTER TABLE core_auditentry ADD CONSTRAINT core_auditentry_pkey PRIMARY KEY (id)")
+    cursor.execute(f"DROP TABLE {OLD} CASCADE")
+    for _, definition in indexes:
+        # A partitioned parent's index reads "ON ONLY"; on the new table (either kind) it must recurse.
+        cursor.execute(definition.replace(" ON ONLY ", " ON "))
+    for name, definition in foreign_keys:
+        cursor.execute(f'ALTER TABLE core_auditentry ADD CONSTRAINT "{name}" {definition}')
+    cursor.execute("CREATE TRIGGER core_auditentry_append_only BEFORE UPDATE ON core_auditentry "
+                   "FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only()")
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            _rebuild(cursor, partitioned=True)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            _rebuild(cursor, partitioned=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0007_audit_append_only")]
+
+    operations = [
+        migrations.RunPython(forwards, backwards),
+        # "What did this user do" and "who looked at this file", newest first by the chain's order.
+        migrations.AddIndex("auditentry", models.Index(fields=["actor", "-id"], name="core_audit_actor_id_desc")),
+        migrations.AddIndex("auditentry", models.Index(fields=["person_uuid", "-id"], name="core_audit_person_id_desc")),
+        migrations.AddIndex("auditentry", models.Index(fields=["organisation", "-id"], name="core_audit_org_id_desc")),
+        migrations.AddIndex("auditentry", models.Index(fields=["object_id", "-id"], name="core_audit_object_id_desc")),
+    ]
