@@ -55,6 +55,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+
 __all__ = ["PersonIdentified", "EpisodeClosed", "EpisodeLeft", "PersonComparisonRequested", "subscribe",
            "unsubscribe", "publish", "handlers"]
 
@@ -136,6 +138,11 @@ def handlers(event_type: type) -> list[str]:
 def publish(event: Any) -> list[Any]:
     """Run every handler of the event's type in order; return their results.
 
-    Handlers run in the caller's transaction: an exception propagates and undoes everything.
+    Handlers run in the caller's transaction (opened here if the caller has none, so a handler that locks rows
+    works however it is reached): an exception propagates and undoes everything.
     """
-    return [handler(event) for handler in list(_handlers.get(type(event), {}).values())]
+    subscribed = list(_handlers.get(type(event), {}).values())
+    if not subscribed:
+        return []
+    with transaction.atomic():
+        return [handler(event) for handler in subscribed]

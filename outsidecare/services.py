@@ -168,6 +168,7 @@ def open_count(agreement: Agreement) -> int:
     return Placement.objects.filter(agreement=agreement, ended_at__isnull=True).count()
 
 
+@transaction.atomic
 def agreement_for_placement(*, station: Organisation, facility: Organisation, at: datetime.datetime,
                             agreement: Agreement | None = None, agreement_ref: str = "") -> Agreement:
     """Rule C5: the agreement a new outside-care placement is made under — in force at the start date between

@@ -66,6 +66,7 @@ def name_pinyin(name: str) -> tuple[str, str]:
     return " ".join(syllables).lower(), "".join(s[0] for s in syllables).lower()
 
 
+@transaction.atomic
 def provisional_name(station: Organisation, year: int) -> str:
     """无名氏-站-年-序号, e.g. 无名氏-清远站-2026-007."""
     seq = next_sequence(f"provisional:{station.pk}:{year}")

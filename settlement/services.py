@@ -263,7 +263,6 @@ def _withdraw(case: SettlementCase, *, by, reason: str, organisation: Organisati
 # --- rules S1, E1, S3: placement ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def case_area(case: SettlementCase) -> str:
     """The division-code prefix of the city (or province) of the case's department: the institution and the
     police named at placement must be in it — they are given read access to the person's case, so a station
@@ -271,6 +270,7 @@ def case_area(case: SettlementCase) -> str:
     return division_prefix(case.department.division.code)[:4]
 
 
+@transaction.atomic
 def settlement_place(*, by, case: SettlementCase, kind: str, institution: Organisation | None,
                      police: Organisation | None, receiver: str, receiver_phone: str = "",
                      placed_at: datetime.datetime | None = None, reason: str = "", document=None,

@@ -17,6 +17,7 @@ class Happened:
     person: str
 
 
+@pytest.mark.django_db  # publish opens a transaction for its handlers
 def test_handlers_run_in_registration_order_and_return_their_results():
     calls = []
 
