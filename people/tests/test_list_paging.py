@@ -144,3 +144,19 @@ def test_issue9_api_pages_by_cursor_in_scope(client, cast):
     bad = client.get(f"{BASE}/persons", {"cursor": "forged"}, **headers)
     assert bad.status_code == 400 and "cursor" in bad.content.decode()
     assert Person.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_issue9_the_intake_api_pages_by_cursor_and_refuses_a_bad_one(client, cast):
+    _files(cast, 55, admit=True)
+    headers = bearer(cast.head)
+    first = client.get("/api/v1/intake/requests", **headers)
+    assert first.status_code == 200 and len(first.json()) == 50 and first["X-Next-Cursor"]
+    rest = client.get("/api/v1/intake/requests", {"cursor": first["X-Next-Cursor"]}, **headers)
+    assert len(rest.json()) == 5 and rest["X-Next-Cursor"] == ""
+    assert not {e["uuid"] for e in first.json()} & {e["uuid"] for e in rest.json()}
+    for url in ("/api/v1/intake/requests", "/api/v1/leaving/departures"):
+        bad = client.get(url, {"cursor": "x" * 40}, **headers)
+        assert bad.status_code == 400 and "cursor" in bad.json()["fields"], url
+        far = client.get(url, {"page": 21}, **headers)
+        assert far.status_code == 400 and "page" in far.json()["fields"], url
