@@ -14,7 +14,22 @@ def search_columns(name, aliases, pinyin):
     return (pinyin or "").replace(" ", ""), " ".join("".join(ch * 3 for ch in p.lower()) for p in parts if p)[:800]
 
 
+#: The same derivation in SQL: a province's million files in one statement (bulk_update's CASE over
+#: batches took minutes per 100,000 rows under load).
+BACKFILL_SQL = r"""
+UPDATE people_person SET name_pinyin_flat = replace(name_pinyin, ' ', ''),
+  name_grams = left(array_to_string(ARRAY(
+    SELECT regexp_replace(lower(part), '(.)', '\1\1\1', 'g')
+    FROM unnest(ARRAY[name] || string_to_array(replace(aliases, '；', ';'), ';')) WITH ORDINALITY AS t(raw, n),
+         LATERAL (SELECT CASE WHEN n = 1 THEN raw ELSE btrim(raw) END AS part) p
+    WHERE p.part <> '' ORDER BY n), ' '), 800)
+"""
+
+
 def backfill(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKFILL_SQL)
+        return
     Person = apps.get_model("people", "Person")
     batch, last = 5_000, 0
     while True:

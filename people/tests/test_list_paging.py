@@ -160,3 +160,21 @@ def test_issue9_the_intake_api_pages_by_cursor_and_refuses_a_bad_one(client, cas
         assert bad.status_code == 400 and "cursor" in bad.json()["fields"], url
         far = client.get(url, {"page": 21}, **headers)
         assert far.status_code == 400 and "page" in far.json()["fields"], url
+
+
+@pytest.mark.django_db
+def test_issue9_the_migrations_sql_backfill_derives_what_save_derives(cast):
+    """PostgreSQL backfills the search columns in one UPDATE; it must agree with ``Person.save``."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL backfill runs on PostgreSQL only")
+    import importlib
+
+    from people.models import search_columns
+
+    migration = importlib.import_module("people.migrations.0012_search_columns_keyset_indexes")
+    person = _files(cast, 1)[0]
+    Person.objects.filter(pk=person.pk).update(aliases=" 小伟；阿强;;Ah Qiang ", name_pinyin_flat="", name_grams="")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL_SQL)
+    person.refresh_from_db()
+    assert (person.name_pinyin_flat, person.name_grams) == search_columns(person.name, person.aliases, person.name_pinyin)
