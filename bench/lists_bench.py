@@ -223,7 +223,15 @@ def fill(stations, count: int) -> None:
     from core.models import User
     from intake.models import Decision, IntakeRecord, Reason
     from leaving.models import Departure
-    from people.models import Channel, Episode, EpisodeTransition, IdentityStatus, Person, PersonStation
+    from people.models import (
+        Channel,
+        Episode,
+        EpisodeTransition,
+        IdentityStatus,
+        Person,
+        PersonStation,
+        search_columns,
+    )
     from people.services import name_pinyin
     from people.states import EpisodeStatus as S
 
@@ -261,7 +269,9 @@ def fill(stations, count: int) -> None:
             two = made + 1 < target and rng.random() < 0.15
             station = stations[(home + 1 + rng.randrange(len(stations) - 1)) % len(stations)] if two and len(stations) > 1 \
                 else stations[home]
-            p = Person(id=pid, file_no=f"B-{pid:08d}", name=name, name_pinyin=pinyin, name_initials=initials, sex=sex,
+            flat, grams = search_columns(name, "", pinyin)  # what Person.save() derives (issue 9)
+            p = Person(id=pid, file_no=f"B-{pid:08d}", name=name, name_pinyin=pinyin, name_initials=initials,
+                       name_pinyin_flat=flat, name_grams=grams, sex=sex,
                        birth_date=birth if identified else None, birth_year_est=birth.year,
                        identity_status=IdentityStatus.IDENTIFIED if identified else IdentityStatus.UNIDENTIFIED,
                        dialect=rng.choice(DIALECTS), registered_by=stations[home], current_station=station,

@@ -421,6 +421,9 @@ class Filler:
         self.log = log or (lambda msg: None)
         self.encrypt_id, self.hash_id, self.mask_id, self.checksum = encrypt_id, hash_id, mask_id, checksum_char
         self._pinyin = name_pinyin
+        from people.models import search_columns
+
+        self._search_columns = search_columns  # the search columns Person.save() derives (issue 9)
         self.pinyin_cache: dict[str, tuple[str, str]] = {}
         self.clock = Clock()
         mine = stations if stations is not None else list(range(len(world.stations)))
@@ -461,8 +464,8 @@ class Filler:
         t = {}
         t["bed"] = Table(Bed, ["id", "uuid", "zone_id", "code", "created_at", "updated_at"])
         t["person"] = Table(PersonModel, [
-            "id", "uuid", "file_no", "name", "name_is_provisional", "name_pinyin", "name_initials", "sex",
-            "birth_date", "birth_year_est", "age_min", "age_max", "id_number_enc", "id_number_hash",
+            "id", "uuid", "file_no", "name", "name_is_provisional", "name_pinyin", "name_initials", "name_pinyin_flat",
+            "name_grams", "sex", "birth_date", "birth_year_est", "age_min", "age_max", "id_number_enc", "id_number_hash",
             "id_number_masked", "hukou_division_id", "hukou_text", "height_cm", *FLAGS, "identity_status",
             "registered_by_id", "current_station_id", "created_at", "updated_at"], dialect="普通话", build="medium")
         t["ps"] = Table(PersonStation, ["id", "person_id", "station_id", "since"])
@@ -893,9 +896,10 @@ class Filler:
         pinyin = self.pinyin_cache.get(cache_key)
         if pinyin is None:
             pinyin = self.pinyin_cache[cache_key] = self._pinyin(name)
+        flat, grams = self._search_columns(name, "", pinyin[0])
         self.t["person"].add(
             str(person.id), person.uuid, person.file_no, name, "f" if known else "t", pinyin[0], pinyin[1],
-            person.sex, person.birth_date if known and person.birth_date else NULL, str(person.birth_year),
+            flat, grams, person.sex, person.birth_date if known and person.birth_date else NULL, str(person.birth_year),
             NULL if known else str(max(0, year - person.birth_year - 5)), NULL if known else str(year - person.birth_year + 5),
             enc, hsh, masked, hukou_id, hukou_text, str(150 + rng.randrange(35)),
             *("t" if f else "f" for f in person.flags), status, str(st.id), str(st.id), clock(req),

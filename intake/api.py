@@ -4,10 +4,11 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Organisation
-from core.paging import PAGE_SIZE
+from core.paging import api_page
 from core.scoping import require_case_write, require_write
 from intake import selectors, services
 from intake.models import Belonging, HealthCheck, PoliceHandover, SafetyCheck
@@ -245,12 +246,13 @@ def _candidates(request, payload: RegisterIn, exclude=None) -> list[dict]:
 # ---------- endpoints ----------
 @router.get("/requests", response=list[EpisodeOut], summary="求助记录列表（含不予救助、终止救助，规则I1）")
 def list_requests(request, channel: str = Query("", max_length=32), decision: str = Query("", max_length=32), status: str = Query("", max_length=32),
-                  date_from: datetime.date | None = None, date_to: datetime.date | None = None, page: int = Query(1, ge=1, le=100_000)):
+                  date_from: datetime.date | None = None, date_to: datetime.date | None = None, page: int = Query(1, ge=1, le=100_000),
+                  cursor: str = Query("", max_length=1000, description="上一页应答头 X-Next-Cursor 的值（键集翻页）"),
+                  response: HttpResponse = None):
     qs = selectors.intake_list(user=request.user, filters={"channel": channel, "decision": decision,
                                                            "status": status, "date_from": date_from,
                                                            "date_to": date_to})
-    start = (max(page, 1) - 1) * PAGE_SIZE
-    return list(qs[start:start + PAGE_SIZE])
+    return api_page(qs, page=page, cursor=cursor, response=response)
 
 
 @router.post("/requests/check", response=list[CandidateOut], summary="登记前查找可能重复的档案（规则I4、E4）")

@@ -11,9 +11,11 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from core.models import Organisation, User
+from core.paging import api_page
 from core.scoping import require_case_write
 from leaving import selectors, services
 from leaving.selectors import LEAVING_ROLES
@@ -148,8 +150,9 @@ def departure_get(request, departure_uuid: uuid.UUID):
 
 @router.get("/departures", response=list[DepartureOut], summary="离站记录列表（按数据范围）")
 def departure_list(request, exit_type: str = Query("", max_length=32), date_from: datetime.date | None = None,
-                   date_to: datetime.date | None = None, page: int = Query(1, ge=1, le=100_000)):
+                   date_to: datetime.date | None = None, page: int = Query(1, ge=1, le=100_000),
+                   cursor: str = Query("", max_length=1000, description="上一页应答头 X-Next-Cursor 的值（键集翻页）"),
+                   response: HttpResponse = None):
     qs = selectors.departure_list(user=request.user, filters={"exit_type": exit_type, "date_from": date_from,
                                                                "date_to": date_to})
-    start = (max(page, 1) - 1) * 50
-    return [_out(d) for d in qs.select_related("transfer_org")[start:start + 50]]
+    return [_out(d) for d in api_page(qs.select_related("transfer_org"), page=page, cursor=cursor, response=response)]

@@ -4,11 +4,12 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.models import Organisation
-from core.paging import PAGE_SIZE
+from core.paging import api_page
 from core.scoping import require_write, scoped, visible_org_ids
 from people import selectors, services
 from people.forms import find_county
@@ -154,7 +155,9 @@ def _person_data(payload: PersonIn, fields: set[str] | None = None) -> dict:
 @router.get("/persons", response=list[PersonListOut], summary="检索人员档案（姓名/拼音/身份证号/档案号）")
 def person_list(request, q: str = Query("", max_length=100), sex: str = Query("", max_length=32), age_min: int | None = Query(None, ge=0, le=150), age_max: int | None = Query(None, ge=0, le=150),
                 station: uuid.UUID | None = None, identity_status: str = Query("", max_length=32), special_group: str = Query("", max_length=32),
-                in_care: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000)):
+                in_care: str = Query("", max_length=32), page: int = Query(1, ge=1, le=100_000),
+                cursor: str = Query("", max_length=1000, description="上一页应答头 X-Next-Cursor 的值（键集翻页）"),
+                response: HttpResponse = None):
     station_obj = None
     if station:
         station_obj = Organisation.objects.filter(uuid=station, id__in=visible_org_ids(request.user)).first()
@@ -162,8 +165,7 @@ def person_list(request, q: str = Query("", max_length=100), sex: str = Query(""
             raise ValidationError({"station": "机构不存在或不在您的数据范围内。"})
     qs = selectors.person_list(user=request.user, q=q, sex=sex, age_min=age_min, age_max=age_max, station=station_obj,
                                identity_status=identity_status, special_group=special_group, in_care=in_care)
-    start = (max(page, 1) - 1) * PAGE_SIZE
-    return list(qs[start:start + PAGE_SIZE])
+    return api_page(qs, page=page, cursor=cursor, response=response)
 
 
 @router.get("/persons/likely-same", response=list[CandidateOut], summary="可能为同一人的已有档案（规则 I4）")

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from core.fields import CIPHERTEXT, NOTE, BoundedTextField
 from core.models import Division, Organisation, TimeStamped
-from people.states import CLOSED, STATUS_LABELS, EpisodeStatus
+from people.states import CLOSED, IN_CARE, STATUS_LABELS, EpisodeStatus
 
 #: Statuses of an episode that is not over (requested or in care); literal values so migrations stay stable.
 OPEN_STATUSES = sorted(s.value for s in EpisodeStatus if s not in CLOSED)
+IN_CARE_STATUSES = sorted(s.value for s in IN_CARE)
 
 
 class Sex(models.TextChoices):
@@ -39,6 +40,18 @@ SPECIAL_GROUP_FIELDS = ("is_minor", "is_elderly", "has_disability", "has_mental_
                         "limited_mobility", "is_pregnant", "suspected_foreign")
 
 
+def tripled(text: str) -> str:
+    """Every character three times: substring search of any length through trigrams (``Person.name_grams``)."""
+    return "".join(ch * 3 for ch in text)
+
+
+def search_columns(name: str, aliases: str, pinyin: str) -> tuple[str, str]:
+    """``(name_pinyin_flat, name_grams)`` of a file (kept in step by ``Person.save``, the migration and
+    the benchmark fill). Aliases are split on ; and ；, each tripled, separated by a space."""
+    parts = [name or ""] + [a.strip() for a in (aliases or "").replace("；", ";").split(";") if a.strip()]
+    return (pinyin or "").replace(" ", ""), " ".join(tripled(p.lower()) for p in parts if p)[:800]
+
+
 class Person(TimeStamped):
     """One person, one lifelong file across stations and episodes."""
 
@@ -48,6 +61,12 @@ class Person(TimeStamped):
     name_is_provisional = models.BooleanField("临时姓名", default=False, help_text="身份不明时按“无名氏-站-年-序号”编定")
     name_pinyin = models.CharField("姓名拼音", max_length=200, blank=True, db_index=True)
     name_initials = models.CharField("拼音首字母", max_length=20, blank=True, db_index=True)
+    # Search columns (issue 9), derived on save (``search_columns``): the pinyin without spaces for prefix
+    # search ("zhangw" → 张伟; a ``LIKE 'x%'`` btree index on PostgreSQL), and the name and aliases with
+    # every character written three times for substring search through a pg_trgm index (a one- or
+    # two-character Chinese query has no trigram of its own; tripled, "伟" is the trigram "伟伟伟").
+    name_pinyin_flat = models.CharField("姓名拼音（连写）", max_length=200, blank=True, db_index=True, editable=False)
+    name_grams = models.CharField("姓名检索串", max_length=800, blank=True, editable=False)
     aliases = models.CharField("曾用名/别名", max_length=200, blank=True, help_text="多个用分号分隔")
     sex = models.CharField("性别", max_length=2, choices=Sex.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
@@ -95,7 +114,7 @@ class Person(TimeStamped):
         indexes = [
             models.Index(fields=["sex", "birth_year_est"]),
             models.Index(fields=["current_station", "identity_status"]),
-            models.Index(fields=["created_at"]),
+            models.Index(fields=["created_at", "id"], name="person_created_id"),  # the file list's keyset
         ]
         constraints = [
             # rule E4 (one person, one file), issue 8 hole 5: one live file per ID number; a merged file
@@ -110,6 +129,13 @@ class Person(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.file_no}）"
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin_flat, self.name_grams = search_columns(self.name, self.aliases, self.name_pinyin)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "aliases", "name_pinyin"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_pinyin_flat", "name_grams"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def scope_q(cls, org_ids) -> Q:
@@ -235,8 +261,11 @@ class Episode(TimeStamped):
             models.Index(fields=["status", "admitted_at"]),
             models.Index(fields=["person", "requested_at"]),
             models.Index(fields=["person", "status"], name="episode_person_status"),
-            models.Index(fields=["requested_at"], name="episode_requested_at"),  # newest-first lists
-            models.Index(fields=["admitted_at"], name="episode_admitted_at"),  # the in-care board
+            models.Index(fields=["requested_at", "id"], name="episode_requested_id"),  # newest-first keyset lists
+            # the in-care board and the dashboard touch only the open episodes, never the history (issue 9)
+            models.Index(fields=["admitted_at", "id"], name="episode_in_care", condition=Q(status__in=IN_CARE_STATUSES)),
+            models.Index(fields=["station", "status"], name="episode_open_by_station",
+                         condition=Q(status__in=OPEN_STATUSES)),
         ]
         constraints = [
             models.CheckConstraint(

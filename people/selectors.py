@@ -5,8 +5,7 @@ import importlib
 import re
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
@@ -267,6 +266,30 @@ SPECIAL_GROUPS = [
 ]
 
 
+def name_search_q(q: str) -> Q:
+    """Files whose name matches ``q`` (issue 9), every branch an index on PostgreSQL (so the branches
+    combine as a BitmapOr and the list sorts only the matches, never walks the whole file table):
+
+    - Latin letters: pinyin prefix ("zhang", "zhangw" → 张伟; ``name_pinyin_flat``), initials prefix
+      ("zw" → 张伟, 张伟明; ``name_initials``), file-number prefix (upper case, as numbers are issued);
+    - otherwise characters anywhere in the name or an alias (tripled in ``name_grams`` so that even one
+      character is a trigram of the pg_trgm index), names read alike (同音: 章伟 for 张伟, the same
+      toneless pinyin, ``name_pinyin``) and a file-number prefix.
+    """
+    from people.models import tripled
+
+    q = q.strip()[:50]
+    if LATIN_RE.match(q):
+        compact = q.lower().replace(" ", "")
+        return (Q(name_pinyin_flat__startswith=compact) | Q(name_initials__startswith=compact)
+                | Q(file_no__startswith=q.upper()))
+    match = Q(name_grams__contains=tripled(q.lower())) | Q(file_no__startswith=q.upper())
+    pinyin = name_pinyin(q)[0] if not q.isascii() else ""
+    if pinyin and " " in pinyin:  # a whole name (two syllables or more): its homophones too
+        match |= Q(name_pinyin=pinyin)
+    return match
+
+
 def person_list(*, user, q: str = "", sex: str = "", age_min: int | None = None, age_max: int | None = None,
                 station=None, identity_status: str = "", special_group: str = "", in_care: str = "",
                 today: datetime.date | None = None) -> QuerySet[Person]:
@@ -277,13 +300,8 @@ def person_list(*, user, q: str = "", sex: str = "", age_min: int | None = None,
     if q:
         if ID_NUMBER_RE.match(q):
             qs = qs.filter(Q(id_number_hash=hash_id(q)) | Q(file_no__iexact=q))
-        elif LATIN_RE.match(q):
-            compact = q.lower().replace(" ", "")
-            qs = qs.annotate(_py=Replace("name_pinyin", Value(" "), Value(""))).filter(
-                Q(_py__startswith=compact) | Q(name_initials=compact) | Q(file_no__istartswith=q)
-            )
         else:
-            qs = qs.filter(Q(name__icontains=q) | Q(aliases__icontains=q) | Q(file_no__istartswith=q))
+            qs = qs.filter(name_search_q(q))
     if sex:
         qs = qs.filter(sex=sex)
     # Age range through the (estimated) birth year; birth_year_est is also set from an exact birth date.

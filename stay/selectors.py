@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import STATION_KINDS, Organisation, OrgKind, Role
@@ -147,10 +148,7 @@ def occupancy(*, user) -> list[dict]:
     zones = (
         scoped(Zone.objects.filter(is_active=True), user)
         .select_related("station")
-        .annotate(
-            beds_n=Count("beds", filter=Q(beds__is_active=True), distinct=True),
-            occupied_n=Count("beds__assignments", filter=Q(beds__assignments__released_at__isnull=True), distinct=True),
-        )
+        .annotate(**zone_counts())
         .order_by("station__name", "category", "name")
     )
     stations: dict[int, dict] = {}
@@ -173,10 +171,17 @@ def _rate(occupied: int, beds: int) -> float | None:
 
 
 def zone_list(*, user) -> QuerySet[Zone]:
-    return scoped(Zone.objects.select_related("station"), user).annotate(
-        beds_n=Count("beds", filter=Q(beds__is_active=True), distinct=True),
-        occupied_n=Count("beds__assignments", filter=Q(beds__assignments__released_at__isnull=True), distinct=True),
-    )
+    return scoped(Zone.objects.select_related("station"), user).annotate(**zone_counts())
+
+
+def zone_counts() -> dict:
+    """Active beds and occupied beds of a zone. Occupied counts the *open* assignments only (the partial unique
+    index ``stay_one_person_per_bed``, released_at IS NULL) — joining a bed's whole assignment history grew
+    with the years (issue 9: 10 s on the province's in-care board)."""
+    open_here = (BedAssignment.objects.filter(bed__zone=OuterRef("pk"), released_at__isnull=True).order_by()
+                 .values("bed__zone").annotate(n=Count("id")).values("n"))
+    return {"beds_n": Count("beds", filter=Q(beds__is_active=True)),
+            "occupied_n": Coalesce(Subquery(open_here), 0)}
 
 
 def zone_beds(*, zone: Zone) -> list[Bed]:
