@@ -13,13 +13,14 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, DateField, F, Q, Value, When
+from django.db.models import Case, CharField, Count, DateField, F, Min, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from figures import dimensions as dims
 from figures import sql as fsql
-from figures.models import EpisodeFact, Fact, Grain, RefreshRun
+from figures.models import EpisodeFact, Fact, RefreshRun
 from people.models import SPECIAL_GROUP_FIELDS, Episode, IdentityStatus
 
 
@@ -217,58 +218,56 @@ def care_changes(base, out: dict, *, by_month: bool = True, start=None, end=None
         out[(station, month, "identity", "identified")] += n
 
 
-def _counts(station_ids) -> list[Fact]:
-    """The monthly rows: each flow per month (dated on the month's first day), and the people in care at each
-    month's end (dated on its last day) — the running sum of the monthly changes."""
-    base = EpisodeFact.objects.all() if station_ids is None else EpisodeFact.objects.filter(station_id__in=station_ids)
-    rows: list[Fact] = []
-    for measure in dims.FLOW_MEASURES:
-        monthly: dict = defaultdict(int)
-        flow_counts(base, measure, monthly)
-        rows += [Fact(grain=Grain.MONTH, day=d, station_id=s, measure=measure, dimension=dim, key=k, count=n)
-                 for (s, d, dim, k), n in monthly.items() if n]
-    delta: dict = defaultdict(int)
-    care_changes(base, delta)
-    series: dict = defaultdict(list)
-    for (station, month, dimension, key), n in delta.items():
-        series[(station, dimension, key)].append((month, n))
-    last_month = dims.month_start(timezone.localdate())
-    for (station, dimension, key), changes in series.items():
-        changes.sort()
-        running, i = 0, 0
-        month = changes[0][0]
-        while month <= last_month:
-            while i < len(changes) and changes[i][0] <= month:
-                running += changes[i][1]
-                i += 1
-            if running:
-                rows.append(Fact(grain=Grain.MONTH, day=dims.month_end(month), station_id=station, measure=dims.CARE,
-                                 dimension=dimension, key=key, count=running))
-            month = dims.next_month(month)
-    return rows
+def _month_ends(first: datetime.date | None, last: datetime.date) -> list[datetime.date]:
+    """The month-ends from ``first``'s month to ``last``'s (none when ``first`` is None)."""
+    out = []
+    month = dims.month_start(first) if first else None
+    while month is not None and month <= last:
+        out.append(dims.month_end(month))
+        month = dims.next_month(month)
+    return out
+
+
+def _add_counts(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = True) -> None:
+    """Add ``sign`` × the monthly counts of the per-episode facts matching ``where`` into ``Fact`` (SQL
+    ``GROUP BY``, see ``figures.sql.counts_sql``)."""
+    with connection.cursor() as cursor:
+        for statement in fsql.counts_sql(sign=sign, where=where, month_ends=month_ends, flows=flows):
+            cursor.execute(statement)
 
 
 def refresh(*, trigger: str, by=None, full: bool = False) -> RefreshRun:
-    """Bring the summary tables up to date and record the run. Incremental unless ``full`` or the first run;
-    the counts of a month-end stock depend on today, so the stations' counts are rebuilt whole."""
+    """Bring the summary tables up to date and record the run. Incremental unless ``full`` or the first run:
+    the changed episodes' ids into a temporary table, their old contribution subtracted from ``Fact``, their
+    facts classified again (one ``INSERT … SELECT``), their new contribution added; a month begun since the
+    last run first gets its month-end stock from every episode."""
     started = timezone.now()
     last = RefreshRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
     full = full or last is None
+    this_month = dims.month_start(timezone.localdate())
+    changed = f"episode_id IN (SELECT id FROM {fsql.CHANGED})"
     with transaction.atomic():
         if full:
             episodes, _stations = _classify_episodes(changed_only=False)
             Fact.objects.all().delete()
-            facts = _counts(None)
+            first = EpisodeFact.objects.aggregate(first=Min("admitted_day"))["first"]
+            _add_counts(month_ends=_month_ends(first, this_month))
         else:
+            # the month-ends since the last run (a new month) first, over the facts as they stood
+            ran_month = dims.month_start(timezone.localtime(last.started_at).date())
+            if ran_month != this_month:
+                _add_counts(month_ends=_month_ends(dims.next_month(ran_month), this_month), flows=False)
             _mark_changed(last.started_at)
-            episodes, stations = _classify_episodes(changed_only=True)
-            # A new month since the last run needs every station's month-end stock extended.
-            if dims.month_start(timezone.localtime(last.started_at).date()) != dims.month_start(timezone.localdate()):
-                stations = set(EpisodeFact.objects.values_list("station_id", flat=True).distinct())
-            Fact.objects.filter(station_id__in=stations).delete()
-            facts = _counts(stations) if stations else []
-        Fact.objects.bulk_create(facts, batch_size=2000)
+            first = EpisodeFact.objects.filter(episode_id__in=RawSQL(f"SELECT id FROM {fsql.CHANGED}", [])).aggregate(
+                first=Min("admitted_day"))["first"]
+            # the changed episodes' old contribution out, their new one in
+            _add_counts(sign=-1, where=changed, month_ends=_month_ends(first, this_month))
+            episodes, _stations = _classify_episodes(changed_only=True)
+            first = EpisodeFact.objects.filter(episode_id__in=RawSQL(f"SELECT id FROM {fsql.CHANGED}", [])).aggregate(
+                first=Min("admitted_day"))["first"]
+            _add_counts(where=changed, month_ends=_month_ends(first, this_month))
+            Fact.objects.filter(count=0).delete()
         run = RefreshRun.objects.create(started_at=started, finished_at=timezone.now(), trigger=trigger, full=full,
                                         requested_by=by if getattr(by, "is_authenticated", False) else None,
-                                        episodes=episodes, facts=len(facts))
+                                        episodes=episodes, facts=Fact.objects.count())
     return run

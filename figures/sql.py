@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from figures import dimensions as dims
-from figures.models import EpisodeFact
+from figures.models import EpisodeFact, Grain
 from people.models import SPECIAL_GROUP_FIELDS, IdentityStatus
 
 #: The temporary table of changed episode ids an incremental refresh classifies (``refresh._changed_into``).
@@ -165,3 +165,101 @@ def classify_sql(*, changed_only: bool, conn=connection) -> str:
         "LEFT JOIN leaving_departure dp ON dp.episode_id = e.id "
         f"LEFT JOIN {ident} ci ON ci.id = e.chosen_id"
     )
+
+
+# --- the monthly counts (Fact) in SQL ---------------------------------------------------------------------
+
+
+def _key_sets(measure: str, day: str) -> list[tuple[str, str, str]]:
+    """(dimension, key expression, extra condition) for each key a row of ``measure`` is counted under on
+    ``day`` (an SQL date expression): one per single-valued dimension, one per special-group flag."""
+    sets = []
+    for dimension in dims.MEASURE_DIMENSIONS[measure]:
+        if dimension == "all":
+            sets.append(("all", "''", ""))
+        elif dimension == "group":
+            sets += [("group", _quote(flag), f"ef.{flag}") for flag in SPECIAL_GROUP_FIELDS]
+        elif dimension == "identity":
+            sets.append(("identity", f"(CASE WHEN ef.identified_day <= {day} THEN 'identified' "
+                                     "ELSE ef.unidentified_as END)", ""))
+        else:
+            sets.append((dimension, f"ef.{dims.DIMENSION_FIELD[dimension]}", ""))
+    return sets
+
+
+def _measure_where(measure: str) -> str:
+    if measure == dims.CARE:
+        return "ef.admitted_day IS NOT NULL"
+    where = f"ef.{dims.DAY_FIELD[measure]} IS NOT NULL"
+    if measure == "identified":
+        where += f" AND ef.id_method <> {_quote(dims.KNOWN_AT_REQUEST)}"
+    return where
+
+
+def _grouped_sql(d: _Dialect, source: str, measure: str, day: str, sign: int) -> str:
+    """``SELECT grain, day, station_id, measure, dimension, key, count`` over ``source`` (a FROM clause whose
+    rows carry ``ef.*`` and the date ``day``): every key set of ``measure`` at once — ``GROUPING SETS`` in
+    one pass on PostgreSQL, the same sets as ``UNION ALL`` on SQLite."""
+    sets = _key_sets(measure, day)
+    head = f"'{Grain.MONTH.value}', {day}, ef.station_id, {_quote(measure)}"
+    if d.vendor != "postgresql":
+        parts = [f"SELECT {head}, {_quote(dim)}, {key}, {sign} * COUNT(*) FROM {source}"
+                 f"{' AND ' + cond if cond else ''} GROUP BY ef.station_id, {day}, {key}"
+                 for dim, key, cond in sets]
+        return " UNION ALL ".join(parts)
+    # PostgreSQL: the keys as columns k0…kn of a derived table, one grouping set each; the flags as boolean
+    # columns whose false groups are dropped outside
+    columns, whens_dim, whens_key, grouping = [], [], [], []
+    for i, (dim, key, cond) in enumerate(sets):
+        if dim == "all":
+            continue
+        col = f"k{i}"
+        columns.append(f"{cond or key} AS {col}")  # a flag's column is the flag itself (its key is its name)
+        whens_dim.append(f"WHEN GROUPING({col}) = 0 THEN {_quote(dim)}")
+        whens_key.append(f"WHEN GROUPING({col}) = 0 THEN {key}")
+        grouping.append(f"(station_id, day, {col})")
+    flag_cols = [f"k{i}" for i, (dim, _k, cond) in enumerate(sets) if cond]
+    flag = "(" + " OR ".join(f"(GROUPING({c}) = 0 AND {c})" for c in flag_cols) + ")" if flag_cols else "TRUE"
+    inner = (f"SELECT ef.station_id, {day} AS day, {', '.join(columns)} FROM {source}")
+    grouped = (f"SELECT station_id, day, CASE {' '.join(whens_dim)} ELSE 'all' END AS dimension, "
+               f"CASE {' '.join(whens_key)} ELSE '' END AS key, {flag} AS flag, COUNT(*) AS n "
+               f"FROM ({inner}) x GROUP BY GROUPING SETS ((station_id, day), {', '.join(grouping)})")
+    return (f"SELECT '{Grain.MONTH.value}', g.day, g.station_id, {_quote(measure)}, g.dimension, g.key, {sign} * g.n "
+            f"FROM ({grouped}) g WHERE g.dimension <> 'group' OR g.flag")
+
+
+
+def month_start_sql(d: _Dialect, day: str) -> str:
+    if d.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {day}) AS date)"
+    return f"date({day}, 'start of month')"
+
+
+def counts_sql(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = True, conn=connection) -> list[str]:
+    """The statements that add ``sign`` × the monthly counts of the per-episode facts (those matching
+    ``where``, an SQL condition over ``ef``) into ``figures_fact``, creating missing rows (``ON CONFLICT``):
+    each flow per month (dated on the month's first day) unless not ``flows``; the people in care at each month-end in
+    ``month_ends`` (dates), with their identity as it stood that day."""
+    d = _Dialect(conn)
+    fact = "figures_fact"
+    extra = f" AND ({where})" if where else ""
+    upsert = (" ON CONFLICT (station_id, measure, grain, day, dimension, key) "
+              f"DO UPDATE SET count = {fact}.count + excluded.count")
+    cols = f"INSERT INTO {fact} (grain, day, station_id, measure, dimension, key, count) "
+    statements = []
+    for measure, field in dims.DAY_FIELD.items() if flows else ():
+        day = month_start_sql(d, f"ef.{field}")
+        source = f"figures_episodefact ef WHERE {_measure_where(measure)}{extra}"
+        statements.append(cols + "SELECT * FROM (" + _grouped_sql(d, source, measure, day, sign) + ") u WHERE TRUE"
+                          + upsert)
+    if month_ends:
+        literal = (lambda v: f"DATE '{v:%Y-%m-%d}'") if d.vendor == "postgresql" else (lambda v: f"'{v:%Y-%m-%d}'")
+        calendar = " UNION ALL ".join(f"SELECT {literal(v)} AS day" for v in month_ends)
+        first = literal(min(month_ends))
+        # in care at the end of day m: admitted by then, not yet left (a same-day stay never counts)
+        source = (f"figures_episodefact ef JOIN ({calendar}) m ON ef.admitted_day <= m.day "
+                  f"AND (ef.left_day IS NULL OR ef.left_day > m.day) "
+                  f"WHERE ef.admitted_day IS NOT NULL AND (ef.left_day IS NULL OR ef.left_day > {first}){extra}")
+        statements.append(cols + "SELECT * FROM (" + _grouped_sql(d, source, dims.CARE, "m.day", sign)
+                          + ") u WHERE TRUE" + upsert)
+    return statements

@@ -5,11 +5,12 @@ database the run uses (SQLite and PostgreSQL)."""
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from core.models import Division
 from figures import refresh as fr
-from figures.models import EpisodeFact, RefreshTrigger
+from figures.models import EpisodeFact, Fact, RefreshTrigger
 from figures.testing import bulk_episodes
 from people.models import Episode, Person
 from tracing.models import Identification
@@ -116,3 +117,23 @@ def test_n13_incremental_sql_refresh_reclassifies_only_what_changed(cast):
     assert run.episodes == Episode.objects.filter(person=person).count()
     assert EpisodeFact.objects.get(episode_id=episode.pk).sex == person.sex
     assert _rows(EpisodeFact.objects.all()) == _rows(fr._classify_python())
+    # the monthly counts kept by subtracting the old contribution and adding the new equal a full rebuild
+    incremental = _facts()
+    fr.refresh(trigger=RefreshTrigger.COMMAND, full=True)
+    assert incremental == _facts()
+
+
+def _facts() -> dict:
+    return {(f.station_id, f.measure, f.day, f.dimension, f.key): f.count for f in Fact.objects.all()}
+
+
+def test_n13_a_month_begun_since_the_last_refresh_gets_its_month_end_stock(cast):
+    _varied(cast)
+    with time_machine.travel(datetime.datetime(2025, 4, 28, 12, tzinfo=datetime.UTC), tick=False):
+        fr.refresh(trigger=RefreshTrigger.COMMAND, full=True)
+    with time_machine.travel(datetime.datetime(2025, 6, 2, 12, tzinfo=datetime.UTC), tick=False):
+        fr.refresh(trigger=RefreshTrigger.COMMAND)
+        incremental = _facts()
+        assert any(k[1] == "care" and k[2] == datetime.date(2025, 6, 30) for k in incremental)
+        fr.refresh(trigger=RefreshTrigger.COMMAND, full=True)
+        assert incremental == _facts()
