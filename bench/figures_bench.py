@@ -95,7 +95,7 @@ def fill_postgres(*, stations, by, count: int, start: datetime.date, days: int, 
 
     from core.models import Division
     from figures.testing import bulk_episodes
-    from people.models import SPECIAL_GROUP_FIELDS, Episode
+    from people.models import SPECIAL_GROUP_FIELDS
 
     bulk_episodes(stations=stations[:1], by=by, count=40, start=start, days=days, tag="T", seed=1)
     from tracing.models import Identification

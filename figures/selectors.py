@@ -9,9 +9,11 @@ its loose days only (at most two partial months, through the station-and-day ind
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -126,7 +128,32 @@ def resolve(user, query: Query, stations: list[Organisation] | None = None) -> Q
     return query
 
 
+def _cached(kind: str, query: Query, compute):
+    """``compute()`` cached per (what, query, stations counted) until the next refresh: the summary tables only
+    change when a refresh finishes, so its id and end time are in the key (nothing is cached before the first)."""
+    run = last_refresh()
+    if run is None:
+        return compute()
+    ids = ",".join(str(s.id) for s in query.stations)
+    raw = f"{kind}|{run.pk}|{run.finished_at.isoformat()}|{sorted(query.params().items())}|{ids}"
+    key = "figures:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
+
+
+#: How long a page's figures stay cached at most (a refresh changes the key before that).
+CACHE_SECONDS = 6 * 3600
+
+
 def cells(query: Query) -> dict[tuple[int, str, str], int]:
+    """The counts (cached until the next refresh, see ``_cached``)."""
+    return _cached("cells", query, lambda: _cells(query))
+
+
+def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     """The counts of ``query`` per (station, dimension, key): whole months from the monthly rows of ``Fact``,
     the loose days at either end (and, for a date, the days since the last month's end) counted with the
     refresh's own functions over the per-episode facts of those days only."""
@@ -259,6 +286,11 @@ def figures(*, user, query: Query) -> dict:
 
 
 def trend(query: Query) -> list[dict]:
+    """The monthly trend (cached until the next refresh, see ``_cached``)."""
+    return _cached("trend", query, lambda: _trend(query))
+
+
+def _trend(query: Query) -> list[dict]:
     """Month by month: flows per month of the period (partial months only their days), the stock at each
     month's end over the twelve months up to the date asked."""
     ids = [s.id for s in query.stations]

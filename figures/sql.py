@@ -216,7 +216,7 @@ def _grouped_sql(d: _Dialect, source: str, measure: str, day: str, sign: int) ->
         col = f"k{i}"
         columns.append(f"{cond or key} AS {col}")  # a flag's column is the flag itself (its key is its name)
         whens_dim.append(f"WHEN GROUPING({col}) = 0 THEN {_quote(dim)}")
-        whens_key.append(f"WHEN GROUPING({col}) = 0 THEN {key}")
+        whens_key.append(f"WHEN GROUPING({col}) = 0 THEN {key if cond else col}")
         grouping.append(f"(station_id, day, {col})")
     flag_cols = [f"k{i}" for i, (dim, _k, cond) in enumerate(sets) if cond]
     flag = "(" + " OR ".join(f"(GROUPING({c}) = 0 AND {c})" for c in flag_cols) + ")" if flag_cols else "TRUE"

@@ -237,6 +237,9 @@ class Episode(TimeStamped):
             models.Index(fields=["person", "status"], name="episode_person_status"),
             models.Index(fields=["requested_at"], name="episode_requested_at"),  # newest-first lists
             models.Index(fields=["admitted_at"], name="episode_admitted_at"),  # the in-care board
+            # "in care at a date" (campaign table, rule N5 stock): admitted, left after the date or not at all
+            models.Index(fields=["station", "left_at"], condition=models.Q(admitted_at__isnull=False),
+                         name="episode_in_care_at"),
         ]
         constraints = [
             models.CheckConstraint(
