@@ -153,6 +153,17 @@ def cells(query: Query) -> dict[tuple[int, str, str], int]:
     return _cached("cells", query, lambda: _cells(query))
 
 
+def _add_fact_rows(rows, out: dict) -> None:
+    """Sum ``Fact`` rows per station, dimension and key into ``out``, the one ``origin`` key rolled up into
+    province, city and county."""
+    for station, dimension, key, n in rows.values_list("station_id", "dimension", "key").annotate(n=Sum("count")).order_by():
+        if dimension == dims.ORIGIN:
+            for level, code in dims.origin_keys(key):
+                out[(station, None, level, code)] += n
+        else:
+            out[(station, None, dimension, key)] += n
+
+
 def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     """The counts of ``query`` per (station, dimension, key): whole months from the monthly rows of ``Fact``,
     the loose days at either end (and, for a date, the days since the last month's end) counted with the
@@ -164,8 +175,7 @@ def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     if query.is_stock:
         before = dims.month_start(query.as_of) - datetime.timedelta(days=1)
         rows = Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=before, station_id__in=ids)
-        for station, dimension, key, n in rows.values_list("station_id", "dimension", "key").annotate(n=Sum("count")).order_by():
-            out[(station, None, dimension, key)] += n
+        _add_fact_rows(rows, out)
         if before < query.as_of:
             care_changes(EpisodeFact.objects.filter(station_id__in=ids), out, by_month=False,
                          start=before + datetime.timedelta(days=1), end=query.as_of)
@@ -173,9 +183,7 @@ def _cells(query: Query) -> dict[tuple[int, str, str], int]:
         months, days = dims.period_pieces(query.date_from, query.date_to)
         if months:
             rows = Fact.objects.filter(measure=query.measure, grain=Grain.MONTH, day__range=months, station_id__in=ids)
-            for station, dimension, key, n in (rows.values_list("station_id", "dimension", "key")
-                                               .annotate(n=Sum("count")).order_by()):
-                out[(station, None, dimension, key)] += n
+            _add_fact_rows(rows, out)
         for start, end in days:
             flow_counts(EpisodeFact.objects.filter(station_id__in=ids), query.measure, out, by_month=False,
                         start=start, end=end)

@@ -179,6 +179,12 @@ def _key_sets(measure: str, day: str) -> list[tuple[str, str, str]]:
             sets.append(("all", "''", ""))
         elif dimension == "group":
             sets += [("group", _quote(flag), f"ef.{flag}") for flag in SPECIAL_GROUP_FIELDS]
+        elif dimension in ("city", "county"):
+            continue  # stored as one key with the province: see ORIGIN
+        elif dimension == "province":
+            # origin as one key, the most precise code the file gives; the reader rolls it up
+            sets.append((dims.ORIGIN, "(CASE WHEN ef.origin_county <> '' THEN ef.origin_county "
+                                      "WHEN ef.origin_city <> '' THEN ef.origin_city ELSE ef.origin_province END)", ""))
         elif dimension == "identity":
             sets.append(("identity", f"(CASE WHEN ef.identified_day <= {day} THEN 'identified' "
                                      "ELSE ef.unidentified_as END)", ""))
