@@ -12,16 +12,16 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db import transaction
-from django.db.models import Case, CharField, Count, DateField, F, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, DateField, F, Min, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from figures import dimensions as dims
-from figures.models import EpisodeFact, Fact, Grain, RefreshRun
+from figures import sql as fsql
+from figures.models import EpisodeFact, Fact, RefreshRun
 from people.models import SPECIAL_GROUP_FIELDS, Episode, IdentityStatus
-
-CHUNK = 5000
 
 
 def _local_day(moment: datetime.datetime | None) -> datetime.date | None:
@@ -85,30 +85,57 @@ def classify(row: dict, identifications: list[tuple]) -> EpisodeFact:
     )
 
 
-def _classify_episodes(episode_ids=None) -> tuple[int, set[int]]:
-    """(Re)write the EpisodeFact rows of ``episode_ids`` (all episodes when None); returns how many and
-    the stations touched (before and after)."""
+def _classify_python(episode_ids=None) -> list[EpisodeFact]:
+    """The reference classification in Python (unsaved rows), for the tests that check ``figures.sql``."""
+    queryset = Episode.objects.order_by("id")
+    if episode_ids is not None:
+        queryset = queryset.filter(id__in=list(episode_ids))
+    rows = list(queryset.values(*_EPISODE_COLUMNS))
+    found = _identifications({r["person_id"] for r in rows})
+    return [classify(r, found.get(r["person_id"], [])) for r in rows]
+
+
+def _mark_changed(since: datetime.datetime | None, episode_ids=None) -> None:
+    """Fill the temporary table ``sql.CHANGED`` with the episodes whose episode, person, intake, departure or
+    identification changed since ``since`` (or with ``episode_ids``) — in SQL, never through Python lists."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {fsql.CHANGED} (id bigint PRIMARY KEY)")
+        cursor.execute(f"DELETE FROM {fsql.CHANGED}")
+        if episode_ids is not None:
+            cursor.executemany(f"INSERT INTO {fsql.CHANGED} (id) VALUES (%s)", [(i,) for i in set(episode_ids)])
+            return
+        at = connection.ops.adapt_datetimefield_value(since)
+        cursor.execute(
+            f"INSERT INTO {fsql.CHANGED} (id) "
+            "SELECT id FROM people_episode WHERE updated_at >= %s "
+            "UNION SELECT e.id FROM people_episode e JOIN people_person p ON p.id = e.person_id "
+            "WHERE p.updated_at >= %s "
+            "UNION SELECT episode_id FROM intake_intakerecord WHERE updated_at >= %s "
+            "UNION SELECT episode_id FROM leaving_departure WHERE updated_at >= %s "
+            "UNION SELECT e.id FROM people_episode e WHERE e.person_id IN "
+            "(SELECT person_id FROM tracing_identification WHERE updated_at >= %s)",
+            [at] * 5,
+        )
+
+
+def _classify_episodes(*, changed_only: bool) -> tuple[int, set[int]]:
+    """(Re)write the EpisodeFact rows of the episodes in ``sql.CHANGED`` (all episodes unless ``changed_only``)
+    with one ``INSERT … SELECT``; returns how many and the stations touched (before and after)."""
+    table = EpisodeFact._meta.db_table
     stations: set[int] = set()
-    if episode_ids is None:
-        EpisodeFact.objects.all().delete()
-        queryset = Episode.objects.order_by("id")
-    else:
-        episode_ids = list(episode_ids)
-        stations |= set(EpisodeFact.objects.filter(episode_id__in=episode_ids).values_list("station_id", flat=True))
-        EpisodeFact.objects.filter(episode_id__in=episode_ids).delete()
-        queryset = Episode.objects.filter(id__in=episode_ids).order_by("id")
-    count = 0
-    last_id = 0
-    while True:  # keyset chunks: constant memory however many episodes there are
-        rows = list(queryset.filter(id__gt=last_id).values(*_EPISODE_COLUMNS)[:CHUNK])
-        if not rows:
-            break
-        last_id = rows[-1]["id"]
-        found = _identifications({r["person_id"] for r in rows})
-        facts = [classify(r, found.get(r["person_id"], [])) for r in rows]
-        EpisodeFact.objects.bulk_create(facts, batch_size=1000)
-        stations |= {f.station_id for f in facts}
-        count += len(facts)
+    with connection.cursor() as cursor:
+        if not changed_only:
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(fsql.classify_sql(changed_only=False))
+            return cursor.rowcount, stations
+        picked = f"episode_id IN (SELECT id FROM {fsql.CHANGED})"
+        cursor.execute(f"SELECT DISTINCT station_id FROM {table} WHERE {picked}")
+        stations |= {r[0] for r in cursor.fetchall()}
+        cursor.execute(f"DELETE FROM {table} WHERE {picked}")
+        cursor.execute(fsql.classify_sql(changed_only=True))
+        count = cursor.rowcount
+        cursor.execute(f"SELECT DISTINCT station_id FROM {table} WHERE {picked}")
+        stations |= {r[0] for r in cursor.fetchall()}
     return count, stations
 
 
@@ -191,71 +218,56 @@ def care_changes(base, out: dict, *, by_month: bool = True, start=None, end=None
         out[(station, month, "identity", "identified")] += n
 
 
-def _counts(station_ids) -> list[Fact]:
-    """The monthly rows: each flow per month (dated on the month's first day), and the people in care at each
-    month's end (dated on its last day) — the running sum of the monthly changes."""
-    base = EpisodeFact.objects.all() if station_ids is None else EpisodeFact.objects.filter(station_id__in=station_ids)
-    rows: list[Fact] = []
-    for measure in dims.FLOW_MEASURES:
-        monthly: dict = defaultdict(int)
-        flow_counts(base, measure, monthly)
-        rows += [Fact(grain=Grain.MONTH, day=d, station_id=s, measure=measure, dimension=dim, key=k, count=n)
-                 for (s, d, dim, k), n in monthly.items() if n]
-    delta: dict = defaultdict(int)
-    care_changes(base, delta)
-    series: dict = defaultdict(list)
-    for (station, month, dimension, key), n in delta.items():
-        series[(station, dimension, key)].append((month, n))
-    last_month = dims.month_start(timezone.localdate())
-    for (station, dimension, key), changes in series.items():
-        changes.sort()
-        running, i = 0, 0
-        month = changes[0][0]
-        while month <= last_month:
-            while i < len(changes) and changes[i][0] <= month:
-                running += changes[i][1]
-                i += 1
-            if running:
-                rows.append(Fact(grain=Grain.MONTH, day=dims.month_end(month), station_id=station, measure=dims.CARE,
-                                 dimension=dimension, key=key, count=running))
-            month = dims.next_month(month)
-    return rows
+def _month_ends(first: datetime.date | None, last: datetime.date) -> list[datetime.date]:
+    """The month-ends from ``first``'s month to ``last``'s (none when ``first`` is None)."""
+    out = []
+    month = dims.month_start(first) if first else None
+    while month is not None and month <= last:
+        out.append(dims.month_end(month))
+        month = dims.next_month(month)
+    return out
 
 
-def _changed_episodes(since: datetime.datetime) -> set[int]:
-    from intake.models import IntakeRecord
-    from leaving.models import Departure
-    from tracing.models import Identification
-
-    ids = set(Episode.objects.filter(updated_at__gte=since).values_list("id", flat=True))
-    ids |= set(Episode.objects.filter(person__updated_at__gte=since).values_list("id", flat=True))
-    ids |= set(IntakeRecord.objects.filter(updated_at__gte=since).values_list("episode_id", flat=True))
-    ids |= set(Departure.objects.filter(updated_at__gte=since).values_list("episode_id", flat=True))
-    people = Identification.objects.filter(updated_at__gte=since).values("person_id")
-    ids |= set(Episode.objects.filter(person_id__in=people).values_list("id", flat=True))
-    return ids
+def _add_counts(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = True) -> None:
+    """Add ``sign`` × the monthly counts of the per-episode facts matching ``where`` into ``Fact`` (SQL
+    ``GROUP BY``, see ``figures.sql.counts_sql``)."""
+    with connection.cursor() as cursor:
+        for statement in fsql.counts_sql(sign=sign, where=where, month_ends=month_ends, flows=flows):
+            cursor.execute(statement)
 
 
 def refresh(*, trigger: str, by=None, full: bool = False) -> RefreshRun:
-    """Bring the summary tables up to date and record the run. Incremental unless ``full`` or the first run;
-    the counts of a month-end stock depend on today, so the stations' counts are rebuilt whole."""
+    """Bring the summary tables up to date and record the run. Incremental unless ``full`` or the first run:
+    the changed episodes' ids into a temporary table, their old contribution subtracted from ``Fact``, their
+    facts classified again (one ``INSERT … SELECT``), their new contribution added; a month begun since the
+    last run first gets its month-end stock from every episode."""
     started = timezone.now()
     last = RefreshRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
     full = full or last is None
+    this_month = dims.month_start(timezone.localdate())
+    changed = f"episode_id IN (SELECT id FROM {fsql.CHANGED})"
     with transaction.atomic():
         if full:
-            episodes, _stations = _classify_episodes(None)
+            episodes, _stations = _classify_episodes(changed_only=False)
             Fact.objects.all().delete()
-            facts = _counts(None)
+            first = EpisodeFact.objects.aggregate(first=Min("admitted_day"))["first"]
+            _add_counts(month_ends=_month_ends(first, this_month))
         else:
-            episodes, stations = _classify_episodes(_changed_episodes(last.started_at))
-            # A new month since the last run needs every station's month-end stock extended.
-            if dims.month_start(timezone.localtime(last.started_at).date()) != dims.month_start(timezone.localdate()):
-                stations = set(EpisodeFact.objects.values_list("station_id", flat=True).distinct())
-            Fact.objects.filter(station_id__in=stations).delete()
-            facts = _counts(stations) if stations else []
-        Fact.objects.bulk_create(facts, batch_size=2000)
+            # the month-ends since the last run (a new month) first, over the facts as they stood
+            ran_month = dims.month_start(timezone.localtime(last.started_at).date())
+            if ran_month != this_month:
+                _add_counts(month_ends=_month_ends(dims.next_month(ran_month), this_month), flows=False)
+            _mark_changed(last.started_at)
+            first = EpisodeFact.objects.filter(episode_id__in=RawSQL(f"SELECT id FROM {fsql.CHANGED}", [])).aggregate(
+                first=Min("admitted_day"))["first"]
+            # the changed episodes' old contribution out, their new one in
+            _add_counts(sign=-1, where=changed, month_ends=_month_ends(first, this_month))
+            episodes, _stations = _classify_episodes(changed_only=True)
+            first = EpisodeFact.objects.filter(episode_id__in=RawSQL(f"SELECT id FROM {fsql.CHANGED}", [])).aggregate(
+                first=Min("admitted_day"))["first"]
+            _add_counts(where=changed, month_ends=_month_ends(first, this_month))
+            Fact.objects.filter(count=0).delete()
         run = RefreshRun.objects.create(started_at=started, finished_at=timezone.now(), trigger=trigger, full=full,
                                         requested_by=by if getattr(by, "is_authenticated", False) else None,
-                                        episodes=episodes, facts=len(facts))
+                                        episodes=episodes, facts=Fact.objects.count())
     return run

@@ -9,9 +9,11 @@ its loose days only (at most two partial months, through the station-and-day ind
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -126,7 +128,43 @@ def resolve(user, query: Query, stations: list[Organisation] | None = None) -> Q
     return query
 
 
+def _cached(kind: str, query: Query, compute):
+    """``compute()`` cached per (what, query, stations counted) until the next refresh: the summary tables only
+    change when a refresh finishes, so its id and end time are in the key (nothing is cached before the first)."""
+    run = last_refresh()
+    if run is None:
+        return compute()
+    ids = ",".join(str(s.id) for s in query.stations)
+    raw = f"{kind}|{run.pk}|{run.finished_at.isoformat()}|{sorted(query.params().items())}|{ids}"
+    key = "figures:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
+
+
+#: How long a page's figures stay cached at most (a refresh changes the key before that).
+CACHE_SECONDS = 6 * 3600
+
+
 def cells(query: Query) -> dict[tuple[int, str, str], int]:
+    """The counts (cached until the next refresh, see ``_cached``)."""
+    return _cached("cells", query, lambda: _cells(query))
+
+
+def _add_fact_rows(rows, out: dict) -> None:
+    """Sum ``Fact`` rows per station, dimension and key into ``out``, the one ``origin`` key rolled up into
+    province, city and county."""
+    for station, dimension, key, n in rows.values_list("station_id", "dimension", "key").annotate(n=Sum("count")).order_by():
+        if dimension == dims.ORIGIN:
+            for level, code in dims.origin_keys(key):
+                out[(station, None, level, code)] += n
+        else:
+            out[(station, None, dimension, key)] += n
+
+
+def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     """The counts of ``query`` per (station, dimension, key): whole months from the monthly rows of ``Fact``,
     the loose days at either end (and, for a date, the days since the last month's end) counted with the
     refresh's own functions over the per-episode facts of those days only."""
@@ -137,8 +175,7 @@ def cells(query: Query) -> dict[tuple[int, str, str], int]:
     if query.is_stock:
         before = dims.month_start(query.as_of) - datetime.timedelta(days=1)
         rows = Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=before, station_id__in=ids)
-        for station, dimension, key, n in rows.values_list("station_id", "dimension", "key").annotate(n=Sum("count")).order_by():
-            out[(station, None, dimension, key)] += n
+        _add_fact_rows(rows, out)
         if before < query.as_of:
             care_changes(EpisodeFact.objects.filter(station_id__in=ids), out, by_month=False,
                          start=before + datetime.timedelta(days=1), end=query.as_of)
@@ -146,9 +183,7 @@ def cells(query: Query) -> dict[tuple[int, str, str], int]:
         months, days = dims.period_pieces(query.date_from, query.date_to)
         if months:
             rows = Fact.objects.filter(measure=query.measure, grain=Grain.MONTH, day__range=months, station_id__in=ids)
-            for station, dimension, key, n in (rows.values_list("station_id", "dimension", "key")
-                                               .annotate(n=Sum("count")).order_by()):
-                out[(station, None, dimension, key)] += n
+            _add_fact_rows(rows, out)
         for start, end in days:
             flow_counts(EpisodeFact.objects.filter(station_id__in=ids), query.measure, out, by_month=False,
                         start=start, end=end)
@@ -259,6 +294,11 @@ def figures(*, user, query: Query) -> dict:
 
 
 def trend(query: Query) -> list[dict]:
+    """The monthly trend (cached until the next refresh, see ``_cached``)."""
+    return _cached("trend", query, lambda: _trend(query))
+
+
+def _trend(query: Query) -> list[dict]:
     """Month by month: flows per month of the period (partial months only their days), the stock at each
     month's end over the twelve months up to the date asked."""
     ids = [s.id for s in query.stations]

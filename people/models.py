@@ -266,6 +266,9 @@ class Episode(TimeStamped):
             models.Index(fields=["admitted_at", "id"], name="episode_in_care", condition=Q(status__in=IN_CARE_STATUSES)),
             models.Index(fields=["station", "status"], name="episode_open_by_station",
                          condition=Q(status__in=OPEN_STATUSES)),
+            # "in care at a date" (campaign table, rule N5 stock): admitted, left after the date or not at all
+            models.Index(fields=["station", "left_at"], condition=models.Q(admitted_at__isnull=False),
+                         name="episode_in_care_at"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,6 +6,14 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_figures():
+    """Page figures are cached until the next refresh (selectors._cached): no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def quarter(cast):
     """The hand-counted 2025 Q1 (figures/tests/fixture.py), with the summary tables refreshed."""
