@@ -79,3 +79,14 @@ def test_t7_the_pre_score_columns_follow_records_added_later(small_blocks):
     _rows(idx, q)  # builds the pre-score columns
     idx.add([Record("NEW", "report", sex="男", birth_year=1980, height_cm=191, marks="右手断了一根手指")])
     assert "NEW" in _rows(idx, q)
+
+
+def test_t7_a_dropped_given_character_meets_its_report_without_age_or_place():
+    reports = [
+        Record("R1", "report", name="王秀力", sex="男", birth_year=1975, hukou_text="河南省周口市郸城县"),
+        Record("R2", "report", name="王建国", sex="男", birth_year=1975, hukou_text="河南省周口市郸城县"),
+    ]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", name="王力", sex="男")  # no age, no place: only the name links them
+    assert _rows(idx, q) == {"R1"}
+    assert idx.query(q, k=1)[0].record_id == "R1"
