@@ -29,8 +29,25 @@ from guitu_match.records import Record
 log = logging.getLogger(__name__)
 
 EXPLAIN_COLUMNS = list(mm.COMPARISON_LABELS)
-MAX_BLOCK = 20_000  # a key shared by more rows than this is too common to block on alone
+MAX_BLOCK = 20_000  # a key shared by more rows than this is too common to score whole online
 UNCAPPED_KEYS = {("name_fz",), ("id_number",)}
+#: Rows of over-large blocks scored per query: the best by a cheap pre-score (see _prescore), not none.
+MAX_POOLED = 20_000
+#: The pre-score: points per agreement, finest first (county before city before province before the
+#: accent's group), so that an over-large block (sex + decade at a million reports) is cut from the
+#: far end, never at random and never whole.
+PRESCORE_POINTS = {
+    "name_fz": 64,
+    "given_last_fz": 8,
+    "surname_fz": 8,
+    "county": 16,
+    "o_city": 8,
+    "o_prov": 4,
+    "o_group": 1,
+    "mark1": 4,
+    "sex": 2,
+}
+PRESCORE_COLUMNS = tuple(PRESCORE_POINTS)
 
 
 @dataclass
@@ -139,6 +156,7 @@ class MatchIndex:
         self._scoring_sql: str | None = None
         self._scoring_sql_tried = False
         self._build_maps()
+        self._pre: dict[str, Any] | None = None  # pre-score columns, built when an over-large block is met
         self._face_index = None
         self._build_faces()
 
@@ -211,6 +229,7 @@ class MatchIndex:
         self.table = pa.concat_tables([self.table, nt]).combine_chunks()
         self.ids = np.concatenate([self.ids, np.asarray(nt.column("unique_id").to_pylist(), dtype=object)])
         self._refresh_masks()
+        self._pre = None
         for i, row in enumerate(nt.to_pylist()):
             pos = np.asarray([start + i], dtype=np.int64)
             for keys, m in self._maps.items():
@@ -271,6 +290,7 @@ class MatchIndex:
             "nameless": q.get("names_fz") is None,
             "placeless": q.get("names_fz") is None and q.get("o_prov") is None,
         }
+        pooled: list[np.ndarray] = []
         for rule in mm.BLOCKING_RULES:
             key = self._key_of(q, rule.keys)
             if key is None:
@@ -281,20 +301,66 @@ class MatchIndex:
                 rows = self._maps[rule.keys].get(key)
             else:  # known on the query's side: the rows where it is unknown
                 rows = self._unknown_maps[(rule.keys, rule.unknown)].get(key)
-            if rows is None:
+            if rows is None or not len(rows):
                 continue
             if not q_when[rule.when]:  # the condition must then hold on the row's side
                 rows = rows[self._masks[rule.when][rows]]
-            # A full name (or ID number) is never skipped, however common: blocking must not drop a
-            # pair that agrees on the name's pinyin (issue 14); only the coarse keys are capped.
-            if len(rows) and (len(rows) <= MAX_BLOCK or rule.keys in UNCAPPED_KEYS):
-                parts.append(rows)
+            # A full name (or ID number) is never cut, however common: blocking must not drop a pair
+            # that agrees on the name's pinyin (issue 14). Coarser keys shared by too many rows go to
+            # a pool from which the best MAX_POOLED rows by pre-score are taken (never skipped whole).
+            if len(rows) <= MAX_BLOCK or rule.keys in UNCAPPED_KEYS:
+                if len(rows):
+                    parts.append(rows)
+            else:
+                pooled.append(rows)
+        if pooled:
+            parts.append(self._best_of(q, np.unique(np.concatenate(pooled)), MAX_POOLED))
         if self._face_index is not None and q.get("face_emb") is not None:
             hits = self._face_index.search(np.asarray(q["face_emb"], dtype=np.float32), k=20)
             parts.append(np.asarray([int(h[0]) for h in _face_hits(hits)], dtype=np.int64))
         if not parts:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(parts))
+
+    def _prescore_columns(self) -> dict[str, Any]:
+        """Integer codes per pre-score column (−1 = unknown) and the value → code maps, plus the
+        birth-year interval and height as arrays."""
+        if self._pre is None:
+            pre: dict[str, Any] = {}
+            for c in PRESCORE_COLUMNS:
+                codes, uniques = pd.factorize(self.table.column(c).cast(pa.string()).to_pandas())
+                pre[c] = (codes.astype(np.int32), {v: i for i, v in enumerate(uniques)})
+            for c in ("by_min", "by_max", "height"):
+                pre[c] = self.table.column(c).to_pandas().to_numpy(dtype=float, na_value=np.nan)
+            self._pre = pre
+        return self._pre
+
+    def _prescore(self, q: dict[str, Any], rows: np.ndarray) -> np.ndarray:
+        """A cheap score of rows against the query: agreements on finer keys count more
+        (PRESCORE_POINTS), plus an agreeing birth-year interval and height. Only orders rows inside
+        an over-large block; the model scores what is kept."""
+        pre = self._prescore_columns()
+        score = np.zeros(len(rows), dtype=np.int32)
+        for c, pts in PRESCORE_POINTS.items():
+            v = q.get(c)
+            code = pre[c][1].get(str(v)) if v is not None else None
+            if code is not None:
+                score += (pre[c][0][rows] == code).astype(np.int32) * pts
+        lo, hi = q.get("by_min"), q.get("by_max")
+        if lo is not None and hi is not None:
+            gap = np.fmax(pre["by_min"][rows], lo) - np.fmin(pre["by_max"][rows], hi)
+            score += np.where(gap <= 0, 6, np.where(gap <= 3, 3, 0)).astype(np.int32)
+        h = q.get("height")
+        if h is not None:
+            score += (np.abs(pre["height"][rows] - h) <= 5).astype(np.int32) * 3
+        return score
+
+    def _best_of(self, q: dict[str, Any], rows: np.ndarray, k: int) -> np.ndarray:
+        """The k rows with the highest pre-score (ties: lower row first, so the choice is stable)."""
+        if len(rows) <= k:
+            return rows
+        key = self._prescore(q, rows).astype(np.int64) * (len(self.ids) + 1) - rows  # high first, then low row
+        return rows[np.argpartition(-key, k - 1)[:k]]
 
     def _get_linker(self):
         if self._linker is None:

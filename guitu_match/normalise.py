@@ -20,6 +20,40 @@ from guitu_match import divisions
 from guitu_match.idcard import IdInfo, InvalidIdNumber, parse_id_number
 
 # ---------------------------------------------------------------------------------------------
+# Text: traditional characters, full-width forms
+
+#: Traditional → simplified for the characters of names, places, accents and marks (張偉 → 张伟,
+#: 湖南邵陽 → 湖南邵阳, 傷疤 → 伤疤). Not a general converter: one character each, the common ones.
+_T2S = str.maketrans(
+    (
+    "張陳劉黃趙吳孫馬羅鄭謝許韓馮鄧蕭葉蘇呂盧鍾鐘譚陸範賈韋鄒閆閻龍賀顧龔萬錢嚴湯聶魯關蘭喬龐顏莊紀單塗駱藍鮑華饒農項連婁竇黨"
+    "費衛閔邊師欒鄺溫楊鄔歐諸賴遲滿鞏齊嶽蔣於餘雲傑偉國軍紅麗強濤輝鵬飛東曉榮寶慶興長鳳艷豔靜貴義禮順財發勝開書劍鋒剛寧穎婭瑩"
+    "晉進愛潔騰鳴銀鐵橋樹時錦創嬌瓊綺歡樂聰傳億權濱漢燦煒瑋瑤倫雙蓮鶯鷹鶴亞賢彥寬廣憲懷澤濟淵潤靈韻頌顯風飄養駿騏嶺崗島崢嵐巖"
+    "帥幫廠彌徵從復恆態憶應戰戶撫擁數昇暉暢曆會業極楓標樣橫歲歸殘氣灣為烏無煥熱燈爺牆獨獻現環產畢當盡監盤眾礦祿禎禪稱穩窮競筆"
+    "節簡粵約紋純紹終組結絲經綠維綱網緒線編緣縣總織繼續纓習翹聖聯聲職肅脫舉舊蘆處號術補裝製複覺親觀訓記詩話誠語說課調談論謙講"
+    "證識護讓讚豐貞貢貨買資賓賣贊跡車軒載輔輕輪辦邁運過達遠適選遺還鄉醫釗針鈞鈴銘銳鋼錄鎮鏡鑒門閃閑間閣闊陽陰隊階際隨險隱雜雞"
+    "離難電霧頂須頭題願類飯館驗體鬥魚鮮鳥鴻麥齒龜區陝遼內臺贛閩隴滬鄖荊鹹濰圖廈臨滄蕪銅凱揚錫棗煙萊綏營爾傷腳臉額頸斷燙燒駝聾"
+    "啞禿脣顆塊條隻個們裏裡後麼這聽見壩豬糧嶼陘瀋灤綿漣溝澗壽儀貝贏鄲瀘衝漵瀏鄰崑擔"
+    ),
+    (
+    "张陈刘黄赵吴孙马罗郑谢许韩冯邓萧叶苏吕卢钟钟谭陆范贾韦邹闫阎龙贺顾龚万钱严汤聂鲁关兰乔庞颜庄纪单涂骆蓝鲍华饶农项连娄窦党"
+    "费卫闵边师栾邝温杨邬欧诸赖迟满巩齐岳蒋于余云杰伟国军红丽强涛辉鹏飞东晓荣宝庆兴长凤艳艳静贵义礼顺财发胜开书剑锋刚宁颖娅莹"
+    "晋进爱洁腾鸣银铁桥树时锦创娇琼绮欢乐聪传亿权滨汉灿炜玮瑶伦双莲莺鹰鹤亚贤彦宽广宪怀泽济渊润灵韵颂显风飘养骏骐岭岗岛峥岚岩"
+    "帅帮厂弥征从复恒态忆应战户抚拥数升晖畅历会业极枫标样横岁归残气湾为乌无焕热灯爷墙独献现环产毕当尽监盘众矿禄祯禅称稳穷竞笔"
+    "节简粤约纹纯绍终组结丝经绿维纲网绪线编缘县总织继续缨习翘圣联声职肃脱举旧芦处号术补装制复觉亲观训记诗话诚语说课调谈论谦讲"
+    "证识护让赞丰贞贡货买资宾卖赞迹车轩载辅轻轮办迈运过达远适选遗还乡医钊针钧铃铭锐钢录镇镜鉴门闪闲间阁阔阳阴队阶际随险隐杂鸡"
+    "离难电雾顶须头题愿类饭馆验体斗鱼鲜鸟鸿麦齿龟区陕辽内台赣闽陇沪郧荆咸潍图厦临沧芜铜凯扬锡枣烟莱绥营尔伤脚脸额颈断烫烧驼聋"
+    "哑秃唇颗块条只个们里里后么这听见坝猪粮屿陉沈滦绵涟沟涧寿仪贝赢郸泸冲溆浏邻昆担"
+    ),
+)
+
+
+def simplified(text: str) -> str:
+    """NFKC (full-width letters and digits, compatibility ideographs) and traditional → simplified."""
+    return unicodedata.normalize("NFKC", text).translate(_T2S)
+
+
+# ---------------------------------------------------------------------------------------------
 # Surnames
 
 # Surnames whose reading as a surname differs from pypinyin's everyday reading.
@@ -103,7 +137,7 @@ class ParsedName:
 def clean_name(s: str | None) -> str:
     if not s:
         return ""
-    s = unicodedata.normalize("NFKC", str(s))
+    s = simplified(str(s))
     s = _PLACEHOLDER.sub("", s)
     return _NON_HAN.sub("", s)
 
@@ -146,7 +180,7 @@ def parse_name(raw: str | None) -> ParsedName:
     - nickname from the given name: 小明, 阿强, 二明, 明儿, 明娃, 明子, 明仔, 明明 → given 明;
       小王 / 阿王 with a frequent surname → surname 王.
     """
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    text = simplified(str(raw or "")).strip()
     if re.search(r"[某xX×*＊]", text):
         name = clean_name(text)
         if not name or name in NO_NAME_WORDS:
@@ -293,8 +327,105 @@ def name_readings(parsed: ParsedName, limit: int = 16) -> list[str]:
     return out
 
 
+# Names written in pinyin (ZHANG WEI, Zhang Xiaoming, zhang-wei, Zhāng Wěi, WEI Zhang)
+
+_LATIN_NAME = re.compile(r"^[A-Za-z\s\-_.·•',’:]+$")
+
+
+@functools.lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable with a vowel (ü as v), from pypinyin's dictionary."""
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for v in pinyin_dict.values():
+        for r in v.split(","):
+            syl = to_normal(r).replace("ü", "v")
+            if syl.isascii() and syl.isalpha() and re.search(r"[aeiouv]", syl):
+                out.add(syl)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _surname_syllables() -> frozenset[str]:
+    """Readings of the common and compound surnames, compounds joined ('ouyang')."""
+    out = {r for c in COMMON_SURNAMES for r in surname_readings(c)}
+    out.update(r.replace(" ", "") for c in COMPOUND_SURNAMES for r in surname_readings(c))
+    return frozenset(out)
+
+
+def _segment(token: str) -> list[str] | None:
+    """'xiaoming' → ['xiao', 'ming'] (fewest syllables; apostrophes split: xi'an), None if not pinyin."""
+    out: list[str] = []
+    syl = _syllables()
+    for part in re.split(r"['’:]", token):
+        if not part:
+            continue
+        n = len(part)
+        best: list[list[str] | None] = [[]] + [None] * n
+        for i in range(1, n + 1):
+            for j in range(max(0, i - 6), i):
+                if best[j] is not None and part[j:i] in syl:
+                    cand = best[j] + [part[j:i]]  # type: ignore[operator]
+                    if best[i] is None or len(cand) < len(best[i]):  # type: ignore[arg-type]
+                        best[i] = cand
+        if best[n] is None:
+            return None
+        out += best[n]  # type: ignore[operator]
+    return out or None
+
+
+@functools.lru_cache(maxsize=50_000)
+def parse_pinyin_name(raw: str) -> tuple[str | None, str | None] | None:
+    """A name written in pinyin → (surname reading, given reading), e.g. 'ZHANG Xiaoming' →
+    ('zhang', 'xiao ming'); None when the text is not pinyin.
+
+    The surname is the one upper-case word when exactly one is (passports: 'WEI Zhang' = 魏), else the
+    first word, else the last word when only it is a surname reading ('Wei Zhang' in western order)."""
+    text = unicodedata.normalize("NFKC", raw).strip().replace("ü", "v").replace("Ü", "V")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if not text or not _LATIN_NAME.match(text):
+        return None
+    words = [w for w in re.split(r"[\s\-_.·•,]+", text) if w]
+    segs = [_segment(w.lower()) for w in words]
+    if not words or any(sg is None for sg in segs):
+        return None
+    surnames = _surname_syllables()
+    upper = [i for i, w in enumerate(words) if len(w) > 1 and w.isupper()]
+    if len(words) == 1:
+        flat = segs[0]
+        assert flat is not None
+        k = 2 if len(flat) > 2 and "".join(flat[:2]) in surnames and flat[0] not in surnames else 1
+        return " ".join(flat[:k]), (" ".join(flat[k:]) or None)
+    if len(upper) == 1 and len(words) > len(upper):
+        i = upper[0]
+    elif "".join(segs[0]) not in surnames and "".join(segs[-1]) in surnames:  # type: ignore[arg-type]
+        i = len(words) - 1
+    else:
+        i = 0
+    sur = segs[i]
+    given = [x for j, sg in enumerate(segs) if j != i for x in sg]  # type: ignore[union-attr]
+    return " ".join(sur), (" ".join(given) or None)  # type: ignore[arg-type]
+
+
 @functools.lru_cache(maxsize=300_000)
 def _name_features_one(raw: str) -> dict:
+    py = parse_pinyin_name(raw) if raw and re.search(r"[A-Za-z]", raw) else None
+    if py is not None:
+        sur_py, giv_py = py
+        reading = " ".join(x for x in py if x)
+        readings = [reading]
+        if giv_py and len(raw.split()) == 2 and not any(w.isupper() and len(w) > 1 for w in raw.split()):
+            readings.append(giv_py + " " + sur_py)  # Wei Zhang: either order (an alias-level agreement)
+        return {
+            "parsed": ParsedName(None, None, None),
+            "readings": readings,
+            "fuzzy": sorted({fuzzy_pinyin(r) for r in readings}),
+            "surname_py": sur_py,
+            "given_py": giv_py,
+            "two_part": bool(sur_py and giv_py),
+        }
     p = parse_name(raw)
     readings = name_readings(p) if p.full else []
     sur_py = surname_readings(p.surname)[0] if p.surname else None
@@ -305,6 +436,7 @@ def _name_features_one(raw: str) -> dict:
         "fuzzy": sorted({fuzzy_pinyin(r) for r in readings}),
         "surname_py": sur_py,
         "given_py": giv_py,
+        "two_part": bool(p.surname and p.given),
     }
 
 
@@ -340,7 +472,7 @@ def name_features(name: str | None, aliases: Iterable[str] = ()) -> dict:
         "given_py": f["given_py"],
         "given_fz": fuzzy_pinyin(f["given_py"]),
         "name_py": primary,
-        "name_fz": fuzzy_pinyin(primary) if (p.surname and p.given) else None,
+        "name_fz": fuzzy_pinyin(primary) if f["two_part"] else None,
         "names_py": f["readings"] or None,
         "names_fz": sorted(n for n in names_fz if n) or None,
     }
@@ -540,7 +672,7 @@ def parse_place(text: str | None) -> Place:
     """
     if not text or not str(text).strip():
         return Place()
-    text = _replace_old_names(unicodedata.normalize("NFKC", str(text)).strip())
+    text = _replace_old_names(simplified(str(text)).strip())
     text = _NON_PLACES.sub("", text)
     if not text:
         return Place()
@@ -634,7 +766,7 @@ def parse_dialect(s: str | None) -> Dialect:
     """
     if not s:
         return Dialect(None, Place())
-    text = unicodedata.normalize("NFKC", str(s)).strip()
+    text = simplified(str(s)).strip()
     text = re.sub(r"[\s,，。、;；:：()（）“”\"'?？!！]", "", text)
     if not text or _NO_DIALECT.match(text):
         return Dialect(None, Place())
@@ -725,7 +857,7 @@ def marks_tokens(s: str | None) -> list[str] | None:
     """
     if not s:
         return None
-    toks = _marks_tokens(unicodedata.normalize("NFKC", str(s)))
+    toks = _marks_tokens(simplified(str(s)))
     return list(toks) or None
 
 

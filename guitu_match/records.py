@@ -11,6 +11,8 @@ import csv
 import datetime as _dt
 import io
 import os
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import IO
@@ -41,6 +43,16 @@ SEXES = ("男", "女")
 _SEX_ALIASES = {
     "男": "男",
     "女": "女",
+    "男性": "男",
+    "女性": "女",
+    "男子": "男",
+    "女子": "女",
+    "男的": "男",
+    "女的": "女",
+    "男孩": "男",
+    "女孩": "女",
+    "man": "男",
+    "woman": "女",
     "m": "男",
     "male": "男",
     "f": "女",
@@ -103,6 +115,78 @@ def _int(value: str) -> int:
     return int(float(value)) if "." in value else int(value)
 
 
+#: Sex written as unknown: no value, no complaint.
+_SEX_UNKNOWN = frozenset("不详 未知 不明 ? ？ - u unknown".split())
+_CN_DIGITS = str.maketrans({**{c: str(i) for i, c in enumerate("零一二三四五六七八九")}, "〇": "0", "○": "0"})
+#: Words around a year in a cell: 1985年, 约1985, 1985年左右, 1985年生, 85年的.
+_YEAR_NOISE = re.compile(r"(大约|大概|约|左右|前后|上下|出生|生人|生|年代|年份|年|的|人|许|\s)")
+
+
+def _cell(value: str) -> str:
+    """A CSV cell in half-width form (full-width digits, letters and punctuation: １７０, Ｘ, ．)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def two_digit_year(yy: int, this_year: int) -> int:
+    """85 → 1985, 05 → 2005: the most recent year not in the future."""
+    y = 2000 + yy
+    return y if y <= this_year else 1900 + yy
+
+
+def parse_year_cell(value: str, this_year: int) -> tuple[int | None, int | None]:
+    """A birth-year cell → (low, high): 1985, "1985年", "85年", "一九八五年", "约1985年" → (1985, 1985);
+    "1980-1985", "1980～85" → (1980, 1985); "80后" → (1980, 1989); "1985-03-07", "1985/3", "1985年3月" → 1985.
+    Raises ValueError for anything else (ages, words)."""
+    v = _cell(value).translate(_CN_DIGITS)
+    m = re.fullmatch(r"(\d{2}|\d{4})\s*后", v)
+    if m:  # 80后, 1990后: born in that decade
+        y = int(m.group(1))
+        y = two_digit_year(y, this_year) if y < 100 else y
+        return y, y + 9
+    m = re.fullmatch(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*月?(?:\s*[/.\-]?\s*\d{1,2}\s*日?)?\s*(?:出生|生)?", v)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return int(m.group(1)), int(m.group(1))  # a date: its year
+    v = _YEAR_NOISE.sub("", v)
+    m = re.fullmatch(r"(\d{2}|\d{4})\s*(?:-|~|～|—|–|至|到)\s*(\d{2}|\d{4})", v)
+    if m:
+        a, b = (int(x) for x in m.groups())
+        a = two_digit_year(a, this_year) if a < 100 else a
+        b = (a // 100 * 100 + b if a // 100 * 100 + b >= a else a // 100 * 100 + 100 + b) if b < 100 else b
+        return min(a, b), max(a, b)
+    m = re.fullmatch(r"\d{2}", v)
+    if m:
+        y = two_digit_year(int(v), this_year)
+        return y, y
+    y = _int(v)
+    return y, y
+
+
+_HEIGHT_NOISE = re.compile(r"(大约|大概|约|左右|上下|前后|身高|高|多|\s)")
+
+
+def parse_height_cell(value: str) -> float:
+    """A height cell → centimetres: 170, "170cm", "170厘米", "170公分", "1.70米", "1.7m", "1.7",
+    "1米7", "1米75", "一米七", "165-170" (the middle). Raises ValueError for anything else."""
+    v = _HEIGHT_NOISE.sub("", _cell(value).lower().translate(_CN_DIGITS))
+    m = re.fullmatch(r"(\d)(?:米|m)(\d{1,2})", v)  # 1米7 = 1.7 m, 1米65 = 1.65 m
+    if m:
+        rest = m.group(2)
+        return float(int(m.group(1)) * 100 + (int(rest) * 10 if len(rest) == 1 else int(rest)))
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:-|~|～|—|至|到)\s*(\d+(?:\.\d+)?)\s*(cm|厘米|公分|m|米)?", v)
+    if m:
+        a, b, unit = float(m.group(1)), float(m.group(2)), m.group(3) or ""
+        return (_to_cm(a, unit) + _to_cm(b, unit)) / 2
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(cm|厘米|公分|m|米)?", v)
+    if not m:
+        raise ValueError(value)
+    return _to_cm(float(m.group(1)), m.group(2) or "")
+
+
+def _to_cm(x: float, unit: str) -> float:
+    # A value under 3 is metres whatever the unit says (1.7, 1.70米); over 3 is centimetres ("170米" is a slip).
+    return round(x * 100, 1) if x < 3 else x
+
+
 def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Record | None, list[RowError]]:
     """Validate one row.  Field-level problems drop the field and report it; a missing id or
     source drops the row."""
@@ -123,10 +207,10 @@ def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Recor
     rec = Record(id=rid, source=source, row=rownum or None)
     rec.name = g.get("name") or None
     rec.aliases = [a.strip() for a in g.get("aliases", "").replace("；", ";").split(";") if a.strip()]
-    sex = g.get("sex", "")
-    if sex:
-        if sex.lower() in _SEX_ALIASES:
-            rec.sex = _SEX_ALIASES[sex.lower()]
+    sex = _cell(g.get("sex", "")).lower()
+    if sex and sex not in _SEX_UNKNOWN:
+        if sex in _SEX_ALIASES:
+            rec.sex = _SEX_ALIASES[sex]
         else:
             err("sex", f"性别“{sex}”无法识别，应为 男 / 女 / 空，已忽略")
     this_year = _dt.date.today().year
@@ -135,14 +219,20 @@ def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Recor
         if not v:
             continue
         try:
-            y = _int(v)
+            lo, hi = parse_year_cell(v, this_year)
         except ValueError:
-            err(col, f"出生年份“{v}”不是数字，已忽略")
+            err(col, f"出生年份“{v}”无法识别（应为如 1985、1985年、85年、1980-1985），已忽略")
             continue
-        if not MIN_BIRTH_YEAR <= y <= this_year:
-            err(col, f"出生年份{y}不可能（应在{MIN_BIRTH_YEAR}–{this_year}之间），已忽略")
+        bad = next((y for y in (lo, hi) if not MIN_BIRTH_YEAR <= y <= this_year), None)
+        if bad is not None:
+            err(col, f"出生年份{bad}不可能（应在{MIN_BIRTH_YEAR}–{this_year}之间），已忽略")
             continue
-        setattr(rec, col, y)
+        if col == "birth_year" and lo != hi:
+            # a range written in the year column (1980-1985, 80后) is an estimate: keep it as the range
+            if not g.get("birth_year_min") and not g.get("birth_year_max"):
+                rec.birth_year_min, rec.birth_year_max = lo, hi
+            continue
+        setattr(rec, col, lo if col != "birth_year_max" else hi)
     if rec.birth_year_min and rec.birth_year_max and rec.birth_year_min > rec.birth_year_max:
         err("birth_year_min", f"出生年份范围{rec.birth_year_min}–{rec.birth_year_max}上下限颠倒，已交换")
         rec.birth_year_min, rec.birth_year_max = rec.birth_year_max, rec.birth_year_min
@@ -157,7 +247,7 @@ def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Recor
         except InvalidIdNumber as e:
             err("id_number", f"{e}，已忽略该号码")
     rec.hukou_text = g.get("hukou_text") or None
-    dc = g.get("division_code", "")
+    dc = _cell(g.get("division_code", ""))
     if dc:
         c = canonical_code(dc)
         if c is None:
@@ -168,7 +258,7 @@ def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Recor
     h = g.get("height_cm", "")
     if h:
         try:
-            hv = float(h)
+            hv = parse_height_cell(h)
             if not 40 <= hv <= 250:
                 raise ValueError
             rec.height_cm = hv

@@ -38,8 +38,9 @@ def main() -> None:
     p.add_argument("--reports", type=int, default=1_000_000)
     p.add_argument("--online", type=int, default=500)
     p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--tag", default="", help="results file suffix")
     a = p.parse_args()
-    reports, queries, _truth = generate(a.reports, 2000, seed=a.seed)
+    reports, queries, truth, kinds = generate(a.reports, 2000, seed=a.seed, with_kinds=True)
     rt, qt = mm.prepare_table(reports), mm.prepare_table(queries)
     del reports[:]
     gc.collect()
@@ -47,11 +48,16 @@ def main() -> None:
     online = queries[: a.online]
     idx.query(online[0])  # warm-up: captures the scoring SQL once
     wall, cpu, ncand, loads = [], [], [], [os.getloadavg()[0]]
+    by_kind: dict = {}
     for i, q in enumerate(online):
         t, c = time.perf_counter(), time.process_time()
-        idx.query(q, k=10)
+        found = [x.record_id for x in idx.query(q, k=10)]
         cpu.append(time.process_time() - c)
         wall.append(time.perf_counter() - t)
+        if truth[q.id] is not None:  # recall@10 by kind of record, as in run.py
+            for key in ("all", kinds[q.id], kinds[q.id][:-6]):
+                n, h = by_kind.get(key, (0, 0))
+                by_kind[key] = (n + 1, h + (truth[q.id] in found))
         ncand.append(len(idx.candidate_rows(mm.prepare_table([q]).to_pylist()[0])))
         if i % 100 == 0:
             loads.append(os.getloadavg()[0])
@@ -69,12 +75,13 @@ def main() -> None:
         "cpu_p95_ms": pct(cpu, 95),
         "candidates_p50": float(np.percentile(ncand, 50)),
         "candidates_p95": float(np.percentile(ncand, 95)),
+        "recall_at_10": {k: {"queries": n, "recall_at_10": round(h / n, 4)} for k, (n, h) in sorted(by_kind.items())},
         "load_avg_1min_during": [round(x, 2) for x in loads],
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 2),
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }
     print(json.dumps(res))
-    out = HERE / "results" / f"latency-{a.reports}-{a.seed}.json"
+    out = HERE / "results" / f"latency-{a.reports}-{a.seed}{a.tag}.json"
     out.write_text(json.dumps(res, indent=1))
 
 

@@ -50,6 +50,10 @@ def _level(idx, a: Record, b: Record, comparison: str) -> str:
         ("张生", "臧森", "姓名读音相近（平翘舌、前后鼻音等）"),
         ("张晓明", "张小鸣", "姓名读音相同（同音字/多音字）"),
         ("张晓明", "张晓梅", "同姓，名字读音接近"),
+        ("谢文发", "谢发", "同姓，名字多一个字或少一个字"),
+        ("熊山", "熊明山", "同姓，名字多一个字或少一个字"),
+        ("王建", "王国建", "同姓，名字多一个字或少一个字"),
+        ("王建", "王国庆", "同姓，名字不同"),
         ("小明", "张晓明", "名字（或小名）读音相同，姓不同或不详"),
         ("王晓明", "汪小鸣", "姓名读音相同（同音字/多音字）"),
         ("江晓明", "汪晓明", "名字（或小名）读音相同，姓不同或不详"),
@@ -353,3 +357,13 @@ def test_candidates_of_one_person_share_the_probability():
         threshold=0.5,
     )
     assert len(pairs) == 3
+
+
+def test_i4_a_model_trained_with_other_comparison_levels_is_refused_so_it_is_retrained(tmp_path):
+    m = mm.MatchModel.default()
+    m.params["levels"]["name"] = m.params["levels"]["name"][:-1]  # as before a level was added
+    m.save(tmp_path / "model.json")
+    with pytest.raises(ValueError, match="姓名"):
+        mm.MatchModel.load(tmp_path / "model.json")
+    mm.MatchModel.default().save(tmp_path / "ok.json")
+    assert mm.MatchModel.load(tmp_path / "ok.json").params["levels"] == mm.MatchModel.default().params["levels"]

@@ -1,0 +1,92 @@
+"""Issue 14 at scale: blocks too large to score whole online are cut by a cheap pre-score, finest
+agreement first — never skipped whole — and a pair agreeing on the full name is never cut (rule T7:
+every report is compared with everyone in care)."""
+
+import pytest
+
+from guitu_match import index as gi
+from guitu_match import model as mm
+from guitu_match.index import MatchIndex
+from guitu_match.records import Record
+
+
+def _rows(idx, rec):
+    rows = idx.candidate_rows(mm.prepare_table([rec]).to_pylist()[0])
+    return set(idx.ids[rows].tolist())
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(gi, "MAX_BLOCK", 4)
+    monkeypatch.setattr(gi, "MAX_POOLED", 3)
+
+
+def test_t7_a_nameless_placeless_person_still_meets_reports_when_the_sex_and_decade_block_is_too_large(
+    small_blocks,
+):
+    others = [
+        Record(
+            f"R{i}",
+            "report",
+            name=f"王{'明强军伟'[i % 4]}{i}",
+            sex="男",
+            birth_year=1978 + i % 5,
+            height_cm=165,
+        )
+        for i in range(12)
+    ]
+    true = Record("T", "report", name="刘建华", sex="男", birth_year=1981, height_cm=181)
+    idx = MatchIndex.build(others + [true], model=mm.MatchModel.default())
+    q = Record(
+        "Q", "file", sex="男", birth_year_min=1976, birth_year_max=1986, height_cm=180
+    )  # no marks either
+    assert "T" in _rows(idx, q)
+    assert len(_rows(idx, q)) <= 4 + 3
+    assert idx.query(q, k=1)[0].record_id == "T"
+
+
+def test_t7_an_over_large_block_is_cut_from_the_far_end_finest_place_first(small_blocks):
+    def rep(i, place):
+        return Record(
+            f"R{i}",
+            "report",
+            name=f"赵{'一二三四五六七八九十'[i % 10]}{i}",
+            sex="男",
+            birth_year=1980,
+            hukou_text=place,
+        )
+
+    reports = [rep(i, "湖南省") for i in range(6)] + [rep(10 + i, "湖南省邵阳市") for i in range(5)]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", sex="男", birth_year=1980, dialect="湖南邵阳口音")  # nameless, accent → 邵阳
+    rows = _rows(idx, q)
+    # both blocks (the city's 5, the province's 11) are over-large: the 3 kept are all from the city
+    assert rows == {"R10", "R11", "R12"}
+
+
+def test_t7_a_full_name_block_is_never_cut_however_large(small_blocks):
+    reports = [Record(f"R{i}", "report", name="张伟", sex="男", birth_year=1950 + i) for i in range(10)]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    assert _rows(idx, Record("Q", "file", name="张伟", sex="男", birth_year=2000)) == {
+        f"R{i}" for i in range(10)
+    }
+
+
+def test_t7_the_pre_score_columns_follow_records_added_later(small_blocks):
+    reports = [Record(f"R{i}", "report", sex="男", birth_year=1980, height_cm=160) for i in range(8)]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", sex="男", birth_year=1980, height_cm=190, marks="右手缺指")
+    _rows(idx, q)  # builds the pre-score columns
+    idx.add([Record("NEW", "report", sex="男", birth_year=1980, height_cm=191, marks="右手断了一根手指")])
+    assert "NEW" in _rows(idx, q)
+
+
+def test_t7_a_dropped_given_character_meets_its_report_without_age_or_place():
+    reports = [
+        Record("R1", "report", name="王秀力", sex="男", birth_year=1975, hukou_text="河南省周口市郸城县"),
+        Record("R2", "report", name="王建国", sex="男", birth_year=1975, hukou_text="河南省周口市郸城县"),
+    ]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", name="王力", sex="男")  # no age, no place: only the name links them
+    assert _rows(idx, q) == {"R1"}
+    assert idx.query(q, k=1)[0].record_id == "R1"
