@@ -63,8 +63,9 @@ def main() -> None:
     if not args.keep:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", args.db], check=True)
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", args.db], check=True)
-        for command in (["migrate", "--noinput", "-v0"], ["demo_seed"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if not args.keep:
+        subprocess.run([sys.executable, "manage.py", "demo_seed"], cwd=ROOT, env=env, check=True)
     os.environ.update(env)
     import django
 
@@ -190,7 +191,8 @@ def _request(kind: str, client: dict, rng: random.Random):
     marker = uuid.uuid4().hex[:12]
     if kind == "intake":
         body = {"channel": "walk_in", "person": {"name": f"负载{marker}", "sex": rng.choice(["男", "女"])},
-                "answers": {"reason": "no_work", "unable_to_answer": False, "decision": "eligible"}}
+                "answers": {"reason": "no_work", "cannot_pay": True, "no_relatives": True, "not_on_subsistence": True,
+                            "living_by_vagrancy": True, "decision": "eligible"}}
         return "POST", "/api/v1/intake/requests", json.dumps(body, ensure_ascii=False).encode(), marker
     body = {"held_at": datetime.datetime.now(datetime.UTC).isoformat(), "content": f"负载测试谈话 {marker}"}
     person = rng.choice(client["in_care"])
