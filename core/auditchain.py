@@ -38,8 +38,6 @@ from core.models import AuditCheckpoint, AuditEntry, CheckpointKind
 #: pg_advisory_xact_lock key of the audit chain ("guitu-audit" as a number).
 LOCK_KEY = 0x67756974750A
 MIN_RETENTION_DAYS = 183
-#: How far back the chain's head is looked for first (a quiet system falls back to the whole table).
-HEAD_WINDOW_DAYS = 7
 _FIELDS = (
     "id",
     "at",
@@ -111,14 +109,9 @@ def _purge_anchor() -> AuditCheckpoint | None:
 
 
 def head_hash() -> str:
-    """The hash a new row chains to: the newest row's, or the last purge's anchor, or ''.
-
-    Rows get their time under the chain lock, so the newest row is among the last days' — asking for those first
-    lets PostgreSQL look into this month's partition only, not into every month's (core/auditpartitions.py)."""
-    recent = timezone.now() - datetime.timedelta(days=HEAD_WINDOW_DAYS)
-    last = AuditEntry.objects.filter(at__gte=recent).order_by("-id").values_list("hash", flat=True).first()
-    if last is None:
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    """The hash a new row chains to: the newest row's (by id, whatever its time — a clock set back, or a test
+    travelling in time, must never fork the chain), or the last purge's anchor, or ''."""
+    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
     if last is not None:
         return last
     anchor = _purge_anchor()

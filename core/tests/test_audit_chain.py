@@ -52,6 +52,17 @@ def test_an_untouched_chain_verifies():
     call_command("audit_verify")
 
 
+def test_the_chain_does_not_fork_when_the_clock_goes_back():
+    # The head is the newest row by id, not by time: rows written "in the past" (a clock set back, a restored
+    # machine, a test travelling in time) between two present ones still chain in id order.
+    _write(2)
+    with time_machine.travel(datetime.datetime(2020, 1, 1, 9, tzinfo=datetime.UTC), tick=False):
+        past = _write(2)
+    present = _write(1)[0]
+    assert present.prev_hash == past[-1].hash
+    assert verify().ok
+
+
 def test_each_row_is_chained_to_the_one_before():
     first, second = _write(2)
     assert second.prev_hash == first.hash and len(second.hash) == 64
