@@ -55,6 +55,9 @@ def login(live_server):
 MIGRATION_DATA = ("core.Division", "deadlines.HolidayCalendar", "dailycare.BasicService")
 
 
+_SAVED: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def _migration_data(django_db_setup, django_db_blocker) -> str:
     """The divisions and the statutory calendar, taken once before any browser test changes them."""
@@ -63,7 +66,34 @@ def _migration_data(django_db_setup, django_db_blocker) -> str:
 
     with django_db_blocker.unblock():
         objects = [obj for label in MIGRATION_DATA for obj in apps.get_model(label).objects.order_by("pk")]
-        return serializers.serialize("json", objects)
+        _SAVED["data"] = serializers.serialize("json", objects)
+        return _SAVED["data"]
+
+
+def _reload(data: str) -> None:
+    from django.core import serializers
+
+    from core.models import Division
+
+    if not Division.objects.exists():
+        for item in serializers.deserialize("json", data):
+            item.save()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a browser test's flush, the reference data is back before any other kind of test runs on this
+    worker: the tests that follow (in whatever order xdist hands them out) rely on the divisions that the
+    migrations loaded."""
+    yield
+    if item.get_closest_marker("e2e") is None or "data" not in _SAVED:
+        return
+    if nextitem is not None and nextitem.get_closest_marker("e2e") is not None:
+        return  # the next browser test restores them itself
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _reload(_SAVED["data"])
 
 
 @pytest.fixture(autouse=True)
@@ -73,10 +103,4 @@ def _restore_migration_data(_migration_data, transactional_db):
     (Django's serialized_rollback is not used: Playwright's event loop gives the test a different
     connection object from the one the serialized copy was stored on.)
     """
-    from django.core import serializers
-
-    from core.models import Division
-
-    if not Division.objects.exists():
-        for item in serializers.deserialize("json", _migration_data):
-            item.save()
+    _reload(_migration_data)
