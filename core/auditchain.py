@@ -251,7 +251,8 @@ def export(rows, *, anchor: str, cutoff: datetime.datetime) -> tuple[Path, str, 
         os.fsync(raw.fileno())
     final = directory / f"audit-{first_id}-{last_id}-{stamp}.jsonl.gz"
     partial.rename(final)
-    digest = hashlib.sha256(final.read_bytes()).hexdigest()
+    with open(final, "rb") as written:  # streamed: a month's archive can be gigabytes
+        digest = hashlib.file_digest(written, "sha256").hexdigest()
     return final, digest, count
 
 

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from core.excel import wants_xlsx
+
 #: Whether the current request or job is a reporting read (statistics, exports).
 _reporting: contextvars.ContextVar[bool] = contextvars.ContextVar("guitu_reporting_reads", default=False)
 
@@ -59,7 +61,7 @@ def reporting_reads() -> Iterator[None]:
 def is_reporting_request(request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
-    if request.GET.get("format") == "xlsx":
+    if wants_xlsx(request):
         return True
     return any(request.path.startswith(prefix) for prefix in getattr(settings, "GUITU_REPORTING_PATHS", ()))
 
