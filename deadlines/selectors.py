@@ -295,10 +295,13 @@ def nav_count(user) -> int:
     """The 待办 badge: the user's overdue tasks computed now from the records with the same rules and counts as
     the inbox (not the last periodic scan), so the badge, the inbox and the lists agree when the page loads.
 
-    Cached per user for at most a minute (deadlines falling due as time passes) and only while nothing was
-    written: the key holds the newest change in the audit log (every write is audited), so after any action —
-    by this user, another worker process or another organisation (a police answer) — the next page re-counts.
-    Any scan or rule change also bumps the generation."""
+    Cached per user for at most a minute (deadlines falling due as time passes) and only while nothing the badge
+    depends on was written: the key holds the newest change to the user's organisation's data and the newest
+    change by the user (every write is audited, so this holds across worker processes), so after an action of
+    this user or a colleague, or another organisation's action on this organisation's data (a police answer to
+    the station's check), the next page re-counts. A change elsewhere in the province leaves it cached — a
+    province with a write a second would otherwise re-count every badge on every page. Any scan or rule change
+    also bumps the generation."""
     if not user.is_authenticated or not user.organisation_id:
         return 0
     key = _nav_key(user)
@@ -314,20 +317,19 @@ def nav_count(user) -> int:
     return value
 
 
-#: Audit actions that record a change of the records (reads, exports and logins change no deadline).
-_WRITE_ACTIONS = ("create", "update", "delete", "transition")
-
-
 def _nav_key(user) -> str:
-    return f"deadlines:nav:{cache.get('deadlines:nav:gen') or 0}:{user.pk}:{_last_write_id()}"
+    org_change, own_change = _last_write_ids(user)
+    return f"deadlines:nav:{cache.get('deadlines:nav:gen') or 0}:{user.pk}:{org_change}:{own_change}"
 
 
-def _last_write_id() -> int:
-    """The id of the newest audit entry recording a change (the primary key's index, read backwards)."""
-    from core.models import AuditEntry
+def _last_write_ids(user) -> tuple[int, int]:
+    """The ids of the newest audit entries recording a change to the user's organisation's data and a change
+    by the user: two probes of partial indexes that hold the writes only (``core_audit_*_write_desc``)."""
+    from core.models import WRITE_ACTIONS, AuditEntry
 
-    return AuditEntry.objects.filter(action__in=_WRITE_ACTIONS).order_by("-id").values_list("id", flat=True) \
-        .first() or 0
+    writes = AuditEntry.objects.filter(action__in=WRITE_ACTIONS).order_by("-id").values_list("id", flat=True)
+    return (writes.filter(organisation_id=user.organisation_id).first() or 0,
+            writes.filter(actor_id=user.pk).first() or 0)
 
 
 def calendar_days(*, year: int | None = None):

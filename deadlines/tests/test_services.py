@@ -14,7 +14,7 @@ from core.models import AuditEntry
 from deadlines import services
 from deadlines.calendar import load_calendar, missing_years
 from deadlines.models import HolidayCalendar, Notification, OverdueItem, RuleSetting
-from deadlines.selectors import nav_count
+from deadlines.selectors import inbox, nav_count
 from deadlines.senders import ConsoleSender
 from deadlines.tasks import deadline_scan
 from deadlines.tests.conftest import admit, item_of, local
@@ -115,8 +115,6 @@ def test_the_scan_notifies_a_new_overdue_item_once_escalates_and_resolves_it(cas
 
 
 def test_the_badge_is_current_when_the_page_loads_and_agrees_with_the_inbox(cast):
-    from deadlines.selectors import inbox
-
     admit(cast, local(2026, 3, 2, 10))
     with time_machine.travel(local(2026, 3, 3, 12), tick=False):
         # no periodic scan has run: the badge is computed from the records, like the inbox
@@ -127,6 +125,38 @@ def test_the_badge_is_current_when_the_page_loads_and_agrees_with_the_inbox(cast
         assert nav_count(cast.head) == inbox(user=cast.head)["counts"]["overdue"] >= tracer_items
         assert nav_count(cast.outsider) == 0
         assert nav_count(cast.reception) == 0
+
+
+def test_the_badge_recounts_after_a_change_to_its_organisations_data_not_after_one_elsewhere(cast):
+    """Issue 9: a province writes every second; a badge keyed on the newest write anywhere was re-counted on
+    nearly every page. It is re-counted after a change to the user's organisation's data (by anyone: here the
+    police's answer to the station's check) or by the user, and stays cached after a change elsewhere."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracing import services as tracing
+    from tracing.models import CheckResult
+
+    ep = admit(cast, local(2026, 3, 2, 10))
+    with time_machine.travel(local(2026, 3, 3, 12), tick=False):
+        check = tracing.check_create(by=cast.tracer, person=ep.person, police=cast.police, known_info="自述姓名不详")
+        before = nav_count(cast.tracer)
+        assert before >= 1
+
+        def recounted() -> bool:
+            with CaptureQueriesContext(connection) as queries:
+                assert nav_count(cast.tracer) >= 0
+            return len(queries) > 2  # the two probes of the newest changes, then the rules' counts if re-counted
+
+        assert not recounted()
+        admit(cast, local(2026, 3, 3, 11), station_user=cast.outsider)  # another city's station: not ours
+        assert not recounted()
+        tracing.check_answer(by=cast.police_officer, check=check, result=CheckResult.NOT_FOUND, answer_text="查无此人")
+        assert recounted()  # another organisation changed the station's data
+        assert not recounted()
+        admit(cast, local(2026, 3, 3, 11, 30), station_user=cast.reception)  # a colleague
+        assert recounted()
+        assert nav_count(cast.tracer) == inbox(user=cast.tracer)["counts"]["overdue"]
 
 
 def test_only_the_users_own_organisation_marks_a_notification_read(cast):
