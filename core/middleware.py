@@ -14,8 +14,8 @@ logger = logging.getLogger(__name__)
 
 
 class AuditContextMiddleware:
-    """Audit context of a request: the client address for entries written by services, and afterwards the
-    request's one ``read`` entry (personal data shown) or ``denied`` entry (401/403/404).
+    """Audit context of a request: the client address for entries written by services, and once the answer is
+    sent the request's one ``read`` entry (personal data shown) or ``denied`` entry (401/403/404).
 
     The address comes from :func:`core.clientip.client_ip` (trusted proxies only, validated); the audit
     context never breaks a request — if reading the address or writing the read entry fails, the
@@ -36,8 +36,25 @@ class AuditContextMiddleware:
         read_token = begin_request_read()
         try:
             response = self.get_response(request)
-            record_request(request, response, read_state())
-            return response
+            state = read_state()
         finally:
             end_request_read(read_token)
             reset_request_ip(token)
+        if getattr(response, "streaming", False):
+            # a download (photo, scan, export): on record before its first byte, even if the client goes away
+            _record_after(request, response, state, ip)
+        else:
+            # A page or an API answer: its read/denied entry is written once the answer has been sent — the server
+            # closes the response after its last byte (the test client before it returns), and the closers run
+            # before the request's database connection is released — so the client never waits for the audit
+            # chain's lock (issue 9).
+            response._resource_closers.append(lambda: _record_after(request, response, state, ip))
+        return response
+
+
+def _record_after(request, response, state, ip) -> None:
+    token = set_request_ip(ip)
+    try:
+        record_request(request, response, state)
+    finally:
+        reset_request_ip(token)
