@@ -10,8 +10,10 @@ civil-affairs department, 21 cities, ~100 stations (four regional centres) aroun
 demo logins and ``bench/lists_bench.py`` / ``bench/figures_bench.py`` with ``--reuse`` and DATABASE_URL work on
 it), staff, zones and beds, then N episodes over ten years written by ``bench/province_fill.py`` with COPY.
 The fill drops the big tables' secondary indexes and foreign keys, COPYs in chunks of 10,000 episodes, puts
-them back (validating every reference), applies the moves of returning people, VACUUM ANALYZEs, and records
-what it did in the database's comment; ``--reuse`` keeps a database whose comment says it is complete.
+them back (validating every reference), applies the moves of returning people, VACUUM ANALYZEs, runs one
+deadline scan and a full refresh of the statistics' summary tables (what the task queue keeps current in
+production: the supervisors' overview and the statistics pages read them), and records what it did in the
+database's comment; ``--reuse`` keeps a database whose comment says it is complete.
 
 The pages are timed with the Django test client as the demo-like logins — a station receptionist (``jiedai``,
 the regional centre; ``yd_jiedai``, a county station), a county supervisor (``yd_jianguan``), the city
@@ -201,6 +203,15 @@ def fill(name: str, world, args, migrate_s: float) -> dict:
         t0 = time.perf_counter()
         cursor.execute("VACUUM (ANALYZE)")
         phases["vacuum analyze"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    overdue = deadline_scan()
+    phases["deadline scan"] = round(time.perf_counter() - t0, 1)
+    log(f"deadline scan: {overdue:,} overdue items in {phases['deadline scan']} s")
+    t0 = time.perf_counter()
+    figures_refresh()
+    phases["figures refresh"] = round(time.perf_counter() - t0, 1)
+    log(f"statistics summary tables rebuilt in {phases['figures refresh']} s")
+    with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         size = cursor.fetchone()[0]
     slowest = sorted(done, key=lambda d: -d[1])[:5]
@@ -228,6 +239,29 @@ def audit_partitions(first: datetime.datetime, last: datetime.datetime) -> list:
             made.append(month)
         month = month.next()
     return made
+
+
+def deadline_scan() -> int:
+    """One periodic deadline scan, as the task queue runs it every few minutes in production: the supervisors'
+    overview and home pages read its per-organisation counts (without it they count live, a fallback). Its
+    notifications go to the configured senders (the console's log here), silenced."""
+    import logging
+
+    from deadlines.models import OverdueItem
+    from deadlines.services import snapshot_take
+
+    logging.getLogger("guitu.deadlines").setLevel(logging.ERROR)
+    snapshot_take()
+    return OverdueItem.objects.filter(resolved_at__isnull=True).count()
+
+
+def figures_refresh() -> None:
+    """A full rebuild of the statistics' summary tables, as the task queue keeps them in production: the
+    statistics pages read them, never the episodes."""
+    from figures.models import RefreshTrigger
+    from figures.refresh import refresh
+
+    refresh(trigger=RefreshTrigger.COMMAND, full=True)
 
 
 def ensure_campaigns() -> None:
