@@ -150,6 +150,8 @@ def _explain(connection, run) -> str:
 
 
 def _fill(connection, rows: int, start, end, user_ids: list[int], org_ids: list[int]) -> float:
+    from core.auditchain import set_head_trigger
+
     t0 = time.perf_counter()
     span = (end - start).total_seconds()
     with connection.cursor() as cursor:
@@ -158,6 +160,7 @@ def _fill(connection, rows: int, start, end, user_ids: list[int], org_ids: list[
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
+        set_head_trigger(cursor, enabled=False)
         users = "ARRAY[" + ",".join(map(str, user_ids)) + "]::bigint[]"
         orgs = "ARRAY[" + ",".join(map(str, org_ids)) + "]::bigint[]"
         batch = 1_000_000
@@ -180,6 +183,7 @@ def _fill(connection, rows: int, start, end, user_ids: list[int], org_ids: list[
         for _, definition in indexes:
             cursor.execute(definition.replace(" ON ONLY ", " ON "))
         print(f"  indexes rebuilt ({time.perf_counter() - t0:.0f} s)", flush=True)
+        set_head_trigger(cursor, enabled=True)
         cursor.execute("ANALYZE core_auditentry")
     return time.perf_counter() - t0
 

@@ -1014,8 +1014,12 @@ def big_tables() -> list[str]:
 
 
 def prepare(cursor) -> None:
-    """A work table for the files whose current station changes when a person comes back elsewhere."""
+    """A work table for the files whose current station changes when a person comes back elsewhere; the audit
+    chain head's per-row trigger off while the bench rows are copied (:func:`finish` sets the head once)."""
+    from core.auditchain import set_head_trigger
+
     cursor.execute("CREATE TABLE IF NOT EXISTS bench_person_move (person_id bigint, station_id bigint, at timestamptz)")
+    set_head_trigger(cursor, enabled=False)
 
 
 def finish(cursor, *, tables: list[str] | None = None) -> None:
@@ -1030,6 +1034,9 @@ def finish(cursor, *, tables: list[str] | None = None) -> None:
     for table in [*(tables or big_tables()), "stay_bed", "core_auditentry"]:
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                        f"greatest((SELECT max(id) FROM {table}), 1))")
+    from core.auditchain import set_head_trigger
+
+    set_head_trigger(cursor, enabled=True)
 
 
 def drop_secondary(cursor, tables: list[str]) -> list[str]:

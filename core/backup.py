@@ -38,7 +38,9 @@ from core import filecrypt
 MAGIC = b"GUITU-BACKUP1\n"
 CHUNK = 4 * 1024 * 1024
 FORMAT = 1
-EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+#: Not archived: rebuilt on restore (content types, permissions), short-lived (sessions), or derived state —
+#: the audit chain's head is kept by a trigger from the audit rows the restore inserts.
+EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "core.auditchainhead"]
 
 
 class BackupError(Exception):
@@ -148,7 +150,7 @@ def _row_counts() -> dict[str, int]:
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
         if m._meta.app_label not in skip
-        and m._meta.label != "auth.Permission"
+        and m._meta.label not in ("auth.Permission", "core.AuditChainHead")
         and m._meta.managed
         and not m._meta.proxy
     }

@@ -314,6 +314,26 @@ class AuditEntry(models.Model):
         raise AuditImmutable("审计日志只能追加，不能删除；保存期满的记录由 manage.py audit_purge 清理。")
 
 
+class AuditChainHead(models.Model):
+    """The audit chain's newest row (PostgreSQL only): kept by a trigger on every insert into the audit table
+    (migration 0010), so a new row finds the hash to chain to in one primary-key read instead of looking for the
+    newest of ten years' monthly partitions (~10 ms of planning per write at 120 partitions).
+
+    Derived state: not in backups (a restore's inserts rebuild it) and never trusted blindly — empty (a fresh or
+    flushed database) means "look the newest row up"."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField("最新记录编号")
+    last_hash = models.CharField("最新记录哈希", max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计链头"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="core_auditchainhead_single_row")]
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"
+
+
 class CheckpointKind(models.TextChoices):
     PURGE = "purge", "保存期满清理"
     SEAL = "seal", "定期封存"
