@@ -339,6 +339,15 @@ def person_episodes(*, person: Person, user) -> list[Episode]:
 
 TIMELINE_HIDDEN = (AuditAction.VIEW, AuditAction.REVEAL, AuditAction.EXPORT, AuditAction.READ, AuditAction.DENIED)
 
+#: Audit entries about a person are written after the file exists; looking from a year before its creation
+#: (a generous margin for clocks set back) lets PostgreSQL plan over the file's lifetime's monthly partitions
+#: only, not ten years' 120 (~10 ms of planning per query at 120 partitions).
+_BEFORE_THE_FILE = datetime.timedelta(days=400)
+
+
+def _about(person: Person):
+    return AuditEntry.objects.filter(person_uuid=person.uuid, at__gte=person.created_at - _BEFORE_THE_FILE)
+
 
 def person_timeline(*, person: Person) -> list[dict]:
     """Everything that happened to the person, across episodes and stations, oldest first (rule E4: 全程留痕).
@@ -348,7 +357,7 @@ def person_timeline(*, person: Person) -> list[dict]:
     tells the same event with the note.
     """
     entries = (
-        AuditEntry.objects.filter(person_uuid=person.uuid)
+        _about(person)
         .exclude(action__in=TIMELINE_HIDDEN)
         .exclude(action=AuditAction.TRANSITION, object_type="people.Episode")
         .select_related("organisation")
@@ -379,7 +388,7 @@ def person_access_log(*, person: Person, user, limit: int = 200) -> list[AuditEn
     if not may_see_access_log(user):
         return []
     return list(
-        AuditEntry.objects.filter(person_uuid=person.uuid, action__in=TIMELINE_HIDDEN)
+        _about(person).filter(action__in=TIMELINE_HIDDEN)
         .select_related("organisation").order_by("-id")[:limit]  # id order = time order (core/auditchain.chain)
     )
 
