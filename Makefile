@@ -39,11 +39,11 @@ check:
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	DATABASE_URL= $(PY) -m pytest -q -p no:randomly -n 2
+	DATABASE_URL= $(PY) -m pytest -q -p no:randomly -n 2 --maxschedchunk 1
 
 test-pg:
 	@echo "== test suite on PostgreSQL ($(PG_URL)) =="
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -n 2 -m "not e2e" --ignore=guitu_match
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -n 2 --maxschedchunk 1 -m "not e2e" --ignore=guitu_match
 
 install: $(VENV)/.installed static/vendor/.installed
 

@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 
 from core.services import api_token_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(35)]  # each shard ~35 s: started first (conftest.py)
 
 EXAMPLES_PER_MODE = 6  # × 2 modes × 89 operations ≈ 1,000 requests, about a minute per database
 SHARDS = 4  # the operations are split over four tests, so the suite's parallel workers share the run

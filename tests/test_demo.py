@@ -3,7 +3,7 @@ the tracing data is there (rules T1–T7, T9) and a second run does nothing."""
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(12)]  # a seeded city each: started first (conftest.py)
 
 
 @pytest.fixture(autouse=True)

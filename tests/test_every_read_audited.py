@@ -88,6 +88,7 @@ def _page_shard(shard: int) -> list[str]:
     return sorted(route for route, _ in page_routes())[shard::PAGE_SHARDS]
 
 
+@pytest.mark.heavy(12)
 @pytest.mark.parametrize("shard", range(PAGE_SHARDS))
 def test_every_page_that_shows_data_writes_a_read_audit_entry(client, world, owner, shard):
     client.force_login(owner)
@@ -136,6 +137,7 @@ def test_every_page_that_shows_data_writes_a_read_audit_entry(client, world, own
     assert len(audited) >= 10
 
 
+@pytest.mark.heavy(12)
 def test_every_api_path_that_shows_data_writes_a_read_audit_entry(client, world, owner):
     client.force_login(owner)
     audited = set()

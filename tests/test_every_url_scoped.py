@@ -101,6 +101,7 @@ def _object_routes() -> list[str]:
     return sorted({r for r, _ in page_routes() if "<" in r and _fill(r, "x") is not None and not is_public(r)})
 
 
+@pytest.mark.heavy(30)  # 15 s on SQLite, 40 s on PostgreSQL: started first (conftest.py)
 @pytest.mark.parametrize("shard", range(OBJECT_PAGE_SHARDS))
 def test_every_object_page_hides_the_station_objects_from_an_unrelated_user(client, cast, world, owner, shard):
     covered = set()
@@ -157,6 +158,7 @@ def test_every_api_path_requires_authentication(client):
             assert response.status_code == 401, f"{method.upper()} {url} answered anonymously: {response.status_code}"
 
 
+@pytest.mark.heavy(20)
 def test_every_api_object_path_hides_station_objects_from_an_unrelated_user(client, cast, world, owner):
     covered = set()
     paths = api_paths(client)

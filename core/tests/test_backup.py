@@ -55,6 +55,7 @@ def _state():
     return counts, files, ids
 
 
+@pytest.mark.heavy(15)  # 5 s on SQLite, 30 s on PostgreSQL: started first (conftest.py)
 def test_a_backup_round_trips_into_an_empty_database_with_every_file_photo_and_id(cast, tmp_path, _media):
     from tests.world import build_world
 

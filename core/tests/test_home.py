@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.models import Role, User, UserRole
 from people.models import Episode
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(5)]  # 10 s each on PostgreSQL: started first (conftest.py)
 
 NUMBER = re.compile(r'<a class="[^"]*" href="([^"]+)" data-count="(\d+)"')
 SECTIONS = ("home-tasks", "home-police", "home-station", "home-oversight", "home-figures")

@@ -77,6 +77,7 @@ def test_hole6_debug_never_derives_keys_from_the_secret_key():
     assert result.stdout.strip() == "''"
 
 
+@pytest.mark.heavy(6)
 def test_hole10_production_needs_its_own_files_and_audit_keys_never_derived_from_the_secret_key():
     env = {"GUITU_SECRET_KEY": "x" * 50, "GUITU_ID_HASH_KEY": "h" * 64, "GUITU_ID_ENCRYPTION_KEY": new_fernet_key()}
     result = _settings_in_subprocess(
@@ -115,6 +116,7 @@ def test_hole10_demo_keys_written_before_the_files_and_audit_keys_keep_opening_o
     assert oct((var / "dev-keys.json").stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.heavy(8)  # three Django start-ups in subprocesses
 def test_hole6_demo_mode_uses_random_keys_kept_on_this_machine(tmp_path):
     code = ("from django.conf import settings; print(settings.GUITU_ID_ENCRYPTION_KEY, settings.SECRET_KEY,"
             " settings.GUITU_FILES_KEY, settings.GUITU_AUDIT_KEY)")

@@ -8,7 +8,10 @@ from guitu_match import model as mm
 from guitu_match.index import link, spark_session
 from guitu_match.records import Record
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java, which is absent")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java, which is absent"),
+    pytest.mark.heavy(45),  # a JVM and Splink's Spark SQL: started first (conftest.py)
+]
 
 
 def _r(id, source="report", **kw):

@@ -5,7 +5,7 @@ import pytest
 
 from tests.test_demo import _sandbox  # noqa: F401 - the demo tests' sandbox (autouse): matching files, media
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(14)]  # a seeded city: started first (conftest.py)
 
 
 def test_the_demo_signs_agreements_places_people_under_them_and_prints_the_holder_logins():
