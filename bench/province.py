@@ -333,6 +333,17 @@ def cases(f: dict) -> list[tuple[str, str, str, str]]:
             out += [(user, "person page + who looked at it", f"/people/{f[key]['person']}/", "person")]
         if campaign and f.get(campaign):
             out += [(user, "campaign summary table", f"/campaign/{f[campaign]}/table/", "report")]
+    # The statistics (issue 13) as their users open them: a station head (whose menu counts the deadlines of a
+    # station), the city's and the province's statisticians — three years by county, and the drill-down from a
+    # figure to the people behind it.
+    three_years = f"date_from={today - datetime.timedelta(days=3 * 365)}&date_to={today}"
+    for user in ("yd_zhanzhang", "tongji", "sheng_tongji"):
+        out += [(user, "dashboard", "/", "dashboard"),
+                (user, "figures, requests by county over 3 years",
+                 f"/figures/?measure=requested&{three_years}&group=county", "report"),
+                (user, "figures, in care today", f"/figures/?measure=care&as_of={today}", "report"),
+                (user, "figures drill-down: women who asked this year",
+                 f"/figures/people/?measure=requested&{year}&dimension=sex&key=女", "report")]
     person = (f.get("qyz") or {}).get("person", "")
     out += [("sheng_shenji", "audit log", "/manage/audit/", "audit"),
             ("sheng_shenji", "who looked at this file", f"/manage/audit/?person={person}", "audit"),
