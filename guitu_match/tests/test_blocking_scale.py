@@ -90,3 +90,18 @@ def test_t7_a_dropped_given_character_meets_its_report_without_age_or_place():
     q = Record("Q", "file", name="王力", sex="男")  # no age, no place: only the name links them
     assert _rows(idx, q) == {"R1"}
     assert idx.query(q, k=1)[0].record_id == "R1"
+
+
+@pytest.mark.parametrize("written", ["叶某", "老叶", "叶姐", "叶大爷"])
+def test_t7_a_surname_only_person_without_age_or_place_meets_the_reports_of_that_surname(written):
+    """Issue 14: 叶某 / 老叶 / 叶姐 with nothing else written down but the sex got no candidate at all: every key
+    for a surname alone needed a place or an age. The surname and sex bring the reports of that surname."""
+    reports = [
+        Record("R1", "report", name="叶伟", sex="男", birth_year=1968, hukou_text="广西壮族自治区桂林市全州县"),
+        Record("R2", "report", name="叶伟", sex="女", birth_year=1968, hukou_text="广西壮族自治区桂林市全州县"),
+        Record("R3", "report", name="王伟", sex="男", birth_year=1968, hukou_text="广西壮族自治区桂林市全州县"),
+    ]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", name=written, sex="男")
+    assert _rows(idx, q) == {"R1"}
+    assert [r.record_id for r in idx.query(q, k=10)][:1] == ["R1"]
