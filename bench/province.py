@@ -225,20 +225,15 @@ def fill(name: str, world, args, migrate_s: float) -> dict:
     return state
 
 
-def audit_partitions(first: datetime.datetime, last: datetime.datetime) -> list:
+def audit_partitions(first: datetime.datetime, last: datetime.datetime) -> list[str]:
     """The audit table's monthly partitions over the fill's years, made before the COPY as the task queue makes
-    them ahead in production (``core.auditpartitions.ensure``): otherwise every bench row lands in the default
-    partition and the audit pages are timed on a table production never has."""
+    them ahead in production (the same ``core.auditpartitions.ensure``, from the fill's first month): otherwise
+    every bench row lands in the default partition and the audit pages are timed on a table production never
+    has."""
     from core import auditpartitions
 
-    existing, made = set(auditpartitions.months()), []
-    month = auditpartitions.Month.of(first)
-    while month <= auditpartitions.Month.of(last):
-        if month not in existing:
-            auditpartitions.create(month)
-            made.append(month)
-        month = month.next()
-    return made
+    start, end = auditpartitions.Month.of(first), auditpartitions.Month.of(last)
+    return auditpartitions.ensure(now=first, ahead=(end.year - start.year) * 12 + end.month - start.month)
 
 
 def deadline_scan() -> int:
