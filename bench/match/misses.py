@@ -11,7 +11,6 @@ bench/match/results/misses-<reports>-<seed><tag>.json (issue 14: this is how the
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 import warnings
@@ -23,10 +22,10 @@ sys.path.insert(0, str(HERE))
 warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
-from generate import generate  # noqa: E402
+from latency import online_index  # noqa: E402
 
 from guitu_match import model as mm  # noqa: E402
-from guitu_match.index import EXPLAIN_COLUMNS, MatchIndex  # noqa: E402
+from guitu_match.index import EXPLAIN_COLUMNS  # noqa: E402
 
 
 def _weights(row) -> dict:
@@ -42,11 +41,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--tag", default="")
     a = p.parse_args()
-    reports, queries, truth, kinds = generate(a.reports, 2000, seed=a.seed, with_kinds=True)
-    rt, qt = mm.prepare_table(reports), mm.prepare_table(queries)
-    del reports[:]
-    gc.collect()
-    idx = MatchIndex(rt, mm.train(qt, rt))
+    idx, queries, truth, kinds = online_index(a.reports, a.seed)
     idx.query(queries[0])
     pos_of = {v: i for i, v in enumerate(idx.ids.tolist())}
     hits: dict[str, list[int]] = {}
