@@ -94,7 +94,8 @@ COLUMNS = [f.name for f in SCHEMA]
 def prepare_record(r: Record) -> dict[str, Any]:
     """The model's view of one record (see SCHEMA)."""
     row: dict[str, Any] = {"unique_id": str(r.id)}
-    row.update({k: v for k, v in nz.name_features(r.name, r.aliases).items() if k in COLUMNS})
+    names = nz.name_features(r.name, r.aliases)
+    row.update({k: v for k, v in names.items() if k in COLUMNS})
     info = nz.id_info(r.id_number)
     # Sex: the ID number wins over what was written down.
     row["sex"] = info.sex if info else (r.sex if r.sex in ("男", "女") else None)
@@ -119,7 +120,8 @@ def prepare_record(r: Record) -> dict[str, Any]:
     # the same decade shifted by five years: an estimate near a decade's edge still meets its report
     row["by_half"] = ((lo + hi) // 2 + 5) // 10 if lo and hi else None
     gfz = row.get("given_fz")
-    row["given_last_fz"] = gfz.split()[-1] if gfz else None
+    # 小林 read as a surname keeps 林 as the last given character too: it may be 叶林's nickname
+    row["given_last_fz"] = gfz.split()[-1] if gfz else names.get("given_hint_fz")
     row["id_number"] = info.number if info else None
     # Place: explicit division code, else hukou text, else the ID number's issuing place.
     place = nz.Place()
@@ -277,7 +279,10 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
                 0.03,
             ),
             lvl(
-                "given_fz_l = given_fz_r OR ((surname_fz_l IS NULL OR surname_fz_r IS NULL) AND given_last_fz_l = given_last_fz_r)",
+                # a nickname (no surname: 明儿 for 张晓明) or a 小林 read as a surname (no given name, given_last_fz
+                # from ParsedName.given_hint) agreeing with the other side's last given character
+                "given_fz_l = given_fz_r OR ((surname_fz_l IS NULL OR surname_fz_r IS NULL OR given_fz_l IS NULL "
+                "OR given_fz_r IS NULL) AND given_last_fz_l = given_last_fz_r)",
                 "名字（或小名）读音相同，姓不同或不详",
                 0.03,
             ),
@@ -433,6 +438,14 @@ SURNAME_ONLY_BLOCKING_KEYS: list[tuple[str, ...]] = [
     # (about 35,000 for 王 at 1M: pooled and cut by the pre-score online, index.MAX_BLOCK)
     ("surname_fz", "sex"),
 ]
+# Keys used only when one side has a given name (or a nickname made from it) and nothing else narrows it — no
+# surname, no place, no age (磊子, 阿娜 and a sex): the reports of that last given character and sex (about
+# 40,000 for 伟 at 1M: pooled and cut by the pre-score online, index.MAX_BLOCK). Not when an age or a place is
+# known: the keys above already bring that name's reports of the decade or province, and a wider block only
+# lets in reports as good on the name and no better on anything else (measured: it pushed true reports out).
+BARE_GIVEN_BLOCKING_KEYS: list[tuple[str, ...]] = [
+    ("given_last_fz", "sex"),
+]
 # Keys used only when one side has neither a name nor any place: sex and age, nothing else to go on.
 PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("sex", "by_decade"),
@@ -444,7 +457,7 @@ PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
 @dataclass(frozen=True)
 class BlockingRule:
     """Pairs agreeing on ``keys`` — restricted by ``when`` ("givenless": one side has no given name;
-    "nameless": one side has no name; "placeless": one side has neither name nor place) — or, with
+    "bare_given": one side has no surname, no age and no place; "nameless": one side has no name; "placeless": one side has neither name nor place) — or, with
     ``unknown``, pairs agreeing on ``keys`` where that column is unknown on one side (sex or age not
     written down must not lose a pair that a known value would have blocked: an unknown sex is a
     wildcard, not a mismatch)."""
@@ -459,6 +472,7 @@ def _rules() -> list[BlockingRule]:
     for when, keyset in (
         (None, BLOCKING_KEYS),
         ("givenless", SURNAME_ONLY_BLOCKING_KEYS),
+        ("bare_given", BARE_GIVEN_BLOCKING_KEYS),
         ("nameless", NAMELESS_BLOCKING_KEYS),
         ("placeless", PLACELESS_BLOCKING_KEYS),
     ):
@@ -478,6 +492,8 @@ PLACELESS_BATCH_LIMIT = 200_000
 _WHEN_SQL = {
     None: "",
     "givenless": " AND (l.given_fz IS NULL OR r.given_fz IS NULL)",
+    "bare_given": " AND ((l.surname_fz IS NULL AND l.by_decade IS NULL AND l.o_prov IS NULL) OR "
+                  "(r.surname_fz IS NULL AND r.by_decade IS NULL AND r.o_prov IS NULL))",
     "nameless": " AND (l.names_fz IS NULL OR r.names_fz IS NULL)",
     "placeless": " AND ((l.names_fz IS NULL AND l.o_prov IS NULL) OR (r.names_fz IS NULL AND r.o_prov IS NULL))",
 }

@@ -132,6 +132,9 @@ class ParsedName:
     surname: str | None
     given: str | None
     nickname: bool = False  # 小明 / 老张 / 阿强 / 明儿
+    #: 小林 / 阿王: read as the surname, but it may as well be a nickname from a given name ending in that
+    #: character (叶林 called 小林): that character, kept so the given-name reading can still meet.
+    given_hint: str | None = None
 
 
 def clean_name(s: str | None) -> str:
@@ -204,7 +207,7 @@ def parse_name(raw: str | None) -> ParsedName:
         a, b = name
         if a in NICK_PREFIXES and name not in COMPOUND_SURNAMES:
             if a in "小阿" and b in _TOP_SURNAMES:
-                return ParsedName(name, b, None, nickname=True)  # 小王
+                return ParsedName(name, b, None, nickname=True, given_hint=b)  # 小王, or 小林 for 叶林
             return ParsedName(name, None, b, nickname=True)  # 小明, 阿强, 二明
         if b in NICK_SUFFIXES and not (b == "子" and a in _TOP_SURNAMES):
             return ParsedName(name, None, a, nickname=True)  # 明儿, 明娃, 明仔
@@ -425,13 +428,16 @@ def _name_features_one(raw: str) -> dict:
             "surname_py": sur_py,
             "given_py": giv_py,
             "two_part": bool(sur_py and giv_py),
+            "hint_py": None,
         }
     p = parse_name(raw)
     readings = name_readings(p) if p.full else []
     sur_py = surname_readings(p.surname)[0] if p.surname else None
     giv_py = given_readings(p.given, 1)[0] if p.given else None
+    hint_py = given_readings(p.given_hint, 1)[0] if p.given_hint else None
     return {
         "parsed": p,
+        "hint_py": hint_py,
         "readings": readings,
         "fuzzy": sorted({fuzzy_pinyin(r) for r in readings}),
         "surname_py": sur_py,
@@ -448,6 +454,7 @@ def name_features(name: str | None, aliases: Iterable[str] = ()) -> dict:
     name_py       primary pinyin of the whole name ('zhang wei'); name_fz its fuzzy form
     names_py      every reading of the name (surname readings, heteronyms)
     names_fz      fuzzy readings of the name and of every alias (alias hits)
+    given_hint_fz fuzzy reading of a 小林 / 阿王 form's character as a given name (ParsedName.given_hint)
     """
     f = _name_features_one(name or "")
     p: ParsedName = f["parsed"]
@@ -475,6 +482,7 @@ def name_features(name: str | None, aliases: Iterable[str] = ()) -> dict:
         "name_fz": fuzzy_pinyin(primary) if f["two_part"] else None,
         "names_py": f["readings"] or None,
         "names_fz": sorted(n for n in names_fz if n) or None,
+        "given_hint_fz": fuzzy_pinyin(f["hint_py"]),
     }
 
 

@@ -105,3 +105,37 @@ def test_t7_a_surname_only_person_without_age_or_place_meets_the_reports_of_that
     q = Record("Q", "file", name=written, sex="男")
     assert _rows(idx, q) == {"R1"}
     assert [r.record_id for r in idx.query(q, k=10)][:1] == ["R1"]
+
+
+@pytest.mark.parametrize("written", ["磊子", "磊儿", "阿磊", "小磊", "磊娃"])
+def test_t7_a_nickname_without_surname_age_or_place_meets_the_reports_ending_in_that_character(written):
+    """Issue 14: 磊子 / 阿磊 with only the sex written down got no candidate: every key for a given name alone
+    needed a place or an age. The last given character and sex bring the reports of that character."""
+    reports = [
+        Record("R1", "report", name="李伟磊", sex="男", birth_year=1990, hukou_text="四川省南充市营山县"),
+        Record("R2", "report", name="李伟磊", sex="女", birth_year=1990, hukou_text="四川省南充市营山县"),
+        Record("R3", "report", name="李伟明", sex="男", birth_year=1990, hukou_text="四川省南充市营山县"),
+    ]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", name=written, sex="男")
+    assert _rows(idx, q) == {"R1"}
+    assert [r.record_id for r in idx.query(q, k=10)][:1] == ["R1"]
+
+
+def test_t7_xiao_lin_read_as_a_surname_still_meets_a_report_whose_given_name_ends_in_lin():
+    """Issue 14: 小林 is 林's surname form (小王, 小林 at work) or 叶林's nickname; it was read as the surname only,
+    so 叶林 met it on no key and its name comparison said 姓名不同. Both readings are kept now."""
+    reports = [
+        Record("R1", "report", name="叶林", sex="男", birth_year=1985, hukou_text="湖南省邵阳市隆回县"),
+        Record("R2", "report", name="林建国", sex="男", birth_year=1985, hukou_text="湖南省邵阳市隆回县"),
+        Record("R3", "report", name="叶明", sex="男", birth_year=1985, hukou_text="湖南省邵阳市隆回县"),
+    ]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", name="小林", sex="男", hukou_text="湖南省")
+    assert {"R1", "R2"} <= _rows(idx, q)
+    found = {c.record_id: c for c in idx.query(q, k=10)}
+    labels = {r.label for r in found["R1"].reasons if r.comparison == "name"}
+    assert labels == {"名字（或小名）读音相同，姓不同或不详"}
+    labels = {r.label for r in found["R2"].reasons if r.comparison == "name"}
+    assert labels == {"同姓，一方只有姓"}
+    assert "R3" not in found or found["R3"].match_weight < found["R1"].match_weight
