@@ -122,3 +122,17 @@ def is_valid_id_number(s: str) -> bool:
     except InvalidIdNumber:
         return False
     return True
+
+
+def written_form(s: str | None) -> str | None:
+    """The 18 characters of a number as written (cleaned, a 15-digit number upgraded) when it has the shape of an ID
+    number — 17 digits and a digit or X — whether or not its check digit or date are right; else None.
+
+    A number said from memory or copied by hand is often one digit off or has two digits swapped (the check digit
+    catches both): it is no ID number, but it is still close to the right one (matching's 身份证号码只差一位)."""
+    if not s:
+        return None
+    number = _clean(s)
+    if len(number) == 15 and number.isdigit():
+        number = upgrade_15_to_18(number)
+    return number if re.fullmatch(r"\d{17}[\dX]", number) else None

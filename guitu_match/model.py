@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from guitu_match import idcard as idc
 from guitu_match import normalise as nz
 from guitu_match.records import Record
 
@@ -55,6 +56,11 @@ SCHEMA = pa.schema(
         ("by_max", pa.int32()),
         ("by_decade", pa.int32()),
         ("id_number", pa.string()),
+        # the number as written when it has an ID number's shape, valid or not (id_number: valid only), and its
+        # halves, the blocking keys of a number one digit off (idcard.written_form)
+        ("id_near", pa.string()),
+        ("id_h1", pa.string()),
+        ("id_h2", pa.string()),
         ("prov", pa.string()),
         ("city", pa.string()),
         ("county", pa.string()),
@@ -123,6 +129,9 @@ def prepare_record(r: Record) -> dict[str, Any]:
     # 小林 read as a surname keeps 林 as the last given character too: it may be 叶林's nickname
     row["given_last_fz"] = gfz.split()[-1] if gfz else names.get("given_hint_fz")
     row["id_number"] = info.number if info else None
+    near = info.number if info else idc.written_form(r.id_number)
+    row["id_near"] = near
+    row["id_h1"], row["id_h2"] = (near[:9], near[9:]) if near else (None, None)
     # Place: explicit division code, else hukou text, else the ID number's issuing place.
     place = nz.Place()
     if r.division_code:
@@ -219,6 +228,7 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
         return ArrayIntersectLevel(col, n).create_sql(dialect)
 
     jw = dialect.jaro_winkler_function_name
+    dl = dialect.damerau_levenshtein_function_name
     overlap = "greatest(by_min_l, by_min_r) <= least(by_max_l, by_max_r)"
     width = "greatest(by_max_l - by_min_l, by_max_r - by_min_r)"
 
@@ -326,13 +336,30 @@ def _levels(dialect_str: str) -> dict[str, list[dict[str, Any]]]:
             lvl("ELSE", "出生年份相差15年以上", 0.04),
         ],
         "id_number": [
-            null("id_number_l IS NULL OR id_number_r IS NULL"),
+            # nothing to compare: a number missing, or one that failed its check (idcard.written_form) and is more
+            # than one digit away from the other — a number said from memory disagreeing is no evidence against
+            null(
+                "id_near_l IS NULL OR id_near_r IS NULL OR ((id_number_l IS NULL OR id_number_r IS NULL) "
+                f"AND {dl}(id_near_l, id_near_r) > 1)"
+            ),
             # Fixed: identical valid ID numbers are almost never a coincidence.
             lvl(
                 "id_number_l = id_number_r",
                 "身份证号码完全相同",
                 0.95,
                 1e-7,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            # One side failed its check digit and the numbers are one digit apart (a digit wrong or two swapped). Two
+            # valid numbers never are: the check digit catches both errors. Fixed: P(a recited number is one digit
+            # off | same person) ~ 0.04, P(one digit apart | two people) ~ 4e-8 (neighbours born the same day
+            # in one county get numbers one sequence digit apart): ~20 bits, below an identical number's 23.
+            lvl(
+                f"{dl}(id_near_l, id_near_r) <= 1",
+                "身份证号码只差一位（一方校验未通过，可能抄错）",
+                0.04,
+                4e-8,
                 fix_m_probability=True,
                 fix_u_probability=True,
             ),
@@ -446,6 +473,9 @@ SURNAME_ONLY_BLOCKING_KEYS: list[tuple[str, ...]] = [
 BARE_GIVEN_BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("given_last_fz", "sex"),
 ]
+# Keys used only when one side's number failed its check (said from memory, copied by hand: idcard.written_form):
+# either half of it, so that a number one digit off still meets the right one (the error is in one half).
+UNCHECKED_ID_BLOCKING_KEYS: list[tuple[str, ...]] = [("id_h1",), ("id_h2",)]
 # Keys used only when one side has neither a name nor any place: sex and age, nothing else to go on.
 PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
     ("sex", "by_decade"),
@@ -457,7 +487,8 @@ PLACELESS_BLOCKING_KEYS: list[tuple[str, ...]] = [
 @dataclass(frozen=True)
 class BlockingRule:
     """Pairs agreeing on ``keys`` — restricted by ``when`` ("givenless": one side has no given name;
-    "bare_given": one side has no surname, no age and no place; "nameless": one side has no name; "placeless": one side has neither name nor place) — or, with
+    "bare_given": one side has no surname, no age and no place; "id_unchecked": one side's ID number failed its
+    check; "nameless": one side has no name; "placeless": one side has neither name nor place) — or, with
     ``unknown``, pairs agreeing on ``keys`` where that column is unknown on one side (sex or age not
     written down must not lose a pair that a known value would have blocked: an unknown sex is a
     wildcard, not a mismatch)."""
@@ -473,6 +504,7 @@ def _rules() -> list[BlockingRule]:
         (None, BLOCKING_KEYS),
         ("givenless", SURNAME_ONLY_BLOCKING_KEYS),
         ("bare_given", BARE_GIVEN_BLOCKING_KEYS),
+        ("id_unchecked", UNCHECKED_ID_BLOCKING_KEYS),
         ("nameless", NAMELESS_BLOCKING_KEYS),
         ("placeless", PLACELESS_BLOCKING_KEYS),
     ):
@@ -494,6 +526,7 @@ _WHEN_SQL = {
     "givenless": " AND (l.given_fz IS NULL OR r.given_fz IS NULL)",
     "bare_given": " AND ((l.surname_fz IS NULL AND l.by_decade IS NULL AND l.o_prov IS NULL) OR "
                   "(r.surname_fz IS NULL AND r.by_decade IS NULL AND r.o_prov IS NULL))",
+    "id_unchecked": " AND ((l.id_number IS NULL AND l.id_near IS NOT NULL) OR (r.id_number IS NULL AND r.id_near IS NOT NULL))",
     "nameless": " AND (l.names_fz IS NULL OR r.names_fz IS NULL)",
     "placeless": " AND ((l.names_fz IS NULL AND l.o_prov IS NULL) OR (r.names_fz IS NULL AND r.o_prov IS NULL))",
 }
@@ -541,6 +574,16 @@ def settings_dict(
         "em_convergence": 0.001,
         "max_iterations": 25,
     }
+
+
+def _exact_id_gamma() -> int:
+    """Splink's gamma of 身份证号码完全相同 (levels are numbered n-1 … 0 from the first non-null one)."""
+    levels = [lv for lv in _levels("duckdb")["id_number"] if not lv.get("is_null_level")]
+    return len(levels) - 1 - [lv["label_for_charts"] for lv in levels].index("身份证号码完全相同")
+
+
+#: The gamma of an identical valid ID number: shown first and loudly (index.Candidate.id_number_match).
+ID_EXACT_GAMMA = _exact_id_gamma()
 
 
 # ---------------------------------------------------------------------------------------------

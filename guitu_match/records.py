@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import IO
 
 from guitu_match.divisions import canonical_code
-from guitu_match.idcard import InvalidIdNumber, parse_id_number
+from guitu_match.idcard import InvalidIdNumber, parse_id_number, written_form
 
 COLUMNS = (
     "id",
@@ -245,7 +245,14 @@ def record_from_dict(row: dict[str, str | None], rownum: int = 0) -> tuple[Recor
                 err("sex", f"性别“{rec.sex}”与身份证号码（{info.sex}）不一致，以身份证为准")
                 rec.sex = info.sex
         except InvalidIdNumber as e:
-            err("id_number", f"{e}，已忽略该号码")
+            near = written_form(idn)
+            if near:
+                # the shape of an ID number, one digit off or two swapped (a wrong check digit, date or province):
+                # kept as written, compared only with numbers one digit away
+                rec.id_number = near
+                err("id_number", f"{e}，不作为身份证号码使用，只用于查找只差一位的号码")
+            else:
+                err("id_number", f"{e}，已忽略该号码")
     rec.hukou_text = g.get("hukou_text") or None
     dc = _cell(g.get("division_code", ""))
     if dc:

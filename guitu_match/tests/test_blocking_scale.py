@@ -139,3 +139,30 @@ def test_t7_xiao_lin_read_as_a_surname_still_meets_a_report_whose_given_name_end
     labels = {r.label for r in found["R2"].reasons if r.comparison == "name"}
     assert labels == {"同姓，一方只有姓"}
     assert "R3" not in found or found["R3"].match_weight < found["R1"].match_weight
+
+
+@pytest.mark.parametrize("damage", ["digit", "swap"])
+def test_t7_an_id_number_said_from_memory_one_digit_off_still_finds_the_report(damage):
+    """A person in care who recites an ID number with one digit wrong or two digits swapped: the check digit rejects
+    it, so it was ignored — for someone with no name, the only strong evidence there was. Kept as written, it meets
+    the report whose number is one digit away (on either half of the number) and counts as strong evidence; a
+    number further away is no evidence against."""
+    from guitu_match.idcard import checksum_char, is_valid_id_number
+
+    body = "43052419800315123"
+    right = body + checksum_char(body)
+    said = right[:3] + "9" + right[4:] if damage == "digit" else right[:10] + right[11] + right[10] + right[12:]
+    assert not is_valid_id_number(said)
+    reports = [
+        Record("R1", "report", name="刘建华", sex="男", birth_year=1980, id_number=right),
+        Record("R2", "report", name="王军", sex="男", birth_year=1980, hukou_text="湖南省邵阳市隆回县"),
+    ]
+    idx = MatchIndex.build(reports, model=mm.MatchModel.default())
+    q = Record("Q", "file", name="哑巴", sex="男", id_number=said)
+    assert "R1" in _rows(idx, q)
+    top = idx.query(q, k=10)[0]
+    assert top.record_id == "R1" and not top.id_number_match  # not "identical": a person checks the digit
+    assert "身份证号码只差一位（一方校验未通过，可能抄错）" in top.explanation
+    far = Record("Q2", "file", name="刘建华", sex="男", birth_year=1980, id_number="110105194912310021")
+    found = {c.record_id: c for c in idx.query(far, k=10)}
+    assert [r.label for r in found["R1"].reasons if r.comparison == "id_number"] in ([], ["缺少信息"])
