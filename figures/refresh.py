@@ -3,8 +3,9 @@
 Run by the task queue (``figures.tasks``: periodically and on demand), by ``manage.py figures_refresh`` and by
 the demo seed. Incremental by default: only the episodes whose records changed since the last run are
 classified again, and only their stations' monthly counts are rebuilt — with ``GROUP BY`` queries over the
-per-episode facts. ``full=True`` rebuilds everything. The same counting functions (``flow_counts``,
-``care_changes``) answer the loose days of a period that does not start or end on a month boundary.
+per-episode facts. ``full=True`` rebuilds everything. The loose days of a period that does not start or end on a
+month boundary are counted by the same grouped SQL over the per-episode facts of those days
+(``figures.sql.loose_day_sql``, read by ``selectors._cells``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, DateField, F, Min, Q, Value, When
+from django.db.models import Min, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from figures import dimensions as dims
@@ -150,72 +150,6 @@ def measure_q(measure: str) -> Q:
     if measure == "identified":
         q &= ~Q(id_method=dims.KNOWN_AT_REQUEST)  # known at the request is not a finding
     return q
-
-
-def identity_on(day_field: str, *, before: bool = False) -> Case:
-    """The identity status key at the end of the day in ``day_field`` (of the day before it when ``before``):
-    已查明 if found by then, else the file's 未查明 / 待核实."""
-    found = Q(identified_day__lt=F(day_field)) if before else Q(identified_day__lte=F(day_field))
-    return Case(When(found, then=Value("identified")), default=F("unidentified_as"), output_field=CharField())
-
-
-def _grouped(queryset, day_field: str, measure: str, sign: int, out: dict, *, identity_before: bool = False,
-             by_month: bool = True) -> None:
-    """Count ``queryset`` per station (and month of ``day_field`` when ``by_month``) and per key of each of the
-    measure's dimensions into ``out[(station, month or None, dimension, key)]``."""
-    if by_month:
-        queryset = queryset.annotate(p=TruncMonth(day_field, output_field=DateField()))
-    cols = ("station_id", "p") if by_month else ("station_id",)
-
-    def rows(qs, *extra):
-        for row in qs.values_list(*cols, *extra).annotate(n=Count("pk")).order_by():
-            yield row if by_month else (row[0], None, *row[1:])
-
-    for dimension in dims.MEASURE_DIMENSIONS[measure]:
-        if dimension == "group":
-            for flag in SPECIAL_GROUP_FIELDS:
-                for station, month, n in rows(queryset.filter(**{flag: True})):
-                    out[(station, month, dimension, flag)] += sign * n
-            continue
-        if dimension == "all":
-            for station, month, n in rows(queryset):
-                out[(station, month, dimension, "")] += sign * n
-            continue
-        key = identity_on(day_field, before=identity_before) if dimension == "identity" else F(
-            dims.DIMENSION_FIELD[dimension])
-        for station, month, k, n in rows(queryset.annotate(k=key), "k"):
-            out[(station, month, dimension, k or "")] += sign * n
-
-
-def flow_counts(base, measure: str, out: dict, *, by_month: bool = True, start=None, end=None) -> None:
-    """Events of a flow measure (within [start, end] when given), per station (and month), dimension and key."""
-    day_field = dims.DAY_FIELD[measure]
-    queryset = base.filter(measure_q(measure))
-    if start is not None:
-        queryset = queryset.filter(**{f"{day_field}__range": (start, end)})
-    _grouped(queryset, day_field, measure, 1, out, by_month=by_month)
-
-
-def care_changes(base, out: dict, *, by_month: bool = True, start=None, end=None) -> None:
-    """Changes of the people in care (within [start, end] when given): +1 on the admission day, −1 on the leaving
-    day (a stay begun and ended the same day is never in care at the end of a day), and the identity moving from
-    未查明 to 已查明 on the day it was found. Summed from the beginning, they give the stock on any day."""
-    def within(field):
-        return {f"{field}__range": (start, end)} if start is not None else {}
-
-    staying = base.filter(admitted_day__isnull=False).exclude(left_day=F("admitted_day"))
-    _grouped(staying.filter(**within("admitted_day")), "admitted_day", dims.CARE, 1, out, by_month=by_month)
-    _grouped(staying.filter(left_day__isnull=False, **within("left_day")), "left_day", dims.CARE, -1, out,
-             identity_before=True, by_month=by_month)
-    found = staying.filter(Q(identified_day__gt=F("admitted_day")),
-                           Q(left_day__isnull=True) | Q(identified_day__lt=F("left_day")), **within("identified_day"))
-    if by_month:
-        found = found.annotate(p=TruncMonth("identified_day", output_field=DateField()))
-    cols = ("station_id", "p") if by_month else ("station_id",)
-    for row in found.values_list(*cols, "unidentified_as").annotate(n=Count("pk")).order_by():
-        station, month, was, n = row if by_month else (row[0], None, *row[1:])
-        out[(station, month, "identity", was)] -= n
-        out[(station, month, "identity", "identified")] += n
 
 
 def _month_ends(first: datetime.date | None, last: datetime.date) -> list[datetime.date]:

@@ -22,7 +22,7 @@ from core.models import STATION_KINDS, Division, Organisation, OrgKind, Role
 from core.scoping import get_scoped_or_404, scoped, visible_org_ids
 from figures import dimensions as dims
 from figures.models import EpisodeFact, Fact, Grain, QuarterlyReport, RefreshRun, ReportSubmission
-from figures.refresh import care_changes, flow_counts, measure_q
+from figures.refresh import measure_q
 from people.models import SPECIAL_GROUP_FIELDS, Person
 
 #: How areas are grouped: code → label.
@@ -177,17 +177,39 @@ def _cells(query: Query) -> dict[tuple[int, str, str], int]:
         rows = Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=before, station_id__in=ids)
         _add_fact_rows(rows, out)
         if before < query.as_of:
-            care_changes(EpisodeFact.objects.filter(station_id__in=ids), out, by_month=False,
-                         start=before + datetime.timedelta(days=1), end=query.as_of)
+            _loose_days(dims.CARE, ids, before + datetime.timedelta(days=1), query.as_of, out)
     else:
         months, days = dims.period_pieces(query.date_from, query.date_to)
         if months:
             rows = Fact.objects.filter(measure=query.measure, grain=Grain.MONTH, day__range=months, station_id__in=ids)
             _add_fact_rows(rows, out)
         for start, end in days:
-            flow_counts(EpisodeFact.objects.filter(station_id__in=ids), query.measure, out, by_month=False,
-                        start=start, end=end)
+            _loose_days(query.measure, ids, start, end, out)
     return {(station, dimension, key): n for (station, _m, dimension, key), n in out.items()}
+
+
+def _loose_days(measure: str, ids: list[int], start: datetime.date, end: datetime.date, out: dict) -> None:
+    """Add the counts of the loose days [start, end] (``figures.sql.loose_day_sql``: one grouped pass per
+    statement, as the refresh counts months) into ``out``, the origin key rolled up as ``_add_fact_rows`` does.
+    One query per dimension and special group took 9–34 s for a province's stock at 10,000,000 episodes."""
+    from django.db import connection
+
+    from figures import sql as fsql
+
+    with connection.cursor() as cursor:
+        for statement, sign in fsql.loose_day_sql(measure=measure, station_ids=ids, start=start, end=end):
+            cursor.execute(statement)
+            for _grain, _day, station, _measure, dimension, key, n in cursor.fetchall():
+                if dimension == dims.ORIGIN:
+                    for level, code in dims.origin_keys(key or ""):
+                        out[(station, None, level, code)] += sign * n
+                else:
+                    out[(station, None, dimension, key or "")] += sign * n
+        if measure == dims.CARE:
+            cursor.execute(fsql.loose_found_sql(station_ids=ids, start=start, end=end))
+            for station, was, n in cursor.fetchall():
+                out[(station, None, "identity", was)] -= n
+                out[(station, None, "identity", "identified")] += n
 
 
 def key_label(dimension: str, key: str, places: dict[str, str]) -> str:

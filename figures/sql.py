@@ -269,3 +269,49 @@ def counts_sql(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = T
         statements.append(cols + "SELECT * FROM (" + _grouped_sql(d, source, dims.CARE, "m.day", sign)
                           + ") u WHERE TRUE" + upsert)
     return statements
+
+
+def _date_literal(d: _Dialect, value) -> str:
+    return f"DATE '{value:%Y-%m-%d}'" if d.vendor == "postgresql" else f"'{value:%Y-%m-%d}'"
+
+
+def _day_before(d: _Dialect, day: str) -> str:
+    return f"({day} - 1)" if d.vendor == "postgresql" else f"date({day}, '-1 day')"
+
+
+def loose_day_sql(*, measure: str, station_ids, start, end, conn=connection) -> list[tuple[str, int]]:
+    """``SELECT`` statements (each with the sign its rows count with) for the loose days [start, end] of a
+    statistics query — the days a month's rows of ``Fact`` do not cover — over the per-episode facts of
+    ``station_ids``, every key set of the measure in one pass per statement (``_grouped_sql``: the same sets and
+    keys as ``Fact``, origin as one key). A flow: its events in those days. The stock (``CARE``): its changes in
+    those days — +1 on the admission day with the identity of that day, −1 on the leaving day with the identity
+    of the day before (a stay begun and ended the same day never counts); the identity found during a stay is a
+    third statement (``loose_found_sql``)."""
+    d = _Dialect(conn)
+    ids = ", ".join(str(int(i)) for i in station_ids) or "NULL"
+    lo, hi = _date_literal(d, start), _date_literal(d, end)
+    if measure != dims.CARE:
+        field = f"ef.{dims.DAY_FIELD[measure]}"
+        source = (f"figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_measure_where(measure)} "
+                  f"AND {field} BETWEEN {lo} AND {hi}")
+        return [(_grouped_sql(d, source, measure, field, 1), 1)]
+    staying = (f"ef.station_id IN ({ids}) AND ef.admitted_day IS NOT NULL "
+               "AND (ef.left_day IS NULL OR ef.left_day <> ef.admitted_day)")
+    admitted = f"figures_episodefact ef WHERE {staying} AND ef.admitted_day BETWEEN {lo} AND {hi}"
+    left = f"figures_episodefact ef WHERE {staying} AND ef.left_day BETWEEN {lo} AND {hi}"
+    return [(_grouped_sql(d, admitted, dims.CARE, "ef.admitted_day", 1), 1),
+            (_grouped_sql(d, left, dims.CARE, _day_before(d, "ef.left_day"), 1), -1)]
+
+
+def loose_found_sql(*, station_ids, start, end, conn=connection) -> str:
+    """Identities found during a stay on the loose days [start, end]: per station and the file's 未查明 / 待核实
+    key, the people the stock moves from that key to 已查明 (``SELECT station_id, key, count``)."""
+    d = _Dialect(conn)
+    ids = ", ".join(str(int(i)) for i in station_ids) or "NULL"
+    lo, hi = _date_literal(d, start), _date_literal(d, end)
+    return (f"SELECT ef.station_id, ef.unidentified_as, COUNT(*) FROM figures_episodefact ef "
+            f"WHERE ef.station_id IN ({ids}) AND ef.admitted_day IS NOT NULL "
+            "AND (ef.left_day IS NULL OR ef.left_day <> ef.admitted_day) "
+            f"AND ef.identified_day BETWEEN {lo} AND {hi} AND ef.identified_day > ef.admitted_day "
+            "AND (ef.left_day IS NULL OR ef.identified_day < ef.left_day) "
+            "GROUP BY ef.station_id, ef.unidentified_as")
