@@ -122,7 +122,7 @@ def _candidates_from_scored(
                 probability=float(row["match_probability"]),
                 match_weight=float(row["match_weight"]),
                 reasons=_explain_row(row, labels),
-                id_number_match=int(row.get("gamma_id_number", -1)) == mm.ID_EXACT_GAMMA,
+                id_number_match=int(row.get("gamma_id_number", -1)) == mm.exact_id_gamma(),
             )
         )
     # Exact ID agreement first (review contract), then by probability.
@@ -202,14 +202,13 @@ class MatchIndex:
                 self._unknown_maps[(rule.keys, rule.unknown)] = {k: v for k, v in only.items() if len(v)}
 
     def _refresh_masks(self) -> None:
-        """Row masks: no name; no given name; a given name and nothing else; an ID number that failed its check;
-        neither name nor place; a blocking column unknown."""
+        """Row masks: each blocking rule's condition (``model.WHEN_SIDE``); a blocking column unknown."""
         isnull = lambda c: self.table.column(c).is_null().to_numpy(zero_copy_only=False)  # noqa: E731
-        self._masks["nameless"] = isnull("names_fz")
-        self._masks["givenless"] = isnull("given_fz")
-        self._masks["bare_given"] = isnull("surname_fz") & isnull("by_decade") & isnull("o_prov")
-        self._masks["id_unchecked"] = isnull("id_number") & ~isnull("id_near")
-        self._masks["placeless"] = self._masks["nameless"] & isnull("o_prov")
+        for when, columns in mm.WHEN_SIDE.items():
+            mask = np.ones(self.table.num_rows, dtype=bool)
+            for c, known in columns.items():
+                mask &= ~isnull(c) if known else isnull(c)
+            self._masks[when] = mask
         for c in {r.unknown for r in mm.BLOCKING_RULES if r.unknown}:
             self._masks["unknown:" + c] = isnull(c)
 
@@ -287,14 +286,6 @@ class MatchIndex:
     def candidate_rows(self, q: dict[str, Any]) -> np.ndarray:
         """Rows sharing a blocking rule with the prepared query ``q`` (mm.BLOCKING_RULES, as in batch)."""
         parts = []
-        q_when = {
-            None: True,
-            "givenless": q.get("given_fz") is None,
-            "bare_given": all(q.get(c) is None for c in ("surname_fz", "by_decade", "o_prov")),
-            "id_unchecked": q.get("id_number") is None and q.get("id_near") is not None,
-            "nameless": q.get("names_fz") is None,
-            "placeless": q.get("names_fz") is None and q.get("o_prov") is None,
-        }
         pooled: list[np.ndarray] = []
         for rule in mm.BLOCKING_RULES:
             key = self._key_of(q, rule.keys)
@@ -308,7 +299,7 @@ class MatchIndex:
                 rows = self._unknown_maps[(rule.keys, rule.unknown)].get(key)
             if rows is None or not len(rows):
                 continue
-            if not q_when[rule.when]:  # the condition must then hold on the row's side
+            if not mm.when_holds(rule.when, q):  # the condition must then hold on the row's side
                 rows = rows[self._masks[rule.when][rows]]
             # A full name (or ID number) is never cut, however common: blocking must not drop a pair
             # that agrees on the name's pinyin (issue 14). Coarser keys shared by too many rows go to

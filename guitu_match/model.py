@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import hashlib
 import json
 import logging
@@ -521,15 +522,32 @@ def _rules() -> list[BlockingRule]:
 BLOCKING_RULES: list[BlockingRule] = _rules()
 #: Above this many records on the right, the sex-and-age-only keys are too coarse for a batch run.
 PLACELESS_BATCH_LIMIT = 200_000
-_WHEN_SQL = {
-    None: "",
-    "givenless": " AND (l.given_fz IS NULL OR r.given_fz IS NULL)",
-    "bare_given": " AND ((l.surname_fz IS NULL AND l.by_decade IS NULL AND l.o_prov IS NULL) OR "
-                  "(r.surname_fz IS NULL AND r.by_decade IS NULL AND r.o_prov IS NULL))",
-    "id_unchecked": " AND ((l.id_number IS NULL AND l.id_near IS NOT NULL) OR (r.id_number IS NULL AND r.id_near IS NOT NULL))",
-    "nameless": " AND (l.names_fz IS NULL OR r.names_fz IS NULL)",
-    "placeless": " AND ((l.names_fz IS NULL AND l.o_prov IS NULL) OR (r.names_fz IS NULL AND r.o_prov IS NULL))",
+#: When a blocking rule applies (``BlockingRule.when``): one side of the pair has these columns unknown (False) or
+#: known (True). One definition for the batch's SQL (``when_sql``), the online index's row masks and the query's
+#: own side (``when_holds``).
+WHEN_SIDE: dict[str, dict[str, bool]] = {
+    "givenless": {"given_fz": False},
+    "bare_given": {"surname_fz": False, "by_decade": False, "o_prov": False},
+    "id_unchecked": {"id_number": False, "id_near": True},
+    "nameless": {"names_fz": False},
+    "placeless": {"names_fz": False, "o_prov": False},
 }
+
+
+def when_sql(when: str | None) -> str:
+    """`` AND (<left side holds> OR <right side holds>)`` for a rule's condition ('' without one)."""
+    if when is None:
+        return ""
+
+    def side(s: str) -> str:
+        return " AND ".join(f"{s}.{c} IS {'NOT ' if known else ''}NULL" for c, known in WHEN_SIDE[when].items())
+
+    return f" AND (({side('l')}) OR ({side('r')}))"
+
+
+def when_holds(when: str | None, row: dict[str, Any]) -> bool:
+    """Whether a prepared record's side meets a rule's condition (always, without one)."""
+    return when is None or all((row.get(c) is not None) == known for c, known in WHEN_SIDE[when].items())
 
 
 def blocking_rules(dialect_str: str, n_right: int = 0) -> list[dict[str, Any]]:
@@ -540,7 +558,7 @@ def blocking_rules(dialect_str: str, n_right: int = 0) -> list[dict[str, Any]]:
         ):  # the same limit as online (index.MAX_BLOCK per sex)
             continue
         eq = " AND ".join(f"l.{k} = r.{k}" for k in rule.keys)
-        cond = _WHEN_SQL[rule.when]
+        cond = when_sql(rule.when)
         if rule.unknown is None:
             out.append({"blocking_rule": eq + cond})
         else:  # one rule per side, so that the database filters that side before joining
@@ -576,14 +594,13 @@ def settings_dict(
     }
 
 
-def _exact_id_gamma() -> int:
-    """Splink's gamma of 身份证号码完全相同 (levels are numbered n-1 … 0 from the first non-null one)."""
+@functools.cache
+def exact_id_gamma() -> int:
+    """Splink's gamma of 身份证号码完全相同 (levels are numbered n-1 … 0 from the first non-null one): an identical
+    valid ID number, shown first and loudly (index.Candidate.id_number_match). Computed when first needed, not at
+    import (building the levels imports Splink)."""
     levels = [lv for lv in _levels("duckdb")["id_number"] if not lv.get("is_null_level")]
     return len(levels) - 1 - [lv["label_for_charts"] for lv in levels].index("身份证号码完全相同")
-
-
-#: The gamma of an identical valid ID number: shown first and loudly (index.Candidate.id_number_match).
-ID_EXACT_GAMMA = _exact_id_gamma()
 
 
 # ---------------------------------------------------------------------------------------------
