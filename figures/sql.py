@@ -241,6 +241,10 @@ def month_start_sql(d: _Dialect, day: str) -> str:
     return f"date({day}, 'start of month')"
 
 
+def _date_literal(d: _Dialect, value) -> str:
+    return f"DATE '{value:%Y-%m-%d}'" if d.vendor == "postgresql" else f"'{value:%Y-%m-%d}'"
+
+
 def counts_sql(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = True, conn=connection) -> list[str]:
     """The statements that add ``sign`` × the monthly counts of the per-episode facts (those matching
     ``where``, an SQL condition over ``ef``) into ``figures_fact``, creating missing rows (``ON CONFLICT``):
@@ -259,9 +263,8 @@ def counts_sql(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = T
         statements.append(cols + "SELECT * FROM (" + _grouped_sql(d, source, measure, day, sign) + ") u WHERE TRUE"
                           + upsert)
     if month_ends:
-        literal = (lambda v: f"DATE '{v:%Y-%m-%d}'") if d.vendor == "postgresql" else (lambda v: f"'{v:%Y-%m-%d}'")
-        calendar = " UNION ALL ".join(f"SELECT {literal(v)} AS day" for v in month_ends)
-        first = literal(min(month_ends))
+        calendar = " UNION ALL ".join(f"SELECT {_date_literal(d, v)} AS day" for v in month_ends)
+        first = _date_literal(d, min(month_ends))
         # in care at the end of day m: admitted by then, not yet left (a same-day stay never counts)
         source = (f"figures_episodefact ef JOIN ({calendar}) m ON ef.admitted_day <= m.day "
                   f"AND (ef.left_day IS NULL OR ef.left_day > m.day) "
@@ -271,12 +274,17 @@ def counts_sql(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = T
     return statements
 
 
-def _date_literal(d: _Dialect, value) -> str:
-    return f"DATE '{value:%Y-%m-%d}'" if d.vendor == "postgresql" else f"'{value:%Y-%m-%d}'"
-
-
 def _day_before(d: _Dialect, day: str) -> str:
     return f"({day} - 1)" if d.vendor == "postgresql" else f"date({day}, '-1 day')"
+
+
+#: A stay that counts in the stock: admitted, and not left the same day (never in care at the end of a day).
+_STAYING = "ef.admitted_day IS NOT NULL AND (ef.left_day IS NULL OR ef.left_day <> ef.admitted_day)"
+
+
+def _loose_bounds(d: _Dialect, station_ids, start, end) -> tuple[str, str, str]:
+    """The station ids as an SQL list and the first and last loose day as date literals."""
+    return (", ".join(str(int(i)) for i in station_ids) or "NULL", _date_literal(d, start), _date_literal(d, end))
 
 
 def loose_day_sql(*, measure: str, station_ids, start, end, conn=connection) -> list[tuple[str, int]]:
@@ -288,30 +296,24 @@ def loose_day_sql(*, measure: str, station_ids, start, end, conn=connection) -> 
     of the day before (a stay begun and ended the same day never counts); the identity found during a stay is a
     third statement (``loose_found_sql``)."""
     d = _Dialect(conn)
-    ids = ", ".join(str(int(i)) for i in station_ids) or "NULL"
-    lo, hi = _date_literal(d, start), _date_literal(d, end)
+    ids, lo, hi = _loose_bounds(d, station_ids, start, end)
     if measure != dims.CARE:
         field = f"ef.{dims.DAY_FIELD[measure]}"
         source = (f"figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_measure_where(measure)} "
                   f"AND {field} BETWEEN {lo} AND {hi}")
         return [(_grouped_sql(d, source, measure, field, 1), 1)]
-    staying = (f"ef.station_id IN ({ids}) AND ef.admitted_day IS NOT NULL "
-               "AND (ef.left_day IS NULL OR ef.left_day <> ef.admitted_day)")
-    admitted = f"figures_episodefact ef WHERE {staying} AND ef.admitted_day BETWEEN {lo} AND {hi}"
-    left = f"figures_episodefact ef WHERE {staying} AND ef.left_day BETWEEN {lo} AND {hi}"
-    return [(_grouped_sql(d, admitted, dims.CARE, "ef.admitted_day", 1), 1),
-            (_grouped_sql(d, left, dims.CARE, _day_before(d, "ef.left_day"), 1), -1)]
+    staying = f"figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING}"
+    return [(_grouped_sql(d, f"{staying} AND ef.admitted_day BETWEEN {lo} AND {hi}", dims.CARE, "ef.admitted_day", 1), 1),
+            (_grouped_sql(d, f"{staying} AND ef.left_day BETWEEN {lo} AND {hi}", dims.CARE,
+                          _day_before(d, "ef.left_day"), 1), -1)]
 
 
 def loose_found_sql(*, station_ids, start, end, conn=connection) -> str:
     """Identities found during a stay on the loose days [start, end]: per station and the file's 未查明 / 待核实
     key, the people the stock moves from that key to 已查明 (``SELECT station_id, key, count``)."""
-    d = _Dialect(conn)
-    ids = ", ".join(str(int(i)) for i in station_ids) or "NULL"
-    lo, hi = _date_literal(d, start), _date_literal(d, end)
+    ids, lo, hi = _loose_bounds(_Dialect(conn), station_ids, start, end)
     return (f"SELECT ef.station_id, ef.unidentified_as, COUNT(*) FROM figures_episodefact ef "
-            f"WHERE ef.station_id IN ({ids}) AND ef.admitted_day IS NOT NULL "
-            "AND (ef.left_day IS NULL OR ef.left_day <> ef.admitted_day) "
+            f"WHERE ef.station_id IN ({ids}) AND {_STAYING} "
             f"AND ef.identified_day BETWEEN {lo} AND {hi} AND ef.identified_day > ef.admitted_day "
             "AND (ef.left_day IS NULL OR ef.identified_day < ef.left_day) "
             "GROUP BY ef.station_id, ef.unidentified_as")
