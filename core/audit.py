@@ -76,6 +76,7 @@ SECRET_FIELDS = {
     "password",
     "id_number_enc",
     "id_number_hash",
+    "id_number_unchecked_enc",
     "claimant_id_enc",
     "claimant_id_hash",
     "key_hash",

@@ -22,6 +22,7 @@ router = Router()
 # ---------- schemas ----------
 class PersonIn(PersonBaseIn):
     id_number: str = Field("", max_length=18)
+    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
 
 
 class AnswersIn(Schema):
@@ -271,11 +272,12 @@ def register(request, payload: RegisterIn):
     if payload.person_uuid:
         person = selectors.attachable_person(user=request.user, uuid=payload.person_uuid, name=p.name.strip(),
                                              sex=p.sex, birth_year=birth_year, id_number=p.id_number.strip())
-    data = p.dict(exclude={"id_number", "use_provisional_name"})
+    data = p.dict(exclude={"id_number", "keep_unchecked_id", "use_provisional_name"})
     data["residence_text"] = payload.answers.residence
     episode = services.intake_register(by=request.user, station=station, channel=payload.channel,
                                        requested_at=payload.requested_at, person=person, person_data=data,
-                                       id_number=p.id_number.strip(), use_provisional_name=p.use_provisional_name,
+                                       id_number=p.id_number.strip(), keep_unchecked_id=p.keep_unchecked_id,
+                                       use_provisional_name=p.use_provisional_name,
                                        answers=payload.answers.dict())
     episode = Episode.objects.select_related("person", "station", "intake").get(pk=episode.pk)
     return Status(201, {"episode": episode, "candidates": _candidates(request, payload, exclude=episode.person)})

@@ -1,11 +1,13 @@
 """Forms for intake pages; validation of business rules stays in intake.services."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.fields import NOTE
+from core.idnumbers import KEEP_UNCHECKED_HELP, KEEP_UNCHECKED_LABEL, check_id_number
 from core.models import Organisation, OrgKind
-from guitu_match.idcard import InvalidIdNumber, parse_id_number
+from guitu_match.idcard import parse_id_number
 from intake.models import (
     Belonging,
     DangerKind,
@@ -70,6 +72,7 @@ class RegisterForm(forms.Form):
     sex = forms.ChoiceField(label="性别", choices=Sex.choices, required=False)
     id_number = forms.CharField(label="身份证号", required=False, max_length=20,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    keep_unchecked_id = forms.BooleanField(label=KEEP_UNCHECKED_LABEL, help_text=KEEP_UNCHECKED_HELP, required=False)
     birth_date = forms.DateField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     birth_year_est = forms.IntegerField(label="估计出生年份", required=False)
     age_min = forms.IntegerField(label="估计年龄下限", required=False, min_value=0, max_value=120)
@@ -122,7 +125,8 @@ class RegisterForm(forms.Form):
 
     SECTIONS = (
         ("求助信息", ("channel", "requested_at", "caller", "recording_ref", "recording_keep_until")),
-        ("受助人员基本情况（规则N2、I4）", ("name", "use_provisional_name", "sex", "id_number", "other_id_document",
+        ("受助人员基本情况（规则N2、I4）", ("name", "use_provisional_name", "sex", "id_number", "keep_unchecked_id",
+                                       "other_id_document",
                                        "birth_date",
                                        "birth_year_est", "age_min", "age_max", "ethnicity", "hukou_text",
                                        "residence", "dialect")),
@@ -138,17 +142,13 @@ class RegisterForm(forms.Form):
     def sections(self):
         return [(title, [self[f] for f in fields]) for title, fields in self.SECTIONS]
 
-    def clean_id_number(self):
-        value = (self.cleaned_data.get("id_number") or "").strip()
-        if not value:
-            return ""
-        try:
-            return parse_id_number(value).number
-        except InvalidIdNumber as exc:
-            raise forms.ValidationError(str(exc))
-
     def clean(self):
         data = super().clean()
+        try:  # rule I4: a wrong number is caught at once, unless kept as said on purpose (core.idnumbers)
+            data["id_number"], self.id_checked = check_id_number(data.get("id_number") or "",
+                                                                 keep_unchecked=bool(data.get("keep_unchecked_id")))
+        except ValidationError as exc:
+            self.add_error("id_number", exc.messages)
         if not (data.get("name") or "").strip() and not data.get("use_provisional_name"):
             self.add_error("name", "请填写姓名；身份不明时勾选“使用临时姓名”。")
         return data
@@ -162,6 +162,11 @@ class RegisterForm(forms.Form):
             data[f] = data[f] or ""
         return data
 
+    def checked_id_number(self) -> str:
+        """The ID number when it passed its check; one kept as said is no ID number (no look-ups, no birth year)."""
+        number = (self.cleaned_data.get("id_number") or "") if "id_number" not in self.errors else ""
+        return number if getattr(self, "id_checked", True) else ""
+
     def answers(self) -> dict:
         return {f: self.cleaned_data.get(f) for f in ANSWER_FORM_FIELDS}
 
@@ -169,7 +174,7 @@ class RegisterForm(forms.Form):
         d = self.cleaned_data
         if d.get("birth_date"):
             return d["birth_date"].year
-        if d.get("id_number"):
+        if self.checked_id_number():
             return parse_id_number(d["id_number"]).birth_date.year
         if d.get("birth_year_est"):
             return d["birth_year_est"]

@@ -148,7 +148,7 @@ def person_as_recorded(person: Person, at: datetime.datetime) -> dict[str, Any]:
 def intake_register(*, by, station: Organisation, channel: str, requested_at: datetime.datetime | None = None,
                     person: Person | None = None, person_data: dict[str, Any] | None = None, id_number: str = "",
                     use_provisional_name: bool = False, answers: dict[str, Any] | None = None,
-                    photo=None) -> Episode:
+                    photo=None, keep_unchecked_id: bool = False) -> Episode:
     """Record a request for help (rule I1): attach to ``person`` or open a new file, open the episode,
     store the N2 answers and the N1 decision, and raise the I6 / I7 flags — all or nothing."""
     requested_at = requested_at or _now()
@@ -172,7 +172,8 @@ def intake_register(*, by, station: Organisation, channel: str, requested_at: da
 
     if person is None:
         person = people_services.person_create(by=by, station=station, data=person_data, id_number=id_number,
-                                               use_provisional_name=use_provisional_name)
+                                               use_provisional_name=use_provisional_name,
+                                               keep_unchecked_id=keep_unchecked_id)
     else:
         newly_flagged = {f: True for f in PERSON_FLAGS if person_data.get(f) and not getattr(person, f)}
         if newly_flagged:

@@ -67,7 +67,7 @@ def intake_list(request):
 def _candidates_for(request, form: RegisterForm) -> list[dict]:
     d = form.cleaned_data
     return selectors.duplicate_candidates(user=request.user, name=(d.get("name") or "").strip(), sex=d.get("sex") or "",
-                                          birth_year=form.birth_year(), id_number=d.get("id_number") or "")
+                                          birth_year=form.birth_year(), id_number=form.checked_id_number())
 
 
 @login_required
@@ -83,6 +83,7 @@ def intake_new(request):
         service_checks(form, lambda d: services.intake_register(
             by=request.user, station=station, channel=d.get("channel") or "", requested_at=d.get("requested_at"),
             person_data=form.person_data(), id_number=d.get("id_number") or "",
+            keep_unchecked_id=bool(d.get("keep_unchecked_id")),
             use_provisional_name=d.get("use_provisional_name", False), answers=form.answers(), photo=None))
     elif request.method == "POST":
         candidates = _candidates_for(request, form)
@@ -96,7 +97,7 @@ def intake_new(request):
                 try:
                     person = selectors.attachable_person(
                         user=request.user, uuid=match, name=(d.get("name") or "").strip(), sex=d.get("sex") or "",
-                        birth_year=form.birth_year(), id_number=d.get("id_number") or "")
+                        birth_year=form.birth_year(), id_number=form.checked_id_number())
                 except (Http404, ValidationError):
                     form.add_error(None, "所选档案不存在或不可关联，请重新选择。")
             if not form.errors:
@@ -104,6 +105,7 @@ def intake_new(request):
                     episode = services.intake_register(
                         by=request.user, station=station, channel=d["channel"], requested_at=d["requested_at"],
                         person=person, person_data=form.person_data(), id_number=d.get("id_number") or "",
+                        keep_unchecked_id=bool(d.get("keep_unchecked_id")),
                         use_provisional_name=d.get("use_provisional_name", False), answers=form.answers(),
                         photo=d.get("photo"))
                 except ValidationError as exc:

@@ -36,6 +36,7 @@ class ReportOut(Schema):
     age_min: int | None
     age_max: int | None
     id_number_masked: str
+    id_number_unchecked_masked: str
     hukou_division: str | None = None
     hukou_text: str
     dialect: str
@@ -67,6 +68,7 @@ class ReportIn(Schema):
     age_min: int | None = Field(None, ge=0, le=150)
     age_max: int | None = Field(None, ge=0, le=150)
     id_number: str = Field("", max_length=18)
+    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
     hukou_division: str | None = Field(None, description="6位区划代码", max_length=12)
     hukou_text: str = Field("", max_length=200)
     dialect: str = Field("", max_length=50)
@@ -90,6 +92,7 @@ class ReportPatch(Schema):
     age_min: int | None = Field(None, ge=0, le=150)
     age_max: int | None = Field(None, ge=0, le=150)
     id_number: str | None = Field(None, description="省略或 null 表示不变，空字符串表示删除", max_length=18)
+    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
     hukou_division: str | None = Field(None, max_length=12)
     hukou_text: str | None = Field(None, max_length=200)
     dialect: str | None = Field(None, max_length=50)
@@ -178,6 +181,7 @@ class MergeOut(Schema):
 def _report_data(payload: Schema, *, partial: bool) -> tuple[dict, str | None]:
     data = payload.dict(exclude_unset=partial)
     id_number = data.pop("id_number", None)
+    data.pop("keep_unchecked_id", None)
     if "hukou_division" in data:
         code = data.pop("hukou_division")
         division = Division.objects.filter(code=code).first() if code else None
@@ -203,7 +207,8 @@ def list_reports(request, q: str = Query("", max_length=100), status: str = Quer
 def create_report(request, payload: ReportIn):
     organisation = services.require_report_registrar(request.user)
     data, id_number = _report_data(payload, partial=False)
-    report = services.report_create(by=request.user, organisation=organisation, data=data, id_number=id_number or "")
+    report = services.report_create(by=request.user, organisation=organisation, data=data, id_number=id_number or "",
+                                    keep_unchecked_id=payload.keep_unchecked_id)
     return Status(201, report)
 
 
@@ -224,7 +229,8 @@ def update_report(request, uuid: uuid.UUID, payload: ReportPatch):
     report = selectors.report_get(user=request.user, uuid=uuid)
     require_write(request.user, report.organisation, *REPORT_ROLES)
     data, id_number = _report_data(payload, partial=True)
-    return services.report_update(by=request.user, report=report, data=data, id_number=id_number)
+    return services.report_update(by=request.user, report=report, data=data, id_number=id_number,
+                                  keep_unchecked_id=payload.keep_unchecked_id)
 
 
 @router.post("/reports/{uuid}/close", response=ReportOut, summary="结案")

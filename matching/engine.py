@@ -111,6 +111,12 @@ def _face_vector_for_report(report) -> list[float] | None:
     return faces.vector_from_bytes(bytes(photo.face_vector)).tolist()
 
 
+def _written_id(record) -> str | None:
+    """The valid ID number, else one kept as said that failed its check (core.idnumbers): the engine compares the
+    latter only at 身份证号码只差一位 and never as an ID number (guitu_match.idcard.written_form)."""
+    return decrypt_id(record.id_number_enc) or decrypt_id(record.id_number_unchecked_enc) or None
+
+
 def person_record(person: Person):
     """A person's file as an engine record (source ``file``)."""
     from guitu_match.records import Record
@@ -126,7 +132,7 @@ def person_record(person: Person):
     return Record(
         id=person_key(person), source="file", name=name or None, aliases=_aliases(person.aliases),
         sex=person.sex or None, birth_year=birth_year, birth_year_min=by_min, birth_year_max=by_max,
-        id_number=decrypt_id(person.id_number_enc) or None, hukou_text=person.hukou_text or None,
+        id_number=_written_id(person), hukou_text=person.hukou_text or None,
         division_code=person.hukou_division.code[:6] if person.hukou_division_id else None,
         dialect=person.dialect or None, height_cm=person.height_cm, marks=person.marks or None,
         face_embedding=_face_vector_for_person(person),
@@ -145,7 +151,7 @@ def report_record(report):
     return Record(
         id=report_key(report), source="report", name=report.name or None, aliases=_aliases(report.aliases),
         sex=report.sex or None, birth_year=birth_year, birth_year_min=by_min, birth_year_max=by_max,
-        id_number=decrypt_id(report.id_number_enc) or None, hukou_text=report.hukou_text or None,
+        id_number=_written_id(report), hukou_text=report.hukou_text or None,
         division_code=report.hukou_division.code[:6] if report.hukou_division_id else None,
         dialect=report.dialect or None, height_cm=report.height_cm, marks=report.marks or None,
         face_embedding=_face_vector_for_report(report),

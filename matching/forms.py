@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.idnumbers import KEEP_UNCHECKED_HELP, KEEP_UNCHECKED_LABEL
 from matching.models import MissingReport, ReportStatus
 from people.forms import DATE, DATETIME, find_county
 from people.models import Sex
@@ -12,6 +13,7 @@ SEX_FILTER = [("", "全部"), ("男", "男"), ("女", "女")]
 class ReportForm(forms.ModelForm):
     id_number = forms.CharField(label="身份证号", required=False, max_length=18,
                                 help_text="选填；按国家标准校验，加密保存。修改时留空表示不变。")
+    keep_unchecked_id = forms.BooleanField(label=KEEP_UNCHECKED_LABEL, help_text=KEEP_UNCHECKED_HELP, required=False)
     hukou_division_text = forms.CharField(max_length=100, label="户籍地区划", required=False,
                                           help_text="区划代码或县级名称，如 441881 或 英德市")
     photos = forms.FileField(label="照片", required=False,
@@ -31,6 +33,9 @@ class ReportForm(forms.ModelForm):
         self.fields["reported_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         if editing:
             del self.fields["photos"]
+            if self.instance.id_number_unchecked_masked:
+                self.fields["id_number"].help_text += (f"已按家属所述记录的号码（校验未通过）："
+                                                       f"{self.instance.id_number_unchecked_masked}")
             if self.instance.hukou_division_id:
                 self.fields["hukou_division_text"].initial = self.instance.hukou_division.code
 

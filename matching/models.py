@@ -41,6 +41,10 @@ class MissingReport(TimeStamped):
     id_number_enc = BoundedTextField("身份证号（加密）", max_length=CIPHERTEXT, blank=True)
     id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
+    # a number said from memory or copied by hand that fails its check (GB 11643): never an ID number, kept only so
+    # matching can find the number one digit away (core.idnumbers.store_id_number, keep_unchecked)
+    id_number_unchecked_enc = BoundedTextField("自述身份证号（校验未通过，加密）", max_length=CIPHERTEXT, blank=True)
+    id_number_unchecked_masked = models.CharField("自述身份证号（校验未通过，脱敏）", max_length=20, blank=True)
     hukou_division = models.ForeignKey(Division, verbose_name="户籍地区划", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+")
     hukou_text = models.CharField("户籍地址", max_length=200, blank=True)

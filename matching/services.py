@@ -132,9 +132,10 @@ def _validate_report(report: MissingReport, now: datetime.datetime) -> None:
         raise ValidationError(errors)
 
 
-def _apply_id_number(report, id_number: str) -> None:
-    """Validate (GB 11643) and store encrypted + keyed hash + masked; sex and birth date must agree."""
-    store_id_number(report, id_number)
+def _apply_id_number(report, id_number: str, keep_unchecked: bool = False) -> None:
+    """Validate (GB 11643) and store encrypted + keyed hash + masked; sex and birth date must agree. A number that
+    fails its check is kept as the family gave it only when ``keep_unchecked`` (core.idnumbers)."""
+    store_id_number(report, id_number, keep_unchecked=keep_unchecked)
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -154,9 +155,9 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build_report(*, by, organisation: Organisation, data: dict[str, Any], id_number: str,
-                  now: datetime.datetime) -> MissingReport:
+                  now: datetime.datetime, keep_unchecked_id: bool = False) -> MissingReport:
     report = MissingReport(organisation=organisation, created_by=by, **_clean(data))
-    _apply_id_number(report, id_number)
+    _apply_id_number(report, id_number, keep_unchecked_id)
     if report.birth_date and not report.birth_year:
         report.birth_year = report.birth_date.year
     _validate_report(report, now)
@@ -184,9 +185,10 @@ def schedule_person_query(person: Person) -> None:
 
 @transaction.atomic
 def report_create(*, by, organisation: Organisation, data: dict[str, Any], id_number: str = "",
-                  photos: list | tuple = ()) -> MissingReport:
+                  photos: list | tuple = (), keep_unchecked_id: bool = False) -> MissingReport:
     """Register one missing-person report (rule T7) and schedule its comparison with everyone in care."""
-    report = _build_report(by=by, organisation=organisation, data=data, id_number=id_number, now=timezone.now())
+    report = _build_report(by=by, organisation=organisation, data=data, id_number=id_number, now=timezone.now(),
+                           keep_unchecked_id=keep_unchecked_id)
     try:
         with transaction.atomic():
             report.save()
@@ -201,13 +203,14 @@ def report_create(*, by, organisation: Organisation, data: dict[str, Any], id_nu
 
 
 @transaction.atomic
-def report_update(*, by, report: MissingReport, data: dict[str, Any], id_number: str | None = None) -> MissingReport:
+def report_update(*, by, report: MissingReport, data: dict[str, Any], id_number: str | None = None,
+                  keep_unchecked_id: bool = False) -> MissingReport:
     """Change a report; ``id_number=None`` keeps the stored number. An open report is compared again."""
     before = snapshot(report)
     for key, value in _clean(data).items():
         setattr(report, key, value)
     if id_number is not None:
-        _apply_id_number(report, id_number)
+        _apply_id_number(report, id_number, keep_unchecked_id)
     _validate_report(report, timezone.now())
     report.save()
     audit_update(actor=by, obj=report, before=before, summary=f"修改走失报案 {report.report_no}",

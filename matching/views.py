@@ -67,6 +67,7 @@ def report_new(request):
         try:
             report = services.report_create(by=request.user, organisation=organisation, data=form.report_data(),
                                             id_number=form.cleaned_data["id_number"],
+                                            keep_unchecked_id=form.cleaned_data["keep_unchecked_id"],
                                             photos=request.FILES.getlist("photos"))
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -98,7 +99,8 @@ def report_edit(request, uuid):
     if request.method == "POST" and form.is_valid():
         id_number = form.cleaned_data["id_number"].strip() or None  # blank = unchanged
         try:
-            services.report_update(by=request.user, report=report, data=form.report_data(), id_number=id_number)
+            services.report_update(by=request.user, report=report, data=form.report_data(), id_number=id_number,
+                                   keep_unchecked_id=form.cleaned_data["keep_unchecked_id"])
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:

@@ -38,6 +38,7 @@ class PersonOut(PersonListOut):
     age_min: int | None
     age_max: int | None
     id_number_masked: str
+    id_number_unchecked_masked: str
     ethnicity: str
     hukou_division_code: str | None = Field(default=None, alias="hukou_division.code")
     hukou_text: str
@@ -74,6 +75,7 @@ class PersonBaseIn(Schema):
 
 class PersonIn(PersonBaseIn):
     id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改", max_length=18)
+    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
     aliases: str = Field("", max_length=200)
     hukou_division_code: str = Field("", max_length=12)
     residence_text: str = Field("", max_length=200)
@@ -136,7 +138,7 @@ _CHOICE_FIELDS = {"sex": ("男", "女", ""), "build": ("thin", "medium", "heavy"
 
 
 def _person_data(payload: PersonIn, fields: set[str] | None = None) -> dict:
-    raw = payload.dict(exclude={"use_provisional_name", "id_number", "hukou_division_code"})
+    raw = payload.dict(exclude={"use_provisional_name", "id_number", "keep_unchecked_id", "hukou_division_code"})
     errors = {}
     for field, allowed in _CHOICE_FIELDS.items():
         if raw.get(field) not in allowed:
@@ -186,7 +188,7 @@ def person_get(request, person_uuid: uuid.UUID):
 def person_create(request, payload: PersonIn):
     require_station_creator(request.user)
     person = services.person_create(by=request.user, station=request.user.organisation, data=_person_data(payload),
-                                    id_number=payload.id_number or "",
+                                    id_number=payload.id_number or "", keep_unchecked_id=payload.keep_unchecked_id,
                                     use_provisional_name=payload.use_provisional_name)
     return Status(201, person)
 
@@ -195,10 +197,10 @@ def person_create(request, payload: PersonIn):
 def person_update(request, person_uuid: uuid.UUID, payload: PersonIn):
     person = selectors.person_get(user=request.user, uuid=person_uuid)
     require_write(request.user, owner(person), *EDIT_ROLES)
-    sent = payload.model_fields_set - {"use_provisional_name", "id_number"}
+    sent = payload.model_fields_set - {"use_provisional_name", "id_number", "keep_unchecked_id"}
     id_number = payload.id_number if "id_number" in payload.model_fields_set else None
     return services.person_update(by=request.user, person=person, data=_person_data(payload, sent),
-                                  id_number=id_number)
+                                  id_number=id_number, keep_unchecked_id=payload.keep_unchecked_id)
 
 
 @router.post("/persons/{person_uuid}/reveal-id", response=RevealOut, summary="查看完整身份证号（记录审计）")

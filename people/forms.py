@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from core.idnumbers import KEEP_UNCHECKED_HELP, KEEP_UNCHECKED_LABEL
 from core.models import Division, DivisionLevel
 from people.models import SPECIAL_GROUP_FIELDS, FamilyContact, IdentityStatus, Person, PhotoKind, Sex
 from people.selectors import SPECIAL_GROUPS
@@ -47,6 +48,7 @@ class PersonForm(forms.ModelForm):
     )
     id_number = forms.CharField(label="身份证号", required=False, max_length=18,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    keep_unchecked_id = forms.BooleanField(label=KEEP_UNCHECKED_LABEL, help_text=KEEP_UNCHECKED_HELP, required=False)
     hukou_division = forms.CharField(max_length=100,
         label="户籍地（县级区划）", required=False, help_text="输入区划代码或名称搜索，如 441881 英德市",
         widget=forms.TextInput(attrs={"list": "division-options", "hx-get": "/people/divisions/",
@@ -68,6 +70,9 @@ class PersonForm(forms.ModelForm):
         if editing:
             del self.fields["use_provisional_name"]
             self.fields["id_number"].help_text = "留空表示不修改已登记的号码"
+            if self.instance.id_number_unchecked_masked:
+                self.fields["id_number"].help_text += (f"；已按自述记录的号码（校验未通过）："
+                                                       f"{self.instance.id_number_unchecked_masked}")
             if self.instance.hukou_division_id and not self.is_bound:
                 d = self.instance.hukou_division
                 self.initial["hukou_division"] = f"{d.code} {d.full_name or d.name}"

@@ -73,9 +73,10 @@ def provisional_name(station: Organisation, year: int) -> str:
     return f"无名氏-{station.display_short}-{year}-{seq:03d}"
 
 
-def _apply_id_number(person, id_number: str) -> None:
-    """Validate (GB 11643) and store encrypted + keyed hash + masked; sex and birth date must agree."""
-    store_id_number(person, id_number)
+def _apply_id_number(person, id_number: str, keep_unchecked: bool = False) -> None:
+    """Validate (GB 11643) and store encrypted + keyed hash + masked; sex and birth date must agree. A number that
+    fails its check is kept as said only when ``keep_unchecked`` (core.idnumbers)."""
+    store_id_number(person, id_number, keep_unchecked=keep_unchecked)
 
 
 def _derive(person: Person, today: datetime.date) -> None:
@@ -150,14 +151,14 @@ def _save_person_one_file_per_id(*, by, person: Person) -> None:
 
 @transaction.atomic
 def person_create(*, by, station: Organisation, data: dict[str, Any], id_number: str = "",
-                  use_provisional_name: bool = False) -> Person:
+                  use_provisional_name: bool = False, keep_unchecked_id: bool = False) -> Person:
     """Open a new lifelong file (rule E4); unknown people get a provisional name."""
     today = timezone.localdate()
     person = Person(**data, registered_by=station, current_station=station)
     if use_provisional_name or not (person.name or "").strip():
         person.name = provisional_name(station, today.year)
         person.name_is_provisional = True
-    _apply_id_number(person, id_number)
+    _apply_id_number(person, id_number, keep_unchecked_id)
     if person.id_number_hash and person.identity_status == IdentityStatus.UNIDENTIFIED and not person.name_is_provisional:
         person.identity_status = IdentityStatus.PENDING
     _derive(person, today)
@@ -171,7 +172,8 @@ def person_create(*, by, station: Organisation, data: dict[str, Any], id_number:
 
 
 @transaction.atomic
-def person_update(*, by, person: Person, data: dict[str, Any], id_number: str | None = None) -> Person:
+def person_update(*, by, person: Person, data: dict[str, Any], id_number: str | None = None,
+                  keep_unchecked_id: bool = False) -> Person:
     """Change a file's fields; ``id_number=None`` leaves the stored number untouched."""
     today = timezone.localdate()
     before = snapshot(person)
@@ -180,7 +182,7 @@ def person_update(*, by, person: Person, data: dict[str, Any], id_number: str | 
     if before["name_is_provisional"] and person.name != before["name"] and "name_is_provisional" not in data:
         person.name_is_provisional = False  # a real name replaces the provisional one
     if id_number is not None:
-        _apply_id_number(person, id_number)
+        _apply_id_number(person, id_number, keep_unchecked_id)
     _derive(person, today)
     _validate_person(person, today)
     _save_person_one_file_per_id(by=by, person=person)

@@ -67,6 +67,7 @@ def person_new(request):
             person = services.person_create(
                 by=request.user, station=request.user.organisation, data=form.person_data(),
                 id_number=form.cleaned_data["id_number"], use_provisional_name=form.cleaned_data["use_provisional_name"],
+                keep_unchecked_id=form.cleaned_data["keep_unchecked_id"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -114,7 +115,8 @@ def person_edit(request, uuid):
     if request.method == "POST" and form.is_valid():
         id_number = form.cleaned_data["id_number"].strip() or None  # blank = unchanged
         try:
-            services.person_update(by=request.user, person=person, data=form.person_data(), id_number=id_number)
+            services.person_update(by=request.user, person=person, data=form.person_data(), id_number=id_number,
+                                   keep_unchecked_id=form.cleaned_data["keep_unchecked_id"])
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:

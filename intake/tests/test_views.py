@@ -277,3 +277,18 @@ def test_i5_handover_form_prints(cast, client_for):
     html = client_for(cast.reception).get(reverse("intake:print_handover", args=[ep.uuid])).content.decode()
     assert "公安机关护送流浪乞讨人员交接表" in html and "清远市公安局清城分局" in html
     assert client_for(cast.outsider).get(reverse("intake:print_handover", args=[ep.uuid])).status_code == 404
+
+
+def test_i4_a_number_failing_its_check_is_refused_then_kept_as_said_when_ticked(cast, client_for):
+    said = MALE_ID[:10] + MALE_ID[11] + MALE_ID[10] + MALE_ID[12:]  # two digits swapped: 44188119801001123X
+    client = client_for(cast.reception)
+    page = client.post(reverse("intake:new"), form_data(id_number=said)).content.decode()
+    assert "校验位错误" in page and "校验未通过仍按自述记录" in page and Person.objects.count() == 0
+    response = client.post(reverse("intake:new"), form_data(id_number=said, keep_unchecked_id="on"))
+    assert response.status_code == 302
+    person = Person.objects.get()
+    assert person.id_number_hash == "" and person.id_number_unchecked_masked == "441881********123X"
+    assert person.birth_date is None and person.identity_status == "unidentified"
+    assert not AuditEntry.objects.filter(changes__icontains=said).exists()
+    detail = client.get(reverse("people:detail", args=[person.uuid])).content.decode()
+    assert "自述号码（校验未通过）" in detail and said not in detail

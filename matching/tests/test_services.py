@@ -369,3 +369,24 @@ def test_engine_rebuild_saves_model_and_indexes_under_the_engine_dir(cast):
     assert (engine.engine_dir() / "in_care" / "records.parquet").exists()
     engine.reset_cache()
     assert engine.get_index("reports") is not None  # loaded from disk
+
+
+def test_t7_a_number_kept_as_said_one_digit_off_finds_the_familys_report_but_never_becomes_an_id(cast):
+    # A woman with no name tells the number from memory with two digits swapped; the family's report has it right.
+    said = "11010519491213002X"
+    person = in_care(cast, sex="女", age_min=70, age_max=80)  # no name: a provisional one
+    with pytest.raises(ValidationError):
+        services.report_create(by=cast.police_officer, organisation=cast.police_officer.organisation,
+                               data={"report_no": "BA-unchecked", "reported_at": timezone.now(), "name": "刘秀英",
+                                     "sex": "女"}, id_number=said)  # refused unless kept on purpose
+    from people.services import person_update
+    person = person_update(by=cast.reception, person=person, data={}, id_number=said, keep_unchecked_id=True)
+    assert engine.person_record(person).id_number == said and person.id_number_hash == ""
+    r = report(cast, name="刘秀英", sex="女", id_number=ID, hukou_text="北京市朝阳区")
+    services.run_report_query(by=None, report=r)
+    cand = MatchCandidate.objects.get(report=r, person=person)
+    assert "身份证号码只差一位" in cand.explanation and not cand.id_number_match
+    services.candidate_decide(by=cast.tracer, candidate=cand, decision="confirmed")
+    person.refresh_from_db()
+    # confirmed: the report's valid number becomes the person's ID number, replacing the one said from memory
+    assert decrypt_id(person.id_number_enc) == ID and person.id_number_unchecked_enc == ""

@@ -123,3 +123,19 @@ def test_api_likely_same_person(client, cast, person):
 def test_api_search_by_pinyin(client, cast, person):
     assert [p["uuid"] for p in client.get(f"{BASE}/persons", {"q": "zs"}, **bearer(cast.head)).json()] == [
         str(person.uuid)]
+
+
+def test_i4_api_keeps_a_number_failing_its_check_only_when_asked(client, cast):
+    said = {"name": "王芳", "sex": "女", "id_number": "11010519491213002X"}
+    refused = client.post(f"{BASE}/persons", said, content_type="application/json", **bearer(cast.reception))
+    assert refused.status_code == 400 and "校验未通过仍按自述记录" in refused.json()["fields"]["id_number"][0]
+    assert Person.objects.count() == 0
+    kept = client.post(f"{BASE}/persons", {**said, "keep_unchecked_id": True}, content_type="application/json",
+                       **bearer(cast.reception))
+    assert kept.status_code == 201
+    assert kept.json()["id_number_masked"] == "" and kept.json()["id_number_unchecked_masked"] == "110105********002X"
+    uuid = kept.json()["uuid"]
+    fixed = client.patch(f"{BASE}/persons/{uuid}", {"id_number": "11010519491231002X"},
+                         content_type="application/json", **bearer(cast.reception))
+    assert fixed.status_code == 200 and fixed.json()["id_number_masked"] == "110105********002X"
+    assert fixed.json()["id_number_unchecked_masked"] == ""
