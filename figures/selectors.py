@@ -171,18 +171,14 @@ def _add_count(out: dict, station: int, dimension: str, key: str, n: int) -> Non
 
 def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     """The counts of ``query`` per (station, dimension, key): whole months from the monthly rows of ``Fact``,
-    the loose days at either end (and, for a date, the days since the last month's end) counted with the
-    refresh's own functions over the per-episode facts of those days only."""
+    the loose days at either end (and, for a date, the days between it and the nearer stored month-end, see
+    ``_stock``) counted with the refresh's own functions over the per-episode facts of those days only."""
     ids = [s.id for s in query.stations]
     out: dict = defaultdict(int)
     if not ids:
         return out
     if query.is_stock:
-        before = dims.month_start(query.as_of) - datetime.timedelta(days=1)
-        rows = Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=before, station_id__in=ids)
-        _add_fact_rows(rows, out)
-        if before < query.as_of:
-            _loose_days(dims.CARE, ids, before + datetime.timedelta(days=1), query.as_of, out)
+        _stock(ids, query.as_of, out)
     else:
         months, days = dims.period_pieces(query.date_from, query.date_to)
         if months:
@@ -193,9 +189,31 @@ def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     return {(station, dimension, key): n for (station, _m, dimension, key), n in out.items()}
 
 
-def _loose_days(measure: str, ids: list[int], start: datetime.date, end: datetime.date, out: dict) -> None:
+def _stock(ids: list[int], as_of: datetime.date, out: dict) -> None:
+    """People in care at the end of ``as_of``: the stock stored for the nearer month-end, moved to the date by the
+    changes of the days between — forward from the end of the month before, or back from the end of this month
+    (at most half a month of days; none on a month-end). The current month's end row is what the last refresh
+    knew of everyone in care (nothing has happened after now), so today and the days just before it read almost
+    no days either: a province's stock on the 30th used to count the changes of all thirty."""
+    before = dims.month_start(as_of) - datetime.timedelta(days=1)
+    end = dims.month_end(as_of)
+    run = last_refresh()
+    stored_end = run is not None and end <= dims.month_end(timezone.localtime(run.started_at).date())
+    one_day = datetime.timedelta(days=1)
+    if stored_end and (end - as_of) < (as_of - before):
+        _add_fact_rows(Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=end, station_id__in=ids), out)
+        if as_of < end:
+            _loose_days(dims.CARE, ids, as_of + one_day, end, out, direction=-1)
+    else:
+        _add_fact_rows(Fact.objects.filter(measure=dims.CARE, grain=Grain.MONTH, day=before, station_id__in=ids), out)
+        _loose_days(dims.CARE, ids, before + one_day, as_of, out)
+
+
+def _loose_days(measure: str, ids: list[int], start: datetime.date, end: datetime.date, out: dict, *,
+                direction: int = 1) -> None:
     """Add the counts of the loose days [start, end] (``figures.sql.loose_day_sql``: one grouped pass per
-    statement, as the refresh counts months) into ``out``, the origin key rolled up as for ``Fact`` rows.
+    statement, as the refresh counts months) into ``out``, the origin key rolled up as for ``Fact`` rows;
+    ``direction=-1`` takes the stock's changes of those days away instead (a stock read back from a later date).
     One query per dimension and special group took 9–34 s for a province's stock at 10,000,000 episodes."""
     from django.db import connection
 
@@ -205,12 +223,12 @@ def _loose_days(measure: str, ids: list[int], start: datetime.date, end: datetim
         for statement, sign in fsql.loose_day_sql(measure=measure, station_ids=ids, start=start, end=end):
             cursor.execute(statement)
             for _grain, _day, station, _measure, dimension, key, n in cursor.fetchall():
-                _add_count(out, station, dimension, key or "", sign * n)
+                _add_count(out, station, dimension, key or "", direction * sign * n)
         if measure == dims.CARE:
             cursor.execute(fsql.loose_found_sql(station_ids=ids, start=start, end=end))
             for station, was, n in cursor.fetchall():
-                out[(station, None, "identity", was)] -= n
-                out[(station, None, "identity", "identified")] += n
+                out[(station, None, "identity", was)] -= direction * n
+                out[(station, None, "identity", "identified")] += direction * n
 
 
 def key_label(dimension: str, key: str, places: dict[str, str]) -> str:

@@ -202,11 +202,13 @@ def _measure_where(measure: str) -> str:
     return where
 
 
-def _grouped_sql(d: _Dialect, source: str, measure: str, day: str, sign: int) -> str:
+def _grouped_sql(d: _Dialect, source: str, measure: str, day: str, sign: int, group_day: str | None = None) -> str:
     """``SELECT grain, day, station_id, measure, dimension, key, count`` over ``source`` (a FROM clause whose
     rows carry ``ef.*`` and the date ``day``): every key set of ``measure`` at once — ``GROUPING SETS`` in
-    one pass on PostgreSQL, the same sets as ``UNION ALL`` on SQLite."""
+    one pass on PostgreSQL, the same sets as ``UNION ALL`` on SQLite. The keys are taken on ``day``; the rows
+    are grouped by ``group_day`` when given (a constant: one total over all days instead of one row per day)."""
     sets = _key_sets(measure, day)
+    day = group_day or day
     head = f"'{Grain.MONTH.value}', {day}, ef.station_id, {_quote(measure)}"
     if d.vendor != "postgresql":
         parts = [f"SELECT {head}, {_quote(dim)}, {key}, {sign} * COUNT(*) FROM {source}"
@@ -297,15 +299,17 @@ def loose_day_sql(*, measure: str, station_ids, start, end, conn=connection) -> 
     third statement (``loose_found_sql``)."""
     d = _Dialect(conn)
     ids, lo, hi = _loose_bounds(d, station_ids, start, end)
+    # the reader sums the days: grouped once over all of them (``hi``), not per day — a thirtieth of the groups
     if measure != dims.CARE:
         field = f"ef.{dims.DAY_FIELD[measure]}"
         source = (f"figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_measure_where(measure)} "
                   f"AND {field} BETWEEN {lo} AND {hi}")
-        return [(_grouped_sql(d, source, measure, field, 1), 1)]
+        return [(_grouped_sql(d, source, measure, field, 1, group_day=hi), 1)]
     staying = f"figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING}"
-    return [(_grouped_sql(d, f"{staying} AND ef.admitted_day BETWEEN {lo} AND {hi}", dims.CARE, "ef.admitted_day", 1), 1),
+    return [(_grouped_sql(d, f"{staying} AND ef.admitted_day BETWEEN {lo} AND {hi}", dims.CARE, "ef.admitted_day", 1,
+                          group_day=hi), 1),
             (_grouped_sql(d, f"{staying} AND ef.left_day BETWEEN {lo} AND {hi}", dims.CARE,
-                          _day_before(d, "ef.left_day"), 1), -1)]
+                          _day_before(d, "ef.left_day"), 1, group_day=hi), -1)]
 
 
 def loose_found_sql(*, station_ids, start, end, conn=connection) -> str:
