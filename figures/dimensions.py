@@ -40,6 +40,7 @@ DIMENSIONS: dict[str, str] = {
     "group": "特殊群体",
     "stay": "在站时长",
     "identity": "身份状态",
+    "stranded": "超期滞留且身份未查明",
     "exit": "离站方式",
     "method": "身份查明方式",
 }
@@ -52,7 +53,7 @@ MEASURE_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "admitted": _PERSON_DIMS,
     "left": (*_PERSON_DIMS, "stay", "exit"),
     "identified": (*_PERSON_DIMS[:-1], "method"),
-    CARE: _PERSON_DIMS,
+    CARE: (*_PERSON_DIMS, "stranded"),
 }
 
 #: Column of the per-episode fact holding each single-valued dimension (``group`` and ``identity`` are
@@ -109,6 +110,13 @@ STAY_LABELS: dict[str, str] = {
     "0-1": "1天及以内", "2-3": "2至3天", "4-10": "4至10天", "11-30": "11至30天（超过10天）", "31-90": "31至90天",
     "91-365": "91天至1年", "366+": "1年以上", "": "未入站",
 }
+
+#: The stock's one flag that depends on the day itself (rule N5, the campaign table's 滞留超过10天（无法查明身份）):
+#: in care longer than the N5 limit — admitted on or before the day minus the limit — with the identity not yet
+#: found on that day. The summary keeps it like a special group; the loose days add it when a stay crosses the
+#: limit and take it away on leaving or when the identity is found (``figures.sql.loose_stranded_sql``).
+STRANDED = "over_limit"
+STRANDED_LABELS: dict[str, str] = {STRANDED: "在站超过规定天数（规则N5）且身份未查明"}
 
 #: Identity status on the day counted: known on that day, or not (yet) — split as the file stands.
 IDENTITY_LABELS: dict[str, str] = {"identified": "已查明", "unidentified": "未查明", "pending": "待核实"}

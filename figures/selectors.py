@@ -21,6 +21,7 @@ from django.utils import timezone
 from core.models import STATION_KINDS, Division, Organisation, OrgKind, Role
 from core.scoping import get_scoped_or_404, scoped, visible_org_ids
 from figures import dimensions as dims
+from figures import sql as fsql
 from figures.models import EpisodeFact, Fact, Grain, QuarterlyReport, RefreshRun, ReportSubmission
 from figures.refresh import measure_q
 from people.models import SPECIAL_GROUP_FIELDS, Person
@@ -189,6 +190,18 @@ def _cells(query: Query) -> dict[tuple[int, str, str], int]:
     return {(station, dimension, key): n for (station, _m, dimension, key), n in out.items()}
 
 
+def stock_by_station(org_ids, as_of: datetime.date) -> dict[str, dict[int, int]]:
+    """People in care at the end of ``as_of`` per station, in all (``"all"``) and with the rule-N5 flag
+    (``"stranded"``: over the limit, identity not found), from the summary tables — what other reports (the
+    campaign table) count, so they agree with the statistics by construction. Not scoped: the caller's ids are."""
+    stations = list(Organisation.objects.filter(id__in=list(org_ids), kind__in=STATION_KINDS))
+    out: dict[str, dict[int, int]] = {"all": {}, "stranded": {}}
+    for (station, dimension, key), n in cells(Query(measure=dims.CARE, as_of=as_of, stations=stations)).items():
+        if n and (dimension, key) in (("all", ""), ("stranded", dims.STRANDED)):
+            out[dimension][station] = n
+    return out
+
+
 def _stock(ids: list[int], as_of: datetime.date, out: dict) -> None:
     """People in care at the end of ``as_of``: the stock stored for the nearer month-end, moved to the date by the
     changes of the days between — forward from the end of the month before, or back from the end of this month
@@ -217,8 +230,6 @@ def _loose_days(measure: str, ids: list[int], start: datetime.date, end: datetim
     One query per dimension and special group took 9–34 s for a province's stock at 10,000,000 episodes."""
     from django.db import connection
 
-    from figures import sql as fsql
-
     with connection.cursor() as cursor:
         for statement, sign in fsql.loose_day_sql(measure=measure, station_ids=ids, start=start, end=end):
             cursor.execute(statement)
@@ -229,6 +240,9 @@ def _loose_days(measure: str, ids: list[int], start: datetime.date, end: datetim
             for station, was, n in cursor.fetchall():
                 out[(station, None, "identity", was)] -= direction * n
                 out[(station, None, "identity", "identified")] += direction * n
+            cursor.execute(fsql.loose_stranded_sql(station_ids=ids, start=start, end=end))
+            for station, sign, n in cursor.fetchall():
+                out[(station, None, "stranded", dims.STRANDED)] += direction * sign * n
 
 
 def key_label(dimension: str, key: str, places: dict[str, str]) -> str:
@@ -253,6 +267,8 @@ def key_label(dimension: str, key: str, places: dict[str, str]) -> str:
         return dims.STAY_LABELS.get(key, key)
     if dimension == "identity":
         return dims.IDENTITY_LABELS.get(key, key)
+    if dimension == "stranded":
+        return dims.STRANDED_LABELS.get(key, key)
     if dimension == "exit":
         return {**dict(ExitType.choices), **dims.EXIT_EXTRA_LABELS}.get(key, key or "不详")
     if dimension == "method":
@@ -272,6 +288,7 @@ def _key_order(dimension: str) -> list[str]:
         "group": list(SPECIAL_GROUP_FIELDS),
         "stay": [k for k, _l, _h in dims.STAY_BANDS],
         "identity": list(dims.IDENTITY_LABELS),
+        "stranded": list(dims.STRANDED_LABELS),
         "exit": list(ExitType.values) + list(dims.EXIT_EXTRA_LABELS),
         "method": list(IdentificationMethod.values) + list(dims.METHOD_EXTRA_LABELS),
     }.get(dimension, [])
@@ -320,7 +337,7 @@ def figures(*, user, query: Query) -> dict:
             continue
         values = by_dimension.get(dimension, {})
         order = _key_order(dimension)
-        keys = [k for k in order if k in values or dimension in ("age", "sex", "group", "identity")]
+        keys = [k for k in order if k in values or dimension in ("age", "sex", "group", "identity", "stranded")]
         keys += sorted((k for k in values if k not in order), key=lambda k: (-values[k], k))
         breakdowns.append({
             "dimension": dimension, "label": dims.DIMENSIONS[dimension],
@@ -404,8 +421,15 @@ def drilldown(*, user, query: Query, dimension: str = "all", key: str = "") -> Q
         found = Q(identified_day__lte=on_day) if on_day else Q(identified_day__lte=F(day_q_field))
         qs = qs.filter(found) if key == "identified" else qs.filter(~found | Q(identified_day__isnull=True),
                                                                      unidentified_as=key)
+    elif dimension == "stranded":  # a stock's flag (figures.sql.stranded_sql)
+        if key != dims.STRANDED or on_day is None:
+            return qs.none()
+        qs = qs.filter(Q(identified_day__isnull=True) | Q(identified_day__gt=on_day),
+                       admitted_day__lte=on_day - datetime.timedelta(days=fsql.n5_days()))
     else:
         qs = qs.filter(**{dims.DIMENSION_FIELD[dimension]: key})
+    # newest request first: over many stations the requests' list walks figures_ef_newest from the period's end
+    # instead of sorting a year of all their requests to show one page
     return qs.select_related("person", "station", "episode").order_by("-requested_day", "-episode_id")
 
 

@@ -66,6 +66,15 @@ class _Dialect:
             return f"({last} - {first})"
         return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
 
+    def shift(self, day: str, days: int) -> str:
+        """The date ``days`` days after ``day`` (an SQL date expression; before it when negative)."""
+        if self.vendor == "postgresql":
+            return f"({day} + ({int(days)}))"
+        return f"date({day}, '{int(days):+d} days')"
+
+    def days_before(self, day: str, days: int) -> str:
+        return self.shift(day, -days)
+
     def six_digits(self, column: str) -> str:
         if self.vendor == "postgresql":
             return f"{column} ~ '^[0-9]{{6}}'"
@@ -170,15 +179,31 @@ def classify_sql(*, changed_only: bool, conn=connection) -> str:
 # --- the monthly counts (Fact) in SQL ---------------------------------------------------------------------
 
 
-def _key_sets(measure: str, day: str) -> list[tuple[str, str, str]]:
+def n5_days() -> int:
+    from stay.selectors import n5_limit
+
+    return n5_limit()
+
+
+def stranded_sql(d: _Dialect, day: str) -> str:
+    """``dimensions.STRANDED`` on ``day`` for a row in care that day: in care longer than the N5 limit, identity not
+    yet found."""
+    return (f"(ef.admitted_day <= {d.days_before(day, n5_days())} "
+            f"AND (ef.identified_day IS NULL OR ef.identified_day > {day}))")
+
+
+def _key_sets(measure: str, day: str, d: _Dialect) -> list[tuple[str, str, str]]:
     """(dimension, key expression, extra condition) for each key a row of ``measure`` is counted under on
-    ``day`` (an SQL date expression): one per single-valued dimension, one per special-group flag."""
+    ``day`` (an SQL date expression): one per single-valued dimension, one per special-group flag, and the
+    stock's flag ``stranded``."""
     sets = []
     for dimension in dims.MEASURE_DIMENSIONS[measure]:
         if dimension == "all":
             sets.append(("all", "''", ""))
         elif dimension == "group":
             sets += [("group", _quote(flag), f"ef.{flag}") for flag in SPECIAL_GROUP_FIELDS]
+        elif dimension == "stranded":
+            sets.append(("stranded", _quote(dims.STRANDED), stranded_sql(d, day)))
         elif dimension in ("city", "county"):
             continue  # stored as one key with the province: see ORIGIN
         elif dimension == "province":
@@ -207,7 +232,7 @@ def _grouped_sql(d: _Dialect, source: str, measure: str, day: str, sign: int, gr
     rows carry ``ef.*`` and the date ``day``): every key set of ``measure`` at once — ``GROUPING SETS`` in
     one pass on PostgreSQL, the same sets as ``UNION ALL`` on SQLite. The keys are taken on ``day``; the rows
     are grouped by ``group_day`` when given (a constant: one total over all days instead of one row per day)."""
-    sets = _key_sets(measure, day)
+    sets = _key_sets(measure, day, d)
     day = group_day or day
     head = f"'{Grain.MONTH.value}', {day}, ef.station_id, {_quote(measure)}"
     if d.vendor != "postgresql":
@@ -232,8 +257,9 @@ def _grouped_sql(d: _Dialect, source: str, measure: str, day: str, sign: int, gr
     grouped = (f"SELECT station_id, day, CASE {' '.join(whens_dim)} ELSE 'all' END AS dimension, "
                f"CASE {' '.join(whens_key)} ELSE '' END AS key, {flag} AS flag, COUNT(*) AS n "
                f"FROM ({inner}) x GROUP BY GROUPING SETS ((station_id, day), {', '.join(grouping)})")
+    flagged = ", ".join(sorted({_quote(dim) for dim, _k, cond in sets if cond})) or "''"
     return (f"SELECT '{Grain.MONTH.value}', g.day, g.station_id, {_quote(measure)}, g.dimension, g.key, {sign} * g.n "
-            f"FROM ({grouped}) g WHERE g.dimension <> 'group' OR g.flag")
+            f"FROM ({grouped}) g WHERE g.dimension NOT IN ({flagged}) OR g.flag")
 
 
 
@@ -277,7 +303,7 @@ def counts_sql(*, sign: int = 1, where: str = "", month_ends=(), flows: bool = T
 
 
 def _day_before(d: _Dialect, day: str) -> str:
-    return f"({day} - 1)" if d.vendor == "postgresql" else f"date({day}, '-1 day')"
+    return d.shift(day, -1)
 
 
 #: A stay that counts in the stock: admitted, and not left the same day (never in care at the end of a day).
@@ -310,6 +336,27 @@ def loose_day_sql(*, measure: str, station_ids, start, end, conn=connection) -> 
                           group_day=hi), 1),
             (_grouped_sql(d, f"{staying} AND ef.left_day BETWEEN {lo} AND {hi}", dims.CARE,
                           _day_before(d, "ef.left_day"), 1, group_day=hi), -1)]
+
+
+def loose_stranded_sql(*, station_ids, start, end, conn=connection) -> str:
+    """The changes of the stock's ``stranded`` flag on the loose days [start, end] that are no admission or
+    leaving (``loose_day_sql`` evaluates the flag on those: never on the admission day, on the day before
+    leaving): +1 on the day a stay crosses the N5 limit still in care with the identity unknown, −1 on the day
+    the identity of someone over the limit is found during the stay (``SELECT station_id, sign, count``)."""
+    d = _Dialect(conn)
+    ids, lo, hi = _loose_bounds(d, station_ids, start, end)
+    limit = n5_days()
+    cross = d.shift("ef.admitted_day", limit)
+    parts = [] if limit <= 0 else [  # with no limit the admission itself carries the flag
+        f"SELECT ef.station_id, 1, COUNT(*) FROM figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING} "
+        f"AND {cross} BETWEEN {lo} AND {hi} AND (ef.left_day IS NULL OR ef.left_day > {cross}) "
+        f"AND (ef.identified_day IS NULL OR ef.identified_day > {cross}) GROUP BY ef.station_id"]
+    parts.append(
+        f"SELECT ef.station_id, -1, COUNT(*) FROM figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING} "
+        f"AND ef.identified_day BETWEEN {lo} AND {hi} AND ef.identified_day > ef.admitted_day "
+        "AND (ef.left_day IS NULL OR ef.identified_day < ef.left_day) "
+        f"AND ef.admitted_day <= {d.days_before(_day_before(d, 'ef.identified_day'), limit)} GROUP BY ef.station_id")
+    return " UNION ALL ".join(parts)
 
 
 def loose_found_sql(*, station_ids, start, end, conn=connection) -> str:

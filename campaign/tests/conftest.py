@@ -177,7 +177,16 @@ def city(cast, settings, tmp_path):
     # 韶关's station: records that must never show in 清远's table.
     person_with_episode(cast.other_station, admitted=before(30), by=by)
     c.h, c.g = h, g
+    refresh_figures()
     return c
+
+
+def refresh_figures():
+    """The people-in-care columns come from the statistics' summary tables (refreshed by the task queue)."""
+    from figures.models import RefreshTrigger
+    from figures.refresh import refresh
+
+    refresh(trigger=RefreshTrigger.COMMAND, full=True)
 
 
 #: 清远's rows in code order: 市本级 441800, 清城区 441802, 清新区 441803, 佛冈 441821, 阳山 441823, 连山 441825,

@@ -4,12 +4,13 @@ import datetime
 import types
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaign import columns as cols
 from campaign import selectors, services
-from campaign.tests.conftest import AS_OF, EXPECTED, before, person_with_episode, scan
+from campaign.tests.conftest import AS_OF, EXPECTED, before, person_with_episode, refresh_figures, scan
 from core.models import Division, Organisation, OrgKind
 
 pytestmark = pytest.mark.django_db
@@ -180,11 +181,26 @@ def test_o4_table_queries_do_not_grow_with_counties_or_episodes(city, campaign, 
     user = city.cast.city_supervisor
     selectors.table(user=user, campaign=campaign, as_of=AS_OF)  # warm caches (content types, etc.)
     user.__dict__.pop("_visible_org_ids", None)
+    cache.clear()  # the statistics' figures are cached until the next refresh: both runs read them afresh
     with CaptureQueriesContext(connection) as small:
         selectors.table(user=user, campaign=campaign, as_of=AS_OF)
     _more_counties(city.cast, 5)
+    refresh_figures()
     user.__dict__.pop("_visible_org_ids", None)
+    cache.clear()
     with CaptureQueriesContext(connection) as large:
         data = selectors.table(user=user, campaign=campaign, as_of=AS_OF)
     assert data["total"]["cells"][INDEX["stranded_at"]] == 6 + 15
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_o4_the_stock_columns_are_the_statistics_stock_and_not_available_before_any_refresh(city, campaign, monkeypatch):
+    from figures.models import RefreshRun
+
+    _no_parallel_apps(monkeypatch)
+    data = selectors.table(user=city.cast.city_supervisor, campaign=campaign, as_of=AS_OF)
+    assert data["stock_refreshed_at"] and not set(selectors.STOCK_KEYS) & set(data["unavailable"])
+    RefreshRun.objects.all().delete()
+    data = selectors.table(user=city.cast.city_supervisor, campaign=campaign, as_of=AS_OF)
+    assert set(selectors.STOCK_KEYS) <= set(data["unavailable"]) and data["stock_refreshed_at"] == ""
+    assert data["total"]["cells"][INDEX["stranded_at"]] == cols.NOT_AVAILABLE

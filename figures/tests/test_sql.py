@@ -171,6 +171,7 @@ def _stock_by_hand(day: datetime.date, station_ids) -> dict:
 
     from figures import dimensions as dims
     from people.models import SPECIAL_GROUP_FIELDS
+    from stay.selectors import n5_limit
 
     out = Counter()
     for f in EpisodeFact.objects.filter(station_id__in=station_ids, admitted_day__lte=day):
@@ -178,6 +179,8 @@ def _stock_by_hand(day: datetime.date, station_ids) -> dict:
             continue
         keys = [("all", ""), ("age", f.age_band), ("sex", f.sex), ("reason", f.reason),
                 ("identity", "identified" if f.identified_day and f.identified_day <= day else f.unidentified_as),
+                *((("stranded", dims.STRANDED),) if f.admitted_day <= day - datetime.timedelta(days=n5_limit())
+                  and not (f.identified_day and f.identified_day <= day) else ()),
                 *dims.origin_keys(f.origin_county or f.origin_city or f.origin_province),
                 *(("group", g) for g in SPECIAL_GROUP_FIELDS if getattr(f, g))]
         for dimension, key in keys:
@@ -188,7 +191,8 @@ def _stock_by_hand(day: datetime.date, station_ids) -> dict:
 def test_n13_the_stock_on_every_day_equals_a_count_by_hand_read_forward_or_back(cast):
     """The stock on a date is read from the nearer stored month-end, forward from the month before's or back from
     its own (the current month's end row is what the refresh knew of everyone in care): every day of four months,
-    the first and the second halves and today, every key, on both databases."""
+    the first and the second halves and today, every key — the N5 flag (over the limit, identity unknown) too —,
+    on both databases."""
     from figures import selectors
     from figures.selectors import Query
 
