@@ -13,6 +13,8 @@ between two dates, and "begins with six digits".
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import connection
 
@@ -347,9 +349,12 @@ def loose_stranded_sql(*, station_ids, start, end, conn=connection) -> str:
     ids, lo, hi = _loose_bounds(d, station_ids, start, end)
     limit = n5_days()
     cross = d.shift("ef.admitted_day", limit)
+    # the crossing day in [start, end] as a range of admission days, so the (station, admitted_day) index serves it
+    # (the shifted column cannot: at 10,000,000 episodes that read every fact of the stations, 5.5 s a province)
+    first, last = (_date_literal(d, day - datetime.timedelta(days=limit)) for day in (start, end))
     parts = [] if limit <= 0 else [  # with no limit the admission itself carries the flag
         f"SELECT ef.station_id, 1, COUNT(*) FROM figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING} "
-        f"AND {cross} BETWEEN {lo} AND {hi} AND (ef.left_day IS NULL OR ef.left_day > {cross}) "
+        f"AND ef.admitted_day BETWEEN {first} AND {last} AND (ef.left_day IS NULL OR ef.left_day > {cross}) "
         f"AND (ef.identified_day IS NULL OR ef.identified_day > {cross}) GROUP BY ef.station_id"]
     parts.append(
         f"SELECT ef.station_id, -1, COUNT(*) FROM figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING} "
