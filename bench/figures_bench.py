@@ -90,7 +90,9 @@ def fill_postgres(*, stations, by, count: int, start: datetime.date, days: int, 
     """Clone a template person / episode / intake record / departure / identification ``count`` times with
     ``INSERT … SELECT … FROM generate_series``: each column a deterministic function of the row number g
     (station, day and hour, sex, estimated birth year, origin among 400 counties, flags ~6 %, ~85 % admitted,
-    ~80 % of those left after 0–39 days — never after now —, ~30 % identified in the stay by one of seven ways)."""
+    all but 0.3 % of those left after 0–39 days — never after now —, ~30 % identified in the stay by one of seven
+    ways). Until 2026-11-30 a fifth of the admitted never left: 1.7M people "in care" at 10M episodes, where a
+    province has a few thousand; the long stays are now the 0.3 % a settlement would take (about 25,000 at 10M)."""
     from django.db import connection
 
     from core.models import Division
@@ -142,7 +144,7 @@ def fill_postgres(*, stations, by, count: int, start: datetime.date, days: int, 
                        (ARRAY{station_ids})[1 + (g * 7919) % {len(station_ids)}] AS station_id,
                        (ARRAY{counties})[1 + (g * 104729) % {len(counties)}] AS division_id,
                        req, adm,
-                       CASE WHEN adm IS NOT NULL AND (g * 13) % 100 < 80
+                       CASE WHEN adm IS NOT NULL AND (g * 13) % 1000 >= 3
                                  AND adm + ((g * 17) % 40) * interval '1 day' + interval '1 hour' < {now_sql}
                             THEN adm + ((g * 17) % 40) * interval '1 day' + interval '1 hour' END AS lft,
                        adm IS NOT NULL AND (g * 23) % 100 < 30 AS found

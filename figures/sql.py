@@ -175,6 +175,11 @@ def classify_sql(*, changed_only: bool, conn=connection) -> str:
         "LEFT JOIN intake_intakerecord ir ON ir.episode_id = e.id "
         "LEFT JOIN leaving_departure dp ON dp.episode_id = e.id "
         f"LEFT JOIN {ident} ci ON ci.id = e.chosen_id"
+        # a full rebuild writes a station's facts in the order of its requests, so a few days of a station's
+        # admissions, departures or findings (the loose days of a figure) lie on a few neighbouring pages, not one
+        # page each: a province's stock on the 13th read 4.7 s of scattered pages at 10,000,000 episodes, 1.3 s
+        # laid out so
+        + ("" if changed_only else " ORDER BY e.station_id, e.requested_at, e.id")
     )
 
 
