@@ -322,6 +322,13 @@ def _loose_bounds(d: _Dialect, station_ids, start, end) -> tuple[str, str, str]:
     return (", ".join(str(int(i)) for i in station_ids) or "NULL", _date_literal(d, start), _date_literal(d, end))
 
 
+def _found_in_stay(ids: str, lo: str, hi: str) -> str:
+    """The stays of ``ids`` whose identity was found on a day in [lo, hi] after the admission day and before the
+    leaving day (found on the day of leaving, the leaving's own row already counts the identity of the day before)."""
+    return (f"ef.station_id IN ({ids}) AND {_STAYING} AND ef.identified_day BETWEEN {lo} AND {hi} "
+            "AND ef.identified_day > ef.admitted_day AND (ef.left_day IS NULL OR ef.identified_day < ef.left_day)")
+
+
 def loose_day_sql(*, measure: str, station_ids, start, end, conn=connection) -> list[tuple[str, int]]:
     """``SELECT`` statements (each with the sign its rows count with) for the loose days [start, end] of a
     statistics query — the days a month's rows of ``Fact`` do not cover — over the per-episode facts of
@@ -362,9 +369,7 @@ def loose_stranded_sql(*, station_ids, start, end, conn=connection) -> str:
         f"AND ef.admitted_day BETWEEN {first} AND {last} AND (ef.left_day IS NULL OR ef.left_day > {cross}) "
         f"AND (ef.identified_day IS NULL OR ef.identified_day > {cross}) GROUP BY ef.station_id"]
     parts.append(
-        f"SELECT ef.station_id, -1, COUNT(*) FROM figures_episodefact ef WHERE ef.station_id IN ({ids}) AND {_STAYING} "
-        f"AND ef.identified_day BETWEEN {lo} AND {hi} AND ef.identified_day > ef.admitted_day "
-        "AND (ef.left_day IS NULL OR ef.identified_day < ef.left_day) "
+        f"SELECT ef.station_id, -1, COUNT(*) FROM figures_episodefact ef WHERE {_found_in_stay(ids, lo, hi)} "
         f"AND ef.admitted_day <= {d.days_before(_day_before(d, 'ef.identified_day'), limit)} GROUP BY ef.station_id")
     return " UNION ALL ".join(parts)
 
@@ -374,7 +379,4 @@ def loose_found_sql(*, station_ids, start, end, conn=connection) -> str:
     key, the people the stock moves from that key to 已查明 (``SELECT station_id, key, count``)."""
     ids, lo, hi = _loose_bounds(_Dialect(conn), station_ids, start, end)
     return (f"SELECT ef.station_id, ef.unidentified_as, COUNT(*) FROM figures_episodefact ef "
-            f"WHERE ef.station_id IN ({ids}) AND {_STAYING} "
-            f"AND ef.identified_day BETWEEN {lo} AND {hi} AND ef.identified_day > ef.admitted_day "
-            "AND (ef.left_day IS NULL OR ef.identified_day < ef.left_day) "
-            "GROUP BY ef.station_id, ef.unidentified_as")
+            f"WHERE {_found_in_stay(ids, lo, hi)} GROUP BY ef.station_id, ef.unidentified_as")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from core.idnumbers import KEEP_UNCHECKED_HELP
 from core.models import Organisation
 from core.paging import api_page
 from core.scoping import require_case_write, require_write
@@ -22,7 +23,7 @@ router = Router()
 # ---------- schemas ----------
 class PersonIn(PersonBaseIn):
     id_number: str = Field("", max_length=18)
-    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
+    keep_unchecked_id: bool = Field(False, description=KEEP_UNCHECKED_HELP)
 
 
 class AnswersIn(Schema):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from core.idnumbers import KEEP_UNCHECKED_HELP
 from core.models import Division
 from core.scoping import require_write
 from matching import selectors, services
@@ -68,7 +69,7 @@ class ReportIn(Schema):
     age_min: int | None = Field(None, ge=0, le=150)
     age_max: int | None = Field(None, ge=0, le=150)
     id_number: str = Field("", max_length=18)
-    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
+    keep_unchecked_id: bool = Field(False, description=KEEP_UNCHECKED_HELP)
     hukou_division: str | None = Field(None, description="6位区划代码", max_length=12)
     hukou_text: str = Field("", max_length=200)
     dialect: str = Field("", max_length=50)
@@ -92,7 +93,7 @@ class ReportPatch(Schema):
     age_min: int | None = Field(None, ge=0, le=150)
     age_max: int | None = Field(None, ge=0, le=150)
     id_number: str | None = Field(None, description="省略或 null 表示不变，空字符串表示删除", max_length=18)
-    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
+    keep_unchecked_id: bool = Field(False, description=KEEP_UNCHECKED_HELP)
     hukou_division: str | None = Field(None, max_length=12)
     hukou_text: str | None = Field(None, max_length=200)
     dialect: str | None = Field(None, max_length=50)

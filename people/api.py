@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from core.idnumbers import KEEP_UNCHECKED_HELP
 from core.models import Organisation
 from core.paging import api_page
 from core.scoping import require_write, scoped, visible_org_ids
@@ -75,7 +76,7 @@ class PersonBaseIn(Schema):
 
 class PersonIn(PersonBaseIn):
     id_number: str | None = Field(default=None, description="创建时留空表示无；修改时省略或 null 表示不修改", max_length=18)
-    keep_unchecked_id: bool = Field(False, description="身份证号校验未通过时仍按自述记录（不作为身份证号，只用于比对只差一位的号码）")
+    keep_unchecked_id: bool = Field(False, description=KEEP_UNCHECKED_HELP)
     aliases: str = Field("", max_length=200)
     hukou_division_code: str = Field("", max_length=12)
     residence_text: str = Field("", max_length=200)
