@@ -81,3 +81,12 @@ def client_for(client):
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.5 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts with an empty cache: cached counts are keyed on audit ids, which a rolled-back test's
+    # database hands out again (SQLite), so a count kept by an earlier test could otherwise be read as current.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -4,7 +4,8 @@ Usage:
     .venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--workers 3] [--threads 4] [--db guitu_load] [--keep]
 
 Makes (or with ``--keep`` reuses) the PostgreSQL database ``--db`` with the demo data (``demo_seed``: the city's
-stations, people in care, files), starts gunicorn on it (``gthread`` workers, as docs/deployment.md runs it), and
+stations, people in care, files), runs one deadline scan (the task queue runs it every few minutes in production;
+the supervisors' overview reads it), starts gunicorn on it (``gthread`` workers, as docs/deployment.md runs it), and
 lets ``--clients`` concurrent clients — each a thread with its own keep-alive connection and its own login session
 as one of the demo station users (receptionists and tracers of four stations, a station head) — loop for
 ``--seconds`` over a fixed mix:
@@ -73,6 +74,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from province import deadline_scan
+
+    deadline_scan()  # as the task queue does every few minutes: the supervisors' overview reads its counts
     clients = _prepare_clients(args.clients)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "guitu.wsgi", "-b", f"127.0.0.1:{PORT}", "-k", "gthread",

@@ -56,6 +56,7 @@ OUTCOME_LABELS = {MET: "按时完成", LATE: "超时完成", OVERDUE: "已逾期
 BUCKET_OVERDUE = "overdue"
 BUCKET_TODAY = "today"
 BUCKET_SOON = "soon"
+BUCKETS = (BUCKET_OVERDUE, BUCKET_TODAY, BUCKET_SOON)
 BUCKET_LABELS = {BUCKET_OVERDUE: "已逾期", BUCKET_TODAY: "今日到期", BUCKET_SOON: "即将到期"}
 
 #: Column headers in plain Chinese for the rules' tables (issue 15: no bare rule codes as headers).

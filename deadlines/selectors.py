@@ -20,6 +20,7 @@ from deadlines.registry import (
     BUCKET_OVERDUE,
     BUCKET_SOON,
     BUCKET_TODAY,
+    BUCKETS,
     DeadlineRule,
     Item,
     discover,
@@ -77,23 +78,35 @@ def inbox(*, user, as_of: datetime.datetime | None = None, limit: int = 20, rule
 def task_counts(*, user, as_of: datetime.datetime | None = None) -> dict:
     """The inbox's counts without its items, in total and per rule (one grouped query per rule): for the home
     page, whose numbers link to the inbox and must agree with it. ``{"counts": {bucket: n}, "rules":
-    [{"rule", "overdue", "today", "soon"}]}`` — rules with nothing to do left out."""
+    [{"rule", "overdue", "today", "soon"}]}`` — rules with nothing to do left out.
+
+    For the present (no ``as_of``) the per-rule counts are cached exactly as the 待办 badge is (:func:`nav_count`):
+    for at most a minute and only while nothing was written to the user's organisation's data or by the user —
+    a station head's home page counts every rule (~45 grouped queries, 0.7 s of CPU) and would otherwise redo
+    it on every visit. Both are set from the same count, so the page and the badge agree."""
     live = as_of is None
     as_of = as_of or timezone.now()
     org_ids = own_org_ids(user)
-    counts = {BUCKET_OVERDUE: 0, BUCKET_TODAY: 0, BUCKET_SOON: 0}
-    rows = []
-    if org_ids:
-        cal, overrides = load_calendar(), rule_overrides()
-        for rule in rules_for(user):
-            rule_counts = rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides)
-            for key in counts:
-                counts[key] += rule_counts[key]
-            if any(rule_counts[key] for key in counts):
-                rows.append({"rule": rule, **{key: rule_counts[key] for key in counts}})
+    per_rule: dict[str, dict[str, int]] | None = None
+    key = _nav_key(user) if live and org_ids else ""
+    if key:
+        per_rule = cache.get(f"{key}:rules")
+    if per_rule is None:
+        per_rule = {}
+        if org_ids:
+            cal, overrides = load_calendar(), rule_overrides()
+            for rule in rules_for(user):
+                rule_counts = rule.counts(as_of, cal, org_ids=org_ids, overrides=overrides)
+                per_rule[rule.id] = {bucket: rule_counts[bucket] for bucket in BUCKETS}
+        if key:
+            cache.set(f"{key}:rules", per_rule, 60)
+            # the same count: the badge need not redo it
+            cache.set(key, sum(c[BUCKET_OVERDUE] for c in per_rule.values()), 60)
+    rules = discover()
+    counts = {bucket: sum(c[bucket] for c in per_rule.values()) for bucket in BUCKETS}
+    rows = [{"rule": rules[rule_id], **c} for rule_id, c in per_rule.items()
+            if rule_id in rules and any(c.values())]
     rows.sort(key=lambda r: (-r[BUCKET_OVERDUE], -r[BUCKET_TODAY], r["rule"].id))
-    if live and org_ids:
-        cache.set(_nav_key(user), counts[BUCKET_OVERDUE], 60)  # the same count: the badge need not redo it
     return {"counts": counts, "rules": rows, "as_of": as_of}
 
 

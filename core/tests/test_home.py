@@ -116,6 +116,30 @@ def test_the_station_heads_home_agrees_with_the_inbox_and_the_badge(cast, client
     assert f"待办（{counts['overdue']}）" in body
 
 
+def test_the_heads_task_counts_are_kept_while_nothing_changes_and_recounted_after_a_colleagues_write(cast, client_for):
+    """Issue 9 (mixed load): a head's home page counted every deadline rule (~45 grouped queries) on every visit.
+    The counts are kept as the badge's are — until a write to the organisation's data — and then agree with the
+    inbox again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from deadlines.selectors import inbox
+    from deadlines.tests.conftest import admit
+
+    _world(cast)
+    client = client_for(cast.head)
+    with CaptureQueriesContext(connection) as first:
+        before = dict(_numbers(_home(client)))
+    with CaptureQueriesContext(connection) as second:
+        assert dict(_numbers(_home(client))) == before
+    assert len(second) <= len(first) - 20
+    overdue = inbox(user=cast.head)["counts"]["overdue"]
+    assert before["/deadlines/#bucket-overdue"] == overdue
+    admit(cast, timezone.now() - datetime.timedelta(days=4), name="同事新收")  # a colleague's write: T1 etc. overdue
+    after = dict(_numbers(_home(client)))
+    assert after["/deadlines/#bucket-overdue"] == inbox(user=cast.head)["counts"]["overdue"] > overdue
+
+
 def test_t2_the_police_home_shows_pending_and_overdue_checks_and_reports(cast, client_for):
     from deadlines.selectors import inbox
 
