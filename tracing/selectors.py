@@ -325,14 +325,34 @@ ATTEMPT_AUDIT_TOOLS = (
 )
 
 
-def attempts(*, person: Person, user) -> list[dict]:
-    """Rule T8: every tracing tool used and its outcome, in time order, from the records and the audit log."""
+def _records(*, person: Person, user) -> dict:
+    """The person's tracing records in the user's scope, newest first — read once for the panel and its attempt
+    log (rule T8), which show the same rows."""
+    ident = identification_for(person)
+    return {
+        "checks": list(scoped(IdentityCheck.objects.filter(person=person), user).select_related("police")
+                       .order_by("-created_at")),
+        "dnas": list(scoped(DnaRequest.objects.filter(episode__person=person), user).select_related("police")),
+        "talks": list(scoped(Talk.objects.filter(episode__person=person), user).select_related("by")
+                      .order_by("-held_at")),
+        "leads": list(scoped(Lead.objects.filter(episode__person=person), user).select_related("organisation")
+                      .order_by("-created_at")),
+        "identification": ident if ident and ident.station_id in visible_org_ids(user) else None,
+    }
+
+
+def attempts(*, person: Person, user, records: dict | None = None) -> list[dict]:
+    """Rule T8: every tracing tool used and its outcome, in time order, from the records and the audit log
+    (``records``: :func:`_records` when the caller has read them already)."""
+    records = records if records is not None else _records(person=person, user=user)
     items: list[dict] = []
-    for c in scoped(IdentityCheck.objects.filter(person=person).exclude(sent_at__isnull=True), user).select_related("police"):
+    for c in records["checks"]:
+        if c.sent_at is None:
+            continue
         outcome = c.get_result_display() if c.result else ("已关闭：" + c.closed_reason if c.closed_at else "待答复")
         items.append({"at": c.sent_at, "tool": "公安身份核查", "what": f"{c.number} → {c.police.name}",
                       "outcome": outcome + (f"；{c.answer_text[:60]}" if c.answer_text else "")})
-    for d in scoped(DnaRequest.objects.filter(episode__person=person), user).select_related("police"):
+    for d in records["dnas"]:
         if d.result:
             outcome = f"{d.get_result_display()}（{d.result_on:%Y-%m-%d}）" + (f"；{d.reference}" if d.reference else "")
         elif d.closed_at:
@@ -340,14 +360,14 @@ def attempts(*, person: Person, user) -> list[dict]:
         else:
             outcome = f"已采样（{d.sample_taken_on:%Y-%m-%d}），待结果" if d.sample_taken_on else "待采样"
         items.append({"at": d.requested_at, "tool": "DNA 比对", "what": d.police.name, "outcome": outcome})
-    for t in scoped(Talk.objects.filter(episode__person=person), user).select_related("by"):
+    for t in records["talks"]:
         found = "、".join(s["text"] for s in t.suggestions[:6]) or "未提取到地名、人名或口音"
         items.append({"at": t.held_at, "tool": "甄别谈话", "what": f"{t.by} 谈话", "outcome": f"提取：{found}"})
         dialects = [s for s in t.suggestions if s.get("kind") == "dialect"]
         if dialects:
             items.append({"at": t.held_at, "tool": "方言分析", "what": "谈话中的口音/方言词",
                           "outcome": "；".join(f"{s['text']}→{s['label']}" for s in dialects)})
-    for lead in scoped(Lead.objects.filter(episode__person=person), user).select_related("organisation"):
+    for lead in records["leads"]:
         items.append({"at": lead.created_at, "tool": lead.get_kind_display(),
                       "what": lead.text + (f" → {lead.organisation.name}" if lead.organisation else ""),
                       "outcome": lead.outcome or lead.get_status_display()})
@@ -359,8 +379,8 @@ def attempts(*, person: Person, user) -> list[dict]:
     for e in scoped(entries, user):
         tool = next(label for prefix, label in ATTEMPT_AUDIT_TOOLS if e.object_type.startswith(prefix))
         items.append({"at": e.at, "tool": tool, "what": e.actor_name, "outcome": e.summary})
-    ident = identification_for(person)
-    if ident and ident.station_id in visible_org_ids(user):
+    ident = records["identification"]
+    if ident:
         items.append({"at": ident.confirmed_at, "tool": "身份确认", "what": ident.get_method_display(),
                       "outcome": f"{ident.name}（{ident.confirmed_by}确认）"})
     items.sort(key=lambda i: i["at"])
@@ -383,13 +403,12 @@ def person_panel(*, person: Person, user) -> dict | None:
         episode = None
     latest = episode or scoped(Episode.objects.filter(person=person, admitted_at__isnull=False), user).select_related(
         "station").order_by("-admitted_at").first()
-    checks = list(scoped(IdentityCheck.objects.filter(person=person), user).select_related("police").order_by("-created_at"))
+    records = _records(person=person, user=user)
+    checks, dnas = records["checks"], records["dnas"]
     for c in checks:
         c.t2 = t2_status(c, now)
-    dnas = list(scoped(DnaRequest.objects.filter(episode__person=person), user).select_related("police"))
     for d in dnas:
         d.t6 = t6_status(d, now)
-    ident = identification_for(person)
     plan = scoped(ReturnPlan.objects.filter(person=person), user).select_related("home_organisation").first()
     station = latest.station if latest else None
     return {
@@ -401,13 +420,11 @@ def person_panel(*, person: Person, user) -> dict | None:
         "t4": t4_status(latest, now) if latest else None,
         "t5": t5_status(latest, now) if latest else None,
         "checks": checks,
-        "talks": list(scoped(Talk.objects.filter(episode__person=person), user).select_related("by")
-                      .order_by("-held_at")),
+        "talks": records["talks"],
         "dnas": dnas,
-        "leads": list(scoped(Lead.objects.filter(episode__person=person), user).select_related("organisation")
-                      .order_by("-created_at")),
-        "attempts": attempts(person=person, user=user),
-        "identification": ident if ident and (ident.station_id in visible_org_ids(user)) else None,
+        "leads": records["leads"],
+        "attempts": attempts(person=person, user=user, records=records),
+        "identification": records["identification"],
         "plan": plan,
         "escalations": list(plan.escalations.select_related("to_organisation")) if plan else [],
         "unidentified": person.identity_status != IdentityStatus.IDENTIFIED,
