@@ -132,8 +132,16 @@ if _db_url:
     # spend 14.6 s compiling a 13.6 s deadline query and 1.7 s of a 2.8 s dashboard query; short OLTP queries
     # never repay it. GUITU_PG_JIT=1 leaves the server's setting alone (e.g. behind a pooler that refuses
     # startup options).
-    if not env_bool("GUITU_PG_JIT", False):
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Prepared statements for the audit-log reads of a person's page (core.prepared): planned once per connection,
+    # generically. No other statement of the project is prepared (client-side binding), so the plan-cache mode
+    # reaches only those. GUITU_PG_PREPARED=0 behind a pooler that does not keep sessions (PgBouncer in
+    # transaction mode).
+    GUITU_PG_PREPARED = env_bool("GUITU_PG_PREPARED", True)
+    startup = [] if env_bool("GUITU_PG_JIT", False) else ["-c jit=off"]
+    if GUITU_PG_PREPARED:
+        startup.append("-c plan_cache_mode=force_generic_plan")
+    if startup:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(startup)
 else:
     DATABASES = {
         "default": {

@@ -345,7 +345,8 @@ TIMELINE_HIDDEN = (AuditAction.VIEW, AuditAction.REVEAL, AuditAction.EXPORT, Aud
 _BEFORE_THE_FILE = datetime.timedelta(days=400)
 
 
-def _about(person: Person):
+def audit_about(person: Person):
+    """The audit entries recorded against the person (the timeline, who looked, the tracing attempt log)."""
     return AuditEntry.objects.filter(person_uuid=person.uuid, at__gte=person.created_at - _BEFORE_THE_FILE)
 
 
@@ -357,7 +358,7 @@ def person_timeline(*, person: Person) -> list[dict]:
     tells the same event with the note.
     """
     entries = (
-        _about(person)
+        audit_about(person)
         .exclude(action__in=TIMELINE_HIDDEN)
         .exclude(action=AuditAction.TRANSITION, object_type="people.Episode")
         .select_related("organisation")
@@ -388,7 +389,7 @@ def person_access_log(*, person: Person, user, limit: int = 200) -> list[AuditEn
     if not may_see_access_log(user):
         return []
     return list(
-        _about(person).filter(action__in=TIMELINE_HIDDEN)
+        audit_about(person).filter(action__in=TIMELINE_HIDDEN)
         .select_related("organisation").order_by("-id")[:limit]  # id order = time order (core/auditchain.chain)
     )
 

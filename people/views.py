@@ -22,6 +22,7 @@ from core.downloads import private_file
 from core.excel import list_export, wants_xlsx
 from core.models import Division, DivisionLevel, Role
 from core.paging import paginate
+from core.prepared import audit_reads_prepared
 from core.printing import print_response
 from core.scoping import require_write, visible_organisations
 from core.views import form_errors_from
@@ -81,6 +82,7 @@ def person_new(request):
 
 
 @login_required
+@audit_reads_prepared()  # its four audit-log reads, planned once per connection (issue 9)
 def person_detail(request, uuid):
     person = selectors.person_get(user=request.user, uuid=uuid)
     services.person_record_view(by=request.user, person=person)  # rule E4

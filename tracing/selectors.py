@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import STATION_KINDS, AuditEntry, Organisation, OrgKind, Role, User
+from core.models import STATION_KINDS, Organisation, OrgKind, Role, User
 from core.scoping import (
     can_write,
     can_write_case,
@@ -374,8 +374,9 @@ def attempts(*, person: Person, user, records: dict | None = None) -> list[dict]
     audit_q = Q()
     for prefix, _ in ATTEMPT_AUDIT_TOOLS:
         audit_q |= Q(object_type__startswith=prefix)
-    entries = AuditEntry.objects.filter(audit_q, person_uuid=person.uuid).exclude(
-        action__in=["view", "reveal", "export"])
+    from people.selectors import audit_about
+
+    entries = audit_about(person).filter(audit_q).exclude(action__in=["view", "reveal", "export"])
     for e in scoped(entries, user):
         tool = next(label for prefix, label in ATTEMPT_AUDIT_TOOLS if e.object_type.startswith(prefix))
         items.append({"at": e.at, "tool": tool, "what": e.actor_name, "outcome": e.summary})

@@ -16,6 +16,8 @@ def test_the_application_connections_run_postgresql_without_jit(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW plan_cache_mode")  # for the audit-log reads prepared by core.prepared
+        assert cursor.fetchone()[0] == "force_generic_plan"
 
 
 def _settings_with(env: dict) -> subprocess.CompletedProcess:
@@ -33,7 +35,8 @@ def test_i9_a_replica_url_configures_the_reporting_database():
     assert run.returncode == 0, run.stderr
     host, alias, options = json.loads(run.stdout.strip().splitlines()[-1])
     assert (host, alias) == ("replica", "replica")
-    assert options == {"options": "-c jit=off"}  # the same connection options as the primary
+    # the same connection options as the primary
+    assert options == {"options": "-c jit=off -c plan_cache_mode=force_generic_plan"}
 
 
 def test_i9_without_a_replica_url_statistics_read_the_primary():
