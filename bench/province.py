@@ -4,6 +4,7 @@ Usage (PostgreSQL on 127.0.0.1:5432 as ``postgres``; ``make bench SIZE=1000000``
     .venv/bin/python bench/province.py --episodes 1000000 --reuse      # fill guitu_province_1000000 if needed, time
     .venv/bin/python bench/province.py --episodes 1000000 --fill-only  # (re)fill only
     .venv/bin/python bench/province.py --episodes 1000000 --reuse --only sheng_shenji   # time one user's pages
+    .venv/bin/python bench/province.py --episodes 1000000 --time-only --kind person     # time one kind of page
 
 The database ``guitu_province_<N>`` (``--db`` to change) is a normal migrated guitu database: 广东省 with its
 civil-affairs department, 21 cities, ~100 stations (four regional centres) around the demo city (清远, so the
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--budget", type=float, default=25.0, help="seconds per page before stopping early")
     parser.add_argument("--only", default="", help="comma-separated usernames to time")
+    parser.add_argument("--kind", default="", help=f"comma-separated kinds of page to time ({', '.join(TARGETS)})")
     parser.add_argument("--chunk", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2, help="parallel fill processes (stations split between them)")
     parser.add_argument("--reads", type=float, default=5.0, help="file/episode read-audit rows per episode")
@@ -372,7 +374,8 @@ def time_pages(args) -> list[dict]:
     only = set(filter(None, args.only.split(",")))
     rows = []
     clients: dict[str, Client] = {}
-    todo = [c for c in cases(fixtures()) if not only or c[0] in only]
+    kinds = set(filter(None, args.kind.split(",")))
+    todo = [c for c in cases(fixtures()) if (not only or c[0] in only) and (not kinds or c[3] in kinds)]
     load_before = os.getloadavg()
     log(f"timing {len(todo)} pages; load average {load_before[0]:.2f}")
     for username, label, url, kind in todo:
