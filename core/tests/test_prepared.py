@@ -101,3 +101,16 @@ def test_i9_on_sqlite_the_reads_run_as_written(cast):
     with prepared.audit_reads_prepared(), CaptureQueriesContext(connection) as queries:
         list(AuditEntry.objects.all()[:1])
     assert queries[0]["sql"].startswith("SELECT")
+
+
+@postgresql_only
+def test_i9_a_read_through_a_server_side_cursor_runs_as_written(cast):
+    # .iterator() reads through a named cursor (DECLARE … CURSOR FOR SELECT), which cannot take an EXECUTE
+    from core.audit import audit
+    from core.models import AuditAction
+
+    for n in range(3):
+        audit(actor=None, action=AuditAction.UPDATE, object_type="test", object_id=str(n), summary=f"行 {n}")
+    expected = AuditEntry.objects.count()
+    with prepared.audit_reads_prepared():
+        assert sum(1 for _ in AuditEntry.objects.order_by("id").iterator(chunk_size=2)) == expected > 0
