@@ -72,6 +72,8 @@ def _numbered(sql: str, params) -> str:
 def _wrapper(execute, sql, params, many, context):
     if many or not sql.lstrip().startswith("SELECT") or '"core_auditentry"' not in sql:
         return execute(sql, params, many, context)
+    if getattr(context["cursor"].cursor, "name", None):
+        return execute(sql, params, many, context)  # a server-side cursor (.iterator()): DECLARE takes a SELECT only
     params = list(params or ())
     raw = context["connection"].connection
     names = _prepared.setdefault(raw, set())

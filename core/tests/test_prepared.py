@@ -104,7 +104,7 @@ def test_i9_on_sqlite_the_reads_run_as_written(cast):
 
 
 @postgresql_only
-def test_i9_a_read_through_a_server_side_cursor_runs_as_written(cast):
+def test_i9_a_read_through_a_server_side_cursor_runs_as_written(cast, caplog):
     # .iterator() reads through a named cursor (DECLARE … CURSOR FOR SELECT), which cannot take an EXECUTE
     from core.audit import audit
     from core.models import AuditAction
@@ -112,5 +112,8 @@ def test_i9_a_read_through_a_server_side_cursor_runs_as_written(cast):
     for n in range(3):
         audit(actor=None, action=AuditAction.UPDATE, object_type="test", object_id=str(n), summary=f"行 {n}")
     expected = AuditEntry.objects.count()
-    with prepared.audit_reads_prepared():
+    before = _statements()
+    with prepared.audit_reads_prepared(), caplog.at_level("ERROR", logger="core.prepared"):
         assert sum(1 for _ in AuditEntry.objects.order_by("id").iterator(chunk_size=2)) == expected > 0
+    assert not caplog.records  # not attempted, rather than refused
+    assert _statements() == before
