@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import itertools
 import logging
 import re
 import uuid
@@ -59,7 +60,7 @@ def _numbered(sql: str, params) -> str:
     """Django's ``%s`` placeholders as ``$1, $2 …`` (typed as the driver would type their literals) and ``%%``
     as ``%``, for ``PREPARE``."""
     values = iter(params)
-    counter = iter(range(1, 100_000))
+    counter = itertools.count(1)
 
     def replace(match) -> str:
         if match.group(0) == "%%":
@@ -70,14 +71,12 @@ def _numbered(sql: str, params) -> str:
 
 
 def _wrapper(execute, sql, params, many, context):
-    if many or not sql.lstrip().startswith("SELECT") or '"core_auditentry"' not in sql:
+    if (many or getattr(context["cursor"].cursor, "name", None)  # a server-side cursor: DECLARE takes a SELECT only
+            or not sql.lstrip().startswith("SELECT") or '"core_auditentry"' not in sql):
         return execute(sql, params, many, context)
-    if getattr(context["cursor"].cursor, "name", None):
-        return execute(sql, params, many, context)  # a server-side cursor (.iterator()): DECLARE takes a SELECT only
-    params = list(params or ())
-    raw = context["connection"].connection
-    names = _prepared.setdefault(raw, set())
-    typed = _numbered(sql, params)
+    values = None if params is None else list(params)
+    typed = sql if values is None else _numbered(sql, values)  # without parameters, % is not an escape
+    names = _prepared.setdefault(context["connection"].connection, set())
     name = "guitu_" + hashlib.blake2b(typed.encode(), digest_size=10).hexdigest()
     if name not in names:
         if len(names) >= MAX_PER_CONNECTION:
@@ -89,8 +88,9 @@ def _wrapper(execute, sql, params, many, context):
             logger.exception("could not prepare an audit-log read; it runs unprepared")
             return execute(sql, params, many, context)
         names.add(name)
-    call = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
-    return execute(call, params or None, False, context)
+    if not values:
+        return execute(f"EXECUTE {name}", None, False, context)
+    return execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values, False, context)
 
 
 @contextmanager

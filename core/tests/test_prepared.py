@@ -82,6 +82,9 @@ def test_i9_a_read_the_server_cannot_prepare_runs_as_written_and_the_transaction
         assert cursor.fetchone()[0] in (True, False)
         cursor.execute('SELECT COUNT(*) FROM "core_auditentry" WHERE "core_auditentry"."id" > %s', [0])
         assert cursor.fetchone()[0] == AuditEntry.objects.count()
+        # without parameters "%s" is text, not a placeholder
+        cursor.execute('SELECT COUNT(*) FROM "core_auditentry" WHERE "core_auditentry"."summary" LIKE \'%s%\'')
+        assert cursor.fetchone()[0] == 0
 
 
 @postgresql_only
